@@ -1,0 +1,102 @@
+"""The case graph: one LangGraph thread per return case, durable through its checkpointer.
+
+Three nodes: ``assess`` (decide and ask), ``wait`` (``interrupt()`` until a person, a carrier
+or a timer answers, then apply the answer) and ``settle`` (money and close). Every node runs
+its work through ``run_step``: one transaction keyed by case, tick and node, so a node that
+runs again after a resume or a crash finds its result stored and repeats no effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command, interrupt
+from sqlalchemy.orm import Session, sessionmaker
+
+from graph import case_steps
+from graph.clock import Clock
+from ledger.db import transaction
+from ledger.models import CaseRow, CaseStepRow
+from ledger.repository import get_case
+from policies.models import Store
+from tools.adapters import Carrier, Payments
+from tools.context import ToolContext
+
+
+class CaseState(TypedDict):
+    case: str
+    tick: int
+
+
+Step = Callable[[ToolContext, CaseRow], dict[str, Any]]
+
+
+@dataclass
+class CaseRuntime:
+    sessions: sessionmaker[Session]
+    store: Store
+    clock: Clock
+    carrier: Carrier
+    payments: Payments
+
+    def context(self, session: Session) -> ToolContext:
+        return ToolContext(
+            session=session,
+            store=self.store,
+            now=self.clock.now(),
+            carrier=self.carrier,
+            payments=self.payments,
+        )
+
+
+def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> dict[str, Any]:
+    key = f"{state['case']}:{state['tick']}:{name}"
+    with transaction(runtime.sessions) as session:
+        done = session.get(CaseStepRow, key)
+        if done is not None:
+            return dict(done.result)
+        case = get_case(session, state["case"], lock=True)
+        if case is None:
+            raise LookupError(f"case {state['case']} is gone")
+        ctx = runtime.context(session)
+        result = step(ctx, case)
+        session.add(CaseStepRow(key=key, case_code=case.code, result=result, at=ctx.now))
+    return result
+
+
+def _goto(state: CaseState, result: dict[str, Any]) -> Command[str]:
+    target = str(result["next"])
+    return Command(
+        goto=END if target == case_steps.END else target, update={"tick": state["tick"] + 1}
+    )
+
+
+def build_case_graph(runtime: CaseRuntime, checkpointer: BaseCheckpointSaver[Any]) -> Any:
+    def assess(state: CaseState) -> Command[str]:
+        return _goto(state, run_step(runtime, state, "assess", case_steps.assess))
+
+    def wait(state: CaseState) -> Command[str]:
+        event: dict[str, Any] = interrupt({"case": state["case"], "tick": state["tick"]})
+        return _goto(
+            state,
+            run_step(
+                runtime,
+                state,
+                "event",
+                lambda ctx, case: case_steps.handle_event(ctx, case, event),
+            ),
+        )
+
+    def settle(state: CaseState) -> Command[str]:
+        return _goto(state, run_step(runtime, state, "settle", case_steps.settle))
+
+    builder = StateGraph(CaseState)
+    builder.add_node("assess", assess, destinations=("wait", "settle", END))
+    builder.add_node("wait", wait, destinations=("wait", "assess", "settle", END))
+    builder.add_node("settle", settle, destinations=(END,))
+    builder.add_edge(START, "assess")
+    return builder.compile(checkpointer=checkpointer)

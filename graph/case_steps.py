@@ -1,0 +1,458 @@
+"""What each step of a case does: plain functions over a ``ToolContext`` and the case row.
+
+Each returns ``{"next": NODE}`` (plus facts worth keeping). The case graph runs them inside
+one transaction with a step key, so a node that re-runs after a crash or a resume gets the
+stored result back instead of acting twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ledger import decisions, timers
+from ledger.models import CaseRow
+from policies.models import Reason
+from policies.money import Money
+from tools import notices
+from tools.compute_amounts import CaseAmounts, compute_amounts
+from tools.context import ToolContext
+from tools.decide_assessment import case_facts, decide_assessment
+from tools.generate_label import generate_label
+from tools.issue_refund import issue_refund
+from tools.issue_store_credit import issue_store_credit
+from tools.notify import notify_customer, notify_owner, notify_supplier
+from tools.order_replacement import order_replacement
+from tools.record_supplier_credit import record_supplier_credit
+from tools.request_supplier_authorization import request_supplier_authorization
+
+FINAL = frozenset({"resolved", "denied", "cancelled"})
+WAIT = "wait"
+ASSESS = "assess"
+SETTLE = "settle"
+END = "__end__"
+
+SUPPLIER_TIMERS = (timers.SUPPLIER_REMINDER, timers.OWNER_ALERT)
+ALL_TIMERS = (*SUPPLIER_TIMERS, timers.REFUND_AFTER_DELIVERY)
+
+# Which events each waiting status accepts; anything else is refused before the graph runs.
+ACCEPTS: dict[str, frozenset[str]] = {
+    "awaiting_photo": frozenset({"photo", "cancel"}),
+    "pending_review": frozenset({"owner_approve", "owner_deny", "cancel"}),
+    "awaiting_supplier": frozenset(
+        {"supplier_approve", "supplier_decline", "supplier_reminder", "owner_alert", "cancel"}
+    ),
+    "awaiting_shipment": frozenset({"in_transit", "delivered", "exception", "cancel"}),
+    "in_transit": frozenset({"in_transit", "delivered", "exception"}),
+    "awaiting_inspection": frozenset(
+        {"inspected_ok", "inspected_failed", "refund_after_delivery", "exception"}
+    ),
+}
+
+
+def set_status(ctx: ToolContext, case: CaseRow, status: str) -> None:
+    case.status = status
+    case.updated_at = ctx.now
+
+
+def amounts_for(ctx: ToolContext, case: CaseRow) -> CaseAmounts:
+    return compute_amounts(
+        ctx.store.policy,
+        ctx.store.supplier(case.supplier_id),
+        unit_price_minor=case.line_item.unit_price_minor,
+        quantity=case.quantity,
+        reason=Reason(case.reason),
+        return_required=bool(case.return_required),
+    )
+
+
+def close(ctx: ToolContext, case: CaseRow, actor: str, reason: str = "") -> None:
+    timers.cancel(ctx.session, case.code, ALL_TIMERS, ctx.now)
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor=actor,
+        action="case_closed",
+        data={"status": case.status, "resolution": case.resolution},
+        reason=reason,
+    )
+
+
+def send_to_review(
+    ctx: ToolContext, case: CaseRow, *, actor: str, clause: str, why: str, after: str
+) -> dict[str, Any]:
+    case.review_reason = why
+    case.after_review = after
+    set_status(ctx, case, "pending_review")
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor=actor,
+        action="review_requested",
+        data={"after_review": after},
+        reason=f"{clause}: {why}",
+    )
+    value = Money(minor=case.line_item.unit_price_minor * case.quantity, currency=ctx.currency)
+    notify_owner(
+        ctx,
+        case,
+        "review_requested",
+        f"Return {case.code} (order {case.order.display_number}, {notices.item_words(case)}, "
+        f"{value}, reason {case.reason}) needs your decision: {why} "
+        f'Reply "approve {case.order.display_number}" or "deny {case.order.display_number}".',
+        {"case": case.code, "clause": clause},
+        key_suffix=f":{ctx.now.isoformat()}",
+    )
+    notify_customer(ctx, case, f"under_review:{after}", notices.under_review(case))
+    return {"next": WAIT, "status": case.status}
+
+
+def deny(ctx: ToolContext, case: CaseRow, *, actor: str, clause: str, why: str) -> dict[str, Any]:
+    set_status(ctx, case, "denied")
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor=actor,
+        action="case_denied",
+        data={"clause": clause},
+        reason=why,
+    )
+    notify_customer(ctx, case, "denied", notices.denied(case, why))
+    close(ctx, case, actor, why)
+    return {"next": END, "status": case.status}
+
+
+def cancel(ctx: ToolContext, case: CaseRow, *, actor: str, why: str) -> dict[str, Any]:
+    set_status(ctx, case, "cancelled")
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor=actor,
+        action="case_cancelled",
+        data={},
+        reason=why,
+    )
+    notify_customer(ctx, case, "cancelled", notices.cancelled(case))
+    close(ctx, case, actor, why)
+    return {"next": END, "status": case.status}
+
+
+def assess(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
+    """Decide the next turn of the case from the policy; ask whoever must answer."""
+    verdict = decide_assessment(ctx.store, case_facts(ctx.store, case, ctx.now))
+    if case.return_required is None or verdict.outcome in ("keep_it", "authorise"):
+        case.return_required = verdict.return_required
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor="policy",
+        action="eligibility_checked",
+        data={"outcome": verdict.outcome, "return_required": verdict.return_required},
+        reason=f"{verdict.clause}: {verdict.explanation}",
+    )
+    if verdict.outcome == "deny":
+        return deny(ctx, case, actor="policy", clause=verdict.clause, why=verdict.explanation)
+    if verdict.outcome == "review":
+        return send_to_review(
+            ctx,
+            case,
+            actor="policy",
+            clause=verdict.clause,
+            why=verdict.explanation,
+            after=ASSESS,
+        )
+    if verdict.outcome == "photo":
+        set_status(ctx, case, "awaiting_photo")
+        notify_customer(ctx, case, "photo_needed", notices.photo_needed(case))
+        return {"next": WAIT, "status": case.status}
+    if verdict.outcome == "keep_it":
+        return {"next": SETTLE, "status": case.status, "clause": verdict.clause}
+    request_supplier_authorization(ctx, case)
+    set_status(ctx, case, "awaiting_supplier")
+    notify_customer(ctx, case, "awaiting_supplier", notices.waiting_for_supplier(case))
+    return {"next": WAIT, "status": case.status}
+
+
+def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
+    """Issue what the customer chose and record what the supplier owes; close the case."""
+    amounts = amounts_for(ctx, case)
+    actor = "timer" if case.inspection == "timeout" else "system"
+    if case.owner_approved and case.after_review == SETTLE:
+        actor = "owner"
+    without_return = not case.return_required
+    choice = case.requested_resolution
+    clause = case.review_reason or "policy"
+    if choice == "store_credit":
+        credit = issue_store_credit(
+            ctx,
+            case,
+            amounts.refund,
+            amounts.store_credit_bonus,
+            step="settle",
+            actor=actor,
+            reason=clause,
+        )
+        money = Money(minor=credit.amount_minor, currency=ctx.currency)
+        text = notices.store_credit(case, money, credit.code, without_return)
+    elif choice == "replacement":
+        order_replacement(ctx, case, step="settle", actor=actor, reason=clause)
+        text = notices.replacement(case, without_return)
+    else:
+        refund = issue_refund(ctx, case, amounts.refund, step="settle", actor=actor, reason=clause)
+        text = notices.refunded(
+            case, Money(minor=refund.amount_minor, currency=ctx.currency), without_return
+        )
+    case.resolution = choice
+    if not case.supplier_declined and case.inspection != "failed":
+        disputed = case.inspection == "timeout"
+        record_supplier_credit(
+            ctx,
+            case,
+            amounts,
+            step="settle",
+            actor=actor,
+            reason="inspection not confirmed in time" if disputed else "return settled",
+            disputed=disputed,
+        )
+        if without_return or disputed:
+            credit = Money(minor=amounts.supplier_credit, currency=ctx.currency)
+            notify_supplier(
+                ctx,
+                case,
+                "credit_claim",
+                f"Return {case.code} (order {case.order.display_number}, "
+                f"{notices.item_words(case)}): the customer has been refunded"
+                + (" without sending the item back" if without_return else "")
+                + (" because no inspection arrived in time" if disputed else "")
+                + f". Please credit the store {credit}.",
+                {"case": case.code, "amount": credit.amount_str(), "disputed": disputed},
+            )
+    set_status(ctx, case, "resolved")
+    notify_customer(ctx, case, "resolved", text)
+    close(ctx, case, actor, f"resolved with {choice}")
+    return {"next": END, "status": case.status}
+
+
+def handle_event(ctx: ToolContext, case: CaseRow, event: dict[str, Any]) -> dict[str, Any]:
+    """Apply one event the case was waiting for. The desk checked that it fits the status."""
+    kind = str(event["type"])
+    actor = str(event.get("actor") or "system")
+    note = str(event.get("note") or "")
+    if kind not in ACCEPTS.get(case.status, frozenset()):
+        # A stale event (a duplicate resume): record nothing, wait on.
+        return {"next": WAIT if case.status in ACCEPTS else END, "ignored": kind}
+    if kind == "cancel":
+        return cancel(ctx, case, actor=actor, why=note or "cancelled")
+    if kind == "photo":
+        case.photo_count += 1
+        decisions.append(
+            ctx.session,
+            at=ctx.now,
+            case_code=case.code,
+            actor=actor,
+            action="photo_received",
+            data={"photo": event.get("photo_id"), "description": event.get("description", "")},
+        )
+        return {"next": ASSESS}
+    if kind in ("owner_approve", "owner_deny"):
+        return owner_decision(ctx, case, approve=kind == "owner_approve", note=note)
+    if kind in ("supplier_approve", "supplier_decline"):
+        return supplier_decision(ctx, case, event, actor)
+    if kind in (timers.SUPPLIER_REMINDER, timers.OWNER_ALERT, timers.REFUND_AFTER_DELIVERY):
+        return timer_fired(ctx, case, kind)
+    if kind in ("in_transit", "delivered", "exception"):
+        return shipment_event(ctx, case, kind, event)
+    if kind in ("inspected_ok", "inspected_failed"):
+        return inspection_result(ctx, case, ok=kind == "inspected_ok", actor=actor, note=note)
+    raise ValueError(f"unknown case event {kind!r}")
+
+
+def owner_decision(ctx: ToolContext, case: CaseRow, *, approve: bool, note: str) -> dict[str, Any]:
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor="owner",
+        action="owner_decision",
+        data={"decision": "approve" if approve else "deny", "after_review": case.after_review},
+        reason=note,
+    )
+    if not approve:
+        return deny(ctx, case, actor="owner", clause="owner_review", why=note or "Declined.")
+    case.owner_approved = True
+    if case.after_review == SETTLE:
+        return {"next": SETTLE}
+    return {"next": ASSESS}
+
+
+def supplier_decision(
+    ctx: ToolContext, case: CaseRow, event: dict[str, Any], actor: str
+) -> dict[str, Any]:
+    approve = event["type"] == "supplier_approve"
+    timers.cancel(ctx.session, case.code, SUPPLIER_TIMERS, ctx.now)
+    rma = event.get("rma") or None
+    address = event.get("address") or None
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor=actor,
+        action="supplier_decision",
+        data={"decision": "approve" if approve else "decline", "rma": rma, "address": address},
+        reason=str(event.get("note") or ""),
+    )
+    if not approve:
+        case.supplier_declined = True
+        case.return_required = False
+        why = f"The supplier declined the return: {event.get('note') or 'no reason given'}."
+        return send_to_review(
+            ctx, case, actor=actor, clause="supplier_declined", why=why, after=SETTLE
+        )
+    if not case.return_required:
+        return {"next": SETTLE}
+    agreement = ctx.store.supplier(case.supplier_id)
+    case.rma = rma
+    case.return_address = address or agreement.return_address
+    label = generate_label(ctx, case)
+    set_status(ctx, case, "awaiting_shipment")
+    notify_customer(
+        ctx,
+        case,
+        "label_ready",
+        notices.label_ready(case, label.tracking_number),
+        {"tracking_number": label.tracking_number},
+    )
+    return {"next": WAIT, "status": case.status}
+
+
+def timer_fired(ctx: ToolContext, case: CaseRow, kind: str) -> dict[str, Any]:
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor="timer",
+        action="timer_fired",
+        data={"timer": kind},
+    )
+    hours = ctx.store.policy.supplier_response_hours
+    if kind == timers.SUPPLIER_REMINDER:
+        notify_supplier(
+            ctx,
+            case,
+            "reminder",
+            f"Reminder: return {case.code} (order {case.order.display_number}, "
+            f"{notices.item_words(case)}) has waited {hours} hours for your answer.",
+            {"case": case.code},
+        )
+        decisions.append(
+            ctx.session,
+            at=ctx.now,
+            case_code=case.code,
+            actor="timer",
+            action="supplier_reminded",
+            data={"hours": hours},
+            reason=f"supplier_response_hours={hours}",
+        )
+        return {"next": WAIT}
+    if kind == timers.OWNER_ALERT:
+        notify_owner(
+            ctx,
+            case,
+            "supplier_silent",
+            f"Supplier {case.supplier_id} has not answered return {case.code} "
+            f"(order {case.order.display_number}) for {2 * hours} hours.",
+            {"case": case.code},
+        )
+        decisions.append(
+            ctx.session,
+            at=ctx.now,
+            case_code=case.code,
+            actor="timer",
+            action="owner_alerted",
+            data={"hours": 2 * hours},
+            reason=f"supplier silent for twice supplier_response_hours={hours}",
+        )
+        return {"next": WAIT}
+    case.inspection = "timeout"
+    return {"next": SETTLE}
+
+
+def shipment_event(
+    ctx: ToolContext, case: CaseRow, kind: str, event: dict[str, Any]
+) -> dict[str, Any]:
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor="system",
+        action="shipment_event",
+        data={"event": kind, "tracking_number": event.get("tracking_number")},
+    )
+    if kind == "in_transit":
+        set_status(ctx, case, "in_transit")
+        return {"next": WAIT, "status": case.status}
+    if kind == "exception":
+        notify_owner(
+            ctx,
+            case,
+            "shipment_exception",
+            f"The carrier reports a problem with the return parcel of {case.code} "
+            f"(order {case.order.display_number}).",
+            {"case": case.code},
+            key_suffix=f":{ctx.now.isoformat()}",
+        )
+        return {"next": WAIT}
+    case.delivered_back_at = ctx.now
+    days = ctx.store.policy.refund_after_delivery_days
+    set_status(ctx, case, "awaiting_inspection")
+    notify_supplier(
+        ctx,
+        case,
+        "inspection_request",
+        f"The return parcel for {case.code} (order {case.order.display_number}, "
+        f"{notices.item_words(case)}) was delivered to you. Please inspect it and confirm "
+        f"within {days} days: Inspected OK or Problem found.",
+        {"case": case.code, "actions": ["inspected_ok", "inspected_failed"]},
+    )
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor="system",
+        action="inspection_requested",
+        data={"supplier": case.supplier_id, "refund_after_days": days},
+    )
+    timers.schedule(
+        ctx.session,
+        key=f"{case.code}:{timers.REFUND_AFTER_DELIVERY}",
+        case_code=case.code,
+        kind=timers.REFUND_AFTER_DELIVERY,
+        due_at=ctx.now + dt.timedelta(days=days),
+    )
+    notify_customer(ctx, case, "item_arrived", notices.item_arrived(case))
+    return {"next": WAIT, "status": case.status}
+
+
+def inspection_result(
+    ctx: ToolContext, case: CaseRow, *, ok: bool, actor: str, note: str
+) -> dict[str, Any]:
+    timers.cancel(ctx.session, case.code, (timers.REFUND_AFTER_DELIVERY,), ctx.now)
+    case.inspection = "ok" if ok else "failed"
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor=actor,
+        action="inspection_result",
+        data={"result": case.inspection},
+        reason=note,
+    )
+    if ok:
+        return {"next": SETTLE}
+    why = f"The supplier reports a problem with the returned item: {note or 'no details'}."
+    return send_to_review(ctx, case, actor=actor, clause="inspection_failed", why=why, after=SETTLE)

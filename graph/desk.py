@@ -1,0 +1,450 @@
+"""The returns desk: every way into a case goes through here.
+
+It checks that an event fits the case and comes from someone who may send it, then hands it
+to the case graph with ``Command(resume=...)``. Refusals change no case.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from langgraph.types import Command
+from pydantic import BaseModel
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from graph import case_steps
+from graph.case_graph import CaseRuntime, build_case_graph
+from graph.checkpoints import make_checkpointer
+from graph.clock import Clock, SystemClock
+from ledger import decisions, journal, outbox, timers
+from ledger.db import make_engine, migrate, session_factory, transaction
+from ledger.models import CaseRow, LabelRow, PhotoRow
+from ledger.repository import find_order, get_case, list_cases
+from policies.models import Store
+from policies.money import Money
+from tools.accept_photo import accept_photo
+from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
+from tools.context import ToolContext
+from tools.errors import ActionRefused, CaseNotFound
+from tools.open_case import ReturnRequest, open_case
+
+SupplierAction = Literal["approve", "decline", "inspected_ok", "inspected_failed"]
+CarrierEvent = Literal["in_transit", "delivered", "exception"]
+
+
+class CaseView(BaseModel):
+    """What the customer, the owner and the checks see of a case."""
+
+    code: str
+    order: str
+    sku: str
+    item: str
+    quantity: int
+    reason: str
+    status: str
+    requested_resolution: str
+    resolution: str | None
+    return_required: bool | None
+    label: bool
+    tracking_number: str | None
+    rma: str | None
+    refunded: str
+    store_credit: str
+    supplier_credit: str
+    currency: str
+    supplier_id: str
+    review_reason: str | None
+    created_at: dt.datetime
+
+
+class ReturnsDesk:
+    def __init__(
+        self,
+        url: str,
+        store: Store,
+        clock: Clock | None = None,
+        *,
+        carrier: Carrier | None = None,
+        payments: Payments | None = None,
+        engine: Engine | None = None,
+        run_migrations: bool = True,
+    ) -> None:
+        self.url = url
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self.engine = engine or make_engine(url)
+        if run_migrations:
+            migrate(self.engine)
+        self.sessions = session_factory(self.engine)
+        self.runtime = CaseRuntime(
+            sessions=self.sessions,
+            store=store,
+            clock=self.clock,
+            carrier=carrier or LocalCarrier(),
+            payments=payments or LocalPayments(),
+        )
+        self.checkpointer, self._close_checkpointer = make_checkpointer(url)
+        self.graph = build_case_graph(self.runtime, self.checkpointer)
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.worker_id = f"{os.uname().nodename}:{os.getpid()}"
+
+    def close(self) -> None:
+        self._close_checkpointer()
+        self.engine.dispose()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        with transaction(self.sessions) as session:
+            yield session
+
+    def context(self, session: Session) -> ToolContext:
+        return self.runtime.context(session)
+
+    @contextlib.contextmanager
+    def _case_lock(self, code: str) -> Iterator[None]:
+        """One event at a time per case: in this process, and across processes on PostgreSQL."""
+        with self._locks_guard:
+            lock = self._locks.setdefault(code, threading.Lock())
+        with lock:
+            if self.engine.dialect.name != "postgresql":
+                yield
+                return
+            key = int.from_bytes(hashlib.sha256(code.encode()).digest()[:8], "big", signed=True)
+            with self.engine.connect() as connection:
+                connection.execute(text("select pg_advisory_lock(:k)"), {"k": key})
+                try:
+                    yield
+                finally:
+                    connection.execute(text("select pg_advisory_unlock(:k)"), {"k": key})
+                    connection.commit()
+
+    @staticmethod
+    def _config(code: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": code}}
+
+    def _start(self, code: str) -> None:
+        with self._case_lock(code):
+            self.graph.invoke({"case": code, "tick": 0}, self._config(code))
+
+    def _resume(self, code: str, event: dict[str, Any]) -> None:
+        config = self._config(code)
+        with self._case_lock(code):
+            snapshot = self.graph.get_state(config)
+            if not snapshot.next:
+                if snapshot.values:
+                    return  # the graph already ended: nothing waits for this event
+                self.graph.invoke({"case": code, "tick": 0}, config)
+            elif not any(task.interrupts for task in snapshot.tasks):
+                self.graph.invoke(None, config)  # finish a step a crash interrupted
+            self.graph.invoke(Command(resume=event), config)
+
+    def _load(self, session: Session, code: str) -> CaseRow:
+        case = get_case(session, code)
+        if case is None:
+            raise CaseNotFound(f"There is no return {code.strip()!r}.")
+        return case
+
+    def _check_accepts(self, case: CaseRow, kind: str, words: str) -> None:
+        if kind not in case_steps.ACCEPTS.get(case.status, frozenset()):
+            status = case.status.replace("_", " ")
+            raise ActionRefused(f"Return {case.code} is {status}; it cannot take {words} now.")
+
+    # -- customers --------------------------------------------------------------------------
+
+    def submit_return(
+        self,
+        request: ReturnRequest,
+        *,
+        photo: bytes | None = None,
+        channel: str = "portal",
+        earlier: tuple[tuple[str, dict[str, object]], ...] = (),
+        photo_ids: tuple[int, ...] = (),
+    ) -> CaseView:
+        """Open a case and run it to its first wait. Invalid requests raise and write nothing."""
+        accepted = accept_photo(photo) if photo is not None else None
+        with self.session() as session:
+            ctx = self.context(session)
+            ids = list(photo_ids)
+            if accepted is not None:
+                row = PhotoRow(
+                    case_code=None,
+                    chat_session=None,
+                    description="returns form upload",
+                    content_type="image/jpeg",
+                    sha256=accepted.sha256,
+                    data=accepted.jpeg,
+                    at=ctx.now,
+                )
+                session.add(row)
+                session.flush()
+                ids.append(row.id)
+            case = open_case(ctx, request, channel=channel, photo_ids=tuple(ids), earlier=earlier)
+            for photo_id in ids:
+                stored = session.get(PhotoRow, photo_id)
+                if stored is not None:
+                    stored.case_code = case.code
+            code = case.code
+        self._start(code)
+        return self.case_view(code)
+
+    def add_photo(
+        self, code: str, data: bytes, *, email: str | None = None, description: str = ""
+    ) -> CaseView:
+        accepted = accept_photo(data)
+        with self.session() as session:
+            case = self._load(session, code)
+            if email is not None and email.strip().lower() != case.customer_email:
+                raise CaseNotFound(f"There is no return {code.strip()!r} for that email.")
+            row = PhotoRow(
+                case_code=case.code,
+                chat_session=None,
+                description=description,
+                content_type="image/jpeg",
+                sha256=accepted.sha256,
+                data=accepted.jpeg,
+                at=self.clock.now(),
+            )
+            session.add(row)
+            session.flush()
+            photo_id = row.id
+            waiting = case.status == "awaiting_photo"
+            if not waiting:
+                case.photo_count += 1
+                decisions.append(
+                    session,
+                    at=self.clock.now(),
+                    case_code=case.code,
+                    actor=f"customer:{case.customer_email}",
+                    action="photo_received",
+                    data={"photo": photo_id, "description": description},
+                )
+            code = case.code
+            actor = f"customer:{case.customer_email}"
+        if waiting:
+            self._resume(
+                code,
+                {"type": "photo", "actor": actor, "photo_id": photo_id, "description": description},
+            )
+        return self.case_view(code)
+
+    # -- the owner --------------------------------------------------------------------------
+
+    def owner_decide(self, code: str, approve: bool, note: str = "") -> CaseView:
+        kind = "owner_approve" if approve else "owner_deny"
+        with self.session() as session:
+            case = self._load(session, code)
+            self._check_accepts(case, kind, "a decision")
+            code = case.code
+        self._resume(code, {"type": kind, "actor": "owner", "note": note})
+        return self.case_view(code)
+
+    def cancel(self, code: str, *, actor: str = "owner", note: str = "") -> CaseView:
+        with self.session() as session:
+            case = self._load(session, code)
+            self._check_accepts(case, "cancel", "a cancellation")
+            code = case.code
+        self._resume(code, {"type": "cancel", "actor": actor, "note": note})
+        return self.case_view(code)
+
+    # -- suppliers --------------------------------------------------------------------------
+
+    def supplier_action(
+        self,
+        supplier_id: str,
+        code: str,
+        action: SupplierAction,
+        *,
+        rma: str | None = None,
+        address: str | None = None,
+        note: str = "",
+        channel: str | None = None,
+    ) -> CaseView:
+        """A supplier's answer. Only the case's own supplier may move it."""
+        kind = {
+            "approve": "supplier_approve",
+            "decline": "supplier_decline",
+            "inspected_ok": "inspected_ok",
+            "inspected_failed": "inspected_failed",
+        }[action]
+        with self.session() as session:
+            case = self._load(session, code)
+            if supplier_id != case.supplier_id:
+                decisions.append(
+                    session,
+                    at=self.clock.now(),
+                    case_code=case.code,
+                    actor=f"supplier:{supplier_id}",
+                    action="action_refused",
+                    data={"action": action, "channel": channel},
+                    reason="only the case's own supplier may act on it",
+                )
+                refused = ActionRefused(
+                    f"Return {case.code} belongs to another supplier; nothing was changed."
+                )
+            else:
+                refused = None
+                self._check_accepts(case, kind, f"'{action.replace('_', ' ')}'")
+                if kind == "supplier_approve" and case.return_required:
+                    agreement = self.store.supplier(case.supplier_id)
+                    if agreement.rma_required and not (rma or "").strip():
+                        raise ActionRefused(
+                            f"An RMA number is needed to approve return {case.code}."
+                        )
+                    if not (address or "").strip() and not agreement.return_address:
+                        raise ActionRefused(
+                            f"A return address is needed to approve return {case.code}."
+                        )
+            code = case.code
+        if refused is not None:
+            raise refused
+        self._resume(
+            code,
+            {
+                "type": kind,
+                "actor": f"supplier:{supplier_id}",
+                "rma": (rma or "").strip() or None,
+                "address": (address or "").strip() or None,
+                "note": note,
+            },
+        )
+        return self.case_view(code)
+
+    # -- carriers and timers ----------------------------------------------------------------
+
+    def carrier_event(self, code: str, event: CarrierEvent) -> CaseView:
+        with self.session() as session:
+            case = self._load(session, code)
+            label = session.execute(
+                select(LabelRow).where(LabelRow.case_code == case.code)
+            ).scalar_one_or_none()
+            if label is None:
+                raise ActionRefused(f"Return {case.code} has no label yet.")
+            self._check_accepts(case, event, f"a '{event}' tracking event")
+            code, tracking = case.code, label.tracking_number
+        self._resume(code, {"type": event, "actor": "system", "tracking_number": tracking})
+        return self.case_view(code)
+
+    def carrier_event_by_tracking(self, tracking_number: str, event: CarrierEvent) -> CaseView:
+        with self.session() as session:
+            label = session.execute(
+                select(LabelRow).where(LabelRow.tracking_number == tracking_number)
+            ).scalar_one_or_none()
+            if label is None:
+                raise CaseNotFound(f"No return label has tracking number {tracking_number!r}.")
+            code = label.case_code
+        return self.carrier_event(code, event)
+
+    def fire_due_timers(self, now: dt.datetime | None = None, limit: int = 50) -> int:
+        """Fire every timer due by ``now``; returns how many fired."""
+        due_by = now or self.clock.now()
+        fired = 0
+        while True:
+            with self.session() as session:
+                claimed = [
+                    (row.id, row.case_code, row.kind)
+                    for row in timers.claim_due(
+                        session, due_by, self.worker_id, dt.datetime.now(dt.UTC), limit
+                    )
+                ]
+            if not claimed:
+                return fired
+            for timer_id, code, kind in claimed:
+                with self.session() as session:
+                    case = get_case(session, code)
+                    live = case is not None and kind in case_steps.ACCEPTS.get(case.status, ())
+                if live:
+                    self._resume(code, {"type": kind, "actor": "timer"})
+                with self.session() as session:
+                    timers.mark_fired(session, timer_id, self.clock.now())
+                fired += 1
+
+    def resume_orphans(self) -> int:
+        """Start or finish graphs that a crash left between a commit and a checkpoint."""
+        count = 0
+        with self.session() as session:
+            codes = [
+                case.code for case in list_cases(session) if case.status not in case_steps.FINAL
+            ]
+        for code in codes:
+            config = self._config(code)
+            with self._case_lock(code):
+                snapshot = self.graph.get_state(config)
+                if not snapshot.values:
+                    self.graph.invoke({"case": code, "tick": 0}, config)
+                    count += 1
+                elif snapshot.next and not any(task.interrupts for task in snapshot.tasks):
+                    self.graph.invoke(None, config)
+                    count += 1
+        return count
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def case_view(self, code: str) -> CaseView:
+        with self.session() as session:
+            return view_case(session, self._load(session, code), self.store.policy.currency)
+
+    def cases_for_order(self, number: str) -> list[CaseView]:
+        with self.session() as session:
+            order = find_order(session, number)
+            if order is None:
+                return []
+            rows = session.execute(
+                select(CaseRow).where(CaseRow.order_id == order.id).order_by(CaseRow.id)
+            ).scalars()
+            return [view_case(session, row, self.store.policy.currency) for row in rows]
+
+    def label_pdf(self, code: str) -> bytes | None:
+        with self.session() as session:
+            label = session.execute(
+                select(LabelRow).where(LabelRow.case_code == code.strip().upper())
+            ).scalar_one_or_none()
+            return label.pdf if label is not None else None
+
+    def customer_messages(self, code: str) -> list[str]:
+        with self.session() as session:
+            return [
+                row.text
+                for row in outbox.messages(session, channel=outbox.CUSTOMER, case_code=code)
+            ]
+
+
+def view_case(session: Session, case: CaseRow, currency: str) -> CaseView:
+    def money(account: str, sign: int = 1) -> str:
+        minor = sign * journal.balance(session, account, case_code=case.code)
+        return Money(minor=minor, currency=currency).amount_str()
+
+    label = session.execute(
+        select(LabelRow).where(LabelRow.case_code == case.code)
+    ).scalar_one_or_none()
+    return CaseView(
+        code=case.code,
+        order=case.order.display_number,
+        sku=case.line_item.sku,
+        item=case.line_item.name,
+        quantity=case.quantity,
+        reason=case.reason,
+        status=case.status,
+        requested_resolution=case.requested_resolution,
+        resolution=case.resolution,
+        return_required=case.return_required,
+        label=label is not None,
+        tracking_number=label.tracking_number if label is not None else None,
+        rma=case.rma,
+        refunded=money(journal.CUSTOMER_PAYMENTS, -1),
+        store_credit=money(journal.STORE_CREDIT_LIABILITY, -1),
+        supplier_credit=money(journal.SUPPLIER_RECEIVABLE),
+        currency=currency,
+        supplier_id=case.supplier_id,
+        review_reason=case.review_reason,
+        created_at=case.created_at,
+    )

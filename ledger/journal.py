@@ -1,0 +1,118 @@
+"""The money journal: balanced double entries in integer minor units."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger.models import JournalEntryRow, JournalLineRow
+
+# Debit-positive accounts, named for the returns trade.
+REFUNDS_PAID = "refunds_paid"  # value given back to customers, per line item
+CUSTOMER_PAYMENTS = "customer_payments"  # money leaving the store towards customers
+STORE_CREDIT_LIABILITY = "store_credit_liability"
+STORE_CREDIT_BONUS = "store_credit_bonus"
+SUPPLIER_RECEIVABLE = "supplier_receivable"
+SUPPLIER_RECOVERIES = "supplier_recoveries"
+RESTOCKING_FEES = "restocking_fees"
+RETURN_SHIPPING = "return_shipping"
+CARRIER_PAYABLE = "carrier_payable"
+REPLACEMENTS = "replacements"
+SUPPLIER_PAYABLE = "supplier_payable"
+
+ACCOUNTS = frozenset(
+    {
+        REFUNDS_PAID,
+        CUSTOMER_PAYMENTS,
+        STORE_CREDIT_LIABILITY,
+        STORE_CREDIT_BONUS,
+        SUPPLIER_RECEIVABLE,
+        SUPPLIER_RECOVERIES,
+        RESTOCKING_FEES,
+        RETURN_SHIPPING,
+        CARRIER_PAYABLE,
+        REPLACEMENTS,
+        SUPPLIER_PAYABLE,
+    }
+)
+
+
+class UnbalancedEntry(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Line:
+    account: str
+    amount_minor: int
+    line_item_id: int | None = None
+
+
+def post(
+    session: Session,
+    *,
+    key: str,
+    at: dt.datetime,
+    case_code: str | None,
+    kind: str,
+    currency: str,
+    lines: list[Line],
+    memo: str = "",
+) -> JournalEntryRow:
+    """Post one balanced entry; posting the same key again returns the first entry."""
+    existing = session.execute(
+        select(JournalEntryRow).where(JournalEntryRow.idempotency_key == key)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    if sum(line.amount_minor for line in lines) != 0:
+        raise UnbalancedEntry(f"entry {key!r} does not balance: {lines}")
+    unknown = {line.account for line in lines} - ACCOUNTS
+    if unknown:
+        raise UnbalancedEntry(f"unknown accounts {sorted(unknown)}")
+    entry = JournalEntryRow(idempotency_key=key, case_code=case_code, kind=kind, memo=memo, at=at)
+    entry.lines = [
+        JournalLineRow(
+            account=line.account,
+            amount_minor=line.amount_minor,
+            currency=currency,
+            line_item_id=line.line_item_id,
+        )
+        for line in lines
+        if line.amount_minor != 0
+    ]
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def balance(
+    session: Session,
+    account: str,
+    *,
+    case_code: str | None = None,
+    line_item_id: int | None = None,
+) -> int:
+    """Debit-positive balance of an account, optionally for one case or one line item."""
+    query = (
+        select(func.coalesce(func.sum(JournalLineRow.amount_minor), 0))
+        .join(JournalEntryRow)
+        .where(JournalLineRow.account == account)
+    )
+    if case_code is not None:
+        query = query.where(JournalEntryRow.case_code == case_code)
+    if line_item_id is not None:
+        query = query.where(JournalLineRow.line_item_id == line_item_id)
+    return int(session.execute(query).scalar_one())
+
+
+def trial_balance(session: Session) -> int:
+    """Sum of every line; zero while every entry balanced."""
+    return int(
+        session.execute(
+            select(func.coalesce(func.sum(JournalLineRow.amount_minor), 0))
+        ).scalar_one()
+    )

@@ -1,0 +1,22 @@
+"""Alembic environment: runs on the connection handed over by ``ledger.db.migrate``."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from ledger.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    url = context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no connection or sqlalchemy.url given to the migrations")
+    with create_engine(url).begin() as conn:
+        context.configure(connection=conn, target_metadata=Base.metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+else:
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()

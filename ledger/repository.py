@@ -1,0 +1,109 @@
+"""Reading and writing orders and cases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger.models import CaseRow, LineItemRow, OrderRow
+from policies.models import OrderSpec, normalize_email, normalize_order_number
+from policies.money import parse_amount
+
+FINAL_STATUSES = frozenset({"resolved", "denied", "cancelled"})
+RELEASED_STATUSES = frozenset({"denied", "cancelled"})
+
+
+def import_orders(session: Session, orders: Iterable[OrderSpec], currency: str) -> int:
+    """Insert or replace orders by number; returns how many were written."""
+    count = 0
+    for spec in orders:
+        number = normalize_order_number(spec.number)
+        row = find_order(session, number)
+        if row is None:
+            row = OrderRow(number=number)
+            session.add(row)
+        elif any(True for _ in cases_for_order(session, row.id)):
+            raise ValueError(f"order {spec.number} already has return cases; not replacing it")
+        else:
+            for item in list(row.items):
+                session.delete(item)
+            session.flush()
+        row.display_number = spec.number.strip().lstrip("#")
+        row.email = normalize_email(spec.email)
+        row.customer_name = spec.customer_name
+        row.country = spec.country.upper()
+        row.shipping_address = spec.shipping_address
+        row.currency = currency
+        row.placed_at = spec.placed_at
+        row.delivered_at = spec.delivered_at
+        row.items = [
+            LineItemRow(
+                position=position,
+                sku=item.sku,
+                name=item.name or item.sku,
+                unit_price_minor=parse_amount(item.price, currency),
+                quantity=item.quantity,
+                supplier_id=item.supplier,
+                final_sale=item.final_sale,
+            )
+            for position, item in enumerate(spec.items, start=1)
+        ]
+        count += 1
+    session.flush()
+    return count
+
+
+def find_order(session: Session, number: str) -> OrderRow | None:
+    return session.execute(
+        select(OrderRow).where(OrderRow.number == normalize_order_number(number))
+    ).scalar_one_or_none()
+
+
+def cases_for_order(session: Session, order_id: int) -> list[CaseRow]:
+    return list(
+        session.execute(select(CaseRow).where(CaseRow.order_id == order_id).order_by(CaseRow.id))
+        .scalars()
+        .all()
+    )
+
+
+def units_in_cases(session: Session, line_item_id: int) -> int:
+    """Units of a line item held by cases that are not denied or cancelled."""
+    total = session.execute(
+        select(func.coalesce(func.sum(CaseRow.quantity), 0)).where(
+            CaseRow.line_item_id == line_item_id,
+            CaseRow.status.not_in(RELEASED_STATUSES),
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def new_case(session: Session, **fields: object) -> CaseRow:
+    """Insert a case and give it its readable code, ``RB-000123``."""
+    case = CaseRow(code=f"tmp-{uuid.uuid4().hex[:20]}", **fields)
+    session.add(case)
+    session.flush()
+    case.code = f"RB-{case.id:06d}"
+    session.flush()
+    return case
+
+
+def get_case(session: Session, code: str, *, lock: bool = False) -> CaseRow | None:
+    query = select(CaseRow).where(CaseRow.code == code.strip().upper())
+    if lock:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
+def list_cases(session: Session, status: str | None = None) -> list[CaseRow]:
+    query = select(CaseRow).order_by(CaseRow.id)
+    if status is not None:
+        query = query.where(CaseRow.status == status)
+    return list(session.execute(query).scalars())
+
+
+def count_cases(session: Session) -> int:
+    return int(session.execute(select(func.count(CaseRow.id))).scalar_one())

@@ -1,0 +1,53 @@
+"""Errors a customer, supplier or owner can cause, each with a message fit to show them."""
+
+from __future__ import annotations
+
+
+class ReturnError(Exception):
+    """Base of every error that is turned into a friendly reply at the edge."""
+
+    code = "return_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class IdentityError(ReturnError):
+    """Unknown order or wrong email: one answer for both, so neither leaks."""
+
+    code = "order_not_found"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "We couldn't find an order with that order number and email address. "
+            "Please check both and try again."
+        )
+
+
+class NotReturnable(ReturnError):
+    """A request that opens no case: unknown item, too many units, not delivered yet."""
+
+    code = "not_returnable"
+
+    def __init__(self, message: str, code: str = "not_returnable") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class CaseNotFound(ReturnError):
+    code = "case_not_found"
+
+
+class ActionRefused(ReturnError):
+    """An action that does not fit the case now, or comes from someone who may not take it."""
+
+    code = "action_refused"
+
+
+class InvalidUpload(ReturnError):
+    code = "invalid_upload"
+
+
+class RefundCapExceeded(ReturnError):
+    code = "refund_cap_exceeded"

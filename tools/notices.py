@@ -1,0 +1,79 @@
+"""What the customer is told at each turn of the case, in plain words."""
+
+from __future__ import annotations
+
+from ledger.models import CaseRow
+from policies.money import Money
+
+
+def item_words(case: CaseRow) -> str:
+    return f"{case.quantity} x {case.line_item.name}"
+
+
+def received(case: CaseRow) -> str:
+    return (
+        f"We received your return request {case.code} for {item_words(case)} "
+        f"(order {case.order.display_number})."
+    )
+
+
+def photo_needed(case: CaseRow) -> str:
+    return (
+        f"To go on with return {case.code}, please upload a photo that shows the problem "
+        f"with {case.line_item.name}."
+    )
+
+
+def under_review(case: CaseRow) -> str:
+    return (
+        f"Your return {case.code} needs a quick review by the store. "
+        "We'll let you know the decision."
+    )
+
+
+def waiting_for_supplier(case: CaseRow) -> str:
+    return (
+        f"Your return {case.code} is approved by the store; we are arranging it with "
+        "the supplier and will send your return label or refund next."
+    )
+
+
+def label_ready(case: CaseRow, tracking: str) -> str:
+    rma = f" Write RMA {case.rma} on the parcel." if case.rma else ""
+    return (
+        f"Your return label for {case.code} is ready: download it from your return page "
+        f"and drop the parcel off with the carrier. Tracking number {tracking}.{rma}"
+    )
+
+
+def item_arrived(case: CaseRow) -> str:
+    return (
+        f"Your return {case.code} has arrived at the supplier. We'll issue your money as "
+        "soon as it is inspected."
+    )
+
+
+def refunded(case: CaseRow, amount: Money, without_return: bool) -> str:
+    keep = " No need to send the item back." if without_return else ""
+    return (
+        f"Your refund of {amount} for return {case.code} has been issued to your original "
+        f"payment method.{keep}"
+    )
+
+
+def store_credit(case: CaseRow, amount: Money, code: str, without_return: bool) -> str:
+    keep = " No need to send the item back." if without_return else ""
+    return f"Store credit of {amount} (code {code}) has been issued for return {case.code}.{keep}"
+
+
+def replacement(case: CaseRow, without_return: bool) -> str:
+    keep = " No need to send the item back." if without_return else ""
+    return f"A replacement for {item_words(case)} is on its way for return {case.code}.{keep}"
+
+
+def denied(case: CaseRow, why: str) -> str:
+    return f"We're sorry: return {case.code} was not accepted. {why}".strip()
+
+
+def cancelled(case: CaseRow) -> str:
+    return f"Return {case.code} has been cancelled. Nothing more is needed from you."

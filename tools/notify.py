@@ -1,0 +1,68 @@
+"""Queue messages to the customer, the case's supplier and the owner through the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger import outbox
+from ledger.models import CaseRow
+from tools.context import ToolContext
+
+
+def notify_customer(
+    ctx: ToolContext, case: CaseRow, kind: str, text: str, payload: dict[str, Any] | None = None
+) -> None:
+    outbox.enqueue(
+        ctx.session,
+        key=f"{case.code}:customer:{kind}",
+        at=ctx.now,
+        case_code=case.code,
+        channel=outbox.CUSTOMER,
+        recipient=case.customer_email,
+        kind=kind,
+        text=text,
+        payload=payload,
+    )
+
+
+def notify_supplier(
+    ctx: ToolContext,
+    case: CaseRow,
+    kind: str,
+    text: str,
+    payload: dict[str, Any] | None = None,
+    key_suffix: str = "",
+) -> None:
+    outbox.enqueue(
+        ctx.session,
+        key=f"{case.code}:supplier:{kind}{key_suffix}",
+        at=ctx.now,
+        case_code=case.code,
+        channel=outbox.SUPPLIER,
+        recipient=case.supplier_id,
+        kind=kind,
+        text=text,
+        payload=payload,
+    )
+
+
+def notify_owner(
+    ctx: ToolContext,
+    case: CaseRow | None,
+    kind: str,
+    text: str,
+    payload: dict[str, Any] | None = None,
+    key_suffix: str = "",
+) -> None:
+    code = case.code if case is not None else None
+    outbox.enqueue(
+        ctx.session,
+        key=f"{code or 'store'}:owner:{kind}{key_suffix}",
+        at=ctx.now,
+        case_code=code,
+        channel=outbox.OWNER,
+        recipient="owner",
+        kind=kind,
+        text=text,
+        payload=payload,
+    )

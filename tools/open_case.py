@@ -1,0 +1,126 @@
+"""Open a return case for one line item, after identity and eligibility hold."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ledger import decisions
+from ledger.models import CaseRow
+from ledger.repository import new_case
+from policies.models import Reason, normalize_email
+from tools.check_eligibility import check_eligibility, find_line_item
+from tools.context import ToolContext
+from tools.verify_identity import verify_identity
+
+
+class ReturnRequest(BaseModel):
+    """The returns form, as SCENARIOS.md's ``portal`` step gives it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    order: str = Field(min_length=1, max_length=64)
+    email: str = Field(min_length=3, max_length=320)
+    sku: str = Field(min_length=1, max_length=100)
+    quantity: int = Field(default=1, ge=1, le=10_000)
+    reason: Reason
+    resolution: Literal["refund", "store_credit", "replacement"] = "refund"
+    note: str = Field(default="", max_length=4000)
+    photo: bool = False
+
+    @field_validator("order", mode="before")
+    @classmethod
+    def _order_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) else value
+
+
+def open_case(
+    ctx: ToolContext,
+    request: ReturnRequest,
+    *,
+    channel: str = "portal",
+    photo_ids: tuple[int, ...] = (),
+    earlier: tuple[tuple[str, dict[str, object]], ...] = (),
+) -> CaseRow:
+    """Create the case in status ``open`` with its first ledger rows.
+
+    Raises ``IdentityError`` or ``NotReturnable`` (and writes nothing) when the request must
+    open no case. ``earlier`` holds decisions made in a chat before the case existed.
+    """
+    order = verify_identity(ctx.session, request.order, request.email)
+    item = find_line_item(order, request.sku)
+    eligibility = check_eligibility(
+        ctx.session, ctx.store.policy, order, item, request.quantity, ctx.now
+    )
+    email = normalize_email(request.email)
+    case = new_case(
+        ctx.session,
+        order_id=order.id,
+        line_item_id=item.id,
+        supplier_id=item.supplier_id,
+        customer_email=email,
+        quantity=request.quantity,
+        reason=request.reason.value,
+        requested_resolution=request.resolution,
+        note=request.note,
+        status="open",
+        photo_count=len(photo_ids) + (1 if request.photo and not photo_ids else 0),
+        opened_via=channel,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    customer = f"customer:{email}"
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor=customer,
+        action="identity_verified",
+        data={"order": order.display_number, "channel": channel},
+        reason="order number and email match",
+    )
+    for action, data in earlier:
+        decisions.append(
+            ctx.session,
+            at=ctx.now,
+            case_code=case.code,
+            actor=customer,
+            action=action,
+            data=dict(data),
+        )
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor=customer,
+        action="case_opened",
+        data={
+            "order": order.display_number,
+            "sku": item.sku,
+            "quantity": request.quantity,
+            "reason": request.reason.value,
+            "resolution": request.resolution,
+            "note": request.note,
+            "channel": channel,
+        },
+    )
+    if case.photo_count:
+        decisions.append(
+            ctx.session,
+            at=ctx.now,
+            case_code=case.code,
+            actor=customer,
+            action="photo_received",
+            data={"photos": list(photo_ids) or [None]},
+        )
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor="policy",
+        action="eligibility_checked",
+        data=eligibility.model_dump(),
+        reason=eligibility.clause(ctx.store.policy),
+    )
+    return case
