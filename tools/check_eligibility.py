@@ -34,7 +34,10 @@ def find_line_item(order: OrderRow, sku: str) -> LineItemRow:
     for item in order.items:
         if item.sku.lower() == wanted:
             return item
-    raise NotReturnable(f"Order {order.display_number} has no item {sku!r}.", code="unknown_item")
+    raise NotReturnable(
+        f"Order {order.display_number} has no item {sku!r}. Please pick an item from the order.",
+        code="unknown_item",
+    )
 
 
 def whole_days(start: dt.datetime, end: dt.datetime) -> int:
@@ -61,9 +64,15 @@ def check_eligibility(
     left = item.quantity - units_in_cases(session, item.id)
     if quantity > left:
         if left <= 0:
-            message = f"Every unit of {item.name} on this order is already in a return."
+            message = (
+                f"The quantity asked for can't be returned: every unit of {item.name} "
+                "on this order is already in a return."
+            )
         else:
-            message = f"Only {left} of {item.name} can still be returned on this order."
+            message = (
+                f"The quantity asked for ({quantity}) is more than is left to return: "
+                f"only {left} of {item.name} can still be returned on this order."
+            )
         raise NotReturnable(message, code="quantity_exceeded")
     days = whole_days(order.delivered_at, now)
     return Eligibility(
