@@ -151,4 +151,5 @@ def answer_owner(desk: ReturnsDesk, text: str) -> str:
     except ReturnError as error:
         return error.message
     done = {"approve": "Approved", "deny": "Denied", "cancel": "Cancelled"}[command.verb]
-    return f"{done} return {view.code} (order {view.order}). It is now {view.status.replace('_', ' ')}."
+    status = view.status.replace("_", " ")
+    return f"{done} return {view.code} (order {view.order}). It is now {status}."

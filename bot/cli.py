@@ -1,0 +1,294 @@
+"""``returnbridge``: serve, work, load the demo, import orders, read the ledger, run scenarios."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.settings import get_settings
+
+app = typer.Typer(
+    help="ReturnBridge: the returns desk for dropshipping stores.", no_args_is_help=True
+)
+orders_app = typer.Typer(help="Orders.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The decision ledger.", no_args_is_help=True)
+cases_app = typer.Typer(help="Return cases.", no_args_is_help=True)
+scenario_app = typer.Typer(help="Scenario files.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+app.add_typer(orders_app, name="orders")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(cases_app, name="cases")
+app.add_typer(scenario_app, name="scenario")
+app.add_typer(db_app, name="db")
+
+
+def _desk():  # type: ignore[no-untyped-def]
+    from bot.app_factory import desk_from_settings
+    from policies.loader import PolicyError
+
+    try:
+        return desk_from_settings(get_settings())
+    except PolicyError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    with_worker: Annotated[bool, typer.Option(help="Run the worker in this process too.")] = False,
+) -> None:
+    """Serve the returns page and the API."""
+    import uvicorn
+
+    from bot.web import create_app
+    from bot.worker import run_forever
+
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    desk = _desk()
+    stop = threading.Event()
+    if with_worker:
+        threading.Thread(
+            target=run_forever,
+            args=(desk, settings.worker_interval_seconds, stop),
+            daemon=True,
+            name="worker",
+        ).start()
+    try:
+        uvicorn.run(
+            create_app(desk, settings.secret_key),
+            host=host or settings.host,
+            port=port or settings.port,
+        )
+    finally:
+        stop.set()
+        desk.close()
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run one round and exit.")] = False,
+) -> None:
+    """Fire due timers, deliver the outbox and finish interrupted cases."""
+    from bot.worker import run_forever, run_once
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    desk = _desk()
+    try:
+        if once:
+            typer.echo(json.dumps(run_once(desk)))
+        else:
+            run_forever(desk, get_settings().worker_interval_seconds)
+    finally:
+        desk.close()
+
+
+@app.command()
+def demo(
+    orders_file: Annotated[Path | None, typer.Option(help="Orders YAML to load.")] = None,
+) -> None:
+    """Load the demo store's orders, with dates moved so the newest order is a few days old."""
+    from ledger.repository import import_orders
+    from policies.loader import PolicyError, load_orders
+
+    settings = get_settings()
+    desk = _desk()
+    path = orders_file or settings.store_dir / "orders.yaml"
+    try:
+        orders = load_orders(path, desk.store)
+    except PolicyError as error:
+        _fail(str(error), 2)
+    newest = max(order.placed_at for order in orders)
+    shift = dt.datetime.now(dt.UTC) - dt.timedelta(days=12) - newest
+    for order in orders:
+        order.placed_at += shift
+        if order.delivered_at is not None:
+            order.delivered_at += shift
+    try:
+        with desk.session() as session:
+            count = import_orders(session, orders, desk.store.policy.currency)
+    except ValueError as error:
+        typer.echo(f"demo orders already in use, kept as they are ({error})")
+        count = 0
+    finally:
+        desk.close()
+    typer.echo(f"demo store ready: {count} orders from {path}, policy from {settings.store_dir}")
+
+
+@orders_app.command("import")
+def orders_import(path: Path) -> None:
+    """Import orders from a YAML file with the ``orders:`` shape of the scenario files."""
+    from ledger.repository import import_orders
+    from policies.loader import PolicyError, load_orders
+
+    desk = _desk()
+    try:
+        orders = load_orders(path, desk.store)
+        with desk.session() as session:
+            count = import_orders(session, orders, desk.store.policy.currency)
+    except (PolicyError, ValueError) as error:
+        _fail(str(error), 2)
+    finally:
+        desk.close()
+    typer.echo(f"imported {count} orders")
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Walk the hash chain; name the first broken row."""
+    from ledger import decisions
+
+    desk = _desk()
+    try:
+        with desk.session() as session:
+            report = decisions.verify(session)
+    finally:
+        desk.close()
+    if report.ok:
+        typer.echo(f"ledger ok: {report.rows} rows verified")
+        return
+    _fail(f"ledger broken at row {report.first_broken}: {report.problem}")
+
+
+@ledger_app.command("show")
+def ledger_show(case: str) -> None:
+    """Print a case's history."""
+    from ledger import decisions
+
+    desk = _desk()
+    try:
+        with desk.session() as session:
+            rows = decisions.case_history(session, case.strip().upper())
+            if not rows:
+                _fail(f"no ledger rows for case {case}")
+            for row in rows:
+                data = json.loads(row.data)
+                details = ", ".join(f"{k}={v}" for k, v in data.items() if v not in (None, ""))
+                typer.echo(
+                    f"#{row.seq:<6} {row.at:%Y-%m-%d %H:%M} {row.action:<33} {row.actor:<30} "
+                    f"{details}" + (f"  ({row.reason})" if row.reason else "")
+                )
+    finally:
+        desk.close()
+
+
+@cases_app.command("list")
+def cases_list(
+    status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+) -> None:
+    """List cases."""
+    from graph.desk import view_case
+    from ledger.repository import list_cases
+
+    desk = _desk()
+    try:
+        with desk.session() as session:
+            for row in list_cases(session, status):
+                view = view_case(session, row, desk.store.policy.currency)
+                typer.echo(
+                    f"{view.code}  order {view.order:<8} {view.status:<20} {view.quantity} x "
+                    f"{view.item}  refunded {view.refunded} {view.currency}"
+                )
+    finally:
+        desk.close()
+
+
+def _decide(target: str, verb: str, note: str) -> None:
+    from graph.owner_console import answer_owner
+
+    desk = _desk()
+    try:
+        typer.echo(answer_owner(desk, f"{verb} {target}, {note}" if note else f"{verb} {target}"))
+    finally:
+        desk.close()
+
+
+@cases_app.command("approve")
+def cases_approve(case_or_order: str, note: Annotated[str, typer.Option(help="Why.")] = "") -> None:
+    """Approve a case waiting for the owner (case number or order number)."""
+    _decide(case_or_order, "approve", note)
+
+
+@cases_app.command("deny")
+def cases_deny(case_or_order: str, note: Annotated[str, typer.Option(help="Why.")] = "") -> None:
+    """Deny a case waiting for the owner."""
+    _decide(case_or_order, "deny", note)
+
+
+@cases_app.command("cancel")
+def cases_cancel(case_or_order: str, note: Annotated[str, typer.Option(help="Why.")] = "") -> None:
+    """Cancel a case that has not shipped yet."""
+    _decide(case_or_order, "cancel", note)
+
+
+@scenario_app.command("run")
+def scenario_run(
+    paths: list[Path],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per scenario.")] = False,
+    llm: Annotated[bool, typer.Option("--llm", help="Use the LLM backend.")] = False,
+) -> None:
+    """Run scenario files or folders (recursively ``*.yaml``)."""
+    from bot.scenario_format import find_scenario_files
+    from bot.scenario_runner import ScenarioResult, run_scenario
+
+    files = find_scenario_files(paths)
+    passed = failed = 0
+    for path in files:
+        if llm:
+            result = ScenarioResult(
+                name=path.stem,
+                path=str(path),
+                passed=False,
+                failures=["not supported yet: the LLM backend comes with the customer chat"],
+            )
+        else:
+            result = run_scenario(path)
+        if result.passed:
+            passed += 1
+        else:
+            failed += 1
+        if as_json:
+            typer.echo(json.dumps(result.as_json()))
+        elif result.passed:
+            typer.echo(f"PASS {result.name}")
+        else:
+            typer.echo(f"FAIL {result.name}: {result.failures[0]}")
+    typer.echo(f"{passed} passed, {failed} failed")
+    if failed or not files:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations to the configured database."""
+    from ledger.db import make_engine, migrate
+
+    engine = make_engine(get_settings().database_url)
+    migrate(engine)
+    engine.dispose()
+    typer.echo("database is at the newest revision")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

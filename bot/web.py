@@ -1,0 +1,221 @@
+"""The web app: the customer's returns page and its JSON API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeSerializer
+from pydantic import BaseModel, ValidationError
+
+from graph.desk import CaseView, ReturnsDesk
+from ledger.repository import units_in_cases
+from policies.loader import describe_validation
+from policies.models import Reason
+from policies.money import Money
+from tools.accept_photo import MAX_BYTES
+from tools.errors import CaseNotFound, IdentityError, InvalidUpload, ReturnError
+from tools.open_case import ReturnRequest
+from tools.verify_identity import verify_identity
+
+HERE = Path(__file__).parent
+REASON_LABELS = {
+    Reason.DAMAGED: "Arrived damaged",
+    Reason.DEFECTIVE: "Doesn't work / faulty",
+    Reason.WRONG_ITEM: "Wrong item sent",
+    Reason.NOT_AS_DESCRIBED: "Not as described",
+    Reason.WRONG_SIZE: "Wrong size / doesn't fit",
+    Reason.CHANGED_MIND: "Changed my mind",
+    Reason.ARRIVED_LATE: "Arrived too late",
+    Reason.OTHER: "Something else",
+}
+RESOLUTION_LABELS = {
+    "refund": "Refund to my original payment",
+    "store_credit": "Store credit",
+    "replacement": "A replacement",
+}
+STATUS_WORDS = {
+    "open": "Received",
+    "awaiting_photo": "Waiting for your photo",
+    "pending_review": "Being reviewed by the store",
+    "awaiting_supplier": "Being arranged with the supplier",
+    "awaiting_shipment": "Label ready: please ship the item",
+    "in_transit": "On its way back",
+    "awaiting_inspection": "Arrived: being inspected",
+    "resolved": "Done",
+    "denied": "Not accepted",
+    "cancelled": "Cancelled",
+}
+
+
+class LookupRequest(BaseModel):
+    order: str
+    email: str
+
+
+def get_desk(request: Request) -> ReturnsDesk:
+    desk: ReturnsDesk = request.app.state.desk
+    return desk
+
+
+DeskDep = Annotated[ReturnsDesk, Depends(get_desk)]
+
+
+def error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
+    app = FastAPI(title="ReturnBridge", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.state.desk = desk
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    signer = URLSafeSerializer(secret_key, salt="case-access")
+
+    def token_for(view: CaseView, email: str) -> str:
+        return signer.dumps({"case": view.code, "email": email.strip().lower()})
+
+    def case_from_token(code: str, token: str) -> str:
+        try:
+            data = signer.loads(token)
+        except BadSignature:
+            raise CaseNotFound("That return link is not valid.") from None
+        if not isinstance(data, dict) or data.get("case") != code.strip().upper():
+            raise CaseNotFound("That return link is not valid.")
+        return str(data["case"])
+
+    def case_payload(view: CaseView, token: str) -> dict[str, Any]:
+        return {
+            "case": view.model_dump(mode="json"),
+            "status_text": STATUS_WORDS.get(view.status, view.status),
+            "token": token,
+            "label_url": f"/api/cases/{view.code}/label.pdf?token={token}" if view.label else None,
+            "needs_photo": view.status == "awaiting_photo",
+            "messages": desk.customer_messages(view.code),
+        }
+
+    @app.exception_handler(ReturnError)
+    async def _friendly(_: Request, exc: ReturnError) -> JSONResponse:
+        status = 404 if isinstance(exc, CaseNotFound | IdentityError) else 422
+        if isinstance(exc, InvalidUpload):
+            status = 413 if "10 MB" in exc.message else 415
+        return error(status, exc.code, exc.message)
+
+    @app.get("/", response_class=HTMLResponse)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/returns")
+
+    @app.get("/healthz")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/returns", response_class=HTMLResponse)
+    def returns_page(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request,
+            "returns.html",
+            {
+                "store_name": desk.store.policy.name,
+                "window_days": desk.store.policy.return_window_days,
+            },
+        )
+
+    @app.post("/api/returns/lookup")
+    def lookup(body: LookupRequest, desk: DeskDep) -> dict[str, Any]:
+        with desk.session() as session:
+            order = verify_identity(session, body.order, body.email)
+            currency = desk.store.policy.currency
+            items = [
+                {
+                    "sku": item.sku,
+                    "name": item.name,
+                    "quantity": item.quantity,
+                    "returnable": max(0, item.quantity - units_in_cases(session, item.id)),
+                    "unit_price": Money(
+                        minor=item.unit_price_minor, currency=currency
+                    ).amount_str(),
+                    "currency": currency,
+                    "final_sale": item.final_sale,
+                }
+                for item in order.items
+            ]
+            return {
+                "order": order.display_number,
+                "customer_name": order.customer_name,
+                "delivered": order.delivered_at is not None,
+                "items": items,
+                "reasons": [
+                    {"code": r.value, "label": label} for r, label in REASON_LABELS.items()
+                ],
+                "resolutions": [
+                    {"code": c, "label": label} for c, label in RESOLUTION_LABELS.items()
+                ],
+            }
+
+    @app.post("/api/returns", status_code=201, response_model=None)
+    async def submit(request: Request, desk: DeskDep) -> dict[str, Any] | JSONResponse:
+        photo: bytes | None = None
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("multipart/form-data"):
+            form = await request.form(max_part_size=MAX_BYTES + 1024)
+            fields: dict[str, Any] = {
+                key: value for key, value in form.items() if isinstance(value, str) and value != ""
+            }
+            upload = form.get("photo")
+            if upload is not None and not isinstance(upload, str):
+                photo = await upload.read(MAX_BYTES + 1)
+                if not photo:
+                    photo = None
+            fields.pop("photo", None)
+            if photo is not None:
+                fields["photo"] = True
+        else:
+            try:
+                fields = await request.json()
+            except ValueError:
+                return error(400, "bad_request", "Send the return form as JSON or a form upload.")
+            if not isinstance(fields, dict):
+                return error(400, "bad_request", "The return form must be a JSON object.")
+            fields.pop("photo", None)
+        try:
+            return_request = ReturnRequest.model_validate(fields)
+        except ValidationError as exc:
+            return error(
+                422, "invalid_form", describe_validation("form", exc).replace("form: ", "")
+            )
+        view = desk.submit_return(return_request, photo=photo)
+        return case_payload(view, token_for(view, return_request.email))
+
+    @app.get("/api/cases/{code}")
+    def case_status(code: str, token: str, desk: DeskDep) -> dict[str, Any]:
+        view = desk.case_view(case_from_token(code, token))
+        return case_payload(view, token)
+
+    @app.post("/api/cases/{code}/photos")
+    async def upload_photo(
+        code: str,
+        token: str,
+        desk: DeskDep,
+        photo: Annotated[UploadFile, File()],
+        description: Annotated[str, Form()] = "",
+    ) -> dict[str, Any]:
+        data = await photo.read(MAX_BYTES + 1)
+        view = desk.add_photo(case_from_token(code, token), data, description=description)
+        return case_payload(view, token)
+
+    @app.get("/api/cases/{code}/label.pdf")
+    def label(code: str, token: str, desk: DeskDep) -> Response:
+        pdf = desk.label_pdf(case_from_token(code, token))
+        if pdf is None:
+            raise CaseNotFound("This return has no label yet.")
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{code}-label.pdf"'},
+        )
+
+    return app

@@ -1,0 +1,49 @@
+"""The worker: fires due timers, delivers the outbox, finishes interrupted cases."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+
+from graph.desk import ReturnsDesk
+from ledger import outbox
+from ledger.db import transaction
+
+log = logging.getLogger("returnbridge.worker")
+
+
+def deliver_outbox(desk: ReturnsDesk, limit: int = 50) -> int:
+    """Hand queued messages to their channel. Locally (no Slack, no SMTP) they are kept for
+    the returns page and the supplier inbox, and marked delivered."""
+    with transaction(desk.sessions) as session:
+        rows = outbox.claim_undelivered(session, limit)
+        for row in rows:
+            row.attempts += 1
+            row.delivered_at = desk.clock.now()
+        return len(rows)
+
+
+def run_once(desk: ReturnsDesk) -> dict[str, int]:
+    return {
+        "orphans": desk.resume_orphans(),
+        "timers": desk.fire_due_timers(),
+        "outbox": deliver_outbox(desk),
+    }
+
+
+def run_forever(desk: ReturnsDesk, interval: float, stop: threading.Event | None = None) -> None:
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    log.info("worker %s started", desk.worker_id)
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            done = run_once(desk)
+            if any(done.values()):
+                log.info("worker: %s", done)
+        except Exception:  # keep the loop alive; the failed item is retried next round
+            log.exception("worker round failed")
+        stop.wait(max(0.0, interval - (time.monotonic() - started)))
