@@ -94,7 +94,7 @@ def new_case(session: Session, **fields: object) -> CaseRow:
 def get_case(session: Session, code: str, *, lock: bool = False) -> CaseRow | None:
     query = select(CaseRow).where(CaseRow.code == code.strip().upper())
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(of=CaseRow)
     return session.execute(query).scalar_one_or_none()
 
 
