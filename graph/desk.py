@@ -344,29 +344,40 @@ class ReturnsDesk:
             code = label.case_code
         return self.carrier_event(code, event)
 
-    def fire_due_timers(self, now: dt.datetime | None = None, limit: int = 50) -> int:
-        """Fire every timer due by ``now``; returns how many fired."""
+    def fire_due_timers(self, now: dt.datetime | None = None) -> int:
+        """Fire every timer due by ``now``, one at a time, in due order; returns how many.
+
+        On PostgreSQL the timer stays locked in its claiming transaction while it fires (see
+        ``timers.claim_next``). SQLite allows one writer at a time, so there the claim is
+        read, fired and marked in separate transactions, and one worker runs.
+        """
         due_by = now or self.clock.now()
         fired = 0
         while True:
-            with self.session() as session:
-                claimed = [
-                    (row.id, row.case_code, row.kind)
-                    for row in timers.claim_due(
-                        session, due_by, self.worker_id, dt.datetime.now(dt.UTC), limit
-                    )
-                ]
-            if not claimed:
-                return fired
-            for timer_id, code, kind in claimed:
+            if self.engine.dialect.name == "postgresql":
                 with self.session() as session:
-                    case = get_case(session, code)
-                    live = case is not None and kind in case_steps.ACCEPTS.get(case.status, ())
-                if live:
-                    self._resume(code, {"type": kind, "actor": "timer"})
+                    timer = timers.claim_next(session, due_by)
+                    if timer is None:
+                        return fired
+                    self._fire(timer.case_code, timer.kind)
+                    timers.mark_fired(session, timer.id, self.clock.now())
+            else:
                 with self.session() as session:
-                    timers.mark_fired(session, timer_id, self.clock.now())
-                fired += 1
+                    timer = timers.claim_next(session, due_by)
+                    claimed = None if timer is None else (timer.id, timer.case_code, timer.kind)
+                if claimed is None:
+                    return fired
+                self._fire(claimed[1], claimed[2])
+                with self.session() as session:
+                    timers.mark_fired(session, claimed[0], self.clock.now())
+            fired += 1
+
+    def _fire(self, code: str, kind: str) -> None:
+        with self.session() as session:
+            case = get_case(session, code)
+            live = case is not None and kind in case_steps.ACCEPTS.get(case.status, ())
+        if live:
+            self._resume(code, {"type": kind, "actor": "timer"})
 
     def resume_orphans(self) -> int:
         """Start or finish graphs that a crash left between a commit and a checkpoint."""

@@ -257,7 +257,5 @@ class TimerRow(Base):
     kind: Mapped[str] = mapped_column(String(64))
     due_at: Mapped[dt.datetime] = mapped_column(index=True)
     fired_at: Mapped[dt.datetime | None]
-    claimed_at: Mapped[dt.datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
     cancelled_at: Mapped[dt.datetime | None]
     payload: Mapped[dict[str, Any]]

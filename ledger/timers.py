@@ -35,8 +35,6 @@ def schedule(
         kind=kind,
         due_at=due_at,
         fired_at=None,
-        claimed_at=None,
-        claimed_by=None,
         cancelled_at=None,
         payload=payload or {},
     )
@@ -46,49 +44,39 @@ def schedule(
 
 
 def cancel(session: Session, case_code: str, kinds: tuple[str, ...], at: dt.datetime) -> None:
-    session.execute(
-        update(TimerRow)
-        .where(
-            TimerRow.case_code == case_code,
-            TimerRow.kind.in_(kinds),
-            TimerRow.fired_at.is_(None),
-            TimerRow.cancelled_at.is_(None),
-        )
-        .values(cancelled_at=at)
+    """Cancel pending timers of a case. A timer a worker is firing right now is locked and
+    skipped: the worker marks it fired itself."""
+    pending = (
+        _pending()
+        .with_only_columns(TimerRow.id)
+        .where(TimerRow.case_code == case_code, TimerRow.kind.in_(kinds))
+        .with_for_update(skip_locked=True)
     )
+    ids = list(session.execute(pending).scalars())
+    if ids:
+        session.execute(update(TimerRow).where(TimerRow.id.in_(ids)).values(cancelled_at=at))
 
 
 def _pending():  # type: ignore[no-untyped-def]
     return select(TimerRow).where(TimerRow.fired_at.is_(None), TimerRow.cancelled_at.is_(None))
 
 
-LEASE = dt.timedelta(minutes=5)
+def claim_next(session: Session, now: dt.datetime) -> TimerRow | None:
+    """The next due timer, locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
 
-
-def claim_due(
-    session: Session, now: dt.datetime, worker: str, wall: dt.datetime, limit: int = 20
-) -> list[TimerRow]:
-    """Claim due timers in order.
-
-    The rows are read with ``FOR UPDATE SKIP LOCKED``, so two workers never take the same
-    one, and marked claimed for a lease of wall-clock time: a worker that dies holding a
-    claim lets it go when the lease runs out, and the timer fires again. Firing twice is
-    harmless because every step of the case graph is idempotent.
+    The caller keeps the transaction open while it fires the timer and marks it fired in
+    the same transaction, so two workers never take one timer, and a worker that dies
+    mid-fire drops its lock with its connection: the timer is then free for the next worker.
+    (SQLite has no row locks; run one worker there.)
     """
     query = (
         _pending()
         .where(TimerRow.due_at <= now)
-        .where((TimerRow.claimed_at.is_(None)) | (TimerRow.claimed_at < wall - LEASE))
         .order_by(TimerRow.due_at, TimerRow.id)
-        .limit(limit)
+        .limit(1)
         .with_for_update(skip_locked=True)
     )
-    rows = list(session.execute(query).scalars())
-    for row in rows:
-        row.claimed_at = wall
-        row.claimed_by = worker
-    session.flush()
-    return rows
+    return session.execute(query).scalars().first()
 
 
 def mark_fired(session: Session, timer_id: int, at: dt.datetime) -> None:

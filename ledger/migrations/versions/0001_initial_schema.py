@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 14:04:19.068917
+Create Date: 2026-11-26 14:12:41.174575
 """
 
 from __future__ import annotations
@@ -160,8 +160,6 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("due_at", ledger.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("fired_at", ledger.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("claimed_at", ledger.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("cancelled_at", ledger.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_timers")),

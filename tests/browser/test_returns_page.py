@@ -1,0 +1,409 @@
+"""The customer's returns page, driven in headless Debian chromium against the real app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from PIL import Image
+
+from bot.web import STATUS_WORDS, create_app
+from graph.clock import FrozenClock
+from graph.desk import ReturnsDesk
+from ledger.repository import import_orders
+from policies.loader import orders_from_data, store_from_data
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+CASE_CODE = re.compile(r"^RB-\d{6}$")
+POLL_WAIT_MS = 12_000  # the page polls every 5 s
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium"),
+]
+
+DELIVERED = "2026-03-05T10:00:00Z"
+NOW = dt.datetime(2026, 3, 9, 12, 0, tzinfo=dt.UTC)  # four days after delivery
+
+
+def order(number: str, email: str, name: str, *items: dict[str, object]) -> dict[str, object]:
+    return {
+        "number": number,
+        "email": email,
+        "customer_name": name,
+        "country": "US",
+        "placed_at": "2026-03-01T10:00:00Z",
+        "delivered_at": DELIVERED,
+        "items": list(items),
+    }
+
+
+def item(sku: str, name: str, price: str, **extra: object) -> dict[str, object]:
+    return {"sku": sku, "name": name, "price": price, "supplier": "acme", **extra}
+
+
+ORDERS = [
+    order(
+        "1001",
+        "ana@example.com",
+        "Ana Silva",
+        item("MUG-1", "Ceramic mug", "24.00", quantity=2),
+        item("SCARF-9", "Clearance scarf", "9.00", final_sale=True),
+    ),
+    order("1002", "ben@example.com", "Ben Okafor", item("LAMP-1", "Desk lamp", "60.00")),
+    order("1003", "cy@example.com", "Cy Park", item("TOY-1", "Wooden train", "32.00")),
+    order("1004", "dee@example.com", "Dee Moss", item("KETTLE-1", "Glass kettle", "45.00")),
+    order(
+        "1005",
+        "eli@example.com",
+        "Eli Novak",
+        item(
+            "BLENDER-PRO-XL-2000-STAINLESS",
+            "Professional countertop blender with stainless steel jug, extra long name",
+            "129.99",
+            quantity=3,
+        ),
+        item("CUP-2", "Espresso cup", "8.50", final_sale=True),
+    ),
+]
+
+
+@dataclass
+class Site:
+    url: str
+    desk: ReturnsDesk
+
+
+def jpeg_file(folder: Path, name: str = "photo.jpg") -> Path:
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), (200, 90, 40)).save(out, format="JPEG")
+    path = folder / name
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def fake_jpeg(folder: Path) -> Path:
+    path = folder / "notes.jpg"  # a text file wearing a photo's name
+    path.write_text("this is not a picture\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    folder = tmp_path_factory.mktemp("returns-page")
+    store = store_from_data(
+        {"name": "Test Goods Co.", "currency": "USD", "return_window_days": 30},
+        [
+            {
+                "id": "acme",
+                "name": "Acme Home Goods",
+                "country": "US",
+                "return_address": "Acme Returns, 10 Main St, Fresno, CA 93650, US",
+                "rma_required": True,
+            }
+        ],
+    )
+    orders = orders_from_data(ORDERS, "test", store)
+    desk = ReturnsDesk(f"sqlite:///{folder}/web.db", store, FrozenClock(NOW))
+    with desk.session() as s:
+        import_orders(s, orders, store.policy.currency)
+    app = create_app(desk, "test-secret")
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield Site(url=f"http://127.0.0.1:{port}", desk=desk)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+        desk.close()
+    assert not thread.is_alive(), "uvicorn did not shut down"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: sync_api.Browser) -> Iterator[sync_api.Page]:
+    context = browser.new_context(viewport={"width": 1024, "height": 900})
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def find_order(page: sync_api.Page, site: Site, number: str, email: str) -> None:
+    page.goto(f"{site.url}/returns")
+    page.get_by_label("Order number").fill(number)
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Find my order").click()
+
+
+def fill_return(
+    page: sync_api.Page,
+    sku: str,
+    reason: str,
+    *,
+    photo: Path | None = None,
+    quantity: int | None = None,
+    note: str = "",
+) -> None:
+    expect(page.locator("#step-request")).to_be_visible()
+    page.locator(f'input[name="sku"][value="{sku}"]').check()
+    if quantity is not None:
+        page.get_by_label("How many?").fill(str(quantity))
+    page.get_by_label("Reason").select_option(reason)
+    if note:
+        page.get_by_label("Anything else we should know?").fill(note)
+    if photo is not None:
+        page.locator("#request-photo").set_input_files(photo)
+
+
+def send_return(page: sync_api.Page) -> None:
+    page.get_by_role("button", name="Send return request").click()
+
+
+def shown_case(page: sync_api.Page) -> str:
+    code = page.locator("#case-code")
+    expect(code).to_have_text(CASE_CODE)
+    return code.inner_text()
+
+
+def expect_status(page: sync_api.Page, status: str) -> None:
+    expect(page.locator("#case-status")).to_have_text(STATUS_WORDS[status], timeout=POLL_WAIT_MS)
+
+
+def test_wrong_email_shows_not_found_and_no_items(page: sync_api.Page, site: Site) -> None:
+    find_order(page, site, "1001", "someone-else@example.com")
+
+    error = page.locator("#lookup-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("couldn't find an order")
+    expect(page.locator("#step-request")).to_be_hidden()
+    expect(page.get_by_label("Email address")).to_have_attribute("aria-invalid", "true")
+    body = page.content()
+    assert "Ceramic mug" not in body and "MUG-1" not in body
+    assert "{" not in error.inner_text()
+
+
+def test_damaged_item_with_photo_opens_a_case(
+    page: sync_api.Page, site: Site, tmp_path: Path
+) -> None:
+    find_order(page, site, "#1001", "ANA@example.com ")
+
+    expect(page.locator("#request-greeting")).to_contain_text("Ana Silva")
+    mug = page.locator(".item", has_text="Ceramic mug")
+    expect(mug).to_contain_text("SKU MUG-1")
+    expect(mug).to_contain_text("$24.00")
+    expect(mug).to_contain_text("2 can be returned")
+    scarf = page.locator(".item", has_text="Clearance scarf")
+    expect(scarf.locator("input")).to_be_disabled()
+    expect(scarf).to_contain_text("Final sale")
+
+    fill_return(page, "MUG-1", "damaged", photo=jpeg_file(tmp_path), note="Handle snapped off")
+    expect(page.get_by_label("How many?")).to_have_attribute("max", "2")
+    send_button = page.locator("#request-form button[type=submit]")
+    busy_seen: list[tuple[str | None, str]] = []
+
+    def watch_busy(route: sync_api.Route) -> None:
+        busy_seen.append((send_button.get_attribute("aria-busy"), send_button.inner_text()))
+        route.continue_()
+
+    page.route("**/api/returns", watch_busy)
+    send_return(page)
+
+    code = shown_case(page)
+    view = site.desk.case_view(code)
+    assert (view.sku, view.reason, view.quantity) == ("MUG-1", "damaged", 1)
+    expect_status(page, view.status)
+    assert busy_seen == [("true", "Sending your request…")], "busy while the request runs"
+    page.unroute("**/api/returns", watch_busy)
+    expect(page.locator("#case-messages li").first).to_contain_text(code)
+    expect(page.locator("#photo-form")).to_be_hidden()
+
+    # the case survives a reload, from the URL hash and from localStorage
+    assert f"#case={code}&token=" in page.url
+    stored = page.evaluate("localStorage.getItem('returnbridge.case')")
+    assert code in stored
+    page.reload()
+    assert shown_case(page) == code
+    page.goto(f"{site.url}/returns")
+    assert shown_case(page) == code
+    expect_status(page, view.status)
+
+
+def test_photo_upload_on_the_case_moves_it_on(
+    page: sync_api.Page, site: Site, tmp_path: Path
+) -> None:
+    find_order(page, site, "1002", "ben@example.com")
+    fill_return(page, "LAMP-1", "defective")
+    send_return(page)
+
+    code = shown_case(page)
+    expect_status(page, "awaiting_photo")
+    expect(page.locator("#case-messages")).to_contain_text("upload a photo")
+    photo_form = page.locator("#photo-form")
+    expect(photo_form).to_be_visible()
+
+    photo_form.get_by_label("Photo").set_input_files(jpeg_file(tmp_path))
+    photo_form.get_by_role("button", name="Upload photo").click()
+
+    expect(page.locator("#case-ok")).to_contain_text("got your photo")
+    expect(photo_form).to_be_hidden()
+    status = site.desk.case_view(code).status
+    assert status != "awaiting_photo"
+    expect_status(page, status)
+
+
+def test_a_file_that_is_not_a_photo_gets_a_clear_error(
+    page: sync_api.Page, site: Site, tmp_path: Path
+) -> None:
+    find_order(page, site, "1003", "cy@example.com")
+    fake = fake_jpeg(tmp_path)
+
+    # on the return form: the server refuses it and what the customer typed stays put
+    fill_return(page, "TOY-1", "defective", photo=fake, note="Wheel came off")
+    send_return(page)
+    form_error = page.locator("#request-error")
+    expect(form_error).to_contain_text("not a photo we can read")
+    assert "{" not in form_error.inner_text() and "Traceback" not in page.content()
+    expect(page.locator('input[name="sku"][value="TOY-1"]')).to_be_checked()
+    expect(page.get_by_label("Reason")).to_have_value("defective")
+    expect(page.get_by_label("Anything else we should know?")).to_have_value("Wheel came off")
+    expect(page.get_by_role("button", name="Send return request")).to_be_enabled()
+    assert site.desk.cases_for_order("1003") == []
+
+    # without the photo it opens a case waiting for one
+    page.locator("#request-photo").set_input_files([])
+    send_return(page)
+    code = shown_case(page)
+    expect_status(page, "awaiting_photo")
+
+    # on the case: a photo over 10 MB is stopped before it is sent
+    photo_form = page.locator("#photo-form")
+    uploads: list[str] = []
+    page.on("request", lambda r: uploads.append(r.url) if "/photos" in r.url else None)
+    big = tmp_path / "huge.jpg"
+    big.write_bytes(jpeg_file(tmp_path).read_bytes() + b"\0" * (10 * 1024 * 1024))
+    photo_form.get_by_label("Photo").set_input_files(big)
+    photo_form.get_by_role("button", name="Upload photo").click()
+    expect(page.locator("#photo-error")).to_contain_text("larger than 10 MB")
+    assert uploads == []
+
+    # the server's refusal of a non-image, and the form still works afterwards
+    photo_form.get_by_label("Photo").set_input_files(fake)
+    photo_form.get_by_role("button", name="Upload photo").click()
+    photo_error = page.locator("#photo-error")
+    expect(photo_error).to_contain_text("not a photo we can read")
+    expect(photo_form.get_by_role("button", name="Upload photo")).to_be_enabled()
+    expect_status(page, "awaiting_photo")
+    assert site.desk.case_view(code).status == "awaiting_photo"
+
+    photo_form.get_by_label("Photo").set_input_files(jpeg_file(tmp_path))
+    photo_form.get_by_role("button", name="Upload photo").click()
+    expect(photo_form).to_be_hidden()
+    expect_status(page, site.desk.case_view(code).status)
+    assert site.desk.case_view(code).status != "awaiting_photo"
+
+
+def test_label_link_appears_after_the_supplier_approves(
+    page: sync_api.Page, site: Site, tmp_path: Path
+) -> None:
+    find_order(page, site, "1004", "dee@example.com")
+    fill_return(page, "KETTLE-1", "damaged", photo=jpeg_file(tmp_path))
+    send_return(page)
+    code = shown_case(page)
+    expect_status(page, "awaiting_supplier")
+    link = page.get_by_role("link", name="Download return label (PDF)")
+    expect(link).to_be_hidden()
+
+    site.desk.supplier_action("acme", code, "approve", rma="RMA-1")
+
+    expect(link).to_be_visible(timeout=POLL_WAIT_MS)  # picked up by polling, no reload
+    expect_status(page, "awaiting_shipment")
+    expect(page.locator("#case-summary")).to_contain_text("RMA-1")
+    expect(page.locator("#case-messages")).to_contain_text("label")
+    href = link.get_attribute("href")
+    assert href is not None and href.startswith(f"/api/cases/{code}/label.pdf?token=")
+    response = page.request.get(f"{site.url}{href}")
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+
+
+def test_phone_width_has_no_horizontal_scroll(
+    browser: sync_api.Browser, site: Site, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+
+        def scroll_width() -> int:
+            return int(page.evaluate("document.documentElement.scrollWidth"))
+
+        page.goto(f"{site.url}/returns")
+        expect(page.get_by_role("button", name="Find my order")).to_be_visible()
+        assert scroll_width() <= 375
+
+        page.get_by_label("Order number").fill("1005")
+        page.get_by_label("Email address").fill("eli@example.com")
+        page.get_by_role("button", name="Find my order").click()
+        fill_return(
+            page,
+            "BLENDER-PRO-XL-2000-STAINLESS",
+            "not_as_described",
+            photo=jpeg_file(tmp_path),
+            quantity=2,
+            note="The jug is plastic, not steel.",
+        )
+        assert scroll_width() <= 375
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "returns-page.png"), full_page=True)
+
+        send_return(page)
+        shown_case(page)
+        assert scroll_width() <= 375
+        page.screenshot(path=str(SCREENSHOTS / "returns-case.png"), full_page=True)
+    finally:
+        context.close()
