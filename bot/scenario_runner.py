@@ -96,7 +96,9 @@ class ScenarioRun:
 
     def _outbox_mark(self) -> int:
         with self.desk.session() as session:
-            return int(session.execute(select(func.coalesce(func.max(OutboxRow.id), 0))).scalar())
+            return int(
+                session.execute(select(func.coalesce(func.max(OutboxRow.id), 0))).scalar_one()
+            )
 
     def _customer_turn(self) -> None:
         self.customer_said = []
@@ -345,6 +347,7 @@ class ScenarioRun:
     def _check_case(self, spec: dict[str, Any], view: CaseView, line: int) -> list[str]:
         failures = []
         prefix = f"line {line}: case {view.code}"
+        actual: Any
         for key, expected in spec.items():
             if key == "order":
                 continue

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -52,6 +53,10 @@ STATUS_WORDS = {
 }
 
 
+# What the store keeps to itself when it shows a case to the customer.
+INTERNAL_FIELDS = {"supplier_id", "supplier_credit", "review_reason"}
+
+
 class LookupRequest(BaseModel):
     order: str
     email: str
@@ -90,7 +95,7 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
 
     def case_payload(view: CaseView, token: str) -> dict[str, Any]:
         return {
-            "case": view.model_dump(mode="json"),
+            "case": view.model_dump(mode="json", exclude=INTERNAL_FIELDS),
             "status_text": STATUS_WORDS.get(view.status, view.status),
             "token": token,
             "label_url": f"/api/cases/{view.code}/label.pdf?token={token}" if view.label else None,
@@ -102,8 +107,16 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
     async def _friendly(_: Request, exc: ReturnError) -> JSONResponse:
         status = 404 if isinstance(exc, CaseNotFound | IdentityError) else 422
         if isinstance(exc, InvalidUpload):
-            status = 413 if "10 MB" in exc.message else 415
+            status = 413 if exc.too_large else 415
         return error(status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'][1:]) or 'request'}: {problem['msg']}"
+            for problem in exc.errors()
+        )
+        return error(422, "invalid_request", problems or "The request is not valid.")
 
     @app.get("/", response_class=HTMLResponse)
     def home() -> RedirectResponse:

@@ -220,7 +220,7 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
             disputed=disputed,
         )
         if without_return or disputed:
-            credit = Money(minor=amounts.supplier_credit, currency=ctx.currency)
+            owed = Money(minor=amounts.supplier_credit, currency=ctx.currency)
             notify_supplier(
                 ctx,
                 case,
@@ -229,8 +229,8 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
                 f"{notices.item_words(case)}): the customer has been refunded"
                 + (" without sending the item back" if without_return else "")
                 + (" because no inspection arrived in time" if disputed else "")
-                + f". Please credit the store {credit}.",
-                {"case": case.code, "amount": credit.amount_str(), "disputed": disputed},
+                + f". Please credit the store {owed}.",
+                {"case": case.code, "amount": owed.amount_str(), "disputed": disputed},
             )
     set_status(ctx, case, "resolved")
     notify_customer(ctx, case, "resolved", text)

@@ -430,9 +430,10 @@ class ReturnsDesk:
 
 
 def view_case(session: Session, case: CaseRow, currency: str) -> CaseView:
+    balances = journal.case_balances(session, case.code)
+
     def money(account: str, sign: int = 1) -> str:
-        minor = sign * journal.balance(session, account, case_code=case.code)
-        return Money(minor=minor, currency=currency).amount_str()
+        return Money(minor=sign * balances.get(account, 0), currency=currency).amount_str()
 
     label = session.execute(
         select(LabelRow).where(LabelRow.case_code == case.code)

@@ -54,13 +54,13 @@ _VERBS: tuple[tuple[Verb, tuple[str, ...]], ...] = (
     ),
 )
 
-_CASE_CODE = re.compile(r"\bRB-?0*(\d+)\b", re.IGNORECASE)
+_CASE_CODE = re.compile(r"\bRB[-\s]?0*(\d+)\b", re.IGNORECASE)
 _ORDER_AFTER_WORD = re.compile(
     r"\border\s*(?:number|no\.?|#)?\s*#?\s*([A-Za-z0-9][A-Za-z0-9-]*)", re.IGNORECASE
 )
 _NUMBERISH = re.compile(r"#?\b([A-Za-z]{0,4}-?\d[\w-]*)\b")
 _NOTE_SPLIT = re.compile(
-    r"\s*(?:[,;:]|\s-\s|\s—\s|\bbecause\b|\bsince\b|\bas\b|\breason\b)\s*", re.IGNORECASE
+    r"\s*(?:[,;:]|\s[-—–]\s|\bbecause\b|\bsince\b|\bas\b|\breason\b)\s*", re.IGNORECASE
 )
 
 
@@ -80,14 +80,15 @@ HELP = (
 
 
 def _find_verb(text: str) -> tuple[Verb, int] | None:
+    """The earliest verb phrase (the longer one at the same place) and where it ends."""
     lowered = text.lower()
-    best: tuple[Verb, int] | None = None
+    best: tuple[Verb, int, int] | None = None
     for verb, words in _VERBS:
         for word in words:
             match = re.search(rf"(?<![a-z']){re.escape(word)}(?![a-z])", lowered)
-            if match and (best is None or match.start() < best[1]):
-                best = (verb, match.end())
-    return best
+            if match and (best is None or (match.start(), -match.end()) < (best[1], -best[2])):
+                best = (verb, match.start(), match.end())
+    return None if best is None else (best[0], best[2])
 
 
 def parse_owner_command(text: str) -> OwnerCommand | None:
@@ -98,6 +99,9 @@ def parse_owner_command(text: str) -> OwnerCommand | None:
     verb, end = found
     rest = text[end:]
     code_match = _CASE_CODE.search(text)
+    order_first = _ORDER_AFTER_WORD.search(text)
+    if code_match and order_first and order_first.start() < code_match.start():
+        code_match = None  # "deny order 1005, duplicate of RB-000003": the order is the target
     order: str | None = None
     code: str | None = None
     target_end = 0
@@ -116,7 +120,7 @@ def parse_owner_command(text: str) -> OwnerCommand | None:
     tail = rest[target_end:]
     parts = _NOTE_SPLIT.split(tail, maxsplit=1)
     note = parts[1] if len(parts) > 1 else tail
-    note = note.strip(" .,;:-—")
+    note = note.strip(" .,;:-—–!?")
     return OwnerCommand(verb=verb, case_code=code, order=order, note=note)
 
 

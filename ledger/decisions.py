@@ -114,12 +114,7 @@ def append(
     if action not in ACTIONS:
         raise LedgerError(f"unknown ledger action {action!r}")
     check_actor(actor)
-    head = session.execute(
-        select(LedgerHead).where(LedgerHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = LedgerHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+    head = _locked_head(session)
     text = canonical_json(data or {})
     seq = head.seq + 1
     digest = row_hash(head.hash, seq, at, case_code, actor, action, text, reason)
@@ -137,8 +132,24 @@ def append(
     session.add(row)
     head.seq = seq
     head.hash = digest
-    session.flush()
     return row
+
+
+def _locked_head(session: Session) -> LedgerHead:
+    """The chain's head, locked once per transaction and then kept for its later appends."""
+    transaction = session.get_transaction()
+    cached = session.info.get("ledger_head")
+    if cached is not None and cached[0] is transaction:
+        head: LedgerHead = cached[1]
+        return head
+    found = session.execute(
+        select(LedgerHead).where(LedgerHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if found is None:
+        found = LedgerHead(id=1, seq=0, hash=GENESIS)
+        session.add(found)
+    session.info["ledger_head"] = (transaction, found)
+    return found
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,17 @@ def balance(
     return int(session.execute(query).scalar_one())
 
 
+def case_balances(session: Session, case_code: str) -> dict[str, int]:
+    """Every account's debit-positive balance for one case, in one query."""
+    rows = session.execute(
+        select(JournalLineRow.account, func.sum(JournalLineRow.amount_minor))
+        .join(JournalEntryRow)
+        .where(JournalEntryRow.case_code == case_code)
+        .group_by(JournalLineRow.account)
+    ).all()
+    return {account: int(total) for account, total in rows}
+
+
 def trial_balance(session: Session) -> int:
     """Sum of every line; zero while every entry balanced."""
     return int(

@@ -76,7 +76,7 @@ class OrderRow(Base):
     delivered_at: Mapped[dt.datetime | None]
 
     items: Mapped[list[LineItemRow]] = relationship(
-        back_populates="order", order_by="LineItemRow.position", lazy="selectin"
+        back_populates="order", order_by="LineItemRow.position", lazy="select"
     )
 
 

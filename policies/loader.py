@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from policies.models import OrderSpec, Store, StorePolicy, SupplierAgreement
+from policies.money import MoneyError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -78,10 +79,16 @@ def orders_from_data(data: Any, where: str, store: Store | None = None) -> list[
     orders = [build(OrderSpec, entry, f"{where}: orders[{i}]") for i, entry in enumerate(data)]
     for i, order in enumerate(orders):
         for j, item in enumerate(order.items):
-            if store is not None and item.supplier not in store.suppliers:
+            if store is None:
+                continue
+            if item.supplier not in store.suppliers:
                 raise PolicyError(
                     f"{where}: orders[{i}].items[{j}].supplier: unknown supplier {item.supplier!r}"
                 )
+            try:
+                item.price.minor(store.policy.currency)
+            except MoneyError as exc:
+                raise PolicyError(f"{where}: orders[{i}].items[{j}].price: {exc}") from None
     return orders
 
 

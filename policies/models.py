@@ -6,7 +6,14 @@ import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from policies.money import Amount
 
@@ -79,6 +86,14 @@ class StorePolicy(BaseModel):
         if len(code) != 3 or not code.isalpha():
             raise ValueError(f"{value!r} is not a three-letter currency code")
         return code
+
+    @field_validator("keep_it_under", "return_label_cost", "review_above")
+    @classmethod
+    def _fits_currency(cls, value: Amount | None, info: ValidationInfo) -> Amount | None:
+        currency = info.data.get("currency")
+        if value is not None and currency:
+            value.minor(currency)  # a MoneyError is a ValueError: reported on this field
+        return value
 
     def customer_pays_label(self, reason: Reason) -> bool:
         if self.return_shipping_paid_by == "store":

@@ -34,7 +34,9 @@ def accept_photo(data: bytes) -> AcceptedPhoto:
     if not data:
         raise InvalidUpload("The upload is empty. Please choose a photo.")
     if len(data) > MAX_BYTES:
-        raise InvalidUpload("That photo is larger than 10 MB. Please send a smaller one.")
+        raise InvalidUpload(
+            "That photo is larger than 10 MB. Please send a smaller one.", too_large=True
+        )
     try:
         with Image.open(io.BytesIO(data)) as probe:
             kind = probe.format or ""

@@ -48,6 +48,10 @@ class ActionRefused(ReturnError):
 class InvalidUpload(ReturnError):
     code = "invalid_upload"
 
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
 
 class RefundCapExceeded(ReturnError):
     code = "refund_cap_exceeded"

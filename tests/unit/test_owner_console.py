@@ -1,7 +1,7 @@
 """graph.owner_console.parse_owner_command: decisions the way different owners type them.
 
 Each phrasing states what the owner means; the parser must read the same thing. A phrasing
-that an owner could reasonably type and that parses wrongly is a bug (xfail strict), not an
+that an owner could reasonably type and that parses wrongly is a bug, not an
 expectation to adjust.
 """
 
@@ -150,11 +150,6 @@ def test_text_without_a_verb_or_a_target_is_not_a_decision(text: str) -> None:
 # -- bugs ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: _find_verb compares a match's start with the best match's END, so 'approve' "
-    "inside \"don't approve\" wins over the negated phrase and the owner's refusal approves",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -171,31 +166,16 @@ def test_a_negated_approval_is_a_denial(text: str, expected: OwnerCommand) -> No
     assert parse_owner_command(text) == expected
 
 
-@pytest.mark.xfail(
-    reason="BUG: a case code anywhere in the text wins over the order named as the target, "
-    "so a case mentioned in the note is the one decided",
-    strict=True,
-)
 def test_a_case_code_in_the_note_does_not_replace_the_order_named() -> None:
     assert parse_owner_command("deny order 1005, duplicate of RB-000003") == order(
         "deny", "1005", "duplicate of RB-000003"
     )
 
 
-@pytest.mark.xfail(
-    reason="BUG: _CASE_CODE needs RB and the number joined or hyphenated; 'RB 62' is read "
-    "as order 62",
-    strict=True,
-)
 def test_a_case_code_written_with_a_space_is_a_case_code() -> None:
     assert parse_owner_command("Please approve RB 62") == case("approve", "RB-000062")
 
 
-@pytest.mark.xfail(
-    reason="BUG: the note keeps a trailing '?' or '!' (and the en dash '–' is neither a "
-    "separator nor stripped), so punctuation becomes the owner's note",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

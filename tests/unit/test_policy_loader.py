@@ -199,12 +199,6 @@ def test_a_missing_policy_file_is_named(tmp_path: Path) -> None:
         load_store(tmp_path)
 
 
-@pytest.mark.xfail(
-    reason="BUG: amounts are checked against the currency only when money is computed, "
-    "so a label cost of 7.505 USD loads and every customer-reason return later fails "
-    "with MoneyError instead of a PolicyError naming policy.yaml and return_label_cost",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("policy", "field"),
     [
@@ -308,12 +302,6 @@ def test_orders_must_be_a_list() -> None:
         orders_from_data({"orders": {"1001": {}}}, "orders.yaml")
 
 
-@pytest.mark.xfail(
-    reason="BUG: orders_from_data(store=...) does not check prices against the store "
-    "currency; '24.001' in a USD store passes and import_orders later raises a bare MoneyError "
-    "that names neither the file nor the item",
-    strict=True,
-)
 def test_a_price_finer_than_the_store_currency_is_refused_naming_the_item() -> None:
     store = store_from_data({"currency": "USD"}, [{"id": "acme"}])
     bad = order(items=[{"sku": "MUG-1", "price": "24.001", "supplier": "acme"}])

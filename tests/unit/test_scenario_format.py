@@ -160,7 +160,9 @@ def test_a_misspelt_steps_key_is_named_not_reported_as_missing_steps(tmp_path: P
 
 
 def test_a_missing_now_is_named(tmp_path: Path) -> None:
-    path = write(tmp_path, HEADER.replace("now: 2026-03-10T12:00:00Z\n", "") + "steps: [{advance: 1h}]\n")
+    path = write(
+        tmp_path, HEADER.replace("now: 2026-03-10T12:00:00Z\n", "") + "steps: [{advance: 1h}]\n"
+    )
     failure = only_failure(run(path))
     assert "'now'" in failure
     assert "missing" in failure
@@ -267,7 +269,9 @@ def test_a_bad_policy_field_fails_naming_the_file_and_field(tmp_path: Path) -> N
 
 
 def test_an_order_with_an_unknown_supplier_fails_naming_its_path(tmp_path: Path) -> None:
-    path = scenario(tmp_path, "  - advance: 1h\n", HEADER.replace("supplier: acme", "supplier: zed"))
+    path = scenario(
+        tmp_path, "  - advance: 1h\n", HEADER.replace("supplier: acme", "supplier: zed")
+    )
     failure = only_failure(run(path))
     assert "orders[0].items[0].supplier" in failure
     assert "'zed'" in failure
@@ -308,7 +312,9 @@ def test_a_customer_chat_step_is_not_supported_yet(tmp_path: Path) -> None:
 
 
 def test_owner_rules_are_not_supported_yet(tmp_path: Path) -> None:
-    path = scenario(tmp_path, "  - advance: 1h\n", HEADER + "rules:\n  - Refund anything under $10\n")
+    path = scenario(
+        tmp_path, "  - advance: 1h\n", HEADER + "rules:\n  - Refund anything under $10\n"
+    )
     assert "not supported yet" in only_failure(run(path))
 
 

@@ -407,3 +407,13 @@ def test_the_label_needs_the_cases_own_token(client: TestClient, desk: ReturnsDe
     )
     assert response.status_code == 404
     assert not response.content.startswith(b"%PDF")
+
+
+def test_the_returns_page_and_health_check_are_served(client: TestClient) -> None:
+    page = client.get("/returns")
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert client.get("/healthz").json() == {"status": "ok"}
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code in (302, 307)
+    assert home.headers["location"] == "/returns"
