@@ -11,7 +11,9 @@ from ledger.models import CaseRow
 from ledger.repository import new_case
 from policies.models import Reason, normalize_email
 from tools.check_eligibility import check_eligibility, find_line_item
+from tools import notices
 from tools.context import ToolContext
+from tools.notify import notify_customer
 from tools.verify_identity import verify_identity
 
 
@@ -123,4 +125,5 @@ def open_case(
         data=eligibility.model_dump(),
         reason=eligibility.clause(ctx.store.policy),
     )
+    notify_customer(ctx, case, "received", notices.received(case))
     return case
