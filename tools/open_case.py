@@ -10,8 +10,8 @@ from ledger import decisions
 from ledger.models import CaseRow
 from ledger.repository import new_case
 from policies.models import Reason, normalize_email
-from tools.check_eligibility import check_eligibility, find_line_item
 from tools import notices
+from tools.check_eligibility import check_eligibility, find_line_item
 from tools.context import ToolContext
 from tools.notify import notify_customer
 from tools.verify_identity import verify_identity

@@ -1,4 +1,4 @@
-"""owner rules (tables added by the owner rules work; empty until then)
+"""Owner rules (empty until that work adds its tables)
 
 Revision ID: 0002
 Revises: 0001

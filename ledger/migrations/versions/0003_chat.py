@@ -1,4 +1,4 @@
-"""customer chat (tables added by the customer chat work; empty until then)
+"""Customer chat (empty until that work adds its tables)
 
 Revision ID: 0003
 Revises: 0002

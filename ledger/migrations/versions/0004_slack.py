@@ -1,4 +1,4 @@
-"""supplier slack threads and inbox (tables added by the supplier slack threads and inbox work; empty until then)
+"""Supplier Slack threads and inbox (empty until that work adds its tables)
 
 Revision ID: 0004
 Revises: 0003
