@@ -1,0 +1,258 @@
+"""The words the offline rule compiler knows: filler, numbers, reasons, countries.
+
+Kept apart from the grammar (``graph/rule_compiler.py``) so the vocabulary can be read and
+extended on its own. Words left out of ``FILLER`` on purpose: negations, "or", "unless",
+"but" and every word that changes what a rule means; left over, they are refused.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from policies.models import FAULT_REASONS, Reason
+
+
+def words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def phrases(text: str) -> list[str]:
+    return [phrase.strip() for phrase in text.split("|") if phrase.strip()]
+
+
+CUSTOMER_REASONS = frozenset(set(Reason) - FAULT_REASONS)
+
+CONTRACTIONS = [
+    (r"\bwon't\b", "will not"),
+    (r"\bcan't\b", "can not"),
+    (r"\bcannot\b", "can not"),
+    (r"\bshan't\b", "shall not"),
+    (r"n't\b", " not"),
+    (r"\bi'm\b", "i am"),
+    (r"'re\b", " are"),
+    (r"'ve\b", " have"),
+    (r"'ll\b", " will"),
+    (r"'d\b", " would"),
+    (r"\b(it|that|there|what|he|she|who)'s\b", r"\1 is"),
+    (r"'s\b", ""),
+    (r"s'(?=\s)", "s"),
+]
+
+NUMBER_WORDS = {
+    "zero": 0,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+
+UNIT_WORDS = (
+    r"(?:hours?|days?|weeks?|months?|years?|returns?|units?|items?|pieces?|percent|%|times"
+    r"|orders?|dollars?|euros?|pounds?|bucks)"
+)
+
+FILLER = words(
+    "a about add ahead all also always an and any anybody anyone anything are article articles "
+    "as at auto automatically away be been being buyer buyers by can case cases client clients "
+    "could create customer customers do does each every everybody everyone everything for from "
+    "go goods here i if immediately in is it item items its just kindly make may merchandise "
+    "must my myself new of ok okay on once one ones only order orders our people person "
+    "personally piece pieces please product products purchase purchases request requests return "
+    "returns right rule set shall shopper shoppers should simply so somebody someone straight "
+    "stuff supplier suppliers that the their them then there these they thing things this those "
+    "to too up us vendor vendors was we were when whenever where which who whose will with "
+    "would you ! \" & ' ( ) , - . / : ; ? here's – —"
+)
+
+# Reason words (DESIGN.md's examples and more), longest first when matched.
+REASON_GROUPS: list[tuple[frozenset[Reason], str]] = [
+    (
+        frozenset({Reason.NOT_AS_DESCRIBED}),
+        "different from the description | different from the picture | different from the photo | "
+        "not as advertised | not as described | not as pictured | looks different | look "
+        "different | not as shown | misdescribed",
+    ),
+    (
+        frozenset({Reason.WRONG_ITEM}),
+        "not what the customer ordered | not what they ordered | sent the wrong item | sent the "
+        "wrong one | not what i ordered | incorrect items | wrong products | incorrect item | "
+        "wrong product | wrong items | wrong thing | wrong item | wrong one",
+    ),
+    (
+        frozenset({Reason.DAMAGED}),
+        "small cosmetic defects | minor cosmetic defects | slight cosmetic defect | small "
+        "cosmetic defect | minor cosmetic defect | small cosmetic damage | minor cosmetic damage "
+        "| small cosmetic issue | minor cosmetic issue | small cosmetic flaw | minor cosmetic "
+        "flaw | damaged in transit | cosmetic blemishes | broken in transit | cosmetic problems | "
+        "cosmetic defects | cosmetic problem | cosmetic blemish | shipping damage | cosmetic "
+        "damage | cosmetic defect | cosmetic issues | arrived broken | transit damage | cosmetic "
+        "flaws | cosmetic issue | cosmetic flaw | shattered | scratched | scratches | blemishes | "
+        "damaged | cracked | smashed | scratch | scuffed | chipped | crushed | blemish | damage | "
+        "broken | cracks | dented | scuffs | ripped | crack | dents | dent | torn",
+    ),
+    (
+        FAULT_REASONS,
+        "not the customer fault | supplier fault | fault reasons | fault reason",
+    ),
+    (
+        CUSTOMER_REASONS,
+        "not the supplier fault | customer reasons | customer reason | customer fault",
+    ),
+    (
+        frozenset({Reason.CHANGED_MIND}),
+        "changed their mind | not needed anymore | changed your mind | changed his mind | changed "
+        "her mind | no longer wanted | no longer needed | changed my mind | change of mind | "
+        "change in mind | no longer want | no longer need | buyers remorse | does not need | "
+        "buyer remorse | does not want | changed mind | did not want | mind change | do not need "
+        "| do not want | not wanted | unwanted",
+    ),
+    (
+        frozenset({Reason.DEFECTIVE}),
+        "does not turn on | will not turn on | stopped working | dead on arrival | malfunctioning "
+        "| does not work | will not work | did not work | malfunctions | not working | do not "
+        "work | falls apart | malfunction | came apart | fell apart | defective | defects | "
+        "leaking | defect | faulty | leaks | leaky | doa",
+    ),
+    (
+        frozenset({Reason.ARRIVED_LATE}),
+        "arrived too late | arrival was late | late deliveries | delivered late | late delivery | "
+        "late arrivals | took too long | arrived late | late arrival",
+    ),
+    (
+        frozenset({Reason.WRONG_SIZE}),
+        "sizing problems | size problems | sizing issues | size problem | sizing issue | does not "
+        "fit | wrong sizes | wrong sized | size issues | did not fit | wrong size | size issue | "
+        "do not fit | fit issues | too small | too large | too tight | too loose | poor fit | too "
+        "big | bad fit",
+    ),
+    (
+        frozenset({Reason.OTHER}),
+        "something else | other reasons | other reason | reason other",
+    ),
+]
+REASON_PHRASES: list[tuple[str, frozenset[Reason]]] = sorted(
+    ((phrase, reasons) for reasons, text in REASON_GROUPS for phrase in phrases(text)),
+    key=lambda pair: -len(pair[0]),
+)
+
+COUNTRY_ALIASES = {
+    "usa": "US",
+    "the usa": "US",
+    "the us": "US",
+    "u.s.": "US",
+    "u.s.a.": "US",
+    "the u.s.": "US",
+    "america": "US",
+    "the united states": "US",
+    "the states": "US",
+    "uk": "GB",
+    "the uk": "GB",
+    "u.k.": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "the united kingdom": "GB",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "south korea": "KR",
+    "korea": "KR",
+    "russia": "RU",
+    "vietnam": "VN",
+    "taiwan": "TW",
+    "iran": "IR",
+    "turkey": "TR",
+    "czech republic": "CZ",
+    "czechia": "CZ",
+    "hong kong": "HK",
+    "the philippines": "PH",
+    "the uae": "AE",
+    "uae": "AE",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "tanzania": "TZ",
+    "laos": "LA",
+    "syria": "SY",
+    "moldova": "MD",
+}
+
+DEMONYMS = {
+    "american": "US",
+    "us": "US",
+    "british": "GB",
+    "uk": "GB",
+    "chinese": "CN",
+    "german": "DE",
+    "french": "FR",
+    "italian": "IT",
+    "spanish": "ES",
+    "portuguese": "PT",
+    "dutch": "NL",
+    "belgian": "BE",
+    "swiss": "CH",
+    "austrian": "AT",
+    "swedish": "SE",
+    "danish": "DK",
+    "norwegian": "NO",
+    "finnish": "FI",
+    "polish": "PL",
+    "irish": "IE",
+    "canadian": "CA",
+    "mexican": "MX",
+    "brazilian": "BR",
+    "japanese": "JP",
+    "korean": "KR",
+    "indian": "IN",
+    "vietnamese": "VN",
+    "thai": "TH",
+    "turkish": "TR",
+    "australian": "AU",
+    "taiwanese": "TW",
+    "indonesian": "ID",
+    "pakistani": "PK",
+    "bangladeshi": "BD",
+    "malaysian": "MY",
+    "filipino": "PH",
+    "greek": "GR",
+    "israeli": "IL",
+}
+
+COMMON_WORD_CODES = words(
+    "AM AN AS AT BE BY DO GO HE HI ID IF IN IS IT ME MY NO OF OK ON OR SO TO UP WE"
+)
+
+
+@lru_cache(maxsize=1)
+def country_words() -> dict[str, str]:
+    """Lower-case country names (official, common and usual aliases) to ISO alpha-2."""
+    import pycountry
+
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            value = getattr(country, attribute, None)
+            if value:
+                names[str(value).lower()] = country.alpha_2
+    names.update(COUNTRY_ALIASES)
+    return names
