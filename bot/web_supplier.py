@@ -1,0 +1,220 @@
+"""The supplier inbox page: Slack's stand-in when no Slack token is set.
+
+Each supplier gets a private link, signed and expiring (``TimestampSigner`` over the supplier
+id with ``RETURNBRIDGE_SECRET_KEY``; ``RETURNBRIDGE_SUPPLIER_LINK_DAYS`` long). The page lists
+the supplier's open returns with the same actions as in Slack (approve with RMA and address,
+decline with a reason, ask a question, inspected OK, problem found, or an answer in plain
+words) and every message of each case. Answers go through the same handler functions as
+Slack's; a form carries a one-time nonce, so a double submit acts once.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from itsdangerous.encoding import base64_decode, base64_encode
+from sqlalchemy import select
+
+from bot.settings import get_settings
+from graph.desk import ReturnsDesk
+from graph.supplier_answers import ACK_CHANNEL, Reader, SupplierSource, answer_button, answer_text
+from ledger import outbox
+from ledger.models import CaseRow, OutboxRow
+from ledger.slack_models import claim_event
+from policies.money import Money
+from tools.errors import ReturnError
+
+log = logging.getLogger("returnbridge.supplier_inbox")
+HERE = Path(__file__).parent
+SALT = "supplier-inbox"
+FINAL = ("resolved", "denied", "cancelled")
+STATUS_WORDS = {
+    "awaiting_photo": "waiting for the customer's photo",
+    "pending_review": "with the store owner",
+    "awaiting_supplier": "waiting for your answer",
+    "awaiting_shipment": "approved: the customer has the label",
+    "in_transit": "on its way back to you",
+    "awaiting_inspection": "delivered to you: waiting for your inspection",
+}
+
+
+class InboxLinks:
+    """Signs and reads the private links."""
+
+    def __init__(self, secret_key: str, max_age_days: int = 30) -> None:
+        self.signer = TimestampSigner(secret_key, salt=SALT)
+        self.max_age = max_age_days * 86400
+
+    def token(self, supplier_id: str) -> str:
+        return self.signer.sign(base64_encode(supplier_id.encode())).decode()
+
+    def supplier(self, token: str) -> str | None:
+        """The supplier a token names, or None when it is forged, altered or too old."""
+        try:
+            value = self.signer.unsign(token.encode(), max_age=self.max_age)
+            return base64_decode(value).decode()
+        except (SignatureExpired, BadSignature, ValueError):
+            return None
+
+    def url(self, base_url: str, supplier_id: str) -> str:
+        return f"{base_url.rstrip('/')}/supplier/{self.token(supplier_id)}"
+
+
+def supplier_inbox_router(
+    desk: ReturnsDesk,
+    secret_key: str,
+    *,
+    link_days: int | None = None,
+    reader: Reader | None = None,
+) -> APIRouter:
+    settings = get_settings()
+    links = InboxLinks(secret_key, link_days or settings.supplier_link_days)
+    if reader is None:
+        from graph.supplier_reader_llm import reader_from_env
+
+        reader = reader_from_env()
+    read: Reader = reader
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    router = APIRouter()
+    if not (settings.slack_bot_token and settings.slack_signing_secret):
+        for supplier_id in desk.store.suppliers:
+            log.info(
+                "supplier inbox for %s: %s", supplier_id, links.url(settings.base_url, supplier_id)
+            )
+
+    def refused_page(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request,
+            "supplier_inbox.html",
+            {
+                "store_name": desk.store.policy.name,
+                "supplier_name": "supplier",
+                "said": "This link has expired or is not valid. Ask the store for a new one.",
+                "cases": [],
+                "nonce": lambda: "",
+            },
+            status_code=403,
+        )
+
+    @router.get("/supplier/{token}", response_class=HTMLResponse)
+    def inbox(request: Request, token: str, said: str = "") -> HTMLResponse:
+        supplier_id = links.supplier(token)
+        if supplier_id is None or supplier_id not in desk.store.suppliers:
+            return refused_page(request)
+        agreement = desk.store.supplier(supplier_id)
+        return templates.TemplateResponse(
+            request,
+            "supplier_inbox.html",
+            {
+                "store_name": desk.store.policy.name,
+                "supplier_name": agreement.name,
+                "said": said[:1000],
+                "cases": _open_cases(desk, supplier_id, f"/supplier/{token}"),
+                "nonce": lambda: secrets.token_urlsafe(12),
+            },
+        )
+
+    @router.post("/supplier/{token}/cases/{code}", response_model=None)
+    def answer(
+        request: Request,
+        token: str,
+        code: str,
+        action: Annotated[str, Form()],
+        nonce: Annotated[str, Form(min_length=8, max_length=64)],
+        rma: Annotated[str, Form()] = "",
+        address: Annotated[str, Form()] = "",
+        note: Annotated[str, Form()] = "",
+        text: Annotated[str, Form()] = "",
+    ) -> HTMLResponse | RedirectResponse:
+        supplier_id = links.supplier(token)
+        if supplier_id is None or supplier_id not in desk.store.suppliers:
+            return refused_page(request)
+        who = SupplierSource(supplier_id=supplier_id, event_key=f"inbox:{nonce}", source="inbox")
+        code = code.strip().upper()
+        if action == "parcel_arrived":
+            said = _parcel_arrived(desk, who, code)
+            return RedirectResponse(
+                f"/supplier/{token}?said={quote(said)}#case-{code}", status_code=303
+            )
+        if action == "reply":
+            result = answer_text(desk, code, who, text, read)
+        else:
+            result = answer_button(desk, code, who, action, rma=rma, address=address, note=note)
+        said = result.ack or "Already done: that form was sent before."
+        return RedirectResponse(
+            f"/supplier/{token}?said={quote(said)}#case-{code}", status_code=303
+        )
+
+    return router
+
+
+def _parcel_arrived(desk: ReturnsDesk, who: SupplierSource, code: str) -> str:
+    """With the local carrier there is no tracking feed: the supplier says the parcel came."""
+    with desk.session() as session:
+        if not claim_event(session, who.event_key, source="inbox", at=desk.clock.now()):
+            return "Already done: that form was sent before."
+    try:
+        desk.check_supplier(who.supplier_id or "", code, "parcel_arrived")
+        desk.carrier_event(code, "delivered")
+    except ReturnError as error:
+        return error.message
+    return f"Parcel for {code} marked as arrived. Please inspect it and answer below."
+
+
+def _open_cases(desk: ReturnsDesk, supplier_id: str, base: str) -> list[dict[str, Any]]:
+    currency = desk.store.policy.currency
+    agreement = desk.store.supplier(supplier_id)
+    with desk.session() as session:
+        rows = session.execute(
+            select(CaseRow)
+            .where(CaseRow.supplier_id == supplier_id, CaseRow.status.not_in(FINAL))
+            .order_by(CaseRow.id)
+        ).scalars()
+        cases = []
+        for case in rows:
+            said = session.execute(
+                select(OutboxRow)
+                .where(
+                    OutboxRow.case_code == case.code,
+                    OutboxRow.channel.in_((outbox.SUPPLIER, ACK_CHANNEL)),
+                )
+                .order_by(OutboxRow.id)
+            ).scalars()
+            messages = [
+                {"who": "store" if row.channel == outbox.SUPPLIER else "ack", "text": row.text}
+                for row in said
+                if row.channel == outbox.SUPPLIER or row.recipient == supplier_id
+            ]
+            if not messages:
+                continue  # the supplier has not been asked anything about it yet
+            value = Money(minor=case.line_item.unit_price_minor * case.quantity, currency=currency)
+            cases.append(
+                {
+                    "code": case.code,
+                    "order": case.order.display_number,
+                    "item": case.line_item.name,
+                    "sku": case.line_item.sku,
+                    "quantity": case.quantity,
+                    "reason": case.reason.replace("_", " "),
+                    "note": case.note,
+                    "amount": str(value),
+                    "country": case.order.country,
+                    "status": case.status,
+                    "status_words": STATUS_WORDS.get(case.status, case.status),
+                    "rma": case.rma,
+                    "physical": bool(case.return_required),
+                    "rma_required": agreement.rma_required,
+                    "address_on_file": agreement.return_address,
+                    "messages": messages,
+                    "post_url": f"{base}/cases/{case.code}",
+                }
+            )
+        return cases
