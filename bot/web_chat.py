@@ -1,0 +1,120 @@
+"""The chat widget on the store's site: the demo store page, ``/widget.js`` and its JSON API.
+
+Any page embeds the chat with one tag, ``<script src="https://returns.example/widget.js"
+defer></script>``. The session id the API hands out is the customer's key to the
+conversation; the widget keeps it in ``localStorage``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from graph.chat_graph import ChatMessage, CustomerChat
+from graph.desk import ReturnsDesk
+from tools.accept_photo import MAX_BYTES
+from tools.errors import InvalidUpload
+
+HERE = Path(__file__).parent
+
+
+class ChatInput(BaseModel):
+    """What the customer sends: typed text, or the value of a quick-reply button."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(default=None, max_length=4000)
+    choice: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ChatInput:
+        if not (self.text or "").strip() and not (self.choice or "").strip():
+            raise ValueError("send 'text' or 'choice'")
+        return self
+
+
+class ChatReply(BaseModel):
+    session: str
+    messages: list[ChatMessage]
+    quick_replies: list[dict[str, str]]
+
+
+def chat_router(desk: ReturnsDesk, chat: CustomerChat | None = None) -> APIRouter:
+    router = APIRouter()
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    customer_chat = chat or CustomerChat(desk)
+
+    def answer(session_id: str, messages: list[ChatMessage]) -> ChatReply:
+        return ChatReply(
+            session=session_id,
+            messages=messages,
+            quick_replies=customer_chat.quick_replies(session_id),
+        )
+
+    @router.get("/", response_class=HTMLResponse)
+    def demo_store(request: Request) -> HTMLResponse:
+        policy = desk.store.policy
+        return templates.TemplateResponse(
+            request,
+            "store.html",
+            {"store_name": policy.name, "window_days": policy.return_window_days},
+        )
+
+    @router.get("/widget.js")
+    def widget() -> Response:
+        return Response(
+            (HERE / "static" / "widget.js").read_text(encoding="utf-8"),
+            media_type="application/javascript",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    @router.post("/api/chat/sessions", status_code=201)
+    def start() -> ChatReply:
+        session_id = customer_chat.open_session()
+        return answer(session_id, customer_chat.messages(session_id))
+
+    @router.get("/api/chat/sessions/{session_id}/messages")
+    def transcript(session_id: str, after: int = 0) -> ChatReply:
+        return answer(session_id, customer_chat.messages(session_id, after))
+
+    @router.post("/api/chat/sessions/{session_id}/messages")
+    def send(session_id: str, body: ChatInput) -> ChatReply:
+        if body.choice and body.choice.strip():
+            messages = customer_chat.press(session_id, body.choice)
+        else:
+            messages = customer_chat.say(session_id, body.text or "")
+        return answer(session_id, messages)
+
+    @router.post("/api/chat/sessions/{session_id}/photos")
+    async def photo(
+        session_id: str,
+        photo: Annotated[UploadFile, File()],
+        description: Annotated[str, Form(max_length=500)] = "",
+    ) -> ChatReply:
+        data = await photo.read(MAX_BYTES + 1)
+        if not data:
+            raise InvalidUpload("The upload is empty. Please choose a photo.")
+        from fastapi.concurrency import run_in_threadpool
+
+        messages = await run_in_threadpool(customer_chat.send_photo, session_id, data, description)
+        return answer(session_id, messages)
+
+    @router.get("/api/chat/sessions/{session_id}/cases/{code}/label.pdf")
+    def label(session_id: str, code: str) -> Response:
+        pdf = customer_chat.label_pdf(session_id, code)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{code.upper()}-label.pdf"'},
+        )
+
+    return router
+
+
+def describe(reply: ChatReply) -> dict[str, Any]:
+    return reply.model_dump(mode="json")

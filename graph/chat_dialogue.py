@@ -1,0 +1,674 @@
+"""The offline dialogue: one customer turn in, the bot's replies out.
+
+Mixed initiative: any detail is taken at any turn (order number, email, item, quantity,
+reason, resolution, photo), the bot asks only for what is still missing, one question at a
+time, with quick-reply buttons, and submits nothing before a plain "yes" to a summary.
+Nothing about an order is said before its number and email match.
+
+The state is a plain JSON-able dict kept by the chat graph's checkpointer (see
+``graph/chat_graph.py``); ``new_state`` gives its keys.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graph import chat_tools
+from graph.chat_tools import Draft, ReturnLine, Verified
+from graph.desk import ReturnsDesk
+from graph.understanding import (
+    ALL,
+    REASON_LABELS,
+    RESOLUTION_LABELS,
+    OrderItem,
+    Reading,
+    match_items,
+    read_message,
+    reason_from_choice,
+)
+from graph.understanding.reasons import find_reason
+from graph.understanding.text import words
+from policies.models import Reason
+from tools.errors import ReturnError
+
+Reply = dict[str, Any]
+State = dict[str, Any]
+
+MENU = [
+    {"label": "Return an item", "value": "I want to return something"},
+    {"label": "Where is my return?", "value": "Where is my return?"},
+    {"label": "Returns policy", "value": "What is your returns policy?"},
+    {"label": "Talk to a person", "value": "I'd like to talk to a person"},
+]
+YES_NO = [{"label": "Yes", "value": "yes"}, {"label": "No", "value": "no"}]
+_SWITCH_WORDS = ("instead", "actually", "rather", "not the", "change it to", "make it", "i meant")
+_ADD_WORDS = ("also", "too", "as well", "another", "and the", "plus")
+
+
+def new_state(session_id: str) -> State:
+    return {
+        "session": session_id,
+        "verified": None,
+        "pending_order": None,
+        "pending_email": None,
+        "goal": None,
+        "lines": [],
+        "reason": None,
+        "resolution": None,
+        "note": "",
+        "photos": [],
+        "expecting": None,
+        "ambiguous": [],
+        "unplaced": [],
+        "cancel_code": None,
+        "submitted": [],
+        "quick_replies": [],
+    }
+
+
+def reply(text: str, quick_replies: list[dict[str, str]] | None = None, **payload: Any) -> Reply:
+    return {"text": text, "quick_replies": quick_replies or [], "payload": payload}
+
+
+class OfflineDialogue:
+    """Deterministic turns over the chat tools."""
+
+    def __init__(self, desk: ReturnsDesk) -> None:
+        self.desk = desk
+
+    # -- entry points -----------------------------------------------------------------------
+
+    def turn(self, state: State, event: dict[str, Any]) -> tuple[State, list[Reply]]:
+        st = {**new_state(state.get("session", "")), **state}
+        st["lines"] = [dict(line) for line in st["lines"]]
+        kind = event.get("type")
+        if kind == "photo":
+            replies = self._photo(st, int(event["photo_id"]))
+        else:
+            text = str(event.get("text") or "")[:4000]
+            replies = self._text(st, text, pressed=kind == "choice")
+        if replies:
+            st["quick_replies"] = replies[-1]["quick_replies"]
+        return st, replies
+
+    # -- photos -----------------------------------------------------------------------------
+
+    def _photo(self, st: State, photo_id: int) -> list[Reply]:
+        awaiting = self._case_awaiting_photo(st)
+        if awaiting and not st["lines"]:
+            return [self._photo_to_case(st, awaiting, photo_id)]
+        st["photos"].append(photo_id)
+        replies = [reply("Thanks, I've got your photo.")]
+        if st["goal"] is None:
+            st["goal"] = "return"
+        replies.extend(self._next(st))
+        return replies
+
+    def _case_awaiting_photo(self, st: State) -> str | None:
+        for code in reversed(st["submitted"]):
+            try:
+                if self.desk.case_view(code).status == "awaiting_photo":
+                    return str(code)
+            except ReturnError:
+                continue
+        return None
+
+    def _photo_to_case(self, st: State, code: str, photo_id: int) -> Reply:
+        from ledger.models import PhotoRow
+
+        with self.desk.session() as session:
+            row = session.get(PhotoRow, photo_id)
+            data = row.data if row is not None else b""
+            description = row.description if row is not None else ""
+            if row is not None:
+                session.delete(row)  # the desk stores its own copy on the case
+        try:
+            view = self.desk.add_photo(code, data, description=description)
+        except ReturnError as error:
+            return reply(error.message)
+        return reply(
+            f"Thanks, I've added your photo to return {code}. It is now "
+            f"{chat_tools.STATUS_WORDS[view.status]}.",
+            case=code,
+        )
+
+    # -- text -------------------------------------------------------------------------------
+
+    def _text(self, st: State, text: str, *, pressed: bool) -> list[Reply]:
+        expecting = st.get("expecting")
+        reading = read_message(text, expecting)
+        if pressed and expecting == "reason":
+            reading.reason = reason_from_choice(text) or reading.reason
+        verified = self._verified(st)
+        if verified is not None:
+            skus = {item.sku.upper() for item in verified.items}
+            reading.order_numbers = [n for n in reading.order_numbers if n not in skus]
+        replies: list[Reply] = []
+
+        if "human" in reading.intents:
+            replies.append(reply(chat_tools.hand_off(self.desk, st["session"], text, verified)))
+
+        if verified is None:
+            st["unplaced"] = [*st["unplaced"], text][-10:]
+        identity_replies, stop = self._identity(st, reading)
+        replies.extend(identity_replies)
+        if stop:
+            if self._verified(st) is None:
+                self._details(st, reading, text)
+            return replies
+        verified = self._verified(st)
+
+        if "restart" in reading.intents:
+            self._clear_draft(st)
+            replies.append(reply("Sure, let's start over. Nothing was submitted."))
+
+        if expecting == "cancel_confirm" and st.get("cancel_code"):
+            code = st["cancel_code"]
+            st["cancel_code"] = None
+            st["expecting"] = None
+            if reading.answer == "yes" and verified is not None:
+                replies.append(reply(chat_tools.cancel_case(self.desk, verified, code)))
+            else:
+                replies.append(reply(f"OK, return {code} stays as it is."))
+            return replies
+
+        if expecting == "change" and st["lines"]:
+            lowered = " ".join(words(text))
+            if re.search(r"\b(?:item|product|other one|different one)\b", lowered):
+                st["lines"] = []
+            elif re.search(r"\breason\b", lowered):
+                for line in st["lines"]:
+                    line["reason"] = None
+                st["reason"] = None
+
+        if expecting == "confirm" and st["lines"]:
+            handled = self._confirmation(st, reading, text)
+            if handled is not None:
+                return replies + handled
+
+        if "cancel" in reading.intents and "human" not in reading.intents:
+            if st["lines"] or st["goal"] == "return":
+                self._clear_draft(st)
+                replies.append(
+                    reply("OK, I've dropped that return request; nothing was submitted.", MENU)
+                )
+                return replies
+            if verified is not None:
+                return replies + self._ask_cancel_case(st, verified, reading)
+
+        wants_status = "status" in reading.intents and not reading.reason
+        if wants_status or (st["goal"] == "status" and verified is not None):
+            if verified is not None:
+                code = reading.case_codes[0] if reading.case_codes else None
+                replies.append(self._status_reply(st, verified, code))
+                if st["goal"] == "status":
+                    st["goal"] = None
+            else:
+                st["goal"] = st["goal"] or "status"
+
+        if "policy" in reading.intents:
+            replies.append(reply(chat_tools.policy_answer(self.desk, reading.policy_topics)))
+
+        changed = self._details(st, reading, text)
+        if st["goal"] != "return" and (changed or "return" in reading.intents):
+            st["goal"] = "return"
+
+        if st["goal"] == "status" and verified is None:
+            replies.extend(self._ask_identity(st))
+            return replies
+        if st["goal"] == "return":
+            replies.extend(self._next(st))
+            return replies
+        if "thanks" in reading.intents and not replies:
+            replies.append(reply("You're welcome! Is there anything else I can help with?", MENU))
+        elif not replies:
+            replies.append(self._didnt_understand(st, reading))
+        elif not replies[-1]["quick_replies"] and st.get("expecting") is None:
+            replies[-1]["quick_replies"] = MENU
+        return replies
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def _verified(self, st: State) -> Verified | None:
+        data = st.get("verified")
+        return Verified.model_validate(data) if data else None
+
+    def _identity(self, st: State, reading: Reading) -> tuple[list[Reply], bool]:
+        """Take an order number and email from the message; check the pair when complete.
+
+        Returns the replies and whether the turn stops here (a failed or refused check).
+        """
+        verified = self._verified(st)
+        numbers = list(reading.order_numbers)
+        if not numbers and reading.case_codes and reading.emails:
+            numbers = self._orders_of_cases(reading.case_codes)
+        if (
+            st.get("expecting") == "email"
+            and reading.broken_email
+            and not reading.emails
+            and not numbers
+        ):
+            return [
+                reply("That email address doesn't look complete. Could you type it again?")
+            ], True
+        if verified is not None:
+            if not numbers or numbers[0] == verified.order.upper():
+                return [], False
+            st["pending_order"] = numbers[0]
+            st["pending_email"] = reading.emails[0] if reading.emails else verified.email
+        else:
+            if not (numbers or reading.emails):
+                return [], False
+            if numbers:
+                st["pending_order"] = numbers[0]
+            if reading.emails:
+                st["pending_email"] = reading.emails[0]
+            if st["goal"] is None:
+                st["goal"] = "status" if "status" in reading.intents else "return"
+            if not (st["pending_order"] and st["pending_email"]):
+                return [], False
+        outcome = chat_tools.verify_customer(
+            self.desk, st["session"], st["pending_order"], st["pending_email"]
+        )
+        if outcome.verified is None:
+            if verified is not None:
+                st["pending_order"] = st["pending_email"] = None
+            st["expecting"] = "order" if verified is None else st.get("expecting")
+            return [reply(outcome.message)], True
+        st["verified"] = outcome.verified.model_dump()
+        st["pending_order"] = st["pending_email"] = None
+        if verified is not None and verified.order != outcome.verified.order:
+            self._clear_draft(st)
+            st["goal"] = "return"
+        first = outcome.verified.customer_name.split(" ")[0]
+        hello = f"Thanks{', ' + first if first else ''}! I found order {outcome.verified.order}."
+        replies = [reply(hello)]
+        self._place_earlier_texts(st, outcome.verified)
+        if not outcome.verified.delivered:
+            replies.append(
+                reply(
+                    f"Order {outcome.verified.order} hasn't been delivered yet. You can start a "
+                    "return once it arrives."
+                )
+            )
+            if st["goal"] == "return":
+                self._clear_draft(st)
+        return replies, False
+
+    def _orders_of_cases(self, codes: list[str]) -> list[str]:
+        found = []
+        for code in codes:
+            try:
+                found.append(self.desk.case_view(code).order.upper())
+            except ReturnError:
+                found.append(f"{code}?")  # a code that names nothing: fails like a wrong pair
+        return found
+
+    def _place_earlier_texts(self, st: State, verified: Verified) -> None:
+        texts, st["unplaced"] = st["unplaced"], []
+        if st["goal"] == "status":
+            return
+        for text in texts:
+            self._apply_items(st, text, read_message(text), verified, expecting=False)
+
+    def _ask_identity(self, st: State) -> list[Reply]:
+        retry = st.pop("retry_pair", None)
+        if not st["pending_order"]:
+            st["expecting"] = "order"
+            ask = "What's your order number?" if not retry else "What's the order number?"
+            return [reply(ask + " You'll find it in your order confirmation email.")]
+        st["expecting"] = "email"
+        return [reply("And the email address you used for that order?")]
+
+    # -- return details ---------------------------------------------------------------------
+
+    def _details(self, st: State, reading: Reading, text: str) -> bool:
+        changed = False
+        verified = self._verified(st)
+        if reading.resolution and reading.resolution != st["resolution"]:
+            st["resolution"] = reading.resolution
+            changed = True
+        if verified is None:
+            if reading.reason:
+                st["reason"] = reading.reason
+                changed = True
+            if reading.quantity is not None:
+                st["quantity"] = reading.quantity
+            return changed
+        expecting = st.get("expecting")
+        items_named = self._apply_items(st, text, reading, verified, expecting=expecting == "item")
+        changed = changed or items_named
+        if reading.quantity is not None and not items_named:
+            target = self._line_asked_about(st, "quantity")
+            if target is not None and (expecting == "quantity" or len(st["lines"]) == 1):
+                target["quantity"] = reading.quantity
+                changed = True
+            elif not st["lines"]:
+                st["quantity"] = reading.quantity
+        if reading.reason and not items_named:
+            if expecting in ("confirm", "change"):
+                for line in st["lines"]:
+                    line["reason"] = reading.reason
+            else:
+                missing = [line for line in st["lines"] if not line.get("reason")]
+                for line in missing or (st["lines"] if len(st["lines"]) == 1 else []):
+                    line["reason"] = reading.reason
+            st["reason"] = reading.reason
+            changed = True
+        if reading.reason and not st["note"]:
+            st["note"] = text[:500]
+        return changed
+
+    def _apply_items(
+        self, st: State, text: str, reading: Reading, verified: Verified, *, expecting: bool
+    ) -> bool:
+        items = [
+            OrderItem(sku=i.sku, name=i.name, quantity=i.quantity, position=i.position)
+            for i in verified.items
+        ]
+        match = match_items(text, items, expecting=expecting)
+        if st["ambiguous"] and not match.found:
+            match = match_items(text, self._ambiguous_items(st, items), expecting=True)
+        if not match.found:
+            if match.ambiguous:
+                st["ambiguous"] = [item.sku for item in match.ambiguous[0]]
+                if reading.reason:
+                    st["reason"] = reading.reason
+                if reading.quantity is not None:
+                    st["quantity"] = reading.quantity
+                return True
+            return False
+        st["ambiguous"] = []
+        lowered = " ".join(words(text))
+        switching = reading.answer == "no" or any(w in lowered for w in _SWITCH_WORDS)
+        adding = any(re.search(rf"\b{w}\b", lowered) for w in _ADD_WORDS)
+        if st["lines"] and switching and not adding:
+            st["lines"] = []
+        for mention in match.found:
+            line = next((x for x in st["lines"] if x["sku"] == mention.item.sku), None)
+            if line is None:
+                line = {"sku": mention.item.sku, "quantity": None, "reason": None}
+                st["lines"].append(line)
+            quantity = mention.quantity
+            if quantity is None and len(match.found) == 1:
+                quantity = reading.quantity if reading.quantity is not None else st.get("quantity")
+            if quantity is None and mention.plural:
+                quantity = ALL
+            if quantity is not None:
+                line["quantity"] = quantity
+            own_reason = find_reason(mention.segment) if len(match.found) > 1 else None
+            if own_reason or reading.reason:
+                line["reason"] = own_reason or reading.reason
+        st["quantity"] = None
+        return True
+
+    def _ambiguous_items(self, st: State, items: list[OrderItem]) -> list[OrderItem]:
+        wanted = set(st["ambiguous"])
+        return [item for item in items if item.sku in wanted]
+
+    def _line_asked_about(self, st: State, slot: str) -> dict[str, Any] | None:
+        for line in st["lines"]:
+            if slot == "quantity" and line.get("quantity") is None:
+                return line
+        return st["lines"][0] if len(st["lines"]) == 1 else None
+
+    def _clear_draft(self, st: State) -> None:
+        st.update(
+            goal=None,
+            lines=[],
+            reason=None,
+            resolution=None,
+            note="",
+            expecting=None,
+            ambiguous=[],
+            quantity=None,
+            unplaced=[],
+        )
+
+    # -- what to ask next -------------------------------------------------------------------
+
+    def _next(self, st: State) -> list[Reply]:
+        verified = self._verified(st)
+        if verified is None:
+            return self._ask_identity(st)
+        if not verified.delivered:
+            self._clear_draft(st)
+            return []
+        by_sku = {item.sku: item for item in verified.items}
+        if st["ambiguous"]:
+            options = [by_sku[sku] for sku in st["ambiguous"] if sku in by_sku]
+            st["expecting"] = "item"
+            names = " or ".join(item.name for item in options)
+            return [
+                reply(
+                    f"Which one do you mean: {names}?",
+                    [{"label": item.name, "value": item.sku} for item in options],
+                )
+            ]
+        if not st["lines"]:
+            returnable = [item for item in verified.items if item.left > 0]
+            if not returnable:
+                self._clear_draft(st)
+                return [reply(f"Everything on order {verified.order} is already in a return.")]
+            if len(returnable) == 1:
+                item = returnable[0]
+                st["lines"].append(
+                    {"sku": item.sku, "quantity": st.get("quantity"), "reason": None}
+                )
+                st["quantity"] = None
+            else:
+                st["expecting"] = "item"
+                return [
+                    reply(
+                        "Which item would you like to return?",
+                        [{"label": f"{item.name}", "value": item.sku} for item in returnable[:8]],
+                    )
+                ]
+        for line in st["lines"]:
+            item = by_sku[line["sku"]]
+            if line.get("quantity") == ALL:
+                line["quantity"] = max(1, item.left)
+            if line.get("quantity") is None:
+                if item.left <= 1:
+                    line["quantity"] = 1
+                else:
+                    st["expecting"] = "quantity"
+                    counts = [
+                        {"label": str(n), "value": str(n)} for n in range(1, min(item.left, 5) + 1)
+                    ]
+                    return [
+                        reply(
+                            f"How many of the {item.left} {item.name} would you like to return?",
+                            counts,
+                        )
+                    ]
+        for line in st["lines"]:
+            if not line.get("reason"):
+                if st.get("reason"):
+                    line["reason"] = st["reason"]
+                    continue
+                item = by_sku[line["sku"]]
+                st["expecting"] = "reason"
+                return [
+                    reply(
+                        f"What's wrong with the {item.name}?",
+                        [{"label": label, "value": code} for code, label in REASON_LABELS.items()],
+                    )
+                ]
+        return self._confirm(st, verified)
+
+    def _draft(self, st: State) -> Draft:
+        return Draft(
+            lines=[
+                ReturnLine(sku=line["sku"], quantity=int(line["quantity"]), reason=line["reason"])
+                for line in st["lines"]
+            ],
+            resolution=st.get("resolution") or "refund",
+            note=st.get("note") or "",
+            photo_ids=list(st["photos"]),
+        )
+
+    def _confirm(self, st: State, verified: Verified) -> list[Reply]:
+        draft = self._draft(st)
+        problems = chat_tools.check_draft(self.desk, verified, draft)
+        if problems:
+            st["lines"] = []
+            st["expecting"] = None
+            again = self._next(st) if any(i.left > 0 for i in verified.items) else []
+            return [reply(" ".join(problems)), *again]
+        by_sku = {item.sku: item for item in verified.items}
+        lines = []
+        for line in draft.lines:
+            item = by_sku[line.sku]
+            why = REASON_LABELS[line.reason.value].lower()
+            final = (
+                " (sold as final sale, which the policy does not take back)"
+                if item.final_sale
+                else ""
+            )
+            lines.append(f"{line.quantity} x {item.name}: {why}{final}")
+        want = chat_tools.RESOLUTION_WORDS[draft.resolution]
+        photo_reasons = set(self.desk.store.policy.photo_required_reasons)
+        needs_photo = any(line.reason in photo_reasons for line in draft.lines)
+        if draft.photo_ids:
+            photo = " Your photo is attached."
+        elif needs_photo:
+            photo = " We'll need a photo of the problem: you can send it now or after."
+        else:
+            photo = ""
+        st["expecting"] = "confirm"
+        options = [
+            {"label": "Yes, submit it", "value": "yes"},
+            {"label": "No", "value": "no"},
+        ]
+        for code in ("refund", "store_credit", "replacement"):
+            if code != draft.resolution:
+                options.append({"label": f"{RESOLUTION_LABELS[code]} instead", "value": code})
+        summary = "; ".join(lines)
+        return [
+            reply(
+                f"Here's your return on order {verified.order}: {summary}. You'd like {want}."
+                f"{photo} Shall I submit it? (yes or no)",
+                options,
+            )
+        ]
+
+    def _confirmation(self, st: State, reading: Reading, text: str) -> list[Reply] | None:
+        verified = self._verified(st)
+        if verified is None:
+            return None
+        before = (
+            [dict(line) for line in st["lines"]],
+            st.get("resolution"),
+        )
+        pressed_resolution = text.strip() in RESOLUTION_LABELS
+        if pressed_resolution:
+            st["resolution"] = text.strip()
+        self._details(st, reading, text)
+        changed = before != ([dict(line) for line in st["lines"]], st.get("resolution"))
+        if reading.answer == "yes" and not changed:
+            return self._submit(st, verified)
+        if changed:
+            return [reply("Got it, I've updated your return."), *self._next(st)]
+        if reading.answer == "no" or "cancel" in reading.intents:
+            st["expecting"] = "change"
+            return [
+                reply(
+                    "OK, I haven't submitted anything. What would you like to change? You can "
+                    "name another item, the reason, how many, or refund / store credit / "
+                    "replacement, or say cancel.",
+                    [
+                        {"label": "Change the item", "value": "change the item"},
+                        {"label": "Change the reason", "value": "change the reason"},
+                        {"label": "Cancel the return", "value": "cancel"},
+                    ],
+                )
+            ]
+        return None
+
+    def _submit(self, st: State, verified: Verified) -> list[Reply]:
+        draft = self._draft(st)
+        opened, problems = chat_tools.submit_draft(self.desk, st["session"], verified, draft)
+        st["submitted"] = [*st["submitted"], *[view.code for view in opened]]
+        self._clear_draft(st)
+        st["photos"] = []
+        replies = []
+        for view in opened:
+            status = chat_tools.STATUS_WORDS[view.status]
+            next_step = chat_tools.STATUS_NEXT[view.status]
+            if view.status == "resolved":
+                next_step = chat_tools._resolved_words(view)
+            replies.append(
+                reply(
+                    f"Done! Your return number is {view.code} ({view.quantity} x {view.item}). "
+                    f"It is {status}. {next_step}",
+                    case=view.code,
+                    status=view.status,
+                )
+            )
+        if problems:
+            replies.append(reply(" ".join(problems)))
+        if not opened and not problems:
+            replies.append(reply("Nothing was submitted."))
+        replies[-1]["quick_replies"] = MENU
+        # Refresh what is left to return for the next request in this chat.
+        st["verified"] = chat_tools.order_snapshot(
+            self.desk, verified.order, verified.email
+        ).model_dump()
+        return replies
+
+    # -- status, cancel, fallbacks ----------------------------------------------------------
+
+    def _status_reply(self, st: State, verified: Verified, code: str | None) -> Reply:
+        text = chat_tools.case_status(self.desk, verified, code)
+        views = self.desk.cases_for_order(verified.order)
+        labels = [view.code for view in views if view.label]
+        return reply(text, labels=labels)
+
+    def _ask_cancel_case(self, st: State, verified: Verified, reading: Reading) -> list[Reply]:
+        cancellable = {"awaiting_photo", "pending_review", "awaiting_supplier", "awaiting_shipment"}
+        views = [v for v in self.desk.cases_for_order(verified.order) if v.status in cancellable]
+        if reading.case_codes:
+            views = [v for v in views if v.code in reading.case_codes]
+        if not views:
+            return [reply("There's no return on this order that can still be cancelled.", MENU)]
+        view = views[-1]
+        st["cancel_code"] = view.code
+        st["expecting"] = "cancel_confirm"
+        return [
+            reply(
+                f"Do you want to cancel return {view.code} ({view.quantity} x {view.item})? "
+                "(yes or no)",
+                YES_NO,
+            )
+        ]
+
+    def _didnt_understand(self, st: State, reading: Reading) -> Reply:
+        expecting = st.get("expecting")
+        if "greeting" in reading.intents:
+            return reply(
+                "Hi! I can help you return an item, check on a return, or answer questions "
+                "about our returns policy. What would you like to do?",
+                MENU,
+            )
+        if expecting == "order":
+            return reply(
+                "Sorry, I didn't catch an order number. It looks like 1001 or #A-7731 and is in "
+                "your order confirmation email."
+            )
+        if expecting == "email":
+            return reply("Which email address did you use for the order?")
+        return reply(
+            "Sorry, I didn't get that. I can help you return an item, check on a return, or "
+            "answer questions about our returns policy.",
+            MENU,
+        )
+
+
+def is_reason(value: str) -> bool:
+    try:
+        Reason(value)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,300 @@
+"""The chat graph: one LangGraph thread per chat session, on the case graph's checkpointer.
+
+Each customer turn (a message, a quick-reply press or a photo) is one ``invoke`` on the
+session's thread (thread id = session id). ``converse`` runs the turn on the session's
+backend — the offline dialogue (``graph/chat_dialogue.py``) or the LLM agent
+(``graph/chat_llm.py``), which both call the deterministic chat tools — and ``record`` writes
+the replies, and any news from the session's cases, to the transcript.
+
+:class:`CustomerChat` is the one entry point for the web API, the scenario runner and the
+benchmark.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from graph import chat_tools
+from graph.chat_dialogue import OfflineDialogue, new_state
+from graph.desk import ReturnsDesk
+from graph.llm import LLM, LLMConfig
+from ledger import chat_log
+from ledger.chat_models import ChatMessageRow
+from tools.errors import CaseNotFound, ReturnError
+
+Backend = Literal["offline", "llm"]
+
+
+class ChatMessage(BaseModel):
+    """One line of the transcript as the widget shows it."""
+
+    id: int
+    role: str
+    text: str
+    at: str
+    quick_replies: list[dict[str, str]] = Field(default_factory=list)
+    case: str | None = None
+    label_url: str | None = None
+
+
+class ChatTurnState(TypedDict, total=False):
+    dialogue: dict[str, Any]
+    event: dict[str, Any]
+    replies: list[dict[str, Any]]
+
+
+def _message(row: ChatMessageRow) -> ChatMessage:
+    payload = row.payload or {}
+    return ChatMessage(
+        id=row.id,
+        role=row.role,
+        text=row.text,
+        at=row.at.isoformat(),
+        quick_replies=list(payload.get("quick_replies") or []),
+        case=payload.get("case"),
+        label_url=payload.get("label_url"),
+    )
+
+
+class CustomerChat:
+    """Customer chat sessions over a returns desk.
+
+    Args:
+        desk: the returns desk; its checkpointer keeps the chat threads too.
+        backend: ``"offline"``, ``"llm"``, or None for ``llm`` when ``OPENAI_API_KEY`` is set.
+        llm: the model connection for the LLM backend (default: from the environment).
+        label_url: ``label_url(session_id, case_code)`` gives the label link shown in the chat.
+    """
+
+    def __init__(
+        self,
+        desk: ReturnsDesk,
+        backend: Backend | None = None,
+        *,
+        llm: LLM | None = None,
+        label_url: Callable[[str, str], str] | None = None,
+    ) -> None:
+        self.desk = desk
+        config = llm.config if llm is not None else LLMConfig.from_env()
+        self.backend: Backend = backend or ("llm" if config.enabled else "offline")
+        self._llm = llm
+        self.offline = OfflineDialogue(desk)
+        self._agent: Any = None
+        self.label_url = label_url or (
+            lambda session_id, code: f"/api/chat/sessions/{session_id}/cases/{code}/label.pdf"
+        )
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.graph = self._build()
+
+    # -- the graph --------------------------------------------------------------------------
+
+    def agent(self) -> Any:
+        if self._agent is None:
+            from graph.chat_llm import LLMAgent
+
+            self._agent = LLMAgent(self.desk, self._llm or LLM(), self.offline)
+        return self._agent
+
+    def _build(self) -> Any:
+        def converse(state: ChatTurnState) -> dict[str, Any]:
+            dialogue = state.get("dialogue") or {}
+            event = state.get("event") or {}
+            if dialogue.get("backend") == "llm":
+                dialogue, replies = self.agent().turn(dialogue, event)
+            else:
+                dialogue, replies = self.offline.turn(dialogue, event)
+            return {"dialogue": dialogue, "replies": replies}
+
+        def record(state: ChatTurnState) -> dict[str, Any]:
+            session_id = (state.get("dialogue") or {}).get("session", "")
+            now = self.desk.clock.now()
+            with self.desk.session() as session:
+                for item in state.get("replies") or []:
+                    payload = dict(item.get("payload") or {})
+                    payload["quick_replies"] = item.get("quick_replies") or []
+                    chat_log.add_message(session, session_id, now, "bot", item["text"], payload)
+                self._post_notices(session, session_id)
+                chat = chat_log.get_session(session, session_id)
+                if chat is not None:
+                    chat.updated_at = now
+            return {}
+
+        builder = StateGraph(ChatTurnState)
+        builder.add_node("converse", converse)
+        builder.add_node("record", record)
+        builder.add_edge(START, "converse")
+        builder.add_edge("converse", "record")
+        builder.add_edge("record", END)
+        return builder.compile(checkpointer=self.desk.checkpointer)
+
+    def _post_notices(self, session: Any, session_id: str) -> None:
+        chat_log.post_case_notices(
+            session,
+            session_id,
+            self.desk.clock.now(),
+            label_url=lambda code: self.label_url(session_id, code),
+        )
+
+    @contextlib.contextmanager
+    def _session_lock(self, session_id: str) -> Iterator[None]:
+        """One turn at a time per session: in this process, and across processes on PostgreSQL."""
+        with self._locks_guard:
+            lock = self._locks.setdefault(session_id, threading.Lock())
+        with lock:
+            if self.desk.engine.dialect.name != "postgresql":
+                yield
+                return
+            digest = hashlib.sha256(f"chat:{session_id}".encode()).digest()[:8]
+            key = int.from_bytes(digest, "big", signed=True)
+            with self.desk.engine.connect() as connection:
+                connection.execute(text("select pg_advisory_lock(:k)"), {"k": key})
+                try:
+                    yield
+                finally:
+                    connection.execute(text("select pg_advisory_unlock(:k)"), {"k": key})
+                    connection.commit()
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def open_session(self, backend: Backend | None = None, greet: bool = True) -> str:
+        """Start a conversation; returns its id (the customer's key to it)."""
+        chosen = backend or self.backend
+        now = self.desk.clock.now()
+        with self.desk.session() as session:
+            row = chat_log.create_session(session, now, chosen)
+            session_id = row.id
+            if greet:
+                chat_log.add_message(
+                    session,
+                    session_id,
+                    now,
+                    "bot",
+                    f"Hi! I'm the returns assistant of {self.desk.store.policy.name}. I can help "
+                    "you return an item, check on a return, or answer questions about our "
+                    "returns policy. What can I do for you?",
+                    {"quick_replies": _menu()},
+                )
+        state = new_state(session_id)
+        state["backend"] = chosen
+        self.graph.update_state(
+            self._config(session_id), {"dialogue": state, "replies": []}, as_node="record"
+        )
+        return session_id
+
+    def exists(self, session_id: str) -> bool:
+        with self.desk.session() as session:
+            return chat_log.get_session(session, session_id) is not None
+
+    def _require(self, session_id: str) -> None:
+        if not isinstance(session_id, str) or not self.exists(session_id):
+            raise CaseNotFound("This chat was not found. Please start a new one.")
+
+    @staticmethod
+    def _config(session_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": f"chat:{session_id}"}}
+
+    def _turn(
+        self, session_id: str, event: dict[str, Any], customer_text: str
+    ) -> list[ChatMessage]:
+        self._require(session_id)
+        with self._session_lock(session_id):
+            with self.desk.session() as session:
+                mark = chat_log.last_message_id(session, session_id)
+                chat_log.add_message(
+                    session,
+                    session_id,
+                    self.desk.clock.now(),
+                    "customer",
+                    customer_text,
+                    {"kind": event.get("type", "text")},
+                )
+            config = self._config(session_id)
+            snapshot = self.graph.get_state(config)
+            dialogue = (snapshot.values or {}).get("dialogue") or new_state(session_id)
+            dialogue["session"] = session_id
+            self.graph.invoke({"dialogue": dialogue, "event": event, "replies": []}, config)
+            with self.desk.session() as session:
+                rows = chat_log.transcript(session, session_id, mark)
+        return [_message(row) for row in rows if row.role == "bot"]
+
+    def say(self, session_id: str, text: str) -> list[ChatMessage]:
+        """The customer types ``text``; returns what the bot says back."""
+        text = str(text or "").strip()[:4000]
+        if not text:
+            return []
+        return self._turn(session_id, {"type": "text", "text": text}, text)
+
+    def press(self, session_id: str, value: str) -> list[ChatMessage]:
+        """The customer presses a quick-reply button with this value."""
+        value = str(value or "").strip()[:200]
+        label = next(
+            (b["label"] for b in self.quick_replies(session_id) if b["value"] == value), value
+        )
+        return self._turn(session_id, {"type": "choice", "text": value}, label)
+
+    def send_photo(self, session_id: str, data: bytes, description: str = "") -> list[ChatMessage]:
+        """The customer uploads a photo; ``InvalidUpload`` (a clear message) if it is not one."""
+        self._require(session_id)
+        photo_id = chat_tools.store_photo(self.desk, session_id, data, description)
+        return self._turn(
+            session_id,
+            {"type": "photo", "photo_id": photo_id, "description": description},
+            "[photo]" + (f" {description}" if description else ""),
+        )
+
+    def messages(self, session_id: str, after: int = 0) -> list[ChatMessage]:
+        """The transcript after message ``after``, with the latest case news posted first."""
+        self._require(session_id)
+        with self.desk.session() as session:
+            self._post_notices(session, session_id)
+        with self.desk.session() as session:
+            return [_message(row) for row in chat_log.transcript(session, session_id, after)]
+
+    def quick_replies(self, session_id: str) -> list[dict[str, str]]:
+        with self.desk.session() as session:
+            rows = chat_log.transcript(session, session_id)
+        for row in reversed(rows):
+            if row.role == "bot" and (row.payload or {}).get("quick_replies"):
+                return list(row.payload["quick_replies"])
+            if row.role == "customer":
+                return []
+        return []
+
+    def state(self, session_id: str) -> dict[str, Any]:
+        snapshot = self.graph.get_state(self._config(session_id))
+        return dict((snapshot.values or {}).get("dialogue") or {})
+
+    def label_pdf(self, session_id: str, code: str) -> bytes:
+        """A label of a case this chat opened or whose order it verified."""
+        self._require(session_id)
+        code = code.strip().upper()
+        with self.desk.session() as session:
+            linked = code in chat_log.linked_cases(session, session_id)
+            chat = chat_log.get_session(session, session_id)
+            verified_order = chat.order_number if chat is not None else None
+        if not linked:
+            try:
+                view = self.desk.case_view(code)
+            except ReturnError:
+                view = None
+            if view is None or verified_order is None or view.order.upper() != verified_order:
+                raise CaseNotFound("There is no label for that return in this chat.")
+        pdf = self.desk.label_pdf(code)
+        if pdf is None:
+            raise CaseNotFound("This return has no label yet.")
+        return pdf
+
+
+def _menu() -> list[dict[str, str]]:
+    from graph.chat_dialogue import MENU
+
+    return list(MENU)

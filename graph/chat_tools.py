@@ -1,0 +1,474 @@
+"""The deterministic tools of the customer chat, shared by the offline dialogue and the LLM agent.
+
+Each tool checks what it is given against the store and answers in plain words. Nothing here
+decides money: returns are opened through ``ReturnsDesk.submit_return``, which runs the same
+eligibility, policy and case graph as the returns page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from graph.desk import CaseView, ReturnsDesk
+from ledger import chat_log, decisions
+from ledger.chat_models import ChatHandoffRow, ChatIdentityFailureRow
+from ledger.models import PhotoRow
+from ledger.repository import find_order, units_in_cases
+from policies.models import Reason, normalize_email, normalize_order_number
+from policies.money import Money
+from tools.accept_photo import accept_photo
+from tools.check_eligibility import check_eligibility, find_line_item
+from tools.errors import IdentityError, ReturnError
+from tools.notify import notify_owner
+from tools.open_case import ReturnRequest
+from tools.verify_identity import verify_identity
+
+FAILED_PAIRS_BEFORE_SLOWDOWN = 5
+SLOWDOWN = dt.timedelta(minutes=5)
+MAX_SLOWDOWN = dt.timedelta(hours=1)
+
+STATUS_NEXT = {
+    "open": "We're checking it now.",
+    "awaiting_photo": "Next step: please upload a photo that shows the problem.",
+    "pending_review": "Next step: the store is reviewing it and will let you know.",
+    "awaiting_supplier": "Next step: we're arranging it with the supplier; your label or refund "
+    "comes next.",
+    "awaiting_shipment": "Next step: print your return label and drop the parcel off with the "
+    "carrier.",
+    "in_transit": "Next step: the parcel is on its way back; the money follows once it has "
+    "arrived and been checked.",
+    "awaiting_inspection": "Next step: it has arrived and is being inspected; your money follows.",
+    "resolved": "It's done.",
+    "denied": "It was not accepted.",
+    "cancelled": "It was cancelled.",
+}
+STATUS_WORDS = {
+    "open": "received",
+    "awaiting_photo": "waiting for your photo",
+    "pending_review": "being reviewed by the store",
+    "awaiting_supplier": "being arranged with the supplier",
+    "awaiting_shipment": "approved: the return label is ready",
+    "in_transit": "on its way back",
+    "awaiting_inspection": "arrived and being inspected",
+    "resolved": "resolved",
+    "denied": "not accepted",
+    "cancelled": "cancelled",
+}
+RESOLUTION_WORDS = {
+    "refund": "a refund to your original payment",
+    "store_credit": "store credit",
+    "replacement": "a replacement",
+}
+
+
+class ItemInfo(BaseModel):
+    """A line item as the chat may show it once identity is verified."""
+
+    sku: str
+    name: str
+    quantity: int
+    left: int
+    position: int
+    price: str
+    final_sale: bool
+
+
+class Verified(BaseModel):
+    order: str
+    email: str
+    customer_name: str
+    delivered: bool
+    items: list[ItemInfo]
+
+
+class ReturnLine(BaseModel):
+    """One item of a return being prepared: validated like any tool input."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    sku: str = Field(min_length=1, max_length=100)
+    quantity: int = Field(default=1, ge=1, le=10_000)
+    reason: Reason
+
+
+class Draft(BaseModel):
+    """A return the customer is about to confirm."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[ReturnLine] = Field(min_length=1, max_length=20)
+    resolution: str = "refund"
+    note: str = Field(default="", max_length=4000)
+    photo_ids: list[int] = Field(default_factory=list)
+
+
+class ChatToolError(ReturnError):
+    code = "chat_tool_error"
+
+
+@dataclass
+class IdentityOutcome:
+    verified: Verified | None
+    message: str
+    slowed: bool = False
+
+
+def _items(desk: ReturnsDesk, session: Any, order: Any) -> list[ItemInfo]:
+    currency = desk.store.policy.currency
+    return [
+        ItemInfo(
+            sku=item.sku,
+            name=item.name,
+            quantity=item.quantity,
+            left=max(0, item.quantity - units_in_cases(session, item.id)),
+            position=item.position,
+            price=str(Money(minor=item.unit_price_minor, currency=currency)),
+            final_sale=item.final_sale,
+        )
+        for item in order.items
+    ]
+
+
+def order_snapshot(desk: ReturnsDesk, order_number: str, email: str) -> Verified:
+    with desk.session() as session:
+        order = verify_identity(session, order_number, email)
+        return Verified(
+            order=order.display_number,
+            email=order.email,
+            customer_name=order.customer_name,
+            delivered=order.delivered_at is not None,
+            items=_items(desk, session, order),
+        )
+
+
+def verify_customer(
+    desk: ReturnsDesk, session_id: str, order_number: str, email: str
+) -> IdentityOutcome:
+    """Check an order number and email pair; count failures; slow down and alert at five.
+
+    A wrong pair gets the same answer as an unknown order. While the session is slowed down,
+    no pair is checked at all.
+    """
+    now = desk.clock.now()
+    with desk.session() as session:
+        chat = chat_log.get_session(session, session_id, lock=True)
+        if chat is None:
+            raise ChatToolError("This chat has ended. Please start a new one.")
+        if chat.slowed_until is not None and chat.slowed_until > now:
+            wait = max(1, math.ceil((chat.slowed_until - now).total_seconds() / 60))
+            return IdentityOutcome(
+                None,
+                "For your security, I can't check more order numbers in this chat right now. "
+                f"Please wait about {wait} minute{'s' if wait != 1 else ''} and try again, or "
+                "ask for a person from the store.",
+                slowed=True,
+            )
+        try:
+            order = verify_identity(session, order_number, email)
+        except IdentityError as error:
+            chat.failed_identity += 1
+            chat.updated_at = now
+            session.add(
+                ChatIdentityFailureRow(
+                    session_id=session_id,
+                    at=now,
+                    order_number=normalize_order_number(order_number)[:64],
+                    email=normalize_email(email)[:320],
+                )
+            )
+            failures = chat.failed_identity
+            message = error.message
+            if failures >= FAILED_PAIRS_BEFORE_SLOWDOWN:
+                extra = failures - FAILED_PAIRS_BEFORE_SLOWDOWN
+                pause = min(MAX_SLOWDOWN, SLOWDOWN * (2**extra))
+                chat.slowed_until = now + pause
+                if failures == FAILED_PAIRS_BEFORE_SLOWDOWN:
+                    ctx = desk.context(session)
+                    notify_owner(
+                        ctx,
+                        None,
+                        "chat_identity_attempts",
+                        f"A chat session has tried {failures} order number and email pairs "
+                        "that did not match. The chat is slowed down; nothing was revealed.",
+                        {"chat_session": session_id, "failures": failures},
+                        key_suffix=f":{session_id}",
+                    )
+                    decisions.append(
+                        session,
+                        at=now,
+                        case_code=None,
+                        actor="system",
+                        action="owner_alerted",
+                        data={"chat_session": session_id, "failed_identity": failures},
+                        reason="too many order number and email pairs that did not match",
+                    )
+                minutes = int(pause.total_seconds() // 60)
+                message += f" For your security, please wait {minutes} minutes before trying again."
+            return IdentityOutcome(None, message)
+        chat.order_number = order.number
+        chat.email = order.email
+        chat.updated_at = now
+        return IdentityOutcome(
+            Verified(
+                order=order.display_number,
+                email=order.email,
+                customer_name=order.customer_name,
+                delivered=order.delivered_at is not None,
+                items=_items(desk, session, order),
+            ),
+            "",
+        )
+
+
+def check_draft(desk: ReturnsDesk, verified: Verified, draft: Draft) -> list[str]:
+    """Problems that would stop the draft from opening a case (read-only)."""
+    problems = []
+    wanted: dict[str, int] = {}
+    with desk.session() as session:
+        try:
+            order = verify_identity(session, verified.order, verified.email)
+        except IdentityError as error:
+            return [error.message]
+        for line in draft.lines:
+            try:
+                item = find_line_item(order, line.sku)
+                wanted[item.sku] = wanted.get(item.sku, 0) + line.quantity
+                check_eligibility(
+                    session,
+                    desk.store.policy,
+                    order,
+                    item,
+                    wanted[item.sku],
+                    desk.clock.now(),
+                )
+            except ReturnError as error:
+                problems.append(error.message)
+    return problems
+
+
+def submit_draft(
+    desk: ReturnsDesk, session_id: str, verified: Verified, draft: Draft
+) -> tuple[list[CaseView], list[str]]:
+    """Open one case per line; a line that cannot open says why and opens nothing."""
+    opened: list[CaseView] = []
+    problems: list[str] = []
+    now = desk.clock.now()
+    earlier: tuple[tuple[str, dict[str, object]], ...] = (
+        ("identity_verified", {"channel": "chat", "chat_session": session_id}),
+    )
+    for index, line in enumerate(draft.lines):
+        photo_ids = tuple(draft.photo_ids) if index == 0 else _copy_photos(desk, draft.photo_ids)
+        request = ReturnRequest(
+            order=verified.order,
+            email=verified.email,
+            sku=line.sku,
+            quantity=line.quantity,
+            reason=line.reason,
+            resolution=draft.resolution,  # type: ignore[arg-type]
+            note=draft.note,
+            photo=bool(photo_ids),
+        )
+        try:
+            view = desk.submit_return(request, channel="chat", earlier=earlier, photo_ids=photo_ids)
+        except ReturnError as error:
+            problems.append(error.message)
+            continue
+        with desk.session() as session:
+            chat_log.link_case(session, session_id, view.code, now)
+        opened.append(view)
+    return opened, problems
+
+
+def _copy_photos(desk: ReturnsDesk, photo_ids: list[int]) -> tuple[int, ...]:
+    """The same photo for a second item of one request: a copy, so each case owns its own."""
+    copies = []
+    with desk.session() as session:
+        for photo_id in photo_ids:
+            original = session.get(PhotoRow, photo_id)
+            if original is None:
+                continue
+            copy = PhotoRow(
+                case_code=None,
+                chat_session=original.chat_session,
+                description=original.description,
+                content_type=original.content_type,
+                sha256=original.sha256,
+                data=original.data,
+                at=original.at,
+            )
+            session.add(copy)
+            session.flush()
+            copies.append(copy.id)
+    return tuple(copies)
+
+
+def store_photo(desk: ReturnsDesk, session_id: str, data: bytes, description: str) -> int:
+    """Check and keep a photo sent in the chat (no case yet); raises ``InvalidUpload``."""
+    accepted = accept_photo(data)
+    with desk.session() as session:
+        row = PhotoRow(
+            case_code=None,
+            chat_session=session_id,
+            description=description[:500],
+            content_type="image/jpeg",
+            sha256=accepted.sha256,
+            data=accepted.jpeg,
+            at=desk.clock.now(),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def case_status(desk: ReturnsDesk, verified: Verified, code: str | None = None) -> str:
+    """Where the order's returns stand, and the next step of each."""
+    views = desk.cases_for_order(verified.order)
+    if code is not None:
+        views = [view for view in views if view.code == code.upper()]
+        if not views:
+            return f"I can't find a return {code.upper()} on order {verified.order}."
+    if not views:
+        return f"There is no return on order {verified.order} yet."
+    parts = []
+    for view in views:
+        text = f"Return {view.code} ({view.quantity} x {view.item}) is {STATUS_WORDS[view.status]}."
+        if view.status == "resolved":
+            text += " " + _resolved_words(view)
+        elif view.status in ("awaiting_shipment", "in_transit") and view.label:
+            text += " Your return label is ready to download"
+            text += f" (tracking {view.tracking_number})." if view.tracking_number else "."
+            if view.rma:
+                text += f" Write RMA {view.rma} on the parcel."
+            if view.status == "in_transit":
+                text += " " + STATUS_NEXT[view.status]
+        else:
+            text += " " + STATUS_NEXT[view.status]
+        parts.append(text)
+    return "\n".join(parts)
+
+
+def _resolved_words(view: CaseView) -> str:
+    if view.resolution == "store_credit":
+        return f"Store credit of {Money.parse(view.store_credit, view.currency)} was issued."
+    if view.resolution == "replacement":
+        return "A replacement was sent."
+    return f"A refund of {Money.parse(view.refunded, view.currency)} was issued."
+
+
+def policy_answer(desk: ReturnsDesk, topics: set[str]) -> str:
+    """The store policy in plain words; the parts asked about, or a short overview."""
+    policy = desk.store.policy
+    currency = policy.currency
+    parts = []
+    window = (
+        f"You can return items within {policy.return_window_days} days of delivery. "
+        "Later requests are looked at by the store, not refused outright."
+    )
+    label = Money(minor=policy.return_label_cost.minor(currency), currency=currency)
+    if policy.return_shipping_paid_by == "store":
+        shipping = "Return shipping is on us: the return label is free."
+    elif policy.return_shipping_paid_by == "customer":
+        shipping = f"Return shipping is paid by you: the label ({label}) comes off the refund."
+    else:
+        shipping = (
+            "If the item arrived damaged, faulty, wrong, not as described or late, return "
+            "shipping is on us. For other reasons (wrong size, changed your mind) the return "
+            f"label ({label}) comes off the refund."
+        )
+    photo_reasons = ", ".join(r.value.replace("_", " ") for r in policy.photo_required_reasons)
+    photo = (
+        f"For these reasons we ask for a photo: {photo_reasons}."
+        if photo_reasons
+        else "No photo is needed for a return."
+    )
+    credit = (
+        f"If you pick store credit instead of a refund, you get {policy.store_credit_bonus_percent}"
+        "% extra."
+        if policy.store_credit_bonus_percent
+        else "Store credit is worth the same as a refund."
+    )
+    final = "Items sold as final sale can't be returned."
+    timing = (
+        "Refunds go back to your original payment once the return is approved and the item "
+        "is checked; when no return is needed, straight away."
+    )
+    by_topic = {
+        "window": window,
+        "shipping": shipping,
+        "photo": photo,
+        "store_credit": credit,
+        "final_sale": final,
+        "refund_time": timing,
+    }
+    for topic in ("window", "shipping", "photo", "store_credit", "final_sale", "refund_time"):
+        if topic in topics:
+            parts.append(by_topic[topic])
+    if not parts:
+        parts = [window, shipping, photo, credit, final]
+    return " ".join(parts)
+
+
+def hand_off(
+    desk: ReturnsDesk,
+    session_id: str,
+    customer_text: str,
+    verified: Verified | None,
+) -> str:
+    """Put the conversation in the owner's review queue."""
+    now = desk.clock.now()
+    with desk.session() as session:
+        chat = chat_log.get_session(session, session_id, lock=True)
+        if chat is None:
+            raise ChatToolError("This chat has ended. Please start a new one.")
+        codes = chat_log.linked_cases(session, session_id)
+        handoff = ChatHandoffRow(
+            session_id=session_id,
+            at=now,
+            order_number=verified.order if verified else None,
+            case_code=codes[-1] if codes else None,
+            customer_text=customer_text[:2000],
+            status="open",
+        )
+        session.add(handoff)
+        session.flush()
+        chat.handed_off = True
+        chat.updated_at = now
+        about = f" about order {verified.order} ({verified.email})" if verified else ""
+        notify_owner(
+            desk.context(session),
+            None,
+            "chat_handoff",
+            f"A customer in the chat asks for a person{about}. They wrote: "
+            f"{customer_text[:300]!r}. Chat session {session_id}.",
+            {"chat_session": session_id, "handoff": handoff.id, "order": handoff.order_number},
+            key_suffix=f":{session_id}:{handoff.id}",
+        )
+    if verified:
+        return (
+            "I've passed this conversation to a person from the store. They'll get back to you "
+            f"at {verified.email}. You can keep chatting here in the meantime."
+        )
+    return (
+        "I've passed this conversation to a person from the store. So they can reach you, "
+        "tell me your order number and the email you ordered with."
+    )
+
+
+def cancel_case(desk: ReturnsDesk, verified: Verified, code: str) -> str:
+    with desk.session() as session:
+        order = find_order(session, verified.order)
+        if order is None:
+            return "I can't find that return."
+    views = [view for view in desk.cases_for_order(verified.order) if view.code == code]
+    if not views:
+        return f"I can't find a return {code} on order {verified.order}."
+    try:
+        desk.cancel(code, actor=f"customer:{verified.email}", note="cancelled in the chat")
+    except ReturnError as error:
+        return error.message
+    return f"Return {code} is cancelled. Nothing more is needed from you."

@@ -1,0 +1,81 @@
+"""Offline understanding of customer messages: intents and slots from patterns and vocabularies.
+
+``read_message`` turns one message into a :class:`Reading`; ``match_items`` (which needs the
+order's items, so only runs after identity is verified) says which line items it names. Both
+are deterministic and never guess: what they cannot read stays empty, and the dialogue asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graph.understanding.answers import yes_or_no
+from graph.understanding.identifiers import broken_email, case_codes, emails, order_numbers
+from graph.understanding.intents import read_intents
+from graph.understanding.items import ItemMatch, ItemMention, OrderItem, match_items
+from graph.understanding.quantities import ALL, parse_quantity
+from graph.understanding.reasons import REASON_LABELS, find_reason, reason_from_choice
+from graph.understanding.resolutions import (
+    RESOLUTION_LABELS,
+    find_resolution,
+    resolution_from_choice,
+)
+
+__all__ = [
+    "ALL",
+    "REASON_LABELS",
+    "RESOLUTION_LABELS",
+    "ItemMatch",
+    "ItemMention",
+    "OrderItem",
+    "Reading",
+    "match_items",
+    "read_message",
+    "reason_from_choice",
+    "resolution_from_choice",
+]
+
+
+@dataclass
+class Reading:
+    """Everything one message says that the dialogue can use."""
+
+    text: str
+    order_numbers: list[str] = field(default_factory=list)
+    case_codes: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    broken_email: bool = False
+    reason: str | None = None
+    resolution: str | None = None
+    quantity: int | str | None = None
+    answer: str | None = None
+    intents: set[str] = field(default_factory=set)
+    policy_topics: set[str] = field(default_factory=set)
+
+    @property
+    def has_return_details(self) -> bool:
+        return bool(self.reason or self.resolution)
+
+
+def read_message(text: str, expecting: str | None = None) -> Reading:
+    """Read one customer message. ``expecting`` names the question the bot just asked
+    (``order``, ``email``, ``item``, ``quantity``, ``reason``, ``resolution``, ``confirm``),
+    which lets a bare answer ("1001", "2", "yes") count."""
+    intents, topics = read_intents(text)
+    found_emails = emails(text)
+    reading = Reading(
+        text=text,
+        order_numbers=order_numbers(text, expecting=expecting == "order" and not found_emails),
+        case_codes=case_codes(text),
+        emails=found_emails,
+        broken_email=broken_email(text),
+        reason=find_reason(text),
+        resolution=None if "status" in intents else find_resolution(text),
+        quantity=parse_quantity(text, expecting=expecting == "quantity"),
+        answer=yes_or_no(text),
+        intents=intents,
+        policy_topics=topics,
+    )
+    if reading.reason:
+        reading.intents.add("return")
+    return reading

@@ -1,0 +1,69 @@
+"""Order numbers, return case codes and email addresses in free text.
+
+Order numbers compare without a leading ``#`` and may hold letters and hyphens (``A-7731``,
+``NW-0042``). A bare number counts as an order number when it has three digits or more and is
+not an amount, a measure or part of an email; when the bot has just asked for the order
+number, any token with a digit counts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from graph.understanding.text import fold
+
+EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+NEAR_EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+'-]*@[a-z0-9.-]*")
+CASE_CODE = re.compile(r"\brb[-\s#]?0*(\d{1,9})\b")
+MONEY = re.compile(
+    r"[$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:\$|€|£|usd|eur|gbp|dollars?|euros?|bucks)\b"
+)
+_STRIP = "()[]{}<>\"'.,;:!?*"
+_UNITS = frozenset(
+    {"cm", "mm", "m", "ml", "l", "g", "kg", "gb", "tb", "mah", "w", "v", "in", "inch", "inches"}
+)
+_ORDER_CUE = re.compile(r"\border\b(?:\s+(?:number|no|nr|num|id))?\s*(?:is|was|:|#)?\s*#?$")
+_LETTER_CODE = re.compile(r"^[a-z]{1,4}-?\d{2,}(?:-\d+)?$")
+_DIGITS = re.compile(r"^\d{3,}(?:-\d+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def emails(text: str) -> list[str]:
+    return list(dict.fromkeys(EMAIL.findall(fold(text))))
+
+
+def broken_email(text: str) -> bool:
+    """Something with an @ that is not a whole address (``ana@example``)."""
+    folded = fold(text)
+    return bool(NEAR_EMAIL.search(folded)) and not EMAIL.search(folded)
+
+
+def case_codes(text: str) -> list[str]:
+    return list(dict.fromkeys(f"RB-{int(n):06d}" for n in CASE_CODE.findall(fold(text))))
+
+
+def order_numbers(text: str, *, expecting: bool = False) -> list[str]:
+    """Order numbers as typed (upper case, no ``#``), in the order they appear."""
+    folded = fold(text)
+    folded = EMAIL.sub(" ", folded)
+    folded = CASE_CODE.sub(" ", folded)
+    folded = MONEY.sub(" ", folded)
+    tokens = folded.split()
+    found: list[str] = []
+    for index, raw in enumerate(tokens):
+        hashed = raw.lstrip("(\"'").startswith("#")
+        token = raw.strip(_STRIP).lstrip("#").strip(_STRIP)
+        if not token or not any(ch.isdigit() for ch in token) or _DATE.match(token):
+            continue
+        following = tokens[index + 1].strip(_STRIP) if index + 1 < len(tokens) else ""
+        if following in _UNITS or (re.fullmatch(r"\d+[a-z]{1,3}", token) and not hashed):
+            continue  # "28 cm", "15cm", "64gb"
+        before = " ".join(tokens[max(0, index - 3) : index])
+        cued = hashed or bool(_ORDER_CUE.search(before + " "))
+        well_formed = bool(_DIGITS.match(token) or _LETTER_CODE.match(token))
+        plausible = re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", token) is not None
+        if (well_formed and (cued or len(token) >= 3)) or (plausible and (cued or expecting)):
+            if not expecting and not cued and token.isdigit() and len(token) < 3:
+                continue
+            found.append(token.upper())
+    return list(dict.fromkeys(found))

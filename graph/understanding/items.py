@@ -1,0 +1,430 @@
+"""Which line items of an order a message names: by SKU, by position, by name or loosely.
+
+Names match ignoring case, punctuation, colour and size words, and small typos ("the yoyo" is
+"Yo-yo red", "the mugs" is "Ceramic mug"). When words fit several items equally, colour and
+size words decide; when they still fit several, the match is ambiguous and the bot asks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from graph.understanding.identifiers import MONEY
+from graph.understanding.quantities import ALL, NUMBER_WORDS
+from graph.understanding.text import fold, words
+
+COLOURS = frozenset(
+    [
+        "red",
+        "blue",
+        "green",
+        "yellow",
+        "black",
+        "white",
+        "grey",
+        "gray",
+        "pink",
+        "purple",
+        "orange",
+        "brown",
+        "beige",
+        "sand",
+        "navy",
+        "teal",
+        "gold",
+        "silver",
+        "clear",
+        "transparent",
+        "natural",
+        "cream",
+        "ivory",
+        "charcoal",
+        "olive",
+        "rainbow",
+        "tan",
+        "khaki",
+        "maroon",
+        "turquoise",
+        "multicolour",
+        "multicolor",
+        "walnut",
+        "oak",
+    ]
+)
+SIZES = frozenset(
+    [
+        "xs",
+        "s",
+        "m",
+        "l",
+        "xl",
+        "xxl",
+        "xxxl",
+        "small",
+        "medium",
+        "large",
+        "big",
+        "mini",
+        "size",
+        "one",
+        "pro",
+        "plus",
+        "max",
+        "cm",
+        "mm",
+        "inch",
+        "inches",
+        "ml",
+        "l",
+        "oz",
+        "kg",
+        "g",
+        "piece",
+        "pieces",
+        "person",
+    ]
+)
+STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "my",
+        "your",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "of",
+        "for",
+        "with",
+        "and",
+        "or",
+        "to",
+        "in",
+        "on",
+        "at",
+        "from",
+        "by",
+        "one",
+        "ones",
+        "thing",
+        "things",
+        "item",
+        "items",
+        "product",
+        "products",
+        "set",
+        "pack",
+        "i",
+        "me",
+        "we",
+        "you",
+        "is",
+        "was",
+        "were",
+        "be",
+        "has",
+        "have",
+        "had",
+        "got",
+        "get",
+        "just",
+        "only",
+        "also",
+        "some",
+        "any",
+        "but",
+        "not",
+        "so",
+        "very",
+        "really",
+        "please",
+        "order",
+    ]
+)
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "mug": ("cup", "coffee cup", "tea cup", "mugs"),
+    "headphones": ("headset", "earphones", "cans"),
+    "earbuds": ("earphones", "earpods", "buds", "airpods", "headphones"),
+    "skillet": ("pan", "frying pan", "fry pan"),
+    "lamp": ("light",),
+    "towel": ("towels", "cloth", "dish towel", "tea towel"),
+    "tshirt": ("tee", "t shirt", "shirt"),
+    "shirt": ("tee", "tshirt", "top"),
+    "sneakers": ("trainers", "shoes", "runners"),
+    "slippers": ("slipper",),
+    "puzzle": ("jigsaw",),
+    "throw": ("blanket",),
+    "blanket": ("throw",),
+    "kettle": ("teapot", "tea kettle"),
+    "knife": ("blade",),
+    "chair": ("chairs", "seat"),
+    "lantern": ("lanterns", "light"),
+    "cable": ("cord", "charger", "lead"),
+    "case": ("cover",),
+    "drone": ("quadcopter",),
+    "tent": ("shelter",),
+    "yoyo": ("yo yo",),
+    "sofa": ("couch",),
+    "trousers": ("pants", "jeans"),
+    "jumper": ("sweater", "pullover"),
+    "sweater": ("jumper", "pullover"),
+    "bag": ("backpack", "rucksack"),
+    "mill": ("grinder",),
+    "board": ("chopping board", "cutting board"),
+}
+ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "fifth": 5,
+    "5th": 5,
+    "sixth": 6,
+    "6th": 6,
+}
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    """What the matcher knows of a line item (only given after identity is verified)."""
+
+    sku: str
+    name: str
+    quantity: int
+    position: int
+
+
+@dataclass
+class ItemMention:
+    item: OrderItem
+    quantity: int | str | None = None  # an int, "all", or None when not said
+    plural: bool = False
+    segment: str = ""  # the part of the message that named it ("the kite came broken")
+
+
+@dataclass
+class ItemMatch:
+    found: list[ItemMention] = field(default_factory=list)
+    ambiguous: list[list[OrderItem]] = field(default_factory=list)
+
+    @property
+    def skus(self) -> list[str]:
+        return [m.item.sku for m in self.found]
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+def core_words(name: str) -> list[str]:
+    """The words that name the thing: no colours, sizes, numbers or filler."""
+    tokens = [_singular(t) for t in re.findall(r"[a-z]+", fold(name).replace("-", ""))]
+    kept = [t for t in tokens if t not in COLOURS and t not in SIZES and t not in STOPWORDS]
+    return kept or tokens
+
+
+def describing_words(name: str) -> set[str]:
+    tokens = re.findall(r"[a-z0-9]+", fold(name))
+    return {t for t in tokens if t in COLOURS or t in SIZES or t.isdigit()} | set(tokens)
+
+
+def _message_terms(text: str) -> tuple[list[str], set[str]]:
+    tokens = [_singular(t) for t in text.split()]
+    terms = set(tokens)
+    # "yo yo" / "yo-yo" -> "yoyo", "t shirt" -> "tshirt"
+    for a, b in itertools.pairwise(tokens):
+        terms.add(a + b)
+    for key, alternatives in SYNONYMS.items():
+        for alternative in alternatives:
+            if re.search(rf"\b{re.escape(alternative)}\b", " ".join(tokens)):
+                terms.add(key)
+    return tokens, terms
+
+
+def _word_score(word: str, terms: set[str]) -> float:
+    if word in terms:
+        return 100.0
+    if len(word) < 4:
+        return 0.0
+    best = 0.0
+    for term in terms:
+        if len(term) < 3 or abs(len(term) - len(word)) > 2:
+            continue
+        best = max(best, fuzz.ratio(word, term))
+    return best if best >= 85 else 0.0
+
+
+def _name_score(item: OrderItem, terms: set[str], joined: str) -> float:
+    core = core_words(item.name)
+    if not core:
+        return 0.0
+    scores = [_word_score(w, terms) for w in core]
+    hits = [s for s in scores if s]
+    if not hits:
+        squashed = _squash(" ".join(core))
+        if len(squashed) >= 4 and squashed in joined.replace(" ", ""):
+            return 90.0
+        return 0.0
+    # Score what the message says, not what it leaves out: "the yoyo" fits "Yo-yo red" and
+    # "Pro ball-bearing yo-yo blue" equally. The head noun (last core word) counts extra.
+    head_bonus = 20.0 if scores[-1] else 0.0
+    return sum(hits) + head_bonus
+
+
+def _positions(tokens: list[str], count: int) -> list[int]:
+    found = []
+    joined = " ".join(tokens)
+    for word, number in ORDINALS.items():
+        pattern = rf"\b(?:the\s+)?{word}\s+(?:one|item|product|thing|line)\b|\bthe\s+{word}\b"
+        if re.search(pattern, joined) and number <= count:
+            found.append(number)
+    if re.search(r"\b(?:the\s+)?last\s+(?:one|item|product|thing)\b|\bthe last\b", joined):
+        found.append(count)
+    for match in re.finditer(r"\b(?:item|line|product|number|no)\s*#?\s*(\d{1,2})\b", joined):
+        number = int(match.group(1))
+        if 1 <= number <= count:
+            found.append(number)
+    return found
+
+
+def _quantity_near(tokens: list[str], index: int, item: OrderItem) -> tuple[int | str | None, bool]:
+    """The quantity said just before a mention at ``index`` ("two of the mugs", "both mugs")."""
+    window = tokens[max(0, index - 4) : index]
+    plural = (
+        index < len(tokens) and tokens[index].endswith("s") and not tokens[index].endswith("ss")
+    )
+    for offset, token in enumerate(reversed(window)):
+        after = (
+            window[len(window) - offset]
+            if offset
+            else (tokens[index] if index < len(tokens) else "")
+        )
+        pronoun = after != "of" and not (offset == 0 and index < len(tokens))
+        if token in NUMBER_WORDS and not token.isdigit() and token != "both" and pronoun:
+            continue  # "the blue one", "the ball bearing one": a pronoun, not a count
+        if token in ("all", "every"):
+            return ALL, plural
+        if token == "both":
+            return 2, plural
+        if token.isdigit() and 0 < int(token) < 100:
+            return int(token), plural
+        if token in NUMBER_WORDS and token not in ("a", "an", "pair", "couple", "dozen"):
+            return NUMBER_WORDS[token], plural
+    return None, plural
+
+
+def match_items(text: str, items: Sequence[OrderItem], *, expecting: bool = False) -> ItemMatch:
+    """The items a message names, with any quantity said next to them.
+
+    ``expecting`` is set when the bot just asked which item: then a bare number ("2") or an
+    ordinal ("the second") picks by position.
+    """
+    result = ItemMatch()
+    if not items:
+        return result
+    text = MONEY.sub(" ", fold(text))  # "$24" is a price, never a count or a position
+    folded = fold(text)
+    tokens = words(text)
+    raw_tokens = set(re.findall(r"[a-z0-9][a-z0-9-]*", folded))
+    chosen: dict[str, ItemMention] = {}
+
+    for item in items:  # SKUs, exactly
+        if item.sku.lower() in raw_tokens or item.sku.lower() == folded.strip(" .!?"):
+            chosen[item.sku] = ItemMention(item)
+
+    by_position = {item.position: item for item in items}
+    ordered = sorted(items, key=lambda i: i.position)
+    positions = _positions(tokens, len(ordered))
+    if expecting and not positions:
+        bare = folded.strip(" .!?#")
+        if bare.isdigit() and 1 <= int(bare) <= len(ordered):
+            positions = [int(bare)]
+        elif bare in ORDINALS and ORDINALS[bare] <= len(ordered):
+            positions = [ORDINALS[bare]]
+    for position in positions:
+        item = by_position.get(position) or ordered[position - 1]
+        chosen.setdefault(item.sku, ItemMention(item))
+
+    # Names: split the message at "and" / "," so "the mug and the lamp" names both.
+    segments = [s for s in re.split(r"\band\b|,|;|\balso\b|\bplus\b|&", " ".join(tokens)) if s]
+    for segment in segments:
+        raw_segment = segment.split()
+        seg_tokens, terms = _message_terms(segment)
+        joined = " ".join(seg_tokens)
+        scored = [(item, _name_score(item, terms, joined)) for item in items]
+        scored = [(item, score) for item, score in scored if score > 0]
+        if not scored:
+            colours = set(seg_tokens) & COLOURS
+            coloured = [
+                i for i in items if colours and colours <= set(re.findall(r"[a-z]+", fold(i.name)))
+            ]
+            if len(coloured) == 1:
+                chosen.setdefault(coloured[0].sku, ItemMention(coloured[0]))
+            elif len(coloured) > 1 and not any(i.sku in chosen for i in coloured):
+                result.ambiguous.append(coloured)
+            continue
+        top = max(score for _, score in scored)
+        best = [item for item, score in scored if score >= top - 5]
+        if len(best) > 1:
+            described = [
+                item
+                for item in best
+                if describing_words(item.name) & set(seg_tokens) - STOPWORDS
+                and _distinguishes(item, best, set(seg_tokens))
+            ]
+            if described:
+                best = described
+        if len(best) > 1:
+            if not any(item.sku in chosen for item in best):
+                result.ambiguous.append(best)
+            continue
+        item = best[0]
+        index = _mention_index(seg_tokens, item)
+        quantity, plural = _quantity_near(raw_segment, index, item)
+        mention = chosen.get(item.sku) or ItemMention(item)
+        mention.segment = mention.segment or segment.strip()
+        mention.quantity = mention.quantity or quantity
+        mention.plural = mention.plural or plural
+        chosen[item.sku] = mention
+    result.found = sorted(chosen.values(), key=lambda m: m.item.position)
+    return result
+
+
+def _distinguishes(item: OrderItem, group: list[OrderItem], said: set[str]) -> bool:
+    own = describing_words(item.name) & said
+    others: set[str] = set()
+    for other in group:
+        if other.sku != item.sku:
+            others |= describing_words(other.name)
+    return bool(own - others)
+
+
+def _mention_index(tokens: list[str], item: OrderItem) -> int:
+    core = core_words(item.name)
+    for index, token in enumerate(tokens):
+        if _singular(token) in core or any(fuzz.ratio(_singular(token), w) >= 85 for w in core):
+            return index
+    return len(tokens)

@@ -1,0 +1,87 @@
+"""How many units: digits, number words, "both", "all", "a pair", "one of them"."""
+
+from __future__ import annotations
+
+import re
+
+from graph.understanding.identifiers import MONEY
+from graph.understanding.text import fold, words
+
+NUMBER_WORDS = {
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "both": 2,
+    "pair": 2,
+    "couple": 2,
+    "dozen": 12,
+}
+ALL = "all"
+_ALL_WORDS = ("all of them", "all", "every one", "everything", "the whole lot", "all units")
+
+
+def parse_quantity(text: str, *, expecting: bool = False) -> int | str | None:
+    """A quantity the text states: an int, ``"all"``, or None.
+
+    Without ``expecting`` only explicit forms count ("2 of them", "two mugs", "both", "x2",
+    "all of them"); when the bot just asked "how many?", a bare number or word answers it.
+    """
+    tokens = words(MONEY.sub(" ", fold(text)))  # "$24" is a price, never a count
+    joined = " ".join(tokens)
+    if re.search(r"(?<![a-z0-9])(?:x\s?(\d{1,3})|(\d{1,3})\s?x)(?![a-z0-9])", joined):
+        match = re.search(r"(?<![a-z0-9])(?:x\s?(\d{1,3})|(\d{1,3})\s?x)(?![a-z0-9])", joined)
+        if match:
+            return int(match.group(1) or match.group(2))
+    if re.search(r"\b(?:all|both) of (?:them|the|my)\b|\ball \d+\b|\bevery\b", joined):
+        found = re.search(r"\ball (\d+)\b", joined)
+        return int(found.group(1)) if found else (2 if "both" in tokens else ALL)
+    if "both" in tokens:
+        return 2
+    if expecting:
+        for token in tokens:
+            if token.isdigit() and 0 < int(token) < 1000:
+                return int(token)
+            if token in NUMBER_WORDS and token not in ("a", "an"):
+                return NUMBER_WORDS[token]
+        if any(w in joined for w in _ALL_WORDS):
+            return ALL
+        return None
+    # "2 mugs", "two of the mugs", "one of them", "just one", "only 1"
+    for index, token in enumerate(tokens):
+        value: int | None = None
+        if token.isdigit() and 0 < int(token) < 100:
+            value = int(token)
+        elif token in NUMBER_WORDS and token not in ("a", "an", "pair", "couple", "dozen"):
+            value = NUMBER_WORDS[token]
+        if value is None:
+            continue
+        before = tokens[index - 1] if index > 0 else ""
+        after = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if before in ("just", "only", "return", "returning", "send", "of") or after in (
+            "of",
+            "unit",
+            "units",
+            "item",
+            "items",
+            "pieces",
+            "piece",
+            "pcs",
+        ):
+            return value
+        if after and after.endswith("s") and len(after) > 3 and not after.endswith("ss"):
+            return value  # "two mugs", "3 chairs"
+    if re.search(r"\ba (?:pair|couple) of\b", joined):
+        return 2
+    return None

@@ -1,0 +1,108 @@
+"""Normalising customer text and correcting typos against the words the parsers know."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+# Short forms people type; expanded before matching so "dont", "doesnt", "wont" read as words.
+_CONTRACTIONS = {
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "wont": "won't",
+    "cant": "can't",
+    "isnt": "isn't",
+    "wasnt": "wasn't",
+    "arent": "aren't",
+    "im": "i'm",
+    "ive": "i've",
+    "thx": "thanks",
+    "pls": "please",
+    "plz": "please",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "n't": "not",
+}
+
+
+def fold(text: str) -> str:
+    """Lower case, straight quotes, no accents, single spaces."""
+    text = unicodedata.normalize("NFKD", str(text).translate(_QUOTES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.lower().split())
+
+
+def words(text: str) -> list[str]:
+    """The words of folded text, contractions expanded."""
+    return [_CONTRACTIONS.get(w, w) for w in _WORD.findall(fold(text))]
+
+
+@lru_cache(maxsize=64)
+def _vocabulary(vocabulary: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    return frozenset(vocabulary), vocabulary
+
+
+def correct(tokens: Iterable[str], vocabulary: tuple[str, ...]) -> list[str]:
+    """Replace a misspelt token by the closest vocabulary word.
+
+    Only tokens of four letters or more that are not already known are corrected: one edit
+    (a letter wrong, missing, extra, or two swapped) for words up to six letters, two for
+    longer ones, and only when a single vocabulary word is that close. "craked" becomes
+    "cracked", "retrun" becomes "return", "replacment" becomes "replacement"; SKUs, numbers
+    and short words stay as typed.
+    """
+    known, choices = _vocabulary(vocabulary)
+    out = []
+    for token in tokens:
+        if token in known or len(token) < 4 or not token.isalpha():
+            out.append(token)
+            continue
+        limit = 1 if len(token) <= 6 else 2
+        close = process.extract(token, choices, scorer=OSA.distance, score_cutoff=limit, limit=3)
+        best = [c for c in close if abs(len(c[0]) - len(token)) <= limit]
+        tied = [c[0] for c in best if best and c[1] == best[0][1]]
+        # Tied words that are forms of one word ("broke", "broken") are as good as one.
+        if tied and _shared_start(tied) >= min(4, len(tied[0])):
+            out.append(tied[0])
+        else:
+            out.append(token)
+    return out
+
+
+def _shared_start(candidates: list[str]) -> int:
+    """How many leading letters all candidates share."""
+    length = 0
+    for letters in zip(*candidates, strict=False):
+        if len(set(letters)) != 1:
+            break
+        length += 1
+    return length
+
+
+def corrected_text(text: str, vocabulary: tuple[str, ...]) -> str:
+    """The folded text as words, typos of vocabulary words corrected, joined by spaces."""
+    return " ".join(correct(words(text), vocabulary))
+
+
+def has_phrase(text: str, phrase: str) -> bool:
+    """Whole-word phrase match on space-joined words."""
+    return re.search(rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9'])", text) is not None
+
+
+NEGATORS = frozenset({"not", "no", "never", "isn't", "wasn't", "aren't", "weren't", "nothing"})
+
+
+def negated_at(tokens: list[str], index: int, window: int = 3) -> bool:
+    """Is the word at ``index`` preceded (within ``window`` words) by a negation?"""
+    start = max(0, index - window)
+    return any(t in NEGATORS for t in tokens[start:index])
