@@ -159,6 +159,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--ledger-rows", type=int, default=100_000)
+    parser.add_argument("--chat-conversations", type=int, default=100)
+    parser.add_argument("--chat-sessions", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rb-bench-") as tmp:
         folder = Path(tmp)
@@ -182,6 +184,9 @@ def main() -> None:
         print(f"ledger verify: {verify_rate:,.0f} rows/s at {args.ledger_rows:,} rows")
         ratio = statistics.median(every_step) / statistics.median(bare)
         print(f"overhead_ratio={ratio:.2f}")
+        from bench.chat import run as run_chat
+
+        run_chat(folder, args.chat_conversations, args.chat_sessions)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ from typing import Annotated
 
 import typer
 
+from bot.rules_cli import rules_app
 from bot.settings import get_settings
+from bot.slack_cli import slack_cli
 
 app = typer.Typer(
     help="ReturnBridge: the returns desk for dropshipping stores.", no_args_is_help=True
@@ -27,6 +29,8 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(cases_app, name="cases")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(db_app, name="db")
+app.add_typer(slack_cli, name="slack")
+app.add_typer(rules_app, name="rules")
 
 
 def _desk():  # type: ignore[no-untyped-def]
@@ -54,6 +58,7 @@ def serve(
     """Serve the returns page and the API."""
     import uvicorn
 
+    from bot.slack_app import slack_outbox_from_settings
     from bot.web import create_app
     from bot.worker import run_forever
 
@@ -64,7 +69,7 @@ def serve(
     if with_worker:
         threading.Thread(
             target=run_forever,
-            args=(desk, settings.worker_interval_seconds, stop),
+            args=(desk, settings.worker_interval_seconds, stop, slack_outbox_from_settings(desk)),
             daemon=True,
             name="worker",
         ).start()
@@ -84,15 +89,17 @@ def worker(
     once: Annotated[bool, typer.Option(help="Run one round and exit.")] = False,
 ) -> None:
     """Fire due timers, deliver the outbox and finish interrupted cases."""
+    from bot.slack_app import slack_outbox_from_settings
     from bot.worker import run_forever, run_once
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     desk = _desk()
+    slack = slack_outbox_from_settings(desk)
     try:
         if once:
-            typer.echo(json.dumps(run_once(desk)))
+            typer.echo(json.dumps(run_once(desk, slack)))
         else:
-            run_forever(desk, get_settings().worker_interval_seconds)
+            run_forever(desk, get_settings().worker_interval_seconds, slack=slack)
     finally:
         desk.close()
 
@@ -243,20 +250,19 @@ def scenario_run(
 ) -> None:
     """Run scenario files or folders (recursively ``*.yaml``)."""
     from bot.scenario_format import find_scenario_files
-    from bot.scenario_runner import ScenarioResult, run_scenario
+    from bot.scenario_runner import run_scenario
 
     files = find_scenario_files(paths)
     passed = failed = 0
+    if llm:
+        from bot.scenario_chat import use_backend
+        from graph.llm import llm_enabled
+
+        if not llm_enabled():
+            _fail("--llm needs OPENAI_API_KEY (and OPENAI_BASE_URL for another endpoint)", 2)
+        use_backend("llm")
     for path in files:
-        if llm:
-            result = ScenarioResult(
-                name=path.stem,
-                path=str(path),
-                passed=False,
-                failures=["not supported yet: the LLM backend comes with the customer chat"],
-            )
-        else:
-            result = run_scenario(path)
+        result = run_scenario(path)
         if result.passed:
             passed += 1
         else:

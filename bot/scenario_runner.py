@@ -21,6 +21,8 @@ from bot.scenario_format import Scenario, ScenarioFormatError, Step, parse_scena
 from graph.clock import FrozenClock
 from graph.desk import CaseView, ReturnsDesk
 from graph.owner_console import answer_owner
+from graph.rule_compiler import RuleNotUnderstood
+from graph.rulebook import Rulebook
 from ledger import decisions, outbox, timers
 from ledger.models import CaseRow, LabelRow, OrderRow, OutboxRow
 from ledger.repository import import_orders
@@ -127,13 +129,24 @@ class ScenarioRun:
         )
 
     def step_customer(self, value: Any, step: Step) -> None:
-        raise NotSupportedYet(f"line {step.line}: customer chat is not supported yet")
+        from bot.scenario_chat import customer_says
+
+        self._customer_turn()
+        self.customer_said.extend(customer_says(self, step.session, value))
 
     def step_customer_choice(self, value: Any, step: Step) -> None:
-        raise NotSupportedYet(f"line {step.line}: customer_choice is not supported yet")
+        from bot.scenario_chat import customer_presses
+
+        self._customer_turn()
+        self.customer_said.extend(customer_presses(self, step.session, value))
 
     def step_customer_photo(self, value: Any, step: Step) -> None:
+        from bot.scenario_chat import chat_session_open, customer_sends_photo
+
         self._customer_turn()
+        if chat_session_open(self, step.session):
+            self.customer_said.extend(customer_sends_photo(self, step.session, str(value or "")))
+            return
         with self.desk.session() as session:
             code = session.execute(
                 select(CaseRow.code)
@@ -170,25 +183,30 @@ class ScenarioRun:
         if not isinstance(value, dict) or "id" not in value:
             raise ScenarioFormatError(f"line {step.line}: supplier needs at least 'id'")
         supplier = str(value["id"])
-        if "text" in value:
-            raise NotSupportedYet(f"line {step.line}: supplier text is not supported yet")
         button = value.get("button")
-        if button not in ("approve", "decline", "inspected_ok", "inspected_failed"):
+        if "text" not in value and button not in (
+            "approve",
+            "decline",
+            "inspected_ok",
+            "inspected_failed",
+            "question",
+        ):
             raise ScenarioFormatError(
                 f"line {step.line}: supplier needs 'text' or a 'button' "
                 "(approve, decline, inspected_ok, inspected_failed)"
             )
         code = self._case_for(value.get("order"), supplier)
-        # A refusal is the bot's answer in the thread; nothing changed.
-        with contextlib.suppress(ReturnError):
-            self.desk.supplier_action(
-                supplier,
-                code,
-                button,
-                rma=None if value.get("rma") is None else str(value["rma"]),
-                address=value.get("address"),
-                note=str(value.get("note") or ""),
-            )
+        # Through the Slack app, as signed requests; a refusal is the bot's answer in the
+        # thread and changes nothing.
+        from bot.slack_scenarios import SlackScenarioSide, SlackStepFailed
+
+        side = self.__dict__.get("supplier_slack")
+        if side is None:
+            side = self.__dict__["supplier_slack"] = SlackScenarioSide(self.desk)
+        try:
+            side.play(supplier, code, dict(value))
+        except SlackStepFailed as error:
+            raise CheckFailed(f"line {step.line}: {error}") from None
 
     def step_owner(self, value: Any, step: Step) -> None:
         self.owner_said = []
@@ -329,8 +347,10 @@ class ScenarioRun:
                     f"ledger_valid: expected {value['ledger_valid']}, got {report.ok} "
                     f"{report.problem}"
                 )
-        if "rules_active" in value and int(value["rules_active"]) != 0:
-            raise NotSupportedYet(f"line {step.line}: owner rules are not supported yet")
+        if "rules_active" in value:
+            active = len(Rulebook(self.desk).active())
+            if active != int(value["rules_active"]):
+                fail(f"rules_active: expected {value['rules_active']}, got {active}")
         if failures:
             raise CheckFailed("; ".join(failures))
 
@@ -381,6 +401,18 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
+def activate_rules(desk: ReturnsDesk, rules: list[str]) -> None:
+    """The ``rules:`` key: compile and switch on each rule; one that does not compile fails."""
+    book = Rulebook(desk)
+    for number, text in enumerate(rules, start=1):
+        try:
+            book.add_active(str(text))
+        except RuleNotUnderstood as refusal:
+            raise CheckFailed(
+                f"rules[{number}] {str(text)!r} does not compile: {refusal.message}"
+            ) from None
+
+
 def run_scenario(path: Path, database: DatabaseFactory = temporary_sqlite) -> ScenarioResult:
     """Play one file; never raises: every problem is a failure of this scenario."""
     name = path.stem
@@ -394,14 +426,13 @@ def run_scenario(path: Path, database: DatabaseFactory = temporary_sqlite) -> Sc
     try:
         store = store_from_data(scenario.store, scenario.suppliers, str(path))
         orders = orders_from_data(scenario.orders, str(path), store)
-        if scenario.rules:
-            raise NotSupportedYet("rules: owner rules are not supported yet")
         clock = FrozenClock(scenario.now)
         with database(folder) as url:
             desk = ReturnsDesk(url, store, clock)
             try:
                 with desk.session() as session:
                     import_orders(session, orders, store.policy.currency)
+                activate_rules(desk, scenario.rules)
                 run = ScenarioRun(scenario, desk, clock)
                 for step in scenario.steps:
                     result.steps += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +21,29 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "returns@example.com"
     worker_interval_seconds: float = 1.0
+    # The LLM backend is on when OPENAI_API_KEY is set (graph/llm.py reads these too).
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = 30.0
+    llm_max_retries: int = 2
+    # Slack (issue: suppliers in Slack). Unset tokens: the supplier inbox page stands in.
+    slack_bot_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_BOT_TOKEN", "RETURNBRIDGE_SLACK_BOT_TOKEN"),
+    )
+    slack_signing_secret: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "RETURNBRIDGE_SLACK_SIGNING_SECRET"),
+    )
+    slack_app_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_APP_TOKEN", "RETURNBRIDGE_SLACK_APP_TOKEN"),
+    )
+    slack_owner_channel: str | None = None
+    slack_api_url: str | None = None
+    supplier_link_days: int = 30
+    # The owner console page (/owner): HTTP basic auth with this password; unset, the page
+    # answers only requests from this machine (127.0.0.1 / ::1, not through a proxy).
+    owner_password: str | None = None
 
 
 @lru_cache(maxsize=1)

@@ -7,12 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel, ValidationError
 
+from bot.slack_app import slack_router
+from bot.web_chat import chat_router
+from bot.web_owner import owner_router
+from bot.web_supplier import supplier_inbox_router
 from graph.desk import CaseView, ReturnsDesk
 from ledger.repository import units_in_cases
 from policies.loader import describe_validation
@@ -117,10 +121,6 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
             for problem in exc.errors()
         )
         return error(422, "invalid_request", problems or "The request is not valid.")
-
-    @app.get("/", response_class=HTMLResponse)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/returns")
 
     @app.get("/healthz")
     def health() -> dict[str, str]:
@@ -231,4 +231,8 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
             headers={"Content-Disposition": f'inline; filename="{code}-label.pdf"'},
         )
 
+    app.include_router(slack_router(desk))  # suppliers in Slack: /slack/events
+    app.include_router(supplier_inbox_router(desk, secret_key))  # without Slack: /supplier/…
+    app.include_router(chat_router(desk))  # the chat widget: /, /widget.js, /api/chat/…
+    app.include_router(owner_router(desk, secret_key))  # the owner console: /owner
     return app

@@ -6,34 +6,52 @@ import logging
 import signal
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from graph.desk import ReturnsDesk
 from ledger import outbox
 from ledger.db import transaction
 
+if TYPE_CHECKING:
+    from bot.slack_outbox import SlackOutbox
+
 log = logging.getLogger("returnbridge.worker")
 
 
-def deliver_outbox(desk: ReturnsDesk, limit: int = 50) -> int:
+def deliver_outbox(desk: ReturnsDesk, limit: int = 50, slack: SlackOutbox | None = None) -> int:
     """Hand queued messages to their channel. Locally (no Slack, no SMTP) they are kept for
-    the returns page and the supplier inbox, and marked delivered."""
+    the returns page and the supplier inbox, and marked delivered. With Slack, supplier
+    messages go to the case's thread and owner alerts to the owner channel; a failed post
+    stays queued for the next round."""
+    from bot.customer_mail import deliver_to_customer, mailer_from_settings
+
+    mailer = mailer_from_settings()  # customer e-mail over SMTP when RETURNBRIDGE_SMTP_URL is set
     with transaction(desk.sessions) as session:
         rows = outbox.claim_undelivered(session, limit)
         for row in rows:
             row.attempts += 1
+            if row.channel == outbox.CUSTOMER and not deliver_to_customer(session, row, mailer):
+                continue
+            if slack is not None and not slack.deliver(session, row):
+                continue
             row.delivered_at = desk.clock.now()
         return len(rows)
 
 
-def run_once(desk: ReturnsDesk) -> dict[str, int]:
+def run_once(desk: ReturnsDesk, slack: SlackOutbox | None = None) -> dict[str, int]:
     return {
         "orphans": desk.resume_orphans(),
         "timers": desk.fire_due_timers(),
-        "outbox": deliver_outbox(desk),
+        "outbox": deliver_outbox(desk, slack=slack),
     }
 
 
-def run_forever(desk: ReturnsDesk, interval: float, stop: threading.Event | None = None) -> None:
+def run_forever(
+    desk: ReturnsDesk,
+    interval: float,
+    stop: threading.Event | None = None,
+    slack: SlackOutbox | None = None,
+) -> None:
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -41,7 +59,7 @@ def run_forever(desk: ReturnsDesk, interval: float, stop: threading.Event | None
     while not stop.is_set():
         started = time.monotonic()
         try:
-            done = run_once(desk)
+            done = run_once(desk, slack)
             if any(done.values()):
                 log.info("worker: %s", done)
         except Exception:  # keep the loop alive; the failed item is retried next round

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from graph import rule_steps
 from ledger import decisions, timers
 from ledger.models import CaseRow
 from policies.models import Reason
@@ -32,20 +33,34 @@ ASSESS = "assess"
 SETTLE = "settle"
 END = "__end__"
 
-SUPPLIER_TIMERS = (timers.SUPPLIER_REMINDER, timers.OWNER_ALERT)
-ALL_TIMERS = (*SUPPLIER_TIMERS, timers.REFUND_AFTER_DELIVERY)
+SUPPLIER_TIMERS = (timers.SUPPLIER_REMINDER, timers.OWNER_ALERT, timers.RULE_SUPPLIER_SILENT)
+INSPECTION_TIMERS = (timers.REFUND_AFTER_DELIVERY, timers.RULE_NOT_INSPECTED)
+ALL_TIMERS = (*SUPPLIER_TIMERS, *INSPECTION_TIMERS)
 
 # Which events each waiting status accepts; anything else is refused before the graph runs.
 ACCEPTS: dict[str, frozenset[str]] = {
     "awaiting_photo": frozenset({"photo", "cancel"}),
     "pending_review": frozenset({"owner_approve", "owner_deny", "cancel"}),
     "awaiting_supplier": frozenset(
-        {"supplier_approve", "supplier_decline", "supplier_reminder", "owner_alert", "cancel"}
+        {
+            "supplier_approve",
+            "supplier_decline",
+            "supplier_reminder",
+            "owner_alert",
+            timers.RULE_SUPPLIER_SILENT,
+            "cancel",
+        }
     ),
     "awaiting_shipment": frozenset({"in_transit", "delivered", "exception", "cancel"}),
     "in_transit": frozenset({"in_transit", "delivered", "exception"}),
     "awaiting_inspection": frozenset(
-        {"inspected_ok", "inspected_failed", "refund_after_delivery", "exception"}
+        {
+            "inspected_ok",
+            "inspected_failed",
+            "refund_after_delivery",
+            timers.RULE_NOT_INSPECTED,
+            "exception",
+        }
     ),
 }
 
@@ -142,8 +157,11 @@ def cancel(ctx: ToolContext, case: CaseRow, *, actor: str, why: str) -> dict[str
 
 
 def assess(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
-    """Decide the next turn of the case from the policy; ask whoever must answer."""
-    verdict = decide_assessment(ctx.store, case_facts(ctx.store, case, ctx.now))
+    """Decide the next turn of the case from the policy and the owner's rules; ask whoever
+    must answer."""
+    verdict = decide_assessment(
+        ctx.store, case_facts(ctx.store, case, ctx.now), rule_steps.load(ctx)
+    )
     if case.return_required is None or verdict.outcome in ("keep_it", "authorise"):
         case.return_required = verdict.return_required
     decisions.append(
@@ -155,13 +173,15 @@ def assess(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
         data={"outcome": verdict.outcome, "return_required": verdict.return_required},
         reason=f"{verdict.clause}: {verdict.explanation}",
     )
+    rule_steps.after_assessment(ctx, case, verdict)
+    actor = verdict.rule or "policy"
     if verdict.outcome == "deny":
-        return deny(ctx, case, actor="policy", clause=verdict.clause, why=verdict.explanation)
+        return deny(ctx, case, actor=actor, clause=verdict.clause, why=verdict.explanation)
     if verdict.outcome == "review":
         return send_to_review(
             ctx,
             case,
-            actor="policy",
+            actor=actor,
             clause=verdict.clause,
             why=verdict.explanation,
             after=ASSESS,
@@ -170,9 +190,14 @@ def assess(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
         set_status(ctx, case, "awaiting_photo")
         notify_customer(ctx, case, "photo_needed", notices.photo_needed(case))
         return {"next": WAIT, "status": case.status}
+    rule_steps.on_approved(ctx, case)
+    if verdict.outcome == "partial_refund":
+        rule_steps.offer_partial_refund(ctx, case, verdict)
+        return {"next": SETTLE, "status": case.status, "clause": verdict.clause}
     if verdict.outcome == "keep_it":
         return {"next": SETTLE, "status": case.status, "clause": verdict.clause}
     request_supplier_authorization(ctx, case)
+    rule_steps.on_supplier_asked(ctx, case)
     set_status(ctx, case, "awaiting_supplier")
     notify_customer(ctx, case, "awaiting_supplier", notices.waiting_for_supplier(case))
     return {"next": WAIT, "status": case.status}
@@ -187,7 +212,19 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
     without_return = not case.return_required
     choice = case.requested_resolution
     clause = case.review_reason or "policy"
+    if choice == "partial_refund":
+        amounts = rule_steps.partial_amounts(ctx, case, rule_steps.offered_percent(ctx, case))
     if choice == "store_credit":
+        bonus = rule_steps.store_credit_bonus(ctx, case)
+        if bonus is not None:
+            amounts = compute_amounts(
+                ctx.store.policy.model_copy(update={"store_credit_bonus_percent": bonus}),
+                ctx.store.supplier(case.supplier_id),
+                unit_price_minor=case.line_item.unit_price_minor,
+                quantity=case.quantity,
+                reason=Reason(case.reason),
+                return_required=bool(case.return_required),
+            )
         credit = issue_store_credit(
             ctx,
             case,
@@ -265,6 +302,8 @@ def handle_event(ctx: ToolContext, case: CaseRow, event: dict[str, Any]) -> dict
         return supplier_decision(ctx, case, event, actor)
     if kind in (timers.SUPPLIER_REMINDER, timers.OWNER_ALERT, timers.REFUND_AFTER_DELIVERY):
         return timer_fired(ctx, case, kind)
+    if kind in rule_steps.RULE_TIMERS:
+        return rule_steps.rule_timer_fired(ctx, case, event)
     if kind in ("in_transit", "delivered", "exception"):
         return shipment_event(ctx, case, kind, event)
     if kind in ("inspected_ok", "inspected_failed"):
@@ -409,6 +448,9 @@ def shipment_event(
         return {"next": WAIT}
     case.delivered_back_at = ctx.now
     days = ctx.store.policy.refund_after_delivery_days
+    rule_hours = rule_steps.on_return_delivered(ctx, case)  # an owner rule's own refund timer
+    if rule_hours is not None:
+        days = -(-rule_hours // 24)
     set_status(ctx, case, "awaiting_inspection")
     notify_supplier(
         ctx,
@@ -427,13 +469,14 @@ def shipment_event(
         action="inspection_requested",
         data={"supplier": case.supplier_id, "refund_after_days": days},
     )
-    timers.schedule(
-        ctx.session,
-        key=f"{case.code}:{timers.REFUND_AFTER_DELIVERY}",
-        case_code=case.code,
-        kind=timers.REFUND_AFTER_DELIVERY,
-        due_at=ctx.now + dt.timedelta(days=days),
-    )
+    if rule_hours is None:
+        timers.schedule(
+            ctx.session,
+            key=f"{case.code}:{timers.REFUND_AFTER_DELIVERY}",
+            case_code=case.code,
+            kind=timers.REFUND_AFTER_DELIVERY,
+            due_at=ctx.now + dt.timedelta(days=days),
+        )
     notify_customer(ctx, case, "item_arrived", notices.item_arrived(case))
     return {"next": WAIT, "status": case.status}
 
@@ -441,7 +484,7 @@ def shipment_event(
 def inspection_result(
     ctx: ToolContext, case: CaseRow, *, ok: bool, actor: str, note: str
 ) -> dict[str, Any]:
-    timers.cancel(ctx.session, case.code, (timers.REFUND_AFTER_DELIVERY,), ctx.now)
+    timers.cancel(ctx.session, case.code, INSPECTION_TIMERS, ctx.now)
     case.inspection = "ok" if ok else "failed"
     decisions.append(
         ctx.session,

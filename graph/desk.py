@@ -27,12 +27,14 @@ from ledger import decisions, journal, outbox, timers
 from ledger.db import make_engine, migrate, session_factory, transaction
 from ledger.models import CaseRow, LabelRow, PhotoRow
 from ledger.repository import find_order, get_case, list_cases
+from ledger.slack_models import case_channel
 from policies.models import Store
 from policies.money import Money
 from tools.accept_photo import accept_photo
 from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
 from tools.context import ToolContext
 from tools.errors import ActionRefused, CaseNotFound
+from tools.notify import notify_owner
 from tools.open_case import ReturnRequest, open_case
 
 SupplierAction = Literal["approve", "decline", "inspected_ok", "inspected_failed"]
@@ -278,21 +280,8 @@ class ReturnsDesk:
         }[action]
         with self.session() as session:
             case = self._load(session, code)
-            if supplier_id != case.supplier_id:
-                decisions.append(
-                    session,
-                    at=self.clock.now(),
-                    case_code=case.code,
-                    actor=f"supplier:{supplier_id}",
-                    action="action_refused",
-                    data={"action": action, "channel": channel},
-                    reason="only the case's own supplier may act on it",
-                )
-                refused = ActionRefused(
-                    f"Return {case.code} belongs to another supplier; nothing was changed."
-                )
-            else:
-                refused = None
+            refused = self._refuse_stranger(session, case, supplier_id, action, channel)
+            if refused is None:
                 self._check_accepts(case, kind, f"'{action.replace('_', ' ')}'")
                 if kind == "supplier_approve" and case.return_required:
                     agreement = self.store.supplier(case.supplier_id)
@@ -318,6 +307,80 @@ class ReturnsDesk:
             },
         )
         return self.case_view(code)
+
+    def supplier_question(
+        self, supplier_id: str, code: str, question: str, *, channel: str | None = None
+    ) -> CaseView:
+        """A supplier's question: passed to the owner, decides nothing."""
+        with self.session() as session:
+            case = self._load(session, code)
+            refused = self._refuse_stranger(session, case, supplier_id, "question", channel)
+            if refused is None:
+                now = self.clock.now()
+                decisions.append(
+                    session,
+                    at=now,
+                    case_code=case.code,
+                    actor=f"supplier:{supplier_id}",
+                    action="supplier_question",
+                    data={"question": question, "channel": channel},
+                )
+                notify_owner(
+                    self.context(session),
+                    case,
+                    "supplier_question",
+                    f"Supplier {case.supplier_id} asks about return {case.code} "
+                    f"(order {case.order.display_number}): {question}",
+                    {"case": case.code, "question": question},
+                    key_suffix=f":{now.isoformat()}",
+                )
+            code = case.code
+        if refused is not None:
+            raise refused
+        return self.case_view(code)
+
+    def check_supplier(
+        self, supplier_id: str, code: str, action: str, channel: str | None = None
+    ) -> None:
+        """Raise (and log the refusal) unless this supplier, in this channel, may act on it."""
+        with self.session() as session:
+            refused = self._refuse_stranger(
+                session, self._load(session, code), supplier_id, action, channel
+            )
+        if refused is not None:
+            raise refused
+
+    def _refuse_stranger(
+        self,
+        session: Session,
+        case: CaseRow,
+        supplier_id: str,
+        action: str,
+        channel: str | None,
+    ) -> ActionRefused | None:
+        """Only the case's own supplier, speaking in the case's channel, may act on it.
+        A refusal is written to the ledger (committed with the session) and returned."""
+        expected = case_channel(
+            session, case.code, self.store.supplier(case.supplier_id).slack_channel
+        )
+        if supplier_id != case.supplier_id:
+            why = "only the case's own supplier may act on it"
+            message = f"Return {case.code} belongs to another supplier; nothing was changed."
+        elif channel is not None and channel != expected:
+            why = "only the case's supplier channel may act on it"
+            message = f"Return {case.code} is not handled in this channel; nothing was changed."
+        else:
+            return None
+        decisions.append(
+            session,
+            at=self.clock.now(),
+            case_code=case.code,
+            actor=f"supplier:{supplier_id}",
+            action="action_refused",
+            data={"action": action, "channel": channel},
+            reason=why,
+        )
+        return ActionRefused(message)
 
     # -- carriers and timers ----------------------------------------------------------------
 
@@ -359,25 +422,30 @@ class ReturnsDesk:
                     timer = timers.claim_next(session, due_by)
                     if timer is None:
                         return fired
-                    self._fire(timer.case_code, timer.kind)
+                    self._fire(timer.case_code, timer.kind, dict(timer.payload or {}))
                     timers.mark_fired(session, timer.id, self.clock.now())
             else:
                 with self.session() as session:
                     timer = timers.claim_next(session, due_by)
-                    claimed = None if timer is None else (timer.id, timer.case_code, timer.kind)
+                    claimed = (
+                        None
+                        if timer is None
+                        else (timer.id, timer.case_code, timer.kind, dict(timer.payload or {}))
+                    )
                 if claimed is None:
                     return fired
-                self._fire(claimed[1], claimed[2])
+                self._fire(claimed[1], claimed[2], claimed[3])
                 with self.session() as session:
                     timers.mark_fired(session, claimed[0], self.clock.now())
             fired += 1
 
-    def _fire(self, code: str, kind: str) -> None:
+    def _fire(self, code: str, kind: str, payload: dict[str, Any] | None = None) -> None:
         with self.session() as session:
             case = get_case(session, code)
             live = case is not None and kind in case_steps.ACCEPTS.get(case.status, ())
         if live:
-            self._resume(code, {"type": kind, "actor": "timer"})
+            # the payload (an owner rule's id and version) goes with the event
+            self._resume(code, {**(payload or {}), "type": kind, "actor": "timer"})
 
     def resume_orphans(self) -> int:
         """Start or finish graphs that a crash left between a commit and a checkpoint."""

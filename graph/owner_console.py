@@ -1,7 +1,10 @@
-"""What the owner types: decisions on cases in review, in plain words.
+"""What the owner types: decisions on cases in review, and owner rules, in plain words.
 
 "approve 1700", "deny the return on order 4040, the tent was used", "cancel RB-000012".
-Anything else gets a helpful answer and changes nothing.
+A rule in plain English ("refund items under $10 without a return") becomes a draft shown
+as its canonical sentence with its conflicts and a backtest; "yes" switches it on, "no"
+drops it. "list rules", "retire rule 2", "change rule 2 to ...", "why was order 1001
+denied?". Anything else gets a helpful answer and changes nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from graph.desk import ReturnsDesk
+from graph.rule_compiler import RuleNotUnderstood
+from graph.rulebook import Rulebook
 from tools.errors import ReturnError
 
 Verb = Literal["approve", "deny", "cancel"]
@@ -75,7 +80,69 @@ class OwnerCommand:
 HELP = (
     'I can decide returns waiting for you: say "approve 1001", '
     '"deny the return on order 1001, it was used" or "cancel RB-000012" '
-    "(an order number or a case number)."
+    "(an order number or a case number). I also keep your rules: tell me one "
+    '("refund items under $10 without a return"), or say "list rules", "retire rule 2" or '
+    '"why was order 1001 denied?".'
+)
+
+
+def _vocab(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_YES_FIRST = _vocab(
+    "yes y yep yeah yup sure ok okay confirm confirmed activate enable switch turn do go "
+    "sounds correct that's thats right please looks perfect great fine save"
+)
+_YES_WORDS = _YES_FIRST | _vocab("it on ahead good thanks thank you the rule this that is do go")
+_NO_FIRST = _vocab("no n nope nah cancel discard drop never forget scrap don't dont do not wrong")
+_NO_WORDS = _NO_FIRST | _vocab(
+    "it that this the rule draft mind thanks thank you please not activate it"
+)
+_LIST_WORDS = _vocab(
+    "list show me my the all active current rules rule what which are is do i have on see "
+    "please there any"
+)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z']+|\d+", text.lower().replace("\u2019", "'"))
+
+
+def _is_yes(text: str) -> bool:
+    """A short yes: "yes", "Yes please", "ok, switch it on", "sounds good"."""
+    words = _words(text)
+    return bool(words) and len(words) <= 6 and words[0] in _YES_FIRST and set(words) <= _YES_WORDS
+
+
+def _is_no(text: str) -> bool:
+    """A short no: "no", "no thanks", "drop it", "don't activate it"."""
+    words = _words(text)
+    return bool(words) and len(words) <= 6 and words[0] in _NO_FIRST and set(words) <= _NO_WORDS
+
+
+def _is_list(text: str) -> bool:
+    """ "list rules", "what rules are on?", "show me my rules"."""
+    words = _words(text)
+    return "rules" in words and len(words) <= 8 and set(words) <= _LIST_WORDS
+
+
+_RETIRE = re.compile(
+    r"\b(?:retire|remove|delete|disable|deactivate|turn\s+off|switch\s+off|stop|drop|kill)\s+"
+    r"(?:the\s+)?rule\s*(?:number\s*|no\.?\s*|#\s*)?(\d+)\b",
+    re.IGNORECASE,
+)
+_CHANGE = re.compile(
+    r"^\s*(?:change|edit|update|replace|amend)\s+rule\s*(?:number\s*|#\s*)?(\d+)\s*"
+    r"(?:to\s+say|to|:|with|so\s+that|so\s+it\s+says)\s*:?\s*(.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_EXPLAIN = re.compile(r"^\s*(?:why|explain|how\s+come|what\s+happened)\b", re.IGNORECASE)
+_EXPLAIN_STATUS = (
+    ("denied", ("denied", "rejected", "refused", "declined")),
+    ("pending_review", ("review", "waiting for me", "flagged", "held")),
+    ("resolved", ("refunded", "resolved", "credited", "paid")),
+    ("cancelled", ("cancelled", "canceled")),
 )
 
 
@@ -124,11 +191,76 @@ def parse_owner_command(text: str) -> OwnerCommand | None:
     return OwnerCommand(verb=verb, case_code=code, order=order, note=note)
 
 
-def answer_owner(desk: ReturnsDesk, text: str) -> str:
-    """Carry out the owner's decision and say what happened, or explain what it can do."""
-    command = parse_owner_command(text or "")
-    if command is None:
-        return "I didn't find a decision in that. " + HELP
+def answer_owner(desk: ReturnsDesk, text: str, rulebook: Rulebook | None = None) -> str:
+    """Carry out the owner's decision or rule and say what happened, or explain what it can do.
+
+    Order: a yes/no to the waiting rule draft; list, retire, change or explain; a new rule
+    (a draft, when the text compiles); a decision on a case; help. A text that is both a
+    possible decision and a rule that does not compile ("deny 1017") is a decision.
+    """
+    text = (text or "").strip()
+    book = rulebook or Rulebook(desk)
+    waiting = book.pending()
+    if waiting is not None and _is_yes(text):
+        return book.confirm()
+    if waiting is not None and _is_no(text):
+        return book.discard()
+    if _is_list(text):
+        return book.listing()
+    retire = _RETIRE.search(text)
+    if retire:
+        return book.retire(int(retire.group(1)))
+    change = _CHANGE.match(text)
+    if change:
+        try:
+            return book.draft(change.group(2), replaces=int(change.group(1))).words()
+        except RuleNotUnderstood as refusal:
+            return f"I couldn't make that into a rule, so rule {change.group(1)} is unchanged. " + (
+                refusal.message
+            )
+    if _EXPLAIN.match(text):
+        return explain(desk, book, text)
+    command = parse_owner_command(text)
+    try:
+        draft = book.draft(text)
+    except RuleNotUnderstood as refusal:
+        if command is not None:
+            return decide(desk, command)
+        if refusal.recognised:
+            return "I couldn't make that into a rule; nothing was changed. " + refusal.message
+        if _is_yes(text) or _is_no(text):
+            return "There is no rule draft waiting for a yes or a no. " + HELP
+        return "I didn't find a decision or a rule in that. " + HELP
+    return draft.words()
+
+
+def explain(desk: ReturnsDesk, book: Rulebook, text: str) -> str:
+    """ "Why was order 1001 denied?": the case's story from the ledger."""
+    code_match = _CASE_CODE.search(text)
+    if code_match:
+        code = f"RB-{int(code_match.group(1)):06d}"
+        try:
+            desk.case_view(code)
+        except ReturnError:
+            return f"There is no return {code}."
+        return book.explain(code)
+    order_match = _ORDER_AFTER_WORD.search(text) or _NUMBERISH.search(text)
+    if order_match is None:
+        return 'Which return? Say for example "why was order 1001 denied?".'
+    number = order_match.group(1)
+    cases = desk.cases_for_order(number)
+    if not cases:
+        return f"I found no return on order {number}."
+    lowered = text.lower()
+    wanted = next(
+        (status for status, words in _EXPLAIN_STATUS if any(w in lowered for w in words)), None
+    )
+    chosen = [case for case in cases if case.status == wanted] or cases
+    return book.explain(chosen[-1].code)
+
+
+def decide(desk: ReturnsDesk, command: OwnerCommand) -> str:
+    """Carry out one decision on a case."""
     code = command.case_code
     if code is None:
         assert command.order is not None

@@ -13,6 +13,9 @@ from ledger.models import TimerRow
 SUPPLIER_REMINDER = "supplier_reminder"
 OWNER_ALERT = "owner_alert"
 REFUND_AFTER_DELIVERY = "refund_after_delivery"
+# Owner rules' timers; the payload names the rule (``rule_id``, ``version``).
+RULE_SUPPLIER_SILENT = "rule_supplier_silent"
+RULE_NOT_INSPECTED = "rule_not_inspected"
 
 
 def schedule(

@@ -17,6 +17,7 @@ from graph.desk import ReturnsDesk
 from ledger.repository import import_orders
 from policies.loader import orders_from_data, store_from_data
 from policies.models import Store
+from tests.openai_server import ScriptedOpenAI
 from tests.pg_server import create_database, drop_database, temporary_postgres
 
 ENGINES = ["sqlite", "postgresql"]
@@ -117,3 +118,10 @@ def desk(database_url: str, clock: FrozenClock) -> Iterator[ReturnsDesk]:
         import_orders(session, orders_from_data(ORDERS, "test", store), store.policy.currency)
     yield returns_desk
     returns_desk.close()
+
+
+@pytest.fixture
+def openai_server() -> Iterator[ScriptedOpenAI]:
+    """A scripted OpenAI-compatible server on 127.0.0.1 (see tests/openai_server.py)."""
+    with ScriptedOpenAI() as server:
+        yield server

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from ledger.models import CaseRow
 from policies.models import Reason, Store
+from policies.rule_engine import AssessmentRules, assessment_rules
+from policies.rules import ActionKind, Rule
 from tools.check_eligibility import whole_days
 
-Outcome = Literal["deny", "review", "photo", "keep_it", "authorise"]
+Outcome = Literal["deny", "review", "photo", "keep_it", "partial_refund", "authorise"]
 
 
 class CaseFacts(BaseModel):
@@ -27,6 +32,12 @@ class CaseFacts(BaseModel):
     supplier_role: str
     photo_count: int
     owner_approved: bool
+    # What owner rules look at besides the above (policies/rule_engine.py).
+    supplier_id: str = ""
+    order_total_minor: int = 0
+    currency: str = "USD"
+    opened_at: dt.datetime | None = None
+    earlier_returns_at: tuple[dt.datetime, ...] = ()
 
     @property
     def value_minor(self) -> int:
@@ -37,11 +48,41 @@ class CaseFacts(BaseModel):
         return self.supplier_country != self.customer_country
 
 
+class RuleApplication(BaseModel):
+    """An owner rule that took effect at this assessment (one ``rule_applied`` row)."""
+
+    actor: str  # rule:<id>@<version>
+    rule_id: int
+    version: int
+    actions: list[str]
+    canonical: str
+    notify_owner: bool = False
+    notify_supplier: bool = False
+
+
 class Assessment(BaseModel):
     outcome: Outcome
     clause: str
     return_required: bool
     explanation: str
+    rule: str | None = None  # the deciding rule's actor, when a rule decided
+    partial_percent: int | None = None
+    rules_applied: list[RuleApplication] = Field(default_factory=list)
+
+
+def earlier_returns(case: CaseRow) -> tuple[dt.datetime, ...]:
+    """When the same customer opened their earlier returns (cancelled ones do not count)."""
+    session = object_session(case)
+    if session is None or case.id is None:
+        return ()
+    rows = session.execute(
+        select(CaseRow.created_at).where(
+            CaseRow.customer_email == case.customer_email,
+            CaseRow.id < case.id,
+            CaseRow.status != "cancelled",
+        )
+    ).scalars()
+    return tuple(rows)
 
 
 def case_facts(store: Store, case: CaseRow, now: dt.datetime) -> CaseFacts:
@@ -58,18 +99,66 @@ def case_facts(store: Store, case: CaseRow, now: dt.datetime) -> CaseFacts:
         supplier_role=agreement.role,
         photo_count=case.photo_count,
         owner_approved=case.owner_approved,
+        supplier_id=case.supplier_id,
+        order_total_minor=sum(item.unit_price_minor * item.quantity for item in case.order.items),
+        currency=store.policy.currency,
+        opened_at=case.created_at,
+        earlier_returns_at=earlier_returns(case),
     )
 
 
-def decide_assessment(store: Store, facts: CaseFacts) -> Assessment:
-    """The default policy semantics, in their order: deny, review, photo, keep it, authorise.
+def _by_rule(
+    rule: Rule, found: AssessmentRules, outcome: Outcome, return_required: bool, why: str
+) -> Assessment:
+    partial = rule.action(ActionKind.PARTIAL_REFUND)
+    return Assessment(
+        outcome=outcome,
+        clause=rule.actor,
+        return_required=return_required,
+        explanation=why,
+        rule=rule.actor,
+        partial_percent=partial.percent if partial and outcome == "partial_refund" else None,
+        rules_applied=_applications(found, rule),
+    )
 
-    An owner's approval passes the review checks; the photo check and the choice between a
+
+def _applications(found: AssessmentRules, deciding: Rule | None) -> list[RuleApplication]:
+    rules = [deciding] if deciding is not None else []
+    rules += [rule for rule in found.notices_for(deciding) if rule is not deciding]
+    return [
+        RuleApplication(
+            actor=rule.actor,
+            rule_id=rule.id or 0,
+            version=rule.version,
+            actions=[action.kind.value for action in rule.actions],
+            canonical=rule.canonical_text or rule.canonical(),
+            notify_owner=rule.action(ActionKind.NOTIFY_OWNER) is not None,
+            notify_supplier=rule.action(ActionKind.NOTIFY_SUPPLIER) is not None,
+        )
+        for rule in rules
+    ]
+
+
+def decide_assessment(store: Store, facts: CaseFacts, rules: Sequence[Rule] = ()) -> Assessment:
+    """The policy and the owner's active rules, in their order (``policies/rule_engine.py``).
+
+    Final sale, deny rules, the policy's reviews, review rules, photos (policy, then rules),
+    approval rules (partial refund, keep it), the policy's keep-it, authorise. An owner's
+    approval passes the deny and review checks; the photo check and the choice between a
     physical return and none still follow it.
     """
+    verdict = _decide(store, facts, rules)
+    if verdict.rule is None and rules:
+        found = assessment_rules(rules, facts)
+        verdict.rules_applied = _applications(found, None)
+    return verdict
+
+
+def _decide(store: Store, facts: CaseFacts, rules: Sequence[Rule]) -> Assessment:
     policy = store.policy
     currency = policy.currency
     logistical = facts.supplier_role == "logistical"
+    found = assessment_rules(rules, facts) if rules else AssessmentRules()
     if facts.final_sale:
         return Assessment(
             outcome="deny",
@@ -77,6 +166,10 @@ def decide_assessment(store: Store, facts: CaseFacts) -> Assessment:
             return_required=False,
             explanation="This item was sold as final sale and cannot be returned.",
         )
+    if not facts.owner_approved and found.deny is not None:
+        denial = found.deny.action(ActionKind.DENY)
+        why = (denial.message if denial else None) or "The store does not accept this return."
+        return _by_rule(found.deny, found, "deny", False, why)
     if not facts.owner_approved:
         if facts.days_since_delivery > policy.return_window_days:
             return Assessment(
@@ -97,6 +190,10 @@ def decide_assessment(store: Store, facts: CaseFacts) -> Assessment:
                 return_required=logistical,
                 explanation=f"The refund value is above {policy.review_above} {currency}.",
             )
+        if found.review is not None:
+            canonical = found.review.canonical_text or found.review.canonical()
+            why = f'Your rule {found.review.id} asks for your review ("{canonical}").'
+            return _by_rule(found.review, found, "review", logistical, why)
     if facts.reason in policy.photo_required_reasons and facts.photo_count == 0:
         return Assessment(
             outcome="photo",
@@ -104,6 +201,14 @@ def decide_assessment(store: Store, facts: CaseFacts) -> Assessment:
             return_required=logistical,
             explanation="A photo is needed for this reason.",
         )
+    if found.photo is not None and facts.photo_count == 0:
+        return _by_rule(found.photo, found, "photo", logistical, "A photo is needed.")
+    if found.approval is not None:
+        if found.approval.action(ActionKind.PARTIAL_REFUND) is not None:
+            why = "A partial refund is offered and the customer keeps the item."
+            return _by_rule(found.approval, found, "partial_refund", False, why)
+        why = "Refunded without sending it back."
+        return _by_rule(found.approval, found, "keep_it", False, why)
     if policy.keep_it_under is not None and facts.unit_price_minor <= policy.keep_it_under.minor(
         currency
     ):

@@ -5,6 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import ledger.slack_models  # noqa: F401  (the supplier tables)
+from ledger import (
+    chat_models,  # noqa: F401  (the customer chat tables)
+    rules_models,  # noqa: F401  (the owner rules table)
+)
 from ledger.models import Base
 
 connection = context.config.attributes.get("connection")

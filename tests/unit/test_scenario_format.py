@@ -302,20 +302,25 @@ def test_a_bad_duration_in_advance_is_refused(tmp_path: Path, duration: str) -> 
     assert "advance needs a duration" in failure
 
 
-def test_a_customer_chat_step_is_not_supported_yet(tmp_path: Path) -> None:
-    path = scenario(tmp_path, "  - customer: hi, my mug arrived broken\n")
+def test_a_customer_chat_step_is_played_by_the_chat(tmp_path: Path) -> None:
+    path = scenario(
+        tmp_path,
+        "  - customer: hi, my mug arrived broken\n"
+        "  - expect: {reply_contains: ['order number'], cases: 0}\n",
+    )
     result = run(path)
-    failure = only_failure(result)
-    assert "not supported yet" in failure
-    assert "line 13" in failure
-    assert result.steps == 1
+    assert result.passed, result.failures
+    assert result.steps == 2
 
 
-def test_owner_rules_are_not_supported_yet(tmp_path: Path) -> None:
+def test_an_owner_rule_that_does_not_compile_fails_with_the_compilers_reason(
+    tmp_path: Path,
+) -> None:
     path = scenario(
         tmp_path, "  - advance: 1h\n", HEADER + "rules:\n  - Refund anything under $10\n"
     )
-    assert "not supported yet" in only_failure(run(path))
+    failure = only_failure(run(path))
+    assert "rules[1]" in failure and "does not compile" in failure and "without a return" in failure
 
 
 def test_a_supplier_step_without_an_id_is_refused(tmp_path: Path) -> None:
