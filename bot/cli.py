@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from bot.orders_cli import orders_sync_shopify
 from bot.rules_cli import rules_app
 from bot.settings import get_settings
 from bot.slack_cli import slack_cli
@@ -31,15 +32,22 @@ app.add_typer(scenario_app, name="scenario")
 app.add_typer(db_app, name="db")
 app.add_typer(slack_cli, name="slack")
 app.add_typer(rules_app, name="rules")
+orders_app.command("sync-shopify")(orders_sync_shopify)
 
 
 def _desk():  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
     from bot.app_factory import desk_from_settings
-    from policies.loader import PolicyError
+    from bot.service_adapters import ServiceSettingsError
+    from policies.loader import PolicyError, describe_validation
 
     try:
         return desk_from_settings(get_settings())
-    except PolicyError as error:
+    except ValidationError as error:  # a setting with a value it cannot take
+        typer.echo(f"error: {describe_validation('settings', error)}", err=True)
+        raise typer.Exit(2) from None
+    except (PolicyError, ServiceSettingsError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
 
@@ -138,7 +146,13 @@ def demo(
 
 @orders_app.command("import")
 def orders_import(path: Path) -> None:
-    """Import orders from a YAML file with the ``orders:`` shape of the scenario files."""
+    """Import orders: a YAML file with the ``orders:`` shape of the scenario files, or a
+    Shopify orders CSV export (``.csv``)."""
+    if path.suffix.lower() == ".csv":
+        from bot.orders_cli import import_shopify_csv
+
+        import_shopify_csv(path)
+        return
     from ledger.repository import import_orders
     from policies.loader import PolicyError, load_orders
 
@@ -272,8 +286,10 @@ def scenario_run(
         elif result.passed:
             typer.echo(f"PASS {result.name}")
         else:
-            typer.echo(f"FAIL {result.name}: {result.failures[0]}")
-    typer.echo(f"{passed} passed, {failed} failed")
+            first = " ".join(result.failures[0].split())  # one line per scenario
+            typer.echo(f"FAIL {result.name}: {first}")
+    # With --json, stdout holds only JSON objects (one per line); the tally goes to stderr.
+    typer.echo(f"{passed} passed, {failed} failed", err=as_json)
     if failed or not files:
         raise typer.Exit(1)
 

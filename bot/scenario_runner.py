@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from pydantic import ValidationError
 from pytimeparse import parse as parse_duration
 from sqlalchemy import func, select
 
-from bot.scenario_format import Scenario, ScenarioFormatError, Step, parse_scenario
+from bot.scenario_format import LineDict, Scenario, ScenarioFormatError, Step, parse_scenario
 from graph.clock import FrozenClock
 from graph.desk import CaseView, ReturnsDesk
 from graph.owner_console import answer_owner
@@ -64,6 +65,21 @@ class ScenarioResult:
 @contextlib.contextmanager
 def temporary_sqlite(folder: Path) -> Iterator[str]:
     yield f"sqlite:///{folder / 'scenario.db'}"
+
+
+CASE_CHECKS = frozenset(
+    {
+        "order",
+        "status",
+        "resolution",
+        "refunded",
+        "store_credit",
+        "supplier_credit",
+        "return_required",
+        "label",
+        "rma",
+    }
+)
 
 
 def _money_equal(expected: Any, actual: str) -> bool:
@@ -303,6 +319,9 @@ class ScenarioRun:
         case_spec = value.get("case") or {}
         if not isinstance(case_spec, dict):
             raise ScenarioFormatError(f"line {step.line}: case needs a mapping of checks")
+        for key in case_spec:
+            if key not in CASE_CHECKS:  # a misspelt check is the file's fault, case or no case
+                raise ScenarioFormatError(f"line {step.line}: unknown case check {key!r}")
         view: CaseView | None = None
         if "case" in value or "ledger_includes" in value:
             view = self._expected_case(case_spec.get("order"))
@@ -413,6 +432,40 @@ def activate_rules(desk: ReturnsDesk, rules: list[str]) -> None:
             ) from None
 
 
+def locate_policy_error(scenario: Scenario, message: str) -> str:
+    """Add the line of the offending key to each problem of a store, supplier or order error
+    (``…: suppliers[0]: role: …`` becomes ``…: line 9: suppliers[0]: role: …``)."""
+    prefix = f"{scenario.path}: "
+    root: dict[str, Any] = {
+        "store": scenario.store,
+        "suppliers": scenario.suppliers,
+        "orders": scenario.orders,
+    }
+    located = []
+    for text in message.splitlines():
+        rest = text.removeprefix(prefix)
+        if rest == text or not rest.startswith(tuple(root)):
+            located.append(text)
+            continue
+        node: Any = root
+        line = 0
+        for token in re.findall(r"[A-Za-z_]\w*|\d+", rest):
+            if isinstance(node, dict) and token in node:
+                if isinstance(node, LineDict):
+                    line = node.lines.get(token, line)
+                node = node[token]
+                if isinstance(node, LineDict) and not line:
+                    line = node.line
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+                if isinstance(node, LineDict):
+                    line = node.line
+            else:
+                break
+        located.append(f"{prefix}line {line}: {rest}" if line else text)
+    return "\n".join(located)
+
+
 def run_scenario(path: Path, database: DatabaseFactory = temporary_sqlite) -> ScenarioResult:
     """Play one file; never raises: every problem is a failure of this scenario."""
     name = path.stem
@@ -424,8 +477,11 @@ def run_scenario(path: Path, database: DatabaseFactory = temporary_sqlite) -> Sc
     folder = Path(tempfile.mkdtemp(prefix="rb-scenario-"))
     result = ScenarioResult(name=name, path=str(path), passed=True)
     try:
-        store = store_from_data(scenario.store, scenario.suppliers, str(path))
-        orders = orders_from_data(scenario.orders, str(path), store)
+        try:
+            store = store_from_data(scenario.store, scenario.suppliers, str(path))
+            orders = orders_from_data(scenario.orders, str(path), store)
+        except PolicyError as error:
+            raise PolicyError(locate_policy_error(scenario, str(error))) from None
         clock = FrozenClock(scenario.now)
         with database(folder) as url:
             desk = ReturnsDesk(url, store, clock)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,29 @@ class Settings(BaseSettings):
     # The owner console page (/owner): HTTP basic auth with this password; unset, the page
     # answers only requests from this machine (127.0.0.1 / ::1, not through a proxy).
     owner_password: str | None = None
+    # Real services (tools/easypost_carrier.py, tools/shopify_payments.py). "local" renders
+    # labels here and records refunds in the journal only.
+    carrier: Literal["local", "easypost"] = "local"
+    easypost_api_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("EASYPOST_API_KEY", "RETURNBRIDGE_EASYPOST_API_KEY"),
+    )
+    easypost_url: str | None = None
+    easypost_webhook_secret: str | None = None
+    easypost_service: str | None = None
+    easypost_parcel_weight_oz: float = Field(default=16.0, gt=0)
+    payments: Literal["local", "shopify"] = "local"
+    shopify_shop: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SHOPIFY_SHOP", "RETURNBRIDGE_SHOPIFY_SHOP"),
+    )
+    shopify_access_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SHOPIFY_ACCESS_TOKEN", "RETURNBRIDGE_SHOPIFY_ACCESS_TOKEN"),
+    )
+    shopify_api_version: str = "2026-10"
+    shopify_url: str | None = None
+    shopify_transit_days: int = Field(default=0, ge=0)
 
 
 @lru_cache(maxsize=1)

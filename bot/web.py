@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel, ValidationError
 
 from bot.slack_app import slack_router
+from bot.web_carrier import carrier_router
 from bot.web_chat import chat_router
 from bot.web_owner import owner_router
 from bot.web_supplier import supplier_inbox_router
@@ -25,6 +26,7 @@ from policies.money import Money
 from tools.accept_photo import MAX_BYTES
 from tools.errors import CaseNotFound, IdentityError, InvalidUpload, ReturnError
 from tools.open_case import ReturnRequest
+from tools.service_errors import ServiceUnavailable
 from tools.verify_identity import verify_identity
 
 HERE = Path(__file__).parent
@@ -112,6 +114,8 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
         status = 404 if isinstance(exc, CaseNotFound | IdentityError) else 422
         if isinstance(exc, InvalidUpload):
             status = 413 if exc.too_large else 415
+        if isinstance(exc, ServiceUnavailable):
+            status = 503  # a carrier or payment service is down; the same request can be retried
         return error(status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
@@ -235,4 +239,5 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
     app.include_router(supplier_inbox_router(desk, secret_key))  # without Slack: /supplier/…
     app.include_router(chat_router(desk))  # the chat widget: /, /widget.js, /api/chat/…
     app.include_router(owner_router(desk, secret_key))  # the owner console: /owner
+    app.include_router(carrier_router(desk))  # carrier tracking: /webhooks/easypost
     return app

@@ -51,8 +51,14 @@ ACCEPTS: dict[str, frozenset[str]] = {
             "cancel",
         }
     ),
-    "awaiting_shipment": frozenset({"in_transit", "delivered", "exception", "cancel"}),
-    "in_transit": frozenset({"in_transit", "delivered", "exception"}),
+    # A supplier that reports its inspection has the parcel, whatever the tracking says
+    # (delivery scans lag): its result is taken before the carrier's "delivered".
+    "awaiting_shipment": frozenset(
+        {"in_transit", "delivered", "exception", "cancel", "inspected_ok", "inspected_failed"}
+    ),
+    "in_transit": frozenset(
+        {"in_transit", "delivered", "exception", "inspected_ok", "inspected_failed"}
+    ),
     "awaiting_inspection": frozenset(
         {
             "inspected_ok",

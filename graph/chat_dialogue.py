@@ -44,6 +44,19 @@ MENU = [
 YES_NO = [{"label": "Yes", "value": "yes"}, {"label": "No", "value": "no"}]
 _SWITCH_WORDS = ("instead", "actually", "rather", "not the", "change it to", "make it", "i meant")
 _ADD_WORDS = ("also", "too", "as well", "another", "and the", "plus")
+_SAME_REASON = re.compile(
+    r"\bsame (?:reason|problem|issue|thing|fault|defect|story|here)\b|\bsame as (?:before|the "
+    r"other|the first|the last)\b|\bfor the same\b"
+)
+# Questions that are being answered while a return is prepared.
+_DRAFTING = ("item", "quantity", "reason", "confirm", "change", "cancel_confirm")
+_ABOUT_MONEY = re.compile(
+    r"\b(?:label|parcel|package|money|refund|refunded|credit|replacement|reimbursement|paid)\b"
+)
+# Words that ask for something new rather than about what was asked before.
+_NEW_REQUEST = re.compile(
+    r"\b(?:another|other|else|also|too|more|as well|one more|second|next|new return)\b"
+)
 
 
 def new_state(session_id: str) -> State:
@@ -64,6 +77,7 @@ def new_state(session_id: str) -> State:
         "cancel_code": None,
         "submitted": [],
         "quick_replies": [],
+        "last_reason": None,
     }
 
 
@@ -140,10 +154,19 @@ class OfflineDialogue:
         reading = read_message(text, expecting)
         if pressed and expecting == "reason":
             reading.reason = reason_from_choice(text) or reading.reason
+        if reading.reason is None and _SAME_REASON.search(" ".join(words(text))):
+            # "the mug as well, same problem": the reason said last in this chat.
+            drafted = [line["reason"] for line in st["lines"] if line.get("reason")]
+            reading.reason = (drafted[-1] if drafted else None) or st.get("last_reason")
+            if reading.reason:
+                reading.intents.add("return")
         verified = self._verified(st)
         if verified is not None:
+            # Another order needs a real order number: not a SKU, nor "#2" for the second item.
             skus = {item.sku.upper() for item in verified.items}
-            reading.order_numbers = [n for n in reading.order_numbers if n not in skus]
+            reading.order_numbers = [
+                n for n in reading.order_numbers if n not in skus and len(n) >= 3
+            ]
         replies: list[Reply] = []
 
         if "human" in reading.intents:
@@ -182,7 +205,10 @@ class OfflineDialogue:
                     line["reason"] = None
                 st["reason"] = None
 
-        if expecting == "confirm" and st["lines"]:
+        # "No" to the summary, then "yes" to "what would you like to change?": it stands.
+        if st["lines"] and (
+            expecting == "confirm" or (expecting == "change" and reading.answer == "yes")
+        ):
             handled = self._confirmation(st, reading, text)
             if handled is not None:
                 return replies + handled
@@ -197,11 +223,19 @@ class OfflineDialogue:
             if verified is not None:
                 return replies + self._ask_cancel_case(st, verified, reading)
 
+        if verified is not None and self._about_existing(st, reading, text, verified):
+            reading.intents.add("status")
+            reading.intents.discard("return")
+            reading.reason = reading.resolution = None
+            if st["goal"] == "return" and not st["lines"]:
+                st["goal"] = None
         wants_status = "status" in reading.intents and not reading.reason
+        answered_status = False
         if wants_status or (st["goal"] == "status" and verified is not None):
             if verified is not None:
                 code = reading.case_codes[0] if reading.case_codes else None
                 replies.append(self._status_reply(st, verified, code))
+                answered_status = wants_status
                 if st["goal"] == "status":
                     st["goal"] = None
             else:
@@ -210,11 +244,12 @@ class OfflineDialogue:
         if "policy" in reading.intents:
             replies.append(reply(chat_tools.policy_answer(self.desk, reading.policy_topics)))
 
-        changed = self._details(st, reading, text)
+        # A question about returns already made names their items: it starts nothing new.
+        changed = False if answered_status else self._details(st, reading, text)
         if st["goal"] != "return" and (changed or "return" in reading.intents):
             st["goal"] = "return"
 
-        if st["goal"] == "status" and verified is None:
+        if st["goal"] in ("status", "identify") and verified is None:
             replies.extend(self._ask_identity(st))
             return replies
         if st["goal"] == "return":
@@ -265,7 +300,12 @@ class OfflineDialogue:
             if reading.emails:
                 st["pending_email"] = reading.emails[0]
             if st["goal"] is None:
-                st["goal"] = "status" if "status" in reading.intents else "return"
+                if "status" in reading.intents:
+                    st["goal"] = "status"
+                elif reading.has_return_details or "return" in reading.intents:
+                    st["goal"] = "return"
+                else:
+                    st["goal"] = "identify"  # decided once the order is found
             if not (st["pending_order"] and st["pending_email"]):
                 return [], False
         outcome = chat_tools.verify_customer(
@@ -278,9 +318,20 @@ class OfflineDialogue:
             return [reply(outcome.message)], True
         st["verified"] = outcome.verified.model_dump()
         st["pending_order"] = st["pending_email"] = None
+        if st.get("expecting") in ("order", "email"):
+            st["expecting"] = None  # answered: "2 of them" next is no order number
         if verified is not None and verified.order != outcome.verified.order:
             self._clear_draft(st)
             st["goal"] = "return"
+        if st["goal"] in (None, "identify"):
+            st["goal"] = self._goal_once_found(st, outcome.verified)
+        elif st["goal"] == "return" and not st["lines"] and st["unplaced"]:
+            # "I want my money back for the bowl" before the order was found: the bowl may
+            # already be in a return, and then this is about that return.
+            said = ". ".join(st["unplaced"])
+            if self._about_existing(st, read_message(said), said, outcome.verified):
+                self._clear_draft(st)
+                st["goal"] = "status"
         first = outcome.verified.customer_name.split(" ")[0]
         hello = f"Thanks{', ' + first if first else ''}! I found order {outcome.verified.order}."
         replies = [reply(hello)]
@@ -295,6 +346,14 @@ class OfflineDialogue:
             if st["goal"] == "return":
                 self._clear_draft(st)
         return replies, False
+
+    def _goal_once_found(self, st: State, verified: Verified) -> str:
+        """A customer who only said who they are: a return when they named an item or the
+        order has no return yet, else where the order's returns stand."""
+        items = _order_items(verified)
+        if any(match_items(text, items).found for text in st["unplaced"]):
+            return "return"
+        return "status" if self.desk.cases_for_order(verified.order) else "return"
 
     def _orders_of_cases(self, codes: list[str]) -> list[str]:
         found = []
@@ -363,13 +422,18 @@ class OfflineDialogue:
     def _apply_items(
         self, st: State, text: str, reading: Reading, verified: Verified, *, expecting: bool
     ) -> bool:
-        items = [
-            OrderItem(sku=i.sku, name=i.name, quantity=i.quantity, position=i.position)
-            for i in verified.items
-        ]
-        match = match_items(text, items, expecting=expecting)
+        items = _order_items(verified)
+        match = match_items(
+            text, items, expecting=expecting, whole_order=st.get("expecting") != "quantity"
+        )
+        if match.whole_order:
+            left = {item.sku: item.left for item in verified.items}
+            match.found = [m for m in match.found if left.get(m.item.sku, 0) > 0]
         if st["ambiguous"] and not match.found:
             match = match_items(text, self._ambiguous_items(st, items), expecting=True)
+        ruled_out = {item.sku for item in match.excluded}
+        dropped = any(line["sku"] in ruled_out for line in st["lines"])
+        st["lines"] = [line for line in st["lines"] if line["sku"] not in ruled_out]
         if not match.found:
             if match.ambiguous:
                 st["ambiguous"] = [item.sku for item in match.ambiguous[0]]
@@ -378,7 +442,7 @@ class OfflineDialogue:
                 if reading.quantity is not None:
                     st["quantity"] = reading.quantity
                 return True
-            return False
+            return dropped
         st["ambiguous"] = []
         lowered = " ".join(words(text))
         switching = reading.answer == "no" or any(w in lowered for w in _SWITCH_WORDS)
@@ -402,6 +466,36 @@ class OfflineDialogue:
                 line["reason"] = own_reason or reading.reason
         st["quantity"] = None
         return True
+
+    def _about_existing(self, st: State, reading: Reading, text: str, verified: Verified) -> bool:
+        """Is this about a return already made, though it may read like a new request?
+
+        With no return being prepared and returns on the order: a message that names only
+        items already wholly in returns ("I posted the clock back yesterday"), or that is
+        about money, credit, a replacement, a label or a parcel without naming anything left
+        to return ("has my refund gone through?", "I want my money") opens nothing new.
+        """
+        if st["lines"] or st["ambiguous"] or st.get("expecting") in _DRAFTING:
+            return False
+        if reading.intents & {"policy", "human", "cancel", "restart"}:
+            return False
+        views = self.desk.cases_for_order(verified.order)
+        if not views:
+            return False
+        items = _order_items(verified)
+        named = match_items(text, items).found
+        left = {item.sku: item.left for item in verified.items}
+        lowered = " ".join(words(text))
+        if named and all(left.get(m.item.sku, 0) == 0 for m in named):
+            return not _NEW_REQUEST.search(lowered)
+        in_cases = {view.sku for view in views}
+        if "status" in reading.intents:
+            return all(m.item.sku in in_cases for m in named)
+        if named or reading.reason or ("return" in reading.intents and not reading.resolution):
+            return False
+        if not (reading.resolution or _ABOUT_MONEY.search(lowered)):
+            return False
+        return not _NEW_REQUEST.search(lowered)
 
     def _ambiguous_items(self, st: State, items: list[OrderItem]) -> list[OrderItem]:
         wanted = set(st["ambiguous"])
@@ -566,12 +660,18 @@ class OfflineDialogue:
         if pressed_resolution:
             st["resolution"] = text.strip()
         self._details(st, reading, text)
+        if before[0] and not st["lines"] and not st["ambiguous"]:
+            # Every item was taken out ("forget the mug"): nothing is left to submit.
+            self._clear_draft(st)
+            return [reply("OK, I've dropped that return request; nothing was submitted.", MENU)]
         changed = before != ([dict(line) for line in st["lines"]], st.get("resolution"))
         if reading.answer == "yes" and not changed:
             return self._submit(st, verified)
         if changed:
             return [reply("Got it, I've updated your return."), *self._next(st)]
-        if reading.answer == "no" or "cancel" in reading.intents:
+        if "cancel" in reading.intents:
+            return None  # "forget it", "I'll keep it": the draft is dropped below
+        if reading.answer == "no":
             st["expecting"] = "change"
             return [
                 reply(
@@ -590,6 +690,7 @@ class OfflineDialogue:
     def _submit(self, st: State, verified: Verified) -> list[Reply]:
         draft = self._draft(st)
         opened, problems = chat_tools.submit_draft(self.desk, st["session"], verified, draft)
+        st["last_reason"] = draft.lines[-1].reason.value
         st["submitted"] = [*st["submitted"], *[view.code for view in opened]]
         self._clear_draft(st)
         st["photos"] = []
@@ -631,6 +732,10 @@ class OfflineDialogue:
         views = [v for v in self.desk.cases_for_order(verified.order) if v.status in cancellable]
         if reading.case_codes:
             views = [v for v in views if v.code in reading.case_codes]
+        items = _order_items(verified)
+        named = {mention.item.sku for mention in match_items(reading.text, items).found}
+        if named:  # "cancel the mug return": the return of that item
+            views = [v for v in views if v.sku in named]
         if not views:
             return [reply("There's no return on this order that can still be cancelled.", MENU)]
         view = views[-1]
@@ -672,3 +777,11 @@ def is_reason(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _order_items(verified: Verified) -> list[OrderItem]:
+    """The verified order's line items as the item matcher takes them."""
+    return [
+        OrderItem(sku=i.sku, name=i.name, quantity=i.quantity, position=i.position)
+        for i in verified.items
+    ]

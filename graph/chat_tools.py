@@ -393,6 +393,7 @@ def policy_answer(desk: ReturnsDesk, topics: set[str]) -> str:
         else "Store credit is worth the same as a refund."
     )
     final = "Items sold as final sale can't be returned."
+    fees = "We don't charge a restocking fee. " + shipping
     timing = (
         "Refunds go back to your original payment once the return is approved and the item "
         "is checked; when no return is needed, straight away."
@@ -404,8 +405,19 @@ def policy_answer(desk: ReturnsDesk, topics: set[str]) -> str:
         "store_credit": credit,
         "final_sale": final,
         "refund_time": timing,
+        "fees": fees,
     }
-    for topic in ("window", "shipping", "photo", "store_credit", "final_sale", "refund_time"):
+    if "fees" in topics:
+        topics = topics - {"shipping"}
+    for topic in (
+        "window",
+        "shipping",
+        "fees",
+        "photo",
+        "store_credit",
+        "final_sale",
+        "refund_time",
+    ):
         if topic in topics:
             parts.append(by_topic[topic])
     if not parts:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -36,6 +37,9 @@ from tools.context import ToolContext
 from tools.errors import ActionRefused, CaseNotFound
 from tools.notify import notify_owner
 from tools.open_case import ReturnRequest, open_case
+from tools.service_errors import ServiceError
+
+log = logging.getLogger("returnbridge.desk")
 
 SupplierAction = Literal["approve", "decline", "inspected_ok", "inspected_failed"]
 CarrierEvent = Literal["in_transit", "delivered", "exception"]
@@ -196,7 +200,10 @@ class ReturnsDesk:
                 if stored is not None:
                     stored.case_code = case.code
             code = case.code
-        self._start(code)
+        try:
+            self._start(code)
+        except ServiceError as error:  # the case is open; the worker finishes the step later
+            log.warning("case %s waits for %s: %s", code, error.service, error.message)
         return self.case_view(code)
 
     def add_photo(
@@ -458,12 +465,15 @@ class ReturnsDesk:
             config = self._config(code)
             with self._case_lock(code):
                 snapshot = self.graph.get_state(config)
-                if not snapshot.values:
-                    self.graph.invoke({"case": code, "tick": 0}, config)
-                    count += 1
-                elif snapshot.next and not any(task.interrupts for task in snapshot.tasks):
-                    self.graph.invoke(None, config)
-                    count += 1
+                try:
+                    if not snapshot.values:
+                        self.graph.invoke({"case": code, "tick": 0}, config)
+                        count += 1
+                    elif snapshot.next and not any(task.interrupts for task in snapshot.tasks):
+                        self.graph.invoke(None, config)
+                        count += 1
+                except ServiceError as error:  # a service is down: try this case next round
+                    log.warning("case %s waits for %s: %s", code, error.service, error.message)
         return count
 
     # -- reading ----------------------------------------------------------------------------

@@ -69,6 +69,25 @@ _NOTE_SPLIT = re.compile(
 )
 
 
+_AMOUNT_BEFORE = re.compile(
+    r"(?:[$€£¥]|\b(?:under|over|below|above|than|to|least|most|max|min|maximum|minimum|upto"
+    r"|within|after|before|exceeding|about|around|between|and|usd|eur|gbp)\s*)$",
+    re.IGNORECASE,
+)
+_AMOUNT_AFTER = re.compile(
+    r"^\s*(?:%|\+|percent|k\b|dollars?|bucks?|euros?|pounds?|usd|eur|gbp|days?|hours?|weeks?"
+    r"|months?|years?|units?|items?|pieces?|returns?|times|or\s+(?:more|less|under|over|above"
+    r"|below))",
+    re.IGNORECASE,
+)
+
+
+def _is_quantity(rest: str, match: re.Match[str]) -> bool:
+    """A bare number that reads as an amount, a count or a duration, not an order number."""
+    before, after = rest[: match.start(1)], rest[match.end(1) :]
+    return bool(_AMOUNT_BEFORE.search(before.rstrip("# ")) or _AMOUNT_AFTER.match(after))
+
+
 @dataclass(frozen=True)
 class OwnerCommand:
     verb: Verb
@@ -91,13 +110,20 @@ def _vocab(words: str) -> frozenset[str]:
 
 
 _YES_FIRST = _vocab(
-    "yes y yep yeah yup sure ok okay confirm confirmed activate enable switch turn do go "
-    "sounds correct that's thats right please looks perfect great fine save"
+    "yes y yep yeah yup ya yea sure ok okay k confirm confirmed activate enable switch turn do go "
+    "sounds correct that's thats right please looks perfect great fine save approve approved "
+    "accept agreed agree absolutely definitely exactly lgtm make ship publish apply"
 )
-_YES_WORDS = _YES_FIRST | _vocab("it on ahead good thanks thank you the rule this that is do go")
-_NO_FIRST = _vocab("no n nope nah cancel discard drop never forget scrap don't dont do not wrong")
+_YES_WORDS = _YES_FIRST | _vocab(
+    "it on ahead good thanks thank you the rule this that is do go for live so thing "
+    "what i meant mean exactly all set now"
+)
+_NO_FIRST = _vocab(
+    "no n nope nah cancel discard drop never forget scrap don't dont do not wrong hmm"
+)
 _NO_WORDS = _NO_FIRST | _vocab(
-    "it that this the rule draft mind thanks thank you please not activate it"
+    "it that this the rule draft mind thanks thank you please not activate it is that's quite "
+    "right what i meant mean"
 )
 _LIST_WORDS = _vocab(
     "list show me my the all active current rules rule what which are is do i have on see "
@@ -112,13 +138,13 @@ def _words(text: str) -> list[str]:
 def _is_yes(text: str) -> bool:
     """A short yes: "yes", "Yes please", "ok, switch it on", "sounds good"."""
     words = _words(text)
-    return bool(words) and len(words) <= 6 and words[0] in _YES_FIRST and set(words) <= _YES_WORDS
+    return bool(words) and len(words) <= 8 and words[0] in _YES_FIRST and set(words) <= _YES_WORDS
 
 
 def _is_no(text: str) -> bool:
     """A short no: "no", "no thanks", "drop it", "don't activate it"."""
     words = _words(text)
-    return bool(words) and len(words) <= 6 and words[0] in _NO_FIRST and set(words) <= _NO_WORDS
+    return bool(words) and len(words) <= 8 and words[0] in _NO_FIRST and set(words) <= _NO_WORDS
 
 
 def _is_list(text: str) -> bool:
@@ -179,6 +205,8 @@ def parse_owner_command(text: str) -> OwnerCommand | None:
         order_match = _ORDER_AFTER_WORD.search(text) or _NUMBERISH.search(rest)
         if order_match is None:
             return None
+        if order_match.re is _NUMBERISH and _is_quantity(rest, order_match):
+            return None  # "approve anything under 15": an amount in a rule, not order 15
         order = order_match.group(1)
         if order_match.re is _NUMBERISH:
             target_end = order_match.end()

@@ -7,10 +7,14 @@ guesses: an amount without a subject ("under $15" of what?), a country without a
 (the supplier's or the customer's?), "or" between different conditions, or two rules in one
 sentence are refused with the reason.
 
-How it works: the text is normalised (lower case, contractions, number words), entities
-are replaced by placeholders (``MONEY0``, ``PCT0``, ``DUR0``, ``NUM0``, ``CTRY0``, ``SUP0``,
-``RSN0``, ``QUOTE0``), then phrase patterns consume spans and emit the trigger, conditions
-and actions. What is left must be filler words only.
+How it works: the text is normalised (lower case, contractions, number words, shorthand
+such as "w/o" or "$200+"), entities are replaced by placeholders (``MONEY0``, ``PCT0``,
+``DUR0``, ``NUM0``, ``CTRY0``, ``SUP0``, ``RSN0``, ``QUOTE0``), then phrase patterns consume
+spans and emit the trigger, conditions and actions. What is left must be filler: single
+words and conversational phrases ("from now on", "let's", "make sure"), dropped only after
+every pattern has read the text, so words that mean something in a phrase are read first.
+A negation is never left over silently, and a pattern that would join words across a phrase
+already read ("don't require photos for wrong size") does not apply.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from graph.rule_vocabulary import (
     CONTRACTIONS,
     DEMONYMS,
     FILLER,
+    FILLER_PHRASES,
     NUMBER_WORDS,
     REASON_PHRASES,
     UNIT_WORDS,
@@ -43,6 +48,8 @@ from graph.rule_vocabulary import (
 from policies.models import Reason, Store
 from policies.money import Amount, Money, MoneyError
 from policies.rules import (
+    DECISIVE,
+    TIMED_TRIGGERS,
     Action,
     ActionKind,
     Condition,
@@ -100,13 +107,15 @@ CMP_WORDS: dict[Op, tuple[str, ...]] = {
     Op.LT: tuple(
         phrases(
             "under | below | less than | lower than | cheaper than | beneath | fewer than | "
-            "smaller than | < | sub"
+            "smaller than | < | sub | south of | shy of | short of | lower than"
         )
     ),
     Op.LE: tuple(
         phrases(
             "at most | up to | no more than | not more than | not over | not above | a "
-            "maximum of | maximum | max | max of | <= | ≤ | no higher than"
+            "maximum of | maximum | max | max of | <= | ≤ | no higher than | up to and including "
+            "| at or below | at or under | less than or equal to | equal to or less than | not "
+            "exceeding | no greater than | not greater than | capped at | at or less than"
         )
     ),
     Op.GT: tuple(
@@ -119,7 +128,9 @@ CMP_WORDS: dict[Op, tuple[str, ...]] = {
     Op.GE: tuple(
         phrases(
             "at least | a minimum of | minimum | min | no less than | not less than | >= | ≥ "
-            "| or more"
+            "| or more | at or above | at or over | greater than or equal to | more than or equal "
+            "to | equal to or more than | equal to or greater than | starting at | starting from "
+            "| from"
         )
     ),
     Op.EQ: tuple(phrases("exactly | equal to | equals | of exactly")),
@@ -160,7 +171,9 @@ DELIVERY = (
     r"|the order arrived|the item arrived|the order was delivered|the order is delivered"
     r"|the item was delivered|the parcel arrived|purchase|the return being delivered"
     r"|the return was delivered|the return is delivered|the return arrived|the return arrives"
-    r"|the return delivery|return delivery)"
+    r"|the return delivery|return delivery|(?:the\s+(?:return|item|parcel|package)|it)\s+"
+    r"(?:arriving|arrives|gets\s+there|getting\s+there|being\s+received|is\s+received"
+    r"|was\s+received))"
 )
 PERIOD = (
     rf"(?:\s+(?:so\s+far\s+)?(?:this|the\s+current)\s+(?:calendar\s+)?year"
@@ -244,6 +257,8 @@ class _Parse:
     refusals: list[str] = field(default_factory=list)
     restore: list[tuple[int, int]] = field(default_factory=list)
     message: str | None = None
+    source: str = ""
+    bare_refund: int | None = None
 
     @property
     def currency(self) -> str:
@@ -258,6 +273,11 @@ class _Parse:
 
     def found(self, matched: str, kind: str) -> list[_Entity]:
         return [self.entity(token) for token in re.findall(rf"{kind}\d+", matched)]
+
+    def shown(self, text: str) -> str:
+        """``text`` as the owner wrote it, placeholders back to their words."""
+        words = re.sub(r"[A-Z]+\d+", lambda m: self.entity(m.group(0)).text, text)
+        return " ".join(words.split())
 
     def refuse(self, message: str) -> None:
         if message not in self.refusals:
@@ -362,6 +382,17 @@ def _iso_codes(parse: _Parse, text: str) -> str:
     return re.sub(after, code, text)
 
 
+def _symbols(text: str) -> str:
+    """Shorthand owners type for words: "w/o", "->", "=", " + ", "sub-$10", parentheses."""
+    text = re.sub(r"\bw/o\b", " without ", text)
+    text = re.sub(r"\bw/(?=\s)", " with ", text)
+    text = re.sub(r"\s*(?:->|=>|→|=)\s*", " : ", text)
+    text = re.sub(r"(?<=\s)\+(?=\s)", " and ", text)
+    text = re.sub(r"(?<![\w$€£%])\+\s*(?=\d+(?:\.\d+)?\s*(?:%|percent))", " extra ", text)
+    text = re.sub(r"\b(sub|under|over|below|above)-(?=[$€£¥\d])", r"\1 ", text)
+    return re.sub(r"[()\[\]]", " ", text)
+
+
 def _contractions(text: str) -> str:
     for pattern, replacement in CONTRACTIONS:
         text = re.sub(pattern, replacement, text)
@@ -379,8 +410,22 @@ def _number_words(text: str) -> str:
     text = re.sub(rf"\b({tens})[\s-]({units})\b", compound, text)
     words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
     text = re.sub(rf"\b({words})\b", lambda m: str(NUMBER_WORDS[m.group(1)]), text)
+    # "two hundred", "a hundred and fifty", "fifteen hundred", "one thousand two hundred"
+    for word, size in (("hundred", 100), ("thousand", 1000)):
+
+        def scaled(match: re.Match[str], size: int = size) -> str:
+            head = match.group(1)
+            count = 1 if head in ("a", "one") else int(head)
+            rest = int(match.group(2)) if match.group(2) else 0
+            return str(count * size + rest) if rest < size else match.group(0)
+
+        text = re.sub(rf"\b(a|one|\d+)\s+{word}(?:\s+(?:and\s+)?(\d+)(?![\d.,]))?\b", scaled, text)
+    # "a week" is 1 week, but "3 times a year" is a rate, read with the customer's returns
     text = re.sub(
-        r"\b(?:a|an|one|a\s+single)\s+(?=(?:hours?|days?|weeks?|months?|years?)\b)", "1 ", text
+        r"(?<!times )(?<!returns )(?<!items )(?<!things )(?<!orders )"
+        r"\b(?:a|an|one|a\s+single)\s+(?=(?:hours?|days?|weeks?|months?|years?)\b)",
+        "1 ",
+        text,
     )
     text = re.sub(rf"\bone\s+(?={UNIT_WORDS}\b)", "1 ", text)
     text = re.sub(r"\ba\s+fortnight\b", "14 days", text)
@@ -526,7 +571,20 @@ def _numbers(parse: _Parse, text: str) -> str:
     return re.sub(r"(?<![A-Z\d])\d+(?:\.\d+)?(?![\d])", number, text)
 
 
+WANTING = re.compile(r"\b(?:want|need|like)\b")
+WANTED_BACK = re.compile(
+    r"\s+(?:it|them|this|that|those|these|anything|items?|products?|(?:the|their)\s+[a-z]+)?"
+    r"\s*(?:to\s+(?:be\s+)?)?(?:back|returned|(?:sent|shipped|mailed|posted|come|go)\s+back)\b"
+)
+
+
 def _put_reason(parse: _Parse, reasons: frozenset[Reason], match: re.Match[str]) -> str:
+    if WANTING.search(match.group(0)):
+        # "we don't want it back" is the store not asking for the item, not the customer's
+        # reason ("doesn't want it")
+        said_by_store = re.search(r"\b(?:we|i|store)\s+$", match.string[: match.start()])
+        if said_by_store or WANTED_BACK.match(match.string, match.end()):
+            return match.group(0)
     return parse.put("RSN", reasons, match.group(0))
 
 
@@ -589,6 +647,8 @@ def _vocabulary() -> frozenset[str]:
         words.update(phrase.split())
     words.update(NUMBER_WORDS)
     words.update(DEMONYMS)
+    for phrase in FILLER_PHRASES:
+        words.update(phrase.split())
     return frozenset(words)
 
 
@@ -718,7 +778,13 @@ def _add_days(parse: _Parse, match: re.Match[str], op: Op | None = None) -> None
 
 def _add_returns(parse: _Parse, match: re.Match[str]) -> None:
     text = match.group(0)
-    earlier = bool(re.search(r"\b(?:earlier|previous|prior|past|other|before)\b", text))
+    earlier = bool(
+        re.search(
+            r"\b(?:earlier|previous|prior|past|other)\s+(?:returns?|return\s+requests?|refunds?)"
+            r"|\bbefore\b",
+            text,
+        )
+    )
     if re.search(r"\b(?:this|current)\s+(?:calendar\s+)?year\b", text):
         period, days = "this_year", None
     elif re.search(rf"(?:last|past|previous)\s+{D}", text):
@@ -742,6 +808,16 @@ def _add_returns(parse: _Parse, match: re.Match[str]) -> None:
                 include_current=not earlier,
             ),
         )
+
+
+def _spans_gap(match: re.Match[str]) -> bool:
+    """Whether a match runs across words another pattern already took.
+
+    The text is single-spaced before the patterns run, so a run of spaces inside a match is
+    a phrase already read: in "don't deny change-of-mind returns" the "not" belongs to "deny",
+    and must not turn into "the reason is not changed mind".
+    """
+    return re.search(r"\S\s{2,}\S", match.group(0).strip()) is not None
 
 
 def _add_set(
@@ -801,6 +877,52 @@ TRIGGER_SUBJECT = rf"(?:{SUPPLIER_SUBJECT}|they|{S})"
 SINCE_DELIVERY = r"(?:(?:of|after|from|since|following)\s+" + DELIVERY + r")"
 
 
+RETURN_ARRIVED = (
+    r"(?:of|after)\s+(?:it|the\s+return|the\s+item|the\s+parcel|the\s+package)\s+(?:arriving"
+    r"|arrived|arrives|being\s+delivered|was\s+delivered|is\s+delivered|gets\s+there|got\s+there)"
+)
+
+
+@pattern(
+    rf"(?:\b(?:if|when|whenever|once|in\s+case)\s+)?(?:we|i|you)\s+(?:still\s+)?{NOT_DONE}\s+"
+    rf"(?:heard|hear|gotten|got|get|received|had)\s+(?:back\s+)?(?:anything\s+|a\s+(?:word|reply"
+    rf"|response|answer)\s+|an\s+answer\s+)?(?:back\s+)?from\s+(?:{SUPPLIER_SUBJECT}|{S})"
+    rf"\s+(?:{WITHIN}\s+(?:the\s+first\s+)?)?(?P<d>{D})(?P<after>\s+{SINCE_DELIVERY}"
+    rf"|\s+{RETURN_ARRIVED})?"
+    rf"|(?:\b(?:if|when|whenever|once|in\s+case)\s+)?{TRIGGER_SUBJECT}\s+(?:takes|took|needs"
+    rf"|is\s+taking|has\s+taken)\s+(?:longer|more)\s+than\s+(?P<e>{D})(?P<after2>\s+"
+    rf"{SINCE_DELIVERY}|\s+{RETURN_ARRIVED})?\s+to\s+(?:(?P<inspect>{INSPECTED}{INSPECTION_OBJECT})"
+    rf"|{ANSWERED}(?:\s+(?:to\s+)?(?:a|the|our|my)?\s*(?:return\s+requests?|requests?|it|us"
+    rf"|me))?)"
+)
+def _supplier_slow(parse: _Parse, match: re.Match[str]) -> None:
+    """ "if we haven't heard from the supplier in 2 days", "if the supplier takes longer than
+    7 days after delivery to confirm": counted from the return's delivery, the inspection
+    wait; otherwise the wait for an answer."""
+    _add_set(parse, match, "supplier", "SUP", negated=False)
+    hours = parse.entity(match.group("d") or match.group("e")).value
+    inspection = match.group("after") or match.group("after2") or match.group("inspect")
+    trigger = Trigger.NOT_INSPECTED if inspection else Trigger.SUPPLIER_SILENT
+    parse.set_trigger(match.start(), trigger, hours)
+
+
+@pattern(
+    rf"\b(?:after|in|once)\s+(?P<a>{D})(?:\s+{SINCE_DELIVERY})?\s*,?\s*(?:if|when|in\s+case)\s+"
+    rf"{TRIGGER_SUBJECT}\s+(?:still\s+)?{NOT_DONE}\s+(?:yet\s+)?{INSPECTED}{INSPECTION_OBJECT}"
+    rf"|\b(?:if|when|once)\s+(?:it\s+(?:is|has)\s+been\s+(?P<b>{D})\s+(?:since|after)\s+{DELIVERY}"
+    rf"|{DELIVERY}\s+(?:was\s+|is\s+)?(?:(?P<c>{D})\s+ago|for\s+(?P<g>{D}))"
+    rf"|(?:the\s+)?(?:return|item|parcel|package)\s+(?:has\s+been|was|is)\s+(?:delivered|back"
+    rf"|received)\s+(?:for\s+)?(?P<e>{D})(?:\s+ago)?)\s+(?:and|but)\s+{TRIGGER_SUBJECT}\s+"
+    rf"(?:still\s+)?{NOT_DONE}\s+(?:yet\s+)?{INSPECTED}{INSPECTION_OBJECT}"
+)
+def _not_inspected_time_first(parse: _Parse, match: re.Match[str]) -> None:
+    """ "refund after 10 days if the supplier hasn't inspected it", "if it's been a week
+    since the return arrived and the supplier hasn't confirmed"."""
+    _add_set(parse, match, "supplier", "SUP", negated=False)
+    which = next(g for g in (match.group(x) for x in "abceg") if g)
+    parse.set_trigger(match.start(), Trigger.NOT_INSPECTED, parse.entity(which).value)
+
+
 @pattern(
     rf"(?:\b(?:if|when|whenever|once|in\s+case)\s+)?{TRIGGER_SUBJECT}\s+{NOT_DONE}\s+"
     rf"{INSPECTED}{INSPECTION_OBJECT}\s+(?:{WITHIN}\s+(?:the\s+first\s+)?(?P<d>{D})"
@@ -839,8 +961,8 @@ def _not_inspected_passive(parse: _Parse, match: re.Match[str]) -> None:
     r"request|after\s+the\s+request|after\s+we\s+ask|of\s+our\s+request))?"
     rf"|(?:\b(?:if|when)\s+)?(?:there\s+is\s+)?(?:no|without\s+an?)\s+(?:answer|response|reply"
     rf"|word)\s+from\s+{SUPPLIER_SUBJECT}\s+{WITHIN}\s+(?P<e>{D})"
-    rf"|(?:\b(?:if|when)\s+)?{SUPPLIER_SUBJECT}\s+(?:is|stays|remains|goes|has\s+been)\s+"
-    rf"(?:silent|quiet|unresponsive)(?:\s+for)?\s+(?P<f>{D})"
+    rf"|(?:\b(?:if|when)\s+)?{SUPPLIER_SUBJECT}\s+(?:(?:is|stays|remains|goes|has\s+been|went"
+    rf"|was|been|keeps)\s+)?(?:silent|quiet|unresponsive)(?:\s+for)?\s+(?P<f>{D})"
 )
 def _supplier_silent(parse: _Parse, match: re.Match[str]) -> None:
     _add_set(parse, match, "supplier", "SUP", negated=False)
@@ -849,11 +971,12 @@ def _supplier_silent(parse: _Parse, match: re.Match[str]) -> None:
 
 
 @pattern(
-    r"\b(?:when|whenever|once|after|if|as\s+soon\s+as)\s+(?:a|the|any|an)?\s*(?:return"
-    r"(?:\s+request)?|request|refund|case|claim)\s+(?:is|has\s+been|gets|got|was|becomes)\s+"
-    r"approved|\b(?:when|whenever|once|after|if)\s+(?:we|i|you|the\s+store)\s+approves?\s+"
-    r"(?:a|the|any)?\s*(?:return(?:\s+request)?|request)"
-    r"|\bon\s+approval|\bupon\s+approval|\bapproved\s+returns(?:\s+requests)?"
+    r"\b(?:when|whenever|once|after|if|as\s+soon\s+as|every\s+time|each\s+time|any\s+time"
+    r"|anytime)\s+(?:a|the|any|an)?\s*(?:returns?(?:\s+requests?)?|requests?|refunds?|cases?"
+    r"|claims?)\s+(?:is|are|has\s+been|have\s+been|gets|get|got|was|were|becomes?)\s+approved|\b(?:when|whenever|once|after|if"
+    r"|as\s+soon\s+as|every\s+time|each\s+time)\s+(?:we|i|you|the\s+store)\s+(?:approves?|ok|okay"
+    r"|accept|accepts)\s+(?:a|the|any|an)?\s*(?:return(?:\s+request)?|request|refund|case|claim)"
+    r"|\b(?:on|upon|after)\s+approval|\bapproved\s+returns?(?:\s+requests?)?"
 )
 def _approved(parse: _Parse, match: re.Match[str]) -> None:
     parse.set_trigger(match.start(), Trigger.RETURN_APPROVED)
@@ -904,18 +1027,21 @@ BONUS = r"(?:extra|additional|bonus|more|added|top\s+up|top-up)"
     rf"\b(?:give|add|offer|pay|include|throw\s+in|grant|provide|award|get|gets|receive|receives"
     rf"|earn|earns)?\s*(?:them|the\s+customer"
     rf"|customers)?\s*(?:an?\s+)?(?:{BONUS}\s+(?:of\s+)?(?P<a>{P})|(?P<b>{P})\s+(?:{BONUS}|bonus"
-    rf"\s+credit)|bonus\s+of\s+(?P<c>{P}))(?:\s+(?:bonus|extra|more))?(?:\s+(?:(?:in|on|of|to"
+    rf"\s+credit|on\s+top)|bonus\s+of\s+(?P<c>{P}))(?:\s+(?:bonus|extra|more))?(?:\s+(?:(?:in|on|of|to"
     rf"|as|for)\s+)?(?:the\s+|their\s+)?(?:{STORE_CREDIT}|credit|value))?(?:\s+(?:bonus"
     rf"|on\s+top))?"
-    rf"|\b(?:increase|boost|raise|bump|top\s+up)\s+(?:the\s+|their\s+)?(?:store\s+)?credit\s+by\s+"
-    rf"(?P<d>{P})"
+    rf"|\b(?:increase|boost|raise|bump|top\s+up|sweeten|pad|up)\s+(?:(?:the\s+|their\s+)?"
+    rf"(?:store\s+)?credit|it|that|them|the\s+amount|the\s+value)\s+(?:up\s+)?by\s+(?P<d>{P})"
     rf"|\b(?P<e>{P})\s+(?:store\s+credit|credit)\s+bonus"
-    rf"|\b(?:{STORE_CREDIT}|credit)\s+(?:gets?|earns?|comes\s+with|receives?|has)\s+(?:an?\s+)?"
+    rf"|\b(?:{STORE_CREDIT}|credit)\s+(?:(?:should|will|must|shall|would|can)\s+(?:always\s+)?)?"
+    rf"(?:gets?|earns?|comes?\s+with|receives?|has|have|carry|carries)\s+(?:an?\s+)?"
     rf"(?P<g>{P})\s+(?:bonus|extra|more|on\s+top)"
     rf"|\b(?:store\s+credit|credit)\s+bonus\s+of\s+(?P<f>{P})"
+    rf"|\b{STORE_CREDIT}\s*:\s*(?:an?\s+)?(?:{BONUS}\s+(?:of\s+)?(?P<h>{P})|(?P<i>{P})\s+(?:{BONUS}"
+    rf"|bonus|on\s+top))"
 )
 def _bonus(parse: _Parse, match: re.Match[str]) -> None:
-    which = next(g for g in (match.group(x) for x in "abcdefg") if g)
+    which = next(g for g in (match.group(x) for x in "abcdefghi") if g)
     parse.action(match.start(), ActionKind.STORE_CREDIT_BONUS, percent=parse.entity(which).value)
 
 
@@ -945,21 +1071,53 @@ KEEP_PHRASES = [
     rf"\b(?:and\s+)?keep\s+{KEEP_OBJECT}",
     r"\bno\s+returns?\s+needed",
     r"\b(?:refund|approve|accept)\s+(?:it\s+|them\s+)?without\s+(?:a\s+)?returns?",
+    # "let them keep anything under $5": the noun stays for the condition that follows
+    rf"\b(?:let|allow)\s+{WHO}?\s*(?:to\s+)?keep(?=\s+{SUBJ_UNIT}\b)",
+    rf"\b{WHO}\s+(?:can\s+|may\s+|gets?\s+to\s+|should\s+|will\s+)?keeps?(?=\s+{SUBJ_UNIT}\b)",
+    rf"\b(?:can|may|will|should|get\s+to|gets\s+to)\s+be\s+kept(?:\s+by\s+{WHO})?",
+    rf"\b(?:do\s+not|never|no\s+longer)\s+(?:want|need)\s+(?:{KEEP_OBJECT}\s+|{SUBJ_UNIT}\s+)?"
+    rf"(?:back|returned|shipped\s+back|sent\s+back)",
+    r"\b(?:do\s+not|never)\s+need\s+(?:an?\s+)?(?:physical\s+)?return\b(?!s)",
+    rf"\b(?:do\s+not|never)\s+bother\s+(?:with\s+(?:the\s+|a\s+)?returns?(?:\s+shipping)?"
+    rf"|(?:asking\s+(?:for\s+)?|having\s+{WHO}\s+|making\s+{WHO}\s+|getting\s+)?(?:{KEEP_OBJECT}\s+)?"
+    rf"(?:{RETURN_VERB})?(?:\s+{KEEP_OBJECT})?(?:\s+back)?(?:\s+{KEEP_OBJECT})?)",
+    rf"\b(?:it\s+is\s+)?not\s+worth\s+(?:the\s+)?(?:{RETURN_VERB}|return\s+shipping|return)"
+    rf"(?:\s+{KEEP_OBJECT})?(?:\s+back)?(?:\s+{KEEP_OBJECT})?",
+    r"\breturn\s?less(?:\s+refunds?)?|\breturn\s+free\s+refunds?|\bno\s+return\s+refunds?",
+    r"\b(?:refund|refunded|refunds)\s*(?:,|-|and|but|with)?\s*no\s+returns?\b",
+    rf"\bwithout\s+(?:{WHO}\s+)?(?:having\s+to\s+|needing\s+to\s+)?(?:returning|shipping\s+back"
+    rf"|sending\s+back|mailing\s+back)(?:\s+{KEEP_OBJECT})?",
+    rf"\b(?:do\s+not|never)\s+(?:make|ask|require|have|force|get)\s+{WHO}\s+(?:to\s+)?"
+    rf"(?:ship|send|return|mail|post)(?:\s+back)?(?:\s+{KEEP_OBJECT})?(?:\s+back)?"
+    rf"(?!\s+(?:[a-z]+\s+){{0,3}}back\b)",
+    r"\bskip\s+(?:the\s+)?(?:returns?(?:\s+shipping)?|return\s+step|shipping\s+(?:it|them)"
+    r"\s+back)",
+    r"\b(?:do\s+not|does\s+not|never|no\s+need\s+to|need\s+not|should\s+not)\s+(?:need\s+to\s+"
+    r"|have\s+to\s+)?(?:come\s+back|go\s+back|be\s+(?:sent|shipped|mailed|posted)\s+back"
+    r"|be\s+returned)",
+    r"\bno\s+returns?\s*(?:,|-|and|but|:)?\s*(?:just\s+)?(?:refund|refunded)\b",
 ]
 KEEP = "(?:" + "|".join(f"(?:{phrase})" for phrase in KEEP_PHRASES) + ")"
 
 
 @pattern(
-    rf"\b(?:offer|give|issue|refund|pay|propose|make|grant|send)?\s*(?:them|the\s+customer"
+    rf"\b(?:offer|give|issue|refund|pay|propose|make|grant|send|get|gets|receive|receives"
+    rf"|deserve|deserves|should\s+get|can\s+get)?\s*(?:them|the\s+customer"
     rf"|customers|back)?\s*(?:an?\s+|with\s+an?\s+)?(?:partial\s+refund\s+of\s+(?P<a>{P})"
     rf"|(?P<b>{P})\s+(?:partial\s+)?(?:refund|back|of\s+(?:the\s+|their\s+)?(?:item\s+|unit\s+)?"
-    rf"(?:price|value|amount|money)(?:\s+back)?|compensation|partial)(?:\s+refund)?"
+    rf"(?:price|value|amount|money)(?:\s+back)?|compensation|partial|refunded|off(?:\s+(?:the\s+)?"
+    rf"(?:price|item|purchase))?|discount)(?:\s+refund)?"
     rf"|(?P<c>{P})(?=\s))(?:\s+(?:refund|back))?(?:\s*(?:,|and)?\s*(?:{KEEP}))?"
 )
 def _partial(parse: _Parse, match: re.Match[str]) -> None:
     which = next(g for g in (match.group(x) for x in "abc") if g)
     text = match.group(0)
     if match.group("c") and not re.search(r"\b(?:refund|keep|back)\b", text):
+        if parse.trigger == Trigger.STORE_CREDIT_CHOSEN:
+            # "if they pick store credit, add 10%": at that moment a percent is the bonus
+            percent = parse.entity(which).value
+            parse.action(match.start(), ActionKind.STORE_CREDIT_BONUS, percent=percent)
+            return
         parse.refuse(
             f"I can't tell what {parse.entity(which).text} is for: a partial refund "
             "('offer a 30% partial refund') or a store-credit bonus ('an extra 10%')?"
@@ -1000,18 +1158,23 @@ def _keep_object(parse: _Parse, match: re.Match[str]) -> None:
 
 
 PHOTO = (
-    r"(?:photos?|pictures?|pics?|images?|photographs?|snapshots?|proof\s+photos?"
+    r"(?:(?:photo|picture|photographic|visual)\s+(?:evidence|proof)|proof\s+photos?"
+    r"|photos?|pictures?|pics?|images?|photographs?|snapshots?|snaps?|proof|evidence"
     r"|a\s+photo\s+of\s+the\s+(?:damage|item|problem|issue|defect))"
 )
 
 
 @pattern(
-    rf"\b(?:require|request|ask\s+for|demand|need|insist\s+on|get|want|must\s+(?:send|upload"
-    rf"|include|provide|attach)|ask\s+(?:{WHO}\s+)?(?:to\s+)?(?:send|upload|provide|attach)"
-    rf"|make\s+{WHO}\s+(?:send|upload))\s+(?:us\s+)?(?:an?\s+)?(?:the\s+)?{PHOTO}(?:\s+of\s+(?:the\s+)?"
-    rf"(?:damage|item|problem|issue|defect|it|product))?(?:\s+first|\s+before\s+(?:approving"
+    rf"\b(?:require|request|ask\s+(?:{WHO}\s+)?for|demand|need|insist\s+on|get|want|see"
+    rf"|need\s+to\s+see|want\s+to\s+see|must\s+(?:send|upload|include|provide|attach|show)"
+    rf"|(?:ask|get|tell|have)\s+(?:{WHO}\s+)?(?:to\s+)?(?:send|upload|provide|attach|show|take)"
+    rf"|make\s+{WHO}\s+(?:send|upload|provide|attach|show|take)"
+    rf"|(?:should|must|has\s+to|have\s+to|needs?\s+to)\s+(?:send|upload|provide|attach|show"
+    rf"|include))\s+(?:us\s+|me\s+)?(?:an?\s+|some\s+)?(?:the\s+)?{PHOTO}(?:\s+of\s+(?:the\s+)?"
+    rf"(?:damage|item|problem|issue|defect|it|product|size|fit))?(?:\s+first|\s+before\s+(?:approving"
     rf"|anything|refunding|we\s+refund))?"
-    rf"|\b{PHOTO}\s+(?:is\s+|are\s+)?(?:required|needed|mandatory|compulsory|a\s+must)"
+    rf"|\b{PHOTO}\s+(?:is\s+|are\s+)?(?:required|needed|mandatory|compulsory|a\s+must"
+    rf"|necessary|first)"
     rf"|\bonly\s+with\s+(?:an?\s+)?{PHOTO}"
 )
 def _photo(parse: _Parse, match: re.Match[str]) -> None:
@@ -1031,12 +1194,94 @@ APPROVAL_NOUN = (
     r"(?:approval|ok|okay|o\.k\.|sign\s+off|sign-off|signoff|review|go\s+ahead|go-ahead"
     r"|green\s+light|decision|confirmation|permission|say\s+so|check|eyes|attention)"
 )
+REVIEW_FOR = r"(?:me|review|my\s+review|approval|my\s+approval|manual\s+review|a\s+decision)"
+OWNER_LOOKS = (
+    r"(?:sign\s+off(?:\s+on)?|approve|ok|okay|review|look\s+at|look|check|see|decide(?:\s+on)?"
+    r"|confirm)"
+)
+
+
+def _clause_opened_by_if(parse: _Parse, at: int) -> bool:
+    clause = re.split(r"[,.;:!?]", parse.source[:at])[-1]
+    return re.search(r"\b(?:if|when|whenever|once|as\s+soon\s+as)\b", clause) is not None
+
+
+def _in_condition_clause(parse: _Parse, match: re.Match[str]) -> bool:
+    """ "if a return is denied": a passive verb after "if"/"when" in the same clause states a
+    condition, not what the rule does."""
+    if not re.match(r"\s*(?:is|are|was|were|gets?|got|has\s+been|have\s+been)\b", match.group(0)):
+        return False
+    return _clause_opened_by_if(parse, match.start())
+
+
+NO_MOMENT = (
+    "I can't set a rule for the moment a return is {}; I act when a return is assessed or "
+    "approved, when the customer picks store credit, or when the supplier is silent."
+)
+
+
+@pattern(
+    rf"\b(?:hold|park|flag|keep)\s+(?P<ia>.{{1,80}}?)\s+for\s+{REVIEW_FOR}(?:\s+first)?"
+    rf"|\b(?:put|place|keep|park)\s+(?:(?P<ib>.{{1,80}}?)\s+)?on\s+hold(?:\s+for\s+{REVIEW_FOR})?"
+    rf"|\b(?:run|pass)\s+(?:(?P<ic>.{{1,80}}?)\s+)?(?:by|past)\s+me(?:\s+first)?"
+    rf"|\bsend\s+me\s+(?P<id>.{{1,80}}?)\s+(?:to\s+{OWNER_LOOKS}|for\s+{REVIEW_FOR}"
+    rf"|for\s+sign\s+off)(?:\s+first)?"
+    rf"|\b(?:do\s+not|never)\s+(?:auto\s+)?(?:approve|refund|accept|process|pay\s+out|pay)"
+    rf"\s+(?:(?P<ie>.{{1,80}}?)\s+)?without\s+(?:me|my\s+{APPROVAL_NOUN}|asking\s+me"
+    rf"|checking\s+with\s+me|me\s+(?:seeing|checking|approving|okaying)(?:\s+(?:it|them))?)"
+    rf"(?:\s+first)?"
+    rf"|\b(?:should\s+|must\s+|will\s+)?(?:wait|waits|be\s+held|be\s+parked|sit)\s+for\s+(?:me"
+    rf"|the\s+owner|my\s+{APPROVAL_NOUN})(?:\s+first)?"
+    rf"|\b(?:should\s+|must\s+|has\s+to\s+|have\s+to\s+|needs?\s+to\s+)?(?:go|goes|pass|passes"
+    rf"|come|comes|run|runs)\s+(?:through|past|by)\s+me(?:\s+first)?"
+    rf"|\b(?:it\s+is\s+|that\s+is\s+)?(?:my\s+call|my\s+decision|up\s+to\s+me|for\s+me\s+to"
+    rf"\s+decide|i\s+(?:will\s+)?decide(?:\s+on\s+(?:it|them|those|these))?|i\s+(?:will\s+)?make"
+    rf"\s+the\s+call|leave\s+(?:it|them|that|those|these)\s+(?:up\s+)?to\s+me)"
+    rf"|\b(?:need|needs|require|requires|want|wants)\s+me\s+to\s+{OWNER_LOOKS}(?:\s+(?:on\s+)?"
+    rf"(?:it|them|at\s+it|at\s+them))?(?:\s+first)?"
+    rf"|\b(?:(?:should|must|will|has\s+to|have\s+to|needs?\s+to)\s+)?(?:be\s+|get\s+|gets\s+)?"
+    rf"(?:checked|looked\s+at|seen|okayed|cleared|signed\s+off)\s+(?:with|by)\s+me(?:\s+first)?"
+    rf"|\bso\s+(?:that\s+)?i\s+can\s+{OWNER_LOOKS}(?:\s+(?:it|them|those|these))?(?:\s+first)?"
+    rf"|\b(?:my|owner|manual|human)\s+(?:approval|review|sign\s+off|ok|okay|check)\s+(?:is\s+|are\s+)?"
+    rf"(?:needed|required|necessary)"
+    rf"|\b(?:(?:need|needs|require|requires|get|gets|go\s+to|goes\s+to|go\s+for|for)\s+)?(?:an?\s+)?"
+    rf"(?:manual|owner)\s+(?:approval|check|sign\s+off|review)"
+    rf"|\bi\s+(?:(?:want|would\s+like|need)\s+to\s+|will\s+|should\s+|must\s+)?be\s+the\s+one\s+"
+    rf"(?:who|to|that)\s+(?:approves?|decides?|signs?\s+off|reviews?|checks?|okays?)"
+    rf"(?:\s+(?:it|them|those|these))?"
+    rf"|(?:(?<=:\s)|(?<=,\s))my\s+(?:approval|sign\s+off|ok|okay|review|go\s+ahead)(?=\s*(?:[.,;!?]"
+    rf"|$))"
+    rf"|\b(?:needs?|requires?|gets?)\s+(?:a\s+)?(?:human|second\s+look|closer\s+look|human\s+touch"
+    rf"|look)"
+)
+def _review_more(parse: _Parse, match: re.Match[str]) -> None:
+    for name in ("ia", "ib", "ic", "id", "ie"):
+        if match.group(name):
+            parse.restore.append(match.span(name))
+    parse.action(match.start(), ActionKind.SEND_TO_REVIEW)
+
+
+@pattern(
+    r"\b(?:(?:should|must|will|to)\s+)?(?:be|get|gets|is|are|was|were)\s+(?:flagged|held|escalated"
+    rf"|reviewed|parked|queued)(?:\s+for\s+{REVIEW_FOR})?(?:\s+by\s+me)?"
+    rf"|(?<=\s)(?:flagged|held\s+for\s+{REVIEW_FOR}|escalated)(?:\s+(?:for\s+{REVIEW_FOR}|to\s+me))?"
+    rf"(?=\s*(?:[.,;!?]|$))"
+)
+def _review_passive(parse: _Parse, match: re.Match[str]) -> None:
+    if _in_condition_clause(parse, match):
+        parse.refuse(NO_MOMENT.format("flagged"))
+        return
+    if "escalated" in match.group(0) and parse.trigger in TIMED_TRIGGERS:
+        parse.action(match.start(), ActionKind.NOTIFY_OWNER)
+        return
+    parse.action(match.start(), ActionKind.SEND_TO_REVIEW)
 
 
 @pattern(
     rf"\b(?:need|needs|require|requires|must\s+(?:have|get)|should\s+get|get|go\s+through"
     rf"|goes\s+through|wait\s+for|waits\s+for|have\s+to\s+get|has\s+to\s+get)\s+(?:my|the\s+owner|"
-    rf"an?\s+owner|owner|manual|human|a\s+manual|a\s+human|a|an)?\s*{APPROVAL_NOUN}(?:\s+first)?"
+    rf"an?\s+owner|owner|manual|human|a\s+manual|a\s+human|a|an)?\s*{APPROVAL_NOUN}"
+    rf"(?:\s+(?:from|by)\s+(?:me|the\s+owner))?(?:\s+first)?"
     rf"|\b(?:send|route|pass|hand|forward|refer|kick|queue|put|move|bring)\s+(?:it|them|those"
     rf"|these|the\s+case|the\s+return|the\s+returns)?\s*(?:to|for|up\s+to|into|in)\s+(?:me|the\s+owner"
     rf"|review|manual\s+review|owner\s+review|my\s+review|my\s+approval|a\s+human|the\s+review"
@@ -1044,7 +1289,7 @@ APPROVAL_NOUN = (
     rf"|\b(?:flag|hold)(?:\s+(?:it|them|those|these|the\s+case|the\s+return|the\s+returns))?"
     rf"(?:\s+for\s+(?:review|me|my\s+review|approval|my\s+approval|manual\s+review))?"
     rf"|\b(?:let\s+me|i\s+want\s+to|i\s+will|i\s+would\s+like\s+to|i\s+need\s+to|i\s+must"
-    rf"|i\s+should|i\s+have\s+to)\s+(?:review|approve|decide|check|see|look\s+at|sign\s+off\s+on"
+    rf"|i\s+should|i\s+have\s+to)\s+(?:personally\s+|myself\s+)?(?:review|approve|decide|check|see|look\s+at|sign\s+off\s+on"
     rf"|sign\s+off|okay|ok)(?:\s+(?:it|them|those|these|on\s+them|on\s+it))?(?:\s+first)?"
     rf"|\b(?:ask|check\s+with)\s+me(?:\s+first)?"
     rf"|\b(?:manual|owner)\s+review"
@@ -1084,16 +1329,32 @@ def message(number: int) -> str:
     rf"\b(?:deny|reject|refuse|decline|block|disallow|turn\s+down)(?:\s+(?:it|them|those|these"
     rf"|the\s+return|the\s+returns|the\s+request|the\s+refund))?"
     rf"|\b(?:do\s+not|never|will\s+not|we\s+do\s+not|we\s+will\s+not|stop)\s+(?:accept|allow"
-    rf"|take|accepting|allowing|taking)(?:\s+(?:it|them|those|these))?"
+    rf"|take|accepting|allowing|taking)(?:\s+back)?(?:\s+(?:it|them|those|these))?(?:\s+back)?"
     rf"|\b(?:is|are)\s+(?:not|no\s+longer)\s+(?:accepted|allowed|returnable|refundable|eligible)"
     rf""
     rf"|\b(?:can\s+not|may\s+not)\s+be\s+(?:returned|refunded)"
     rf"|\b(?:not|no\s+longer)\s+(?:accepted|allowed|returnable|refundable)"
     rf"|\b(?:non|not)[\s-]?returnable"
+    rf"|\bsay\s+no\s+to"
+    rf"|\b(?:we\s+)?no\s+longer\s+(?:accept|allow|take|refund)"
+    rf"|\b(?:do\s+not|never|will\s+not)\s+(?:refund|approve)\s+(?:it|them|those|these)\s+at\s+all"
     rf"|(?:^|(?<=[\s,.;:]))no(?=\s+(?:(?:{R}|{S}|{C})\s*(?:,|or|and|/)?\s*)*(?:returns|refunds"
     rf"|exchanges)\b)"
 )
 def _deny(parse: _Parse, match: re.Match[str]) -> None:
+    parse.action(match.start(), ActionKind.DENY)
+
+
+@pattern(
+    r"\b(?:(?:should|must|will|to|can)\s+)?(?:be|get|gets|is|are|was|were)\s+(?:automatically\s+"
+    r"|auto\s+|just\s+|simply\s+)?(?:rejected|denied|refused|declined|turned\s+down|blocked)"
+    # "I want change-of-mind returns after 14 days denied": the participle ends the clause
+    r"|(?<=\s)(?:rejected|denied|refused|declined|turned\s+down|blocked)(?=\s*(?:[.,;!?]|$))"
+)
+def _deny_passive(parse: _Parse, match: re.Match[str]) -> None:
+    if _in_condition_clause(parse, match):
+        parse.refuse(NO_MOMENT.format("denied"))
+        return
     parse.action(match.start(), ActionKind.DENY)
 
 
@@ -1113,6 +1374,11 @@ def _quoted_message(parse: _Parse, match: re.Match[str]) -> None:
     rf"|the\s+customer|customers))?\s+(?:(?:in|with|as)\s+)?{STORE_CREDIT}(?:\s+to\s+(?:the\s+)?"
     rf"(?:customer|customers|them|buyer))?{INSTEAD_OF_REFUND}"
     rf"|\b(?:make\s+it|pay\s+it\s+out\s+as|only)\s+{STORE_CREDIT}(?:\s+only)?"
+    rf"|(?<!who\s)(?<!that\s)\b(?:(?:should|will|must|shall)\s+)?(?:get|gets|receive|receives)"
+    rf"\s+{STORE_CREDIT}{INSTEAD_OF_REFUND}"
+    rf"|(?:^|(?<=[\s,.;:]))(?:in\s+)?{STORE_CREDIT}\s+(?:to|for)\s+(?:the\s+)?(?:customer|customers"
+    rf"|them|buyer|buyers)(?:{INSTEAD_OF_REFUND})"
+    rf"|\b(?:refund|pay)\s+(?:it\s+|them\s+)?in\s+{STORE_CREDIT}"
 )
 def _resolve_credit(parse: _Parse, match: re.Match[str]) -> None:
     parse.action(match.start(), ActionKind.RESOLVE_WITH_STORE_CREDIT)
@@ -1124,14 +1390,29 @@ def _resolve_credit(parse: _Parse, match: re.Match[str]) -> None:
     rf"|\blet\s+{SUPPLIER_SUBJECT}\s+know"
     rf"|\bsend\s+{SUPPLIER_SUBJECT}\s+an?\s+(?:reminder|message|note|notice|notification)"
     rf"|\bsend\s+an?\s+(?:reminder|message|note|notice|notification)\s+to\s+{SUPPLIER_SUBJECT}"
+    rf"|\b(?:follow\s+up\s+with|poke|give)\s+{SUPPLIER_SUBJECT}(?:\s+a\s+(?:nudge|heads[\s-]?up"
+    rf"|reminder|shout))?"
+    rf"|\b{SUPPLIER_SUBJECT}\s+(?:(?:should|must|will|needs\s+to|has\s+to|shall)\s+)?(?:be|gets?)"
+    rf"\s+(?:notified|told|informed|alerted|messaged|pinged|emailed|contacted|reminded|nudged"
+    rf"|a\s+heads[\s-]?up|a\s+message|a\s+notification|a\s+reminder)"
 )
 def _notify_supplier(parse: _Parse, match: re.Match[str]) -> None:
+    told = re.search(r"\s(?:is|are|gets?)\s+\S", match.group(0))
+    if told and _clause_opened_by_if(parse, match.start()):
+        parse.refuse(
+            "I can't set a rule for the moment the supplier is told something; say what "
+            "should happen, and when."
+        )
+        return
     parse.action(match.start(), ActionKind.NOTIFY_SUPPLIER)
 
 
-@pattern(r"\b(?:remind|nudge|chase)\s+them\b")
+@pattern(
+    r"\b(?:remind|nudge|chase|poke|ping)\s+them\b|\bfollow\s+up\s+with\s+them\b"
+    r"|\bsend\s+them\s+an?\s+(?:reminder|nudge|follow[\s-]?up|chaser|message|note)"
+)
 def _remind_them(parse: _Parse, match: re.Match[str]) -> None:
-    if parse.trigger == Trigger.SUPPLIER_SILENT:
+    if parse.trigger in TIMED_TRIGGERS:
         parse.action(match.start(), ActionKind.NOTIFY_SUPPLIER)
     else:
         parse.refuse(f'I can\'t tell who "{match.group(0)}" means; name the supplier.')
@@ -1143,12 +1424,28 @@ def _remind_them(parse: _Parse, match: re.Match[str]) -> None:
     r"|\blet\s+(?:me|us|the\s+owner)\s+know"
     r"|\bsend\s+(?:me|us)\s+an?\s+(?:alert|email|message|note|notification|reminder)"
     r"|\b(?:give\s+me\s+a\s+heads\s+up)"
+    r"|\bkeep\s+me\s+(?:posted|informed|updated|in\s+the\s+loop)|\bloop\s+me\s+in"
+    r"|\b(?:cc|copy)\s+me(?:\s+in)?|\bdrop\s+me\s+an?\s+(?:line|note|message|email)"
+    r"|\b(?:i|we)\s+(?:(?:want|would\s+like|need|wish)\s+to\s+|should\s+|must\s+|will\s+)?"
+    r"(?:be|get)\s+(?:notified|told|informed|alerted|emailed|pinged|messaged|a\s+heads\s+up)"
 )
 def _notify_owner(parse: _Parse, match: re.Match[str]) -> None:
     parse.action(match.start(), ActionKind.NOTIFY_OWNER)
 
 
 # Conditions ------------------------------------------------------------------------------------
+
+ABROAD = r"(?:overseas|international|internationally|foreign|abroad|offshore|cross[\s-]border)"
+
+
+@pattern(
+    rf"\b{ABROAD}(?=\s+(?:{SUPPLIER_WORD}|returns?|return\s+requests?|orders?|customers?|buyers?"
+    rf"|shipments?|items?|products?|cases?|goods|purchases?|refunds?|claims?)\b)"
+)
+def _international_adjective(parse: _Parse, match: re.Match[str]) -> None:
+    """ "international orders over $100": the adjective alone, so the noun stays the subject
+    of the amount that follows."""
+    parse.condition(match.start(), FlagCondition(value=True))
 
 
 @pattern(
@@ -1176,19 +1473,93 @@ def _order_named(parse: _Parse, match: re.Match[str]) -> None:
     _add_money(parse, match, "order_total")
 
 
-@pattern(rf"\b{SUBJ_ORDER}{LINK_ORDER}\s+{comparison(M)}")
+# Words between a subject and its amount that other patterns read: "returns from Acme over
+# $500", "anything damaged in transit under $25", "returns to Canada over $50".
+QUALIFIER = (
+    rf"(?P<inner>\s+(?:(?:from|by|of|for|to|shipped\s+to|sent\s+to|going\s+to|made\s+by"
+    rf"|supplied\s+by|with)\s+(?:the\s+)?(?:supplier\s+|vendor\s+)?)?(?:{listing(S)}|{listing(C)}"
+    rf"|{listing(R)})(?:\s+(?:items?|products?|goods|returns?))?)?"
+)
+
+
+def _add_qualified_money(parse: _Parse, match: re.Match[str], field_name: str) -> None:
+    inner = match.group("inner") or ""
+    made_in = rf"\s*(?:from|made\s+in|shipped\s+from|sourced\s+from)\s+(?:the\s+)?{listing(C)}\s*"
+    if field_name == "unit_price" and re.fullmatch(made_in, inner):
+        # "items from China over $50": goods come from where their supplier is
+        _add_set(parse, match, "supplier_country", "CTRY", negated=False)
+    elif inner:
+        parse.restore.append(match.span("inner"))
+    _add_money(parse, match, field_name)
+
+
+@pattern(rf"\b{SUBJ_ORDER}{QUALIFIER}{LINK_ORDER}\s+{comparison(M)}")
 def _order_total(parse: _Parse, match: re.Match[str]) -> None:
-    _add_money(parse, match, "order_total")
+    _add_qualified_money(parse, match, "order_total")
 
 
-@pattern(rf"\b{SUBJ_VALUE}{LINK_VALUE}\s+{comparison(M)}")
+@pattern(rf"\b{SUBJ_VALUE}{QUALIFIER}{LINK_VALUE}\s+{comparison(M)}")
 def _value(parse: _Parse, match: re.Match[str]) -> None:
+    _add_qualified_money(parse, match, "refund_value")
+
+
+@pattern(rf"\b{SUBJ_UNIT}{QUALIFIER}{LINK}\s+{comparison(M)}{EACH}")
+def _unit_price(parse: _Parse, match: re.Match[str]) -> None:
+    _add_qualified_money(parse, match, "unit_price")
+
+
+# The amount first: "$200+ returns", "$500 and up orders" (after the subject-first forms, so
+# "items $10 or less refund ..." stays the item's price).
+MONEY_FIRST = rf"{M}\s*(?:{POSTFIX_LE}|{POSTFIX_GE})"
+
+
+@pattern(rf"\b{MONEY_FIRST}\s+(?:returns?|return\s+requests?|claims?|refund\s+requests?)")
+def _value_after_amount(parse: _Parse, match: re.Match[str]) -> None:
     _add_money(parse, match, "refund_value")
 
 
-@pattern(rf"\b{SUBJ_UNIT}{LINK}\s+{comparison(M)}{EACH}")
-def _unit_price(parse: _Parse, match: re.Match[str]) -> None:
-    _add_money(parse, match, "unit_price")
+@pattern(rf"\b{MONEY_FIRST}\s+(?:orders?|baskets?|carts?)")
+def _order_after_amount(parse: _Parse, match: re.Match[str]) -> None:
+    _add_money(parse, match, "order_total")
+
+
+PRONOUN_LINK = (
+    r"(?:is|are|was|were|costs?|sells?\s+for|sold\s+for|comes?\s+to|totals?|adds?\s+up\s+to)"
+    r"(?:\s+(?:priced(?:\s+at)?|worth|valued\s+at|only))?"
+)
+UNIT_NOUNS = (
+    r"(?:items?|products?|things?|anything|something|everything|stuff|goods|pieces?|articles?"
+    r"|merchandise|whatever)"
+)
+VALUE_NOUNS = r"(?:returns?|refunds|claims?|cases?|requests?)"
+
+
+@pattern(
+    rf"\b(?:it|they|that|this)\s+{PRONOUN_LINK}\s+{comparison(M)}{EACH}"
+    rf"|(?<=\bif\s)(?:only\s+)?{comparison(M)}{EACH}|(?<=\bwhen\s){comparison(M)}{EACH}"
+)
+def _pronoun_amount(parse: _Parse, match: re.Match[str]) -> None:
+    """ "if it's under $12": the amount of what "it" stands for, the nearest noun before.
+
+    A return named only as what is not asked ("without a return") does not count; with no
+    noun before, "it" is the item the rule is about.
+    """
+    before = re.sub(
+        rf"\b(?:without|no|skip|not|any|to)\s+(?:an?\s+|the\s+|any\s+)?(?:physical\s+)?"
+        rf"{VALUE_NOUNS}",
+        " ",
+        parse.source[: match.start()],
+    )
+    # a count is not what "it" stands for: "fewer than 3 returns this year and it's under $20"
+    before = re.sub(rf"{N}\s+(?:[a-z]+\s+)?{VALUE_NOUNS}", " ", before)
+    nouns = re.findall(rf"\b(?:{UNIT_NOUNS}|{VALUE_NOUNS}|{SUBJ_ORDER})\b", before)
+    last = nouns[-1] if nouns else "item"
+    if re.fullmatch(VALUE_NOUNS, last):
+        _add_money(parse, match, "refund_value")
+    elif re.fullmatch(UNIT_NOUNS, last):
+        _add_money(parse, match, "unit_price")
+    else:
+        _add_money(parse, match, "order_total")
 
 
 @pattern(
@@ -1204,7 +1575,7 @@ def _unit_price_verb(parse: _Parse, match: re.Match[str]) -> None:
 @pattern(rf"\b(?:worth|valued\s+at)\s+{comparison(M)}")
 def _worth(parse: _Parse, match: re.Match[str]) -> None:
     parse.refuse(
-        f"\"{match.group(0).strip()}\" could be the item's price or the whole return's value: "
+        f"\"{parse.shown(match.group(0))}\" could be the item's price or the whole return's value: "
         'say "items under $15" or "returns over $200".'
     )
 
@@ -1220,6 +1591,8 @@ def _worth(parse: _Parse, match: re.Match[str]) -> None:
     rf"{PERIOD}"
     rf"|\b(?:who\s+(?:is|are)\s+)?returning\s+{comparison(N)}\s+(?:things|items|times|orders"
     rf"|products){PERIOD_REQUIRED}"
+    rf"|(?:\b{WHO}\s+)?\b(?:who|that)\s+(?:return|returns)\s+(?:something\s+|items?\s+|things\s+)?"
+    rf"{comparison(N)}\s+(?:times|items|things|orders){PERIOD}"
     rf")(?:\s*,?\s*(?:this\s+one\s+included|including\s+this\s+one|counting\s+this\s+one))?"
 )
 def _customer_returns(parse: _Parse, match: re.Match[str]) -> None:
@@ -1242,14 +1615,17 @@ def _quantity(parse: _Parse, match: re.Match[str]) -> None:
     rf"|received|arrived)\s+{comparison(D)}\s+ago"
     rf"|\b{comparison(D)}\s+(?:after|since|from|past|of)\s+{DELIVERY}"
     rf"|\b{comparison(D)}\s+old"
+    rf"|\b(?:it|that)\s+(?:is|has)\s+been\s+{comparison(D)}(?:\s+(?:after|since|from|past|of)"
+    rf"\s+{DELIVERY})?"
 )
 def _days_compared(parse: _Parse, match: re.Match[str]) -> None:
     _add_days(parse, match)
 
 
 @pattern(
-    rf"\b(?:after|later\s+than|past|beyond|older\s+than|outside(?:\s+of)?(?:\s+the)?(?:\s+first)?"
-    rf")\s+(?:the\s+first\s+)?{D}(?:\s+(?:after|since|from|of|following)\s+{DELIVERY})?"
+    rf"\b(?:(?:submitted|requested|made|filed|opened|started|initiated|sent|asked\s+for"
+    rf"|coming\s+in|that\s+come\s+in)\s+)?(?:after|later\s+than|past|beyond|older\s+than"
+    rf"|outside(?:\s+of)?(?:\s+the)?(?:\s+first)?)\s+(?:the\s+first\s+)?{D}(?:\s+(?:after|since|from|of|following)\s+{DELIVERY})?"
     rf"(?:\s+have\s+passed|\s+has\s+passed)?"
 )
 def _days_after(parse: _Parse, match: re.Match[str]) -> None:
@@ -1269,6 +1645,17 @@ def _days_passed(parse: _Parse, match: re.Match[str]) -> None:
     rf"|following)\s+{DELIVERY})?"
 )
 def _days_within(parse: _Parse, match: re.Match[str]) -> None:
+    said_of_return = re.search(
+        r"\b(?:returns?|returned|requests?|requested|claims?|claimed|made|opened|filed|submitted"
+        r"|sent\s+back|comes?\s+in|came\s+in|is|are|was|were|it|they|ones?|only|but)\s*$",
+        parse.source[: match.start()],
+    )
+    if not re.search(DELIVERY, match.group(0)) and not said_of_return:
+        parse.refuse(
+            f'I can\'t tell what "{parse.shown(match.group(0))}" counts from: say "within '
+            f'{parse.found(match.group(0), "DUR")[0].text} of delivery" for days since delivery.'
+        )
+        return
     _add_days(parse, match, Op.LE)
 
 
@@ -1277,15 +1664,20 @@ def _days_within(parse: _Parse, match: re.Match[str]) -> None:
     rf"(?:{listing(C)})"
     rf"|\bnon[\s-]*(?:{listing(C)})\s*(?:-|\s)?(?:based\s+)?{SUPPLIER_WORD}"
 )
-def _supplier_country_not(parse: _Parse, match: re.Match[str]) -> None:
+def _supplier_country_not(parse: _Parse, match: re.Match[str]) -> bool | None:
+    if _spans_gap(match):
+        return False
     _add_set(parse, match, "supplier_country", "CTRY", negated=True)
+    return None
 
 
 @pattern(
     rf"\b(?:{SUPPLIER_WORD}|the\s+supplier\s+is)\s+(?:(?:is|are)\s+)?(?:{PLACE_IN}\s+)"
     rf"(?:the\s+)?(?P<l>{listing(C)})"
-    rf"|\b(?:items?|products?|goods|things|stuff)\s+(?:from|made\s+in|shipped\s+from|sourced\s+"
-    rf"from|coming\s+from)\s+(?P<m>{listing(C)})"
+    rf"|\b(?:items?|products?|goods|things|stuff|anything|everything|something|whatever"
+    rf"|merchandise|articles?)\s+(?:that\s+(?:is|are|was|were)\s+|that\s+comes?\s+)?(?:from|made"
+    rf"\s+in|shipped\s+from|sourced\s+from|coming\s+from|ships\s+from|manufactured\s+in)\s+"
+    rf"(?P<m>{listing(C)})"
     rf"|\b(?P<n>{listing(C)})\s*(?:-|\s)?(?:based\s+)?{SUPPLIER_WORD}"
 )
 def _supplier_country(parse: _Parse, match: re.Match[str]) -> None:
@@ -1294,11 +1686,14 @@ def _supplier_country(parse: _Parse, match: re.Match[str]) -> None:
 
 @pattern(
     rf"\b(?:customers?|buyers?|shoppers?|clients?|orders?|the\s+customer\s+is)\s+(?:(?:is|are)"
-    rf"\s+)?{NOT_IN}\s+(?:the\s+)?(?:{listing(C)})"
+    rf"\s+)?(?:(?:shipped|going|delivered|sent|shipping)\s+)?{NOT_IN}\s+(?:the\s+)?(?:{listing(C)})"
     rf"|\bnon[\s-]*(?:{listing(C)})\s*(?:-|\s)?(?:based\s+)?(?:customers?|buyers?|orders?)"
 )
-def _customer_country_not(parse: _Parse, match: re.Match[str]) -> None:
+def _customer_country_not(parse: _Parse, match: re.Match[str]) -> bool | None:
+    if _spans_gap(match):
+        return False
     _add_set(parse, match, "customer_country", "CTRY", negated=True)
+    return None
 
 
 @pattern(
@@ -1313,9 +1708,6 @@ def _customer_country(parse: _Parse, match: re.Match[str]) -> None:
     _add_set(parse, match, "customer_country", "CTRY", negated=False)
 
 
-ABROAD = r"(?:overseas|international|internationally|foreign|abroad|offshore|cross[\s-]border)"
-
-
 @pattern(
     rf"\b{ABROAD}\s+(?:{SUPPLIER_WORD}|returns?|orders?|customers?|buyers?|shipments?|items?"
     rf"|products?|cases?)"
@@ -1323,6 +1715,7 @@ ABROAD = r"(?:overseas|international|internationally|foreign|abroad|offshore|cro
     rf"\s+)?(?:{ABROAD}|in\s+(?:another|a\s+different|other|different)\s+countr(?:y|ies)"
     rf"|outside\s+(?:of\s+)?the\s+(?:customer|supplier)\s+country)"
     rf"|\b(?:ships?|shipped|shipping|sent|coming)\s+from\s+{ABROAD}"
+    rf"|\bfrom\s+(?:overseas|abroad|offshore)"
     rf"|\bthe\s+supplier\s+and\s+the\s+customer\s+are\s+in\s+different\s+countries"
     rf"|\b(?:when|if)\s+(?:the\s+)?(?:supplier|item)\s+(?:is\s+)?{ABROAD}"
 )
@@ -1355,8 +1748,11 @@ def _role(parse: _Parse, match: re.Match[str]) -> None:
     rf"(?:supplier\s+|vendor\s+)?(?:{listing(S)})(?:\s+(?:items?|products?|goods|returns?))?"
     rf"|\bthe\s+supplier\s+is\s+not\s+(?:{listing(S)})"
 )
-def _supplier_not(parse: _Parse, match: re.Match[str]) -> None:
+def _supplier_not(parse: _Parse, match: re.Match[str]) -> bool | None:
+    if _spans_gap(match):
+        return False
     _add_set(parse, match, "supplier", "SUP", negated=True)
+    return None
 
 
 @pattern(rf"(?:\bthe\s+supplier\s+is\s+)?{listing(S)}")
@@ -1367,7 +1763,7 @@ def _supplier(parse: _Parse, match: re.Match[str]) -> None:
 @pattern(
     rf"\b(?:{WHO}\s+)?(?:says?|said|claims?|claimed|reports?|reported|complains?|complained"
     rf"|gives?\s+the\s+reason|picks?\s+the\s+reason|chooses?\s+the\s+reason)\s+(?:that\s+)?"
-    rf"(?:it\s+(?:is|was|arrived|came)\s+|the\s+item\s+(?:is|was|arrived)\s+|about\s+(?:a\s+|an\s+)?"
+    rf"(?:(?:it|they|the\s+item|the\s+product)\s+(?:(?:is|are|was|were|arrived|came)\s+)?|about\s+(?:a\s+|an\s+)?"
     rf"|of\s+(?:a\s+|an\s+)?)?(?:(?:the|a|an)\s+)?(?=(?:not\s+|{R}))"
 )
 def _customer_says(parse: _Parse, match: re.Match[str]) -> None:
@@ -1387,22 +1783,45 @@ def _linking_words(parse: _Parse, match: re.Match[str]) -> None:
     rf"\b(?:not|except(?:\s+for)?|other\s+than|excluding|apart\s+from|but\s+not|unless"
     rf"(?:\s+(?:it\s+is|the\s+reason\s+is))?|the\s+reason\s+is\s+not)\s+(?:for\s+)?(?:{listing(R)})"
 )
-def _reason_not(parse: _Parse, match: re.Match[str]) -> None:
+def _reason_not(parse: _Parse, match: re.Match[str]) -> bool | None:
+    if _spans_gap(match):
+        return False
     _add_set(parse, match, "reason", "RSN", negated=True)
+    return None
 
 
-@pattern(rf"(?:\bthe\s+reason\s+is\s+|\b(?:because|reason)\s+(?:of\s+)?)?{listing(R)}")
+@pattern(
+    rf"(?:\bthe\s+reason\s+(?:is|was|given\s+is)\s+|\b(?:because|reason|due\s+to|owing\s+to)"
+    rf"\s+(?:of\s+)?(?:an?\s+|the\s+)?)?(?:(?:small|minor|slight|tiny|little|light)\s+)?"
+    rf"{listing(R)}"
+)
 def _reason(parse: _Parse, match: re.Match[str]) -> None:
     _add_set(parse, match, "reason", "RSN", negated=False)
 
 
+IMMEDIATELY = (
+    r"(?:immediately|instantly|right\s+away|straight\s+away|straightaway|at\s+once|on\s+the"
+    r"\s+spot|without\s+waiting|asap|as\s+soon\s+as\s+possible|then\s+and\s+there)"
+)
+REFUND_ADVERBS = (
+    rf"(?:anyway|regardless|anyhow|in\s+any\s+case|all\s+the\s+same|automatically|auto"
+    rf"|in\s+full|fully|now|{IMMEDIATELY})"
+)
+
+
 @pattern(
-    r"\b(?:refund|reimburse|pay(?:\s+back)?|issue\s+(?:the\s+|a\s+)?refund(?:\s+to)?|give\s+"
-    r"(?:them\s+|the\s+customer\s+)?(?:their\s+|the\s+)?money\s+back(?:\s+to)?)(?:\s+(?:the\s+"
-    r"customer|them|the\s+buyer|customers|it))?(?:\s+(?:anyway|regardless|anyhow|in\s+any\s+case"
-    r"|all\s+the\s+same|automatically|in\s+full|now))*"
+    rf"\b(?:(?:auto[\s-]?)?refund|reimburse|pay(?:\s+back)?|issue\s+(?:the\s+|a\s+)?(?:full\s+)?"
+    rf"refund(?:\s+to)?|give\s+(?:them\s+|the\s+customer\s+)?(?:their\s+|the\s+|a\s+full\s+)?"
+    rf"(?:money\s+back|refund)(?:\s+to)?"
+    rf"|(?:(?:should|will|must|can|to)\s+)?(?:(?:be|get|gets|are|is|being|got)\s+)?"
+    rf"(?:{REFUND_ADVERBS}\s+)*refunded"
+    rf"|(?:get|gets|receive|receives)\s+(?:their\s+money\s+back|(?:a\s+)?(?:full\s+)?refunds?))"
+    rf"(?:\s+(?:the\s+customer|them|the\s+buyer|customers|it))?(?:\s+{REFUND_ADVERBS})*"
 )
 def _refund(parse: _Parse, match: re.Match[str]) -> None:
+    if _in_condition_clause(parse, match):
+        parse.refuse(NO_MOMENT.format("refunded"))
+        return
     if parse.trigger == Trigger.NOT_INSPECTED:
         parse.action(match.start(), ActionKind.REFUND)
     elif parse.trigger == Trigger.SUPPLIER_SILENT:
@@ -1410,14 +1829,100 @@ def _refund(parse: _Parse, match: re.Match[str]) -> None:
             "Refunding while the supplier has not answered is not a rule I can set; I can "
             "notify you or the supplier, or refund when the inspection does not come."
         )
+    elif parse.trigger in (None, Trigger.CASE_ASSESSED):
+        # weighed in _build, once every condition is known ("refund anything under $15")
+        parse.bare_refund = match.start()
     elif not any(
         a.kind in (ActionKind.APPROVE_WITHOUT_RETURN, ActionKind.PARTIAL_REFUND)
         for _, a in parse.actions
     ):
+        parse.refuse(BARE_REFUND)
+
+
+BARE_REFUND = (
+    '"Refund" alone is what already happens after the return; say "without a return" to '
+    "refund and let the customer keep the item, or what else should change."
+)
+
+
+def _refund_now(parse: _Parse, kinds: set[ActionKind], conditions: list[Condition]) -> bool:
+    """Whether a plain "refund" at the assessment means refunding without the item back.
+
+    An automation rule that refunds at the assessment can only mean refunding at once, which
+    is refunding without a return: so when it says so ("refund immediately") or when it is
+    about cheap items or returns ("refund anything under $15": not worth shipping back, the
+    trade's usual no-return rule). Any other plain "refund" is refused.
+    """
+    if parse.bare_refund is None or kinds & {
+        ActionKind.APPROVE_WITHOUT_RETURN,
+        ActionKind.PARTIAL_REFUND,
+    }:
+        return False
+    if kinds & DECISIVE:
+        raise RuleNotUnderstood(BARE_REFUND)
+    cheap = any(
+        isinstance(condition, MoneyCondition) and condition.op in (Op.LT, Op.LE)
+        for condition in conditions
+    )
+    if cheap or re.search(rf"\b{IMMEDIATELY}\b", parse.source):
+        return True
+    raise RuleNotUnderstood(BARE_REFUND)
+
+
+@pattern(
+    r"\b(?:first\s+)?before\s+(?:approving|refunding|accepting|processing|paying(?:\s+out)?|approval"
+    r"|the\s+refund|a\s+refund|anything\s+(?:is\s+done|happens)|(?:it|they)\s+(?:goes|go|is|are"
+    r"|gets?)\s+(?:through|approved|refunded|processed)|(?:we|you|i)\s+(?:approve|refund|accept"
+    r"|process|pay))(?:\s+(?:it|them|anything))?"
+)
+def _before_approving(parse: _Parse, match: re.Match[str]) -> bool | None:
+    """ "ask me before approving": what review and photo rules mean already."""
+    if not any(
+        action.kind in (ActionKind.SEND_TO_REVIEW, ActionKind.REQUIRE_PHOTO)
+        for _, action in parse.actions
+    ):
+        return False
+    return None
+
+
+@pattern(
+    r"\b(?:frequent|repeat|serial|habitual|chronic)(?:\s+(?:returners?|customers?|buyers?"
+    r"|shoppers?|refunders?|clients?)|(?=\s{2,}))"
+)
+def _frequent_returners(parse: _Parse, match: re.Match[str]) -> None:
+    """ "repeat customers with more than 3 returns": the count says how frequent; alone,
+    "frequent returners" says no number and is refused."""
+    if not any(isinstance(condition, ReturnsCondition) for _, condition in parse.conditions):
         parse.refuse(
-            '"Refund" alone is what already happens after the return; say "without a return" '
-            "to refund and let the customer keep the item, or what else should change."
+            f'"{parse.shown(match.group(0))}": say how many returns, for example "customers with '
+            'more than 3 returns this year".'
         )
+
+
+@pattern(rf"\b(?:(?:it\s+is|it\s+has\s+been|if)\s+)?{comparison(D)}(?!\s+(?:after|of|from|since))")
+def _days_bare(parse: _Parse, match: re.Match[str]) -> None:
+    """ "change of mind and more than 14 days": a rule's days count from delivery."""
+    _add_days(parse, match)
+
+
+QUALITY_WORDS = {
+    "low": r"cheap|cheaper|inexpensive|low\s+value|low\s+cost|low\s+priced|small",
+    "high": r"expensive|pricey|costly|high\s+value|high\s+priced|big\s+ticket|big|large|valuable",
+}
+
+
+@pattern(rf"\b(?:{QUALITY_WORDS['low']}|{QUALITY_WORDS['high']})\b")
+def _quality_words(parse: _Parse, match: re.Match[str]) -> None:
+    """ "cheap items under $10": the amount says how cheap; alone, "cheap" is refused."""
+    low = re.fullmatch(QUALITY_WORDS["low"], match.group(0)) is not None
+    wanted = (Op.LT, Op.LE) if low else (Op.GT, Op.GE)
+    if not any(
+        isinstance(condition, MoneyCondition) and condition.op in wanted
+        for _, condition in parse.conditions
+    ):
+        word = match.group(0)
+        example = "items under $15" if low else "returns over $200"
+        parse.refuse(f'"{word}": say how {word} with an amount, for example "{example}".')
 
 
 @pattern(
@@ -1450,8 +1955,18 @@ def _chunks(text: str) -> list[tuple[int, int]]:
     return list(itertools.pairwise(cuts))
 
 
+@lru_cache(maxsize=1)
+def _filler_phrases() -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![\w'])(?:"
+        + alt(*(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in FILLER_PHRASES))
+        + r")(?![\w'])"
+    )
+
+
 def _leftovers(parse: _Parse) -> list[str]:
-    words = re.findall(r"[A-Z]+\d+|[^\s]+", parse.text)
+    text = _filler_phrases().sub(" ", parse.text)
+    words = re.findall(r"[A-Z]+\d+|[^\s]+", text)
     left: list[str] = []
     for word in words:
         if re.fullmatch(r"[A-Z]+\d+", word):
@@ -1519,6 +2034,7 @@ def compile_rule(text: str, store: Store) -> RuleSpec:
         working,
     )
     working = re.sub(r"\be-mail\b", "email", working)
+    working = _symbols(working)
     working = _number_words(working)
     working = _money(parse, working)
     working = _suppliers_exact(parse, working)
@@ -1532,6 +2048,7 @@ def compile_rule(text: str, store: Store) -> RuleSpec:
     working = _suppliers_fuzzy(parse, working)
     working = re.sub(r"\s+", " ", working).strip()
     parse.text = " " + working + " "
+    parse.source = parse.text
     chunks = _chunks(parse.text)
     for regex, handle in PATTERNS:
         parse.consume(regex, functools.partial(handle, parse))
@@ -1553,7 +2070,7 @@ def compile_rule(text: str, store: Store) -> RuleSpec:
 
 
 def _build(parse: _Parse, chunks: list[tuple[int, int]]) -> RuleSpec:
-    if not parse.actions:
+    if not parse.actions and parse.bare_refund is None:
         raise RuleNotUnderstood(
             "I found no action in that: say what should happen (for example approve without a "
             "return, ask for a photo, send it to me for review, deny it, offer a partial refund)."
@@ -1572,6 +2089,7 @@ def _build(parse: _Parse, chunks: list[tuple[int, int]]) -> RuleSpec:
     with_conditions = 0
     for start, end in chunks:
         acts = any(start <= at < end for at, action in parse.actions if action.kind in kinds)
+        acts = acts or (parse.bare_refund is not None and start <= parse.bare_refund < end)
         conds = any(start <= at < end for at, _ in parse.conditions)
         with_conditions += acts and conds
     if with_conditions > 1:
@@ -1580,6 +2098,12 @@ def _build(parse: _Parse, chunks: list[tuple[int, int]]) -> RuleSpec:
             "at a time."
         )
     conditions = _merge(condition for _, condition in parse.conditions)
+    if parse.bare_refund is not None and trigger != Trigger.CASE_ASSESSED:
+        if not kinds & {ActionKind.APPROVE_WITHOUT_RETURN, ActionKind.PARTIAL_REFUND}:
+            raise RuleNotUnderstood(BARE_REFUND)
+    elif _refund_now(parse, kinds, conditions):
+        parse.action(parse.bare_refund or 0, ActionKind.APPROVE_WITHOUT_RETURN)
+        kinds.add(ActionKind.APPROVE_WITHOUT_RETURN)
     actions = [action for _, action in parse.actions if action.kind in kinds]
     if parse.message is not None:
         if ActionKind.DENY not in kinds:

@@ -23,6 +23,8 @@ def phrases(text: str) -> list[str]:
 CUSTOMER_REASONS = frozenset(set(Reason) - FAULT_REASONS)
 
 CONTRACTIONS = [
+    (r"\blet(?:'s|\s+us)\s+not\b", "do not"),
+    (r"\blet's\b", "let us"),
     (r"\bwon't\b", "will not"),
     (r"\bcan't\b", "can not"),
     (r"\bcannot\b", "can not"),
@@ -74,16 +76,38 @@ UNIT_WORDS = (
 )
 
 FILLER = words(
-    "a about add ahead all also always an and any anybody anyone anything are article articles "
-    "as at auto automatically away be been being buyer buyers by can case cases client clients "
-    "could create customer customers do does each every everybody everyone everything for from "
-    "go goods here i if immediately in is it item items its just kindly make may merchandise "
-    "must my myself new of ok okay on once one ones only order orders our people person "
-    "personally piece pieces please product products purchase purchases request requests return "
-    "returns right rule set shall shopper shoppers should simply so somebody someone straight "
-    "stuff supplier suppliers that the their them then there these they thing things this those "
-    "to too up us vendor vendors was we were when whenever where which who whose will with "
-    "would you ! \" & ' ( ) , - . / : ; ? here's – —"
+    "a about add ahead all also always an and any anybody anyone anything are article articles as "
+    "at auto automatically away be been being buyer buyers by can case cases claim claims client "
+    "clients could create customer customers do does each every everybody everyone everything for "
+    "from go goods here i if immediately in is it item items its just kindly make may merchandise "
+    "must my myself of ok okay on once one ones only order orders our people person personally "
+    "piece pieces please product products purchase purchases refunds request requests return "
+    "returns right rule set shall shipment shipments shopper shoppers should simply so somebody "
+    "someone straight stuff supplier suppliers that the their them then there these they thing "
+    "things this those to too up us vendor vendors was we were when whenever where which who whose "
+    "will with would you ! \" & ' ( ) , - . / : ; ? here's – —"
+)
+
+# Conversational phrases around a rule that say nothing about what it does ("from now on",
+# "let's", "make sure", "I want"). They are dropped only from what the phrase patterns left
+# over, so a phrase in which such words mean something ("let me know", "I want to approve",
+# "I want a photo") is read first. Never add a word that could change what a rule does.
+FILLER_PHRASES = phrases(
+    "from now on | from here on out | from here on | going forward | moving forward | "
+    "starting now | starting today | starting immediately | as of now | as of today | "
+    "effective immediately | effective today | from today | in the future | in future | "
+    "for now | by default | as a rule | as standard | in general | generally | "
+    "as a general rule | new policy | new rule | a new rule | let us have | let us get | "
+    "can we have | can we get | we should have | let us | make sure | be sure | "
+    "ensure | "
+    "i want | i would like | i would love | i need | i think | i guess | i reckon | "
+    "we want | we would like | we need | we should | can we | could we | can you | could you "
+    "| would you | will you | please | basically | ok so | okay so | so | hey | hi | hello | "
+    "thanks | thank you | cheers | actually | really | also | always | just | straight away | "
+    "right away | straightaway | instantly | at once | automatically | "
+    "no questions asked | i mean | every time | each time | any time | anytime | in full | "
+    "fully | do this | do that | go ahead and | just go ahead and | go ahead | to be safe | "
+    "in that case | in those cases | in such cases | in this case | if so | then"
 )
 
 # Reason words (DESIGN.md's examples and more), longest first when matched.
@@ -92,12 +116,22 @@ REASON_GROUPS: list[tuple[frozenset[Reason], str]] = [
         frozenset({Reason.NOT_AS_DESCRIBED}),
         "different from the description | different from the picture | different from the photo | "
         "not as advertised | not as described | not as pictured | looks different | look "
-        "different | not as shown | misdescribed",
+        "different | not as shown | misdescribed | does not match the description | does not "
+        "match the photos | does not match the photo | does not match the pictures | does not "
+        "match the picture | does not match the listing | did not match the description | "
+        "different than pictured | different than described | different from pictured | not like "
+        "the picture | not like the photo | not like the pictures | not like the photos | does "
+        "not look like the picture | does not look like the photo | does not look like the "
+        "pictures | does not look like the photos | not what was advertised | not like the "
+        "listing | not as in the picture | not as in the photo",
     ),
     (
         frozenset({Reason.WRONG_ITEM}),
         "not what the customer ordered | not what they ordered | sent the wrong item | sent the "
-        "wrong one | not what i ordered | incorrect items | wrong products | incorrect item | "
+        "wrong one | not what i ordered | received the wrong item | got the wrong item | got "
+        "the wrong product | received the wrong product | sent the wrong product | wrong "
+        "product sent | wrong item sent | not what was ordered | incorrect items | wrong "
+        "products | incorrect item | "
         "wrong product | wrong items | wrong thing | wrong item | wrong one",
     ),
     (
@@ -106,6 +140,9 @@ REASON_GROUPS: list[tuple[frozenset[Reason], str]] = [
         "cosmetic defect | minor cosmetic defect | small cosmetic damage | minor cosmetic damage "
         "| small cosmetic issue | minor cosmetic issue | small cosmetic flaw | minor cosmetic "
         "flaw | damaged in transit | cosmetic blemishes | broken in transit | cosmetic problems | "
+        "broke in transit | damaged in shipping | damaged during shipping | damaged during "
+        "transit | broken on arrival | arrived damaged | came damaged | came broken | arrived "
+        "smashed | arrived cracked | "
         "cosmetic defects | cosmetic problem | cosmetic blemish | shipping damage | cosmetic "
         "damage | cosmetic defect | cosmetic issues | arrived broken | transit damage | cosmetic "
         "flaws | cosmetic issue | cosmetic flaw | shattered | scratched | scratches | blemishes | "
@@ -126,26 +163,37 @@ REASON_GROUPS: list[tuple[frozenset[Reason], str]] = [
         "her mind | no longer wanted | no longer needed | changed my mind | change of mind | "
         "change in mind | no longer want | no longer need | buyers remorse | does not need | "
         "buyer remorse | does not want | changed mind | did not want | mind change | do not need "
-        "| do not want | not wanted | unwanted",
+        "| do not want | not wanted | unwanted | no longer wants | no longer needs | does not "
+        "like | did not like | do not like | ordered by mistake | ordered it by mistake | bought "
+        "by mistake | bought it by mistake | second thoughts | mind changed | changes their mind "
+        "| changes his mind | changes her mind | change their mind | change his mind | change "
+        "her mind | regrets the purchase | not needed | no longer required",
     ),
     (
         frozenset({Reason.DEFECTIVE}),
         "does not turn on | will not turn on | stopped working | dead on arrival | malfunctioning "
         "| does not work | will not work | did not work | malfunctions | not working | do not "
         "work | falls apart | malfunction | came apart | fell apart | defective | defects | "
-        "leaking | defect | faulty | leaks | leaky | doa",
+        "leaking | defect | faulty | leaks | leaky | doa | quit working | does not function | "
+        "not functioning | manufacturing defect | manufacturing defects | factory defect | "
+        "does not charge | will not charge | dead battery",
     ),
     (
         frozenset({Reason.ARRIVED_LATE}),
         "arrived too late | arrival was late | late deliveries | delivered late | late delivery | "
-        "late arrivals | took too long | arrived late | late arrival",
+        "late arrivals | took too long | arrived late | late arrival | delivered too late | "
+        "delayed delivery | delivery was late | delivery was delayed | shipping delay | shipping "
+        "delays | came too late | came late | showed up late",
     ),
     (
         frozenset({Reason.WRONG_SIZE}),
         "sizing problems | size problems | sizing issues | size problem | sizing issue | does not "
         "fit | wrong sizes | wrong sized | size issues | did not fit | wrong size | size issue | "
         "do not fit | fit issues | too small | too large | too tight | too loose | poor fit | too "
-        "big | bad fit",
+        "big | bad fit | the size is wrong | the size was wrong | size is wrong | size was wrong | "
+        "wrong fit | fits badly | fit badly | runs small | runs large | runs big | ran small | "
+        "ran large | ran big | needs a different size | wants a different size | in the wrong "
+        "size",
     ),
     (
         frozenset({Reason.OTHER}),

@@ -348,7 +348,7 @@ _VOCABULARY = [
     "original", "packaging", "cannot", "please", "address", "warranty", "eligible",
 ]  # fmt: skip
 _KEEP = {
-    "improve", "recline", "except", "expect", "defined", "design", "designed", "receipt",
+    "improve", "recline", "dented", "except", "expect", "defined", "design", "designed", "receipt",
     "return", "reason", "refund", "refunded", "proved", "prove", "approach", "accent",
 }  # fmt: skip
 
@@ -377,35 +377,41 @@ _APPROVE = re.compile(
     r"will\s+do|lgtm|send\s+(?:it|them)\s+back|ship\s+(?:it|them)\s+back|send\s+back|"
     r"ship\s+back|can\s+(?:be\s+)?return(?:ed)?|happy\s+to\s+(?:take|accept)|"
     r"we(?:'ll|\s+will)\s+take\s+(?:it|them)\s+back|take\s+(?:it|them)\s+back|"
-    r"return\s+(?:is\s+)?(?:fine|ok|approved)|confirmed?|sounds\s+good)\b",
+    r"return\s+(?:is\s+)?(?:fine|ok|approved)|confirmed?|sounds\s+good|"
+    r"(?:we(?:'ll|\s+will)|will|can)\s+(?:issue\s+(?:a|the|you\s+a)\s+)?credit)\b",
     re.IGNORECASE,
 )
 _DECLINE = re.compile(
     r"\b(?:declin(?:e|ed|ing)|reject(?:ed|ing)?|den(?:y|ied)|refus(?:e|ed|ing)|nope|nah|"
     r"not\s+eligible|ineligible|no\s+returns?|out\s+of\s+(?:the\s+)?(?:return\s+)?(?:window|warranty)|"
     r"past\s+(?:the\s+)?(?:return\s+)?(?:window|warranty)|not\s+possible|final\s+sale|"
-    r"non[-\s]?returnable|not\s+covered|no\s+can\s+do|no\s+way|not\s+our\s+(?:item|product|fault))\b",
+    r"non[-\s]?returnable|not\s+covered|no\s+can\s+do|no\s+way|not\s+our\s+(?:item|product|fault)|"
+    r"no\s+(?:credit|refund)s?)\b",
     re.IGNORECASE,
 )
 _NEGATED_APPROVAL = re.compile(
     rf"\b{_NEG}\s+(?:\w+\s+){{0,2}}?(?:approv\w*|accept\w*|authori[sz]\w*|take\s+(?:it|this|that|them|these|those)(?:\s+\w+)?\s+back|"
-    r"take\s+back|allow\w*|do\s+(?:this|that|it)|ok\b|okay|agree\w*|return\w*)",
+    r"take\s+back|allow\w*|do\s+(?:this|that|it)|ok\b|okay|agree\w*|return\w*|credit\w*|refund\w*)",
     re.IGNORECASE,
 )
 _INSPECT_OK = re.compile(
     r"\b(?:inspect(?:ed|ion)\s+(?:ok|okay|fine|good|passed|complete|done)|passed|"
-    r"looks?\s+(?:good|fine|ok|okay|great|perfect)|all\s+(?:good|fine|ok)|"
+    r"looks?\s+(?:good|fine|ok|okay|great|perfect|(?:brand\s+)?new|unused|untouched)|"
+    r"works?\s+(?:fine|perfect(?:ly)?|great|ok|okay|as\s+(?:it\s+should|expected))|"
+    r"(?:brand\s+new|like\s+new|as\s+new|unused|unopened|untouched|still\s+sealed)|"
+    r"all\s+(?:good|fine|ok)|"
     r"(?:good|perfect|fine|new|original|resell\w*|mint)\s+(?:condition|shape)|"
     r"in\s+(?:good|perfect|fine|new|original|mint)\s+(?:condition|shape|state)|"
     r"as\s+(?:described|expected|reported|the\s+customer\s+said)|checks?\s+out|"
     r"checked(?:\s+and)?\s+(?:ok|okay|fine|good)|received\s+(?:ok|okay|fine|safely|in\s+good)|"
-    r"everything(?:'s|\s+is)?\s+(?:ok|okay|fine|good|there|in\s+order)|"
+    r"(?:everything|all)(?:'s|\s+is)?\s+(?:ok|okay|fine|good|there|in\s+order|correct)|"
     r"customer\s+was\s+right|can\s+confirm|confirmed?(?:\s+(?:defect\w*|damage\w*|faulty|broken))?)\b",
     re.IGNORECASE,
 )
 _FAULT = re.compile(
     r"\b(?:problem|problems|issue|issues|damage|damaged|broken|used|worn|dirty|stain\w*|"
-    r"scratch\w*|missing|incomplete|empty|wrong\s+item|not\s+(?:ours|our\s+item|the\s+same|"
+    r"scratch\w*|crack(?:s|ed)?|chipped|shattered|smashed|dropped|bent|leak\w*|"
+    r"missing|incomplete|empty|wrong\s+item|not\s+(?:ours|our\s+item|the\s+same|"
     r"the\s+(?:right|original|correct)\s+item)|not\s+in\s+(?:original|new|resal\w+)|"
     r"no\s+original|fail(?:ed|s)?|counterfeit|fake|tamper\w*|smell\w*|cracked|dent\w*|"
     r"defect\w*|faulty|water\s+damage|parts?\s+missing|torn|ripped|mismatch\w*|swapped|"
@@ -416,12 +422,16 @@ _FAULT = re.compile(
 _NEGATED_FAULT = re.compile(
     rf"\b(?:{_NEG}|nothing|zero|without)\s+(?:\w+\s+){{0,2}}?(?:problem|problems|issue|issues|"
     r"damage\w*|broken|used|worn|dirty|stain\w*|scratch\w*|missing|wrong|defect\w*|faulty|"
-    r"cracked|dent\w*|torn)\b|\bnothing\s+(?:is\s+)?(?:wrong|missing|broken)\b",
+    r"crack\w*|chipped|bent|leak\w*|dent\w*|torn)\b|\bnothing\s+(?:is\s+)?(?:wrong|missing|broken)\b",
     re.IGNORECASE,
 )
 _CONFIRMED_FAULT = re.compile(
     r"\b(?:confirm(?:ed|s)?|can\s+confirm|verified|agree|indeed|customer\s+(?:is|was)\s+right)"
-    r"\b[^.?!]{0,30}\b(?:damage\w*|defect\w*|broken|faulty|cracked|not\s+working)\b",
+    r"\b[^.?!]{0,30}\b(?:damage\w*|defect\w*|broken|faulty|cracked|not\s+working)\b"
+    r"|\b(?:damage\w*|defect\w*|broken|faulty|cracked|dent\w*|not\s+working)\b(?:(?!\bnot\b|n't\b)[^.?!]){0,20}?"
+    r"\b(?:(?:just\s+)?(?:like|as)\s+(?:the\s+)?(?:customer|buyer|client|she|he|they|you)\s+"
+    r"(?:said|says|described|reported|mentioned|claimed|told\s+us|stated)|"
+    r"as\s+(?:reported|described|claimed|stated)|confirmed|verified)\b",
     re.IGNORECASE,
 )
 _FUTURE = re.compile(
@@ -448,6 +458,18 @@ _QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 
+
+# Before any inspection was asked for ("any"), words count as an inspection only when they
+# say the goods came back: "all good" then answers the thread, it does not settle a return.
+_RECEIPT = re.compile(
+    r"\b(?:(?:receiv(?:e|ed|ing)|recieved)\b(?!\s+(?:your|the\s+(?:message|request|label|email|"
+    r"note|rma|form)|this\s+(?:message|request)))|"
+    r"got\s+(?:it|them|this|that|the\s+\w+|both|all|everything)\s+back|"
+    r"(?:arrived|came\s+(?:in|back)|back\s+(?:with\s+us|here|in\s+(?:stock|the\s+warehouse)))|"
+    r"in\s+hand|inspect\w*|(?:checked|tested|opened)\s+(?:it|them|the)|(?:it'?s|they'?re)\s+back|"
+    r"is\s+back|are\s+back|delivered)\b",
+    re.IGNORECASE,
+)
 
 _CONDITIONAL = re.compile(
     r"^(?:if|as\s+long\s+as|provided|only\s+if|unless|assuming|then|once|after)\b"
@@ -527,6 +549,9 @@ def read_supplier_reply(text: str, expecting: Expecting = "any") -> SupplierRead
                 remaining += "\n" + lines[i][: trigger.start()]
         del trigger_rest
     remaining = re.sub(r"\brma\b|\bref\b", " ", remaining, flags=re.IGNORECASE)
+    receipt = bool(_RECEIPT.search(remaining))
+    if expecting == "any" and receipt:
+        expecting = "inspection"  # the goods are back: "ok" and "fine" now speak of them
     votes: set[str] = set()
     questions: list[str] = []
     pending = False
@@ -543,6 +568,8 @@ def read_supplier_reply(text: str, expecting: Expecting = "any") -> SupplierRead
     question = " ".join(questions) if questions else None
     auth = votes & {"approve", "decline"}
     inspect = votes & {"inspected_ok", "inspected_failed"}
+    if expecting == "any" and not receipt:
+        inspect = set()
     if expecting == "authorisation" or (expecting == "any" and auth and not inspect):
         if not auth and (rma or address) and not questions:
             auth = {"approve"}  # an RMA or an address given in answer is a yes

@@ -74,6 +74,8 @@ class OrderRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     placed_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]
+    # The order's id in the store's own system (Shopify's numeric order id), when known.
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)
 
     items: Mapped[list[LineItemRow]] = relationship(
         back_populates="order", order_by="LineItemRow.position", lazy="select"

@@ -156,8 +156,10 @@ class OrderSpec(BaseModel):
     placed_at: dt.datetime
     delivered_at: dt.datetime | None = None
     items: list[LineItemSpec] = Field(min_length=1)
+    # The order's id in the store's own system (Shopify's numeric order id), when known.
+    external_id: str | None = None
 
-    @field_validator("number", mode="before")
+    @field_validator("number", "external_id", mode="before")
     @classmethod
     def _number_text(cls, value: object) -> object:
         return str(value) if isinstance(value, int) else value

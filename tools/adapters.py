@@ -27,7 +27,18 @@ class Carrier(Protocol):
 
 
 class Payments(Protocol):
-    def refund(self, order_number: str, amount_minor: int, currency: str, key: str) -> str: ...
+    def refund(
+        self,
+        order_number: str,
+        amount_minor: int,
+        currency: str,
+        key: str,
+        *,
+        external_id: str | None = None,
+    ) -> str:
+        """Refund to the order's original payment; ``external_id`` is the order's id in the
+        store's own system when it is known. Returns the payment service's reference."""
+        ...
 
 
 def tracking_number_for(key: str) -> str:
@@ -51,5 +62,13 @@ class LocalCarrier:
 class LocalPayments:
     """Records refunds locally; the reference is derived from the idempotency key."""
 
-    def refund(self, order_number: str, amount_minor: int, currency: str, key: str) -> str:
+    def refund(
+        self,
+        order_number: str,
+        amount_minor: int,
+        currency: str,
+        key: str,
+        *,
+        external_id: str | None = None,
+    ) -> str:
         return "local-" + hashlib.sha256(key.encode()).hexdigest()[:16]

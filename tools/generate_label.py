@@ -39,6 +39,9 @@ def generate_label(ctx: ToolContext, case: CaseRow, *, actor: str = "system") ->
             rma=case.rma,
             item_description=f"{case.quantity} x {case.line_item.name} ({case.line_item.sku})",
             created_at=ctx.now,
+            sender_country=case.order.country,
+            sender_email=case.customer_email,
+            recipient_country=agreement.country,
         )
         label = ctx.carrier.buy_label(content, key)
         ctx.session.add(

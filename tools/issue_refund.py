@@ -50,7 +50,13 @@ def issue_refund(
 
     def pay() -> dict[str, object]:
         check_cap(ctx, case, amount_minor)
-        reference = ctx.payments.refund(case.order.display_number, amount_minor, ctx.currency, key)
+        reference = ctx.payments.refund(
+            case.order.display_number,
+            amount_minor,
+            ctx.currency,
+            key,
+            external_id=case.order.external_id,
+        )
         journal.post(
             ctx.session,
             key=key,

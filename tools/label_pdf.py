@@ -76,6 +76,10 @@ class LabelContent(pydantic.BaseModel):
     rma: str | None
     item_description: str
     created_at: datetime.datetime
+    # Not printed: what a carrier's API needs beside the address text.
+    sender_country: str = ""
+    sender_email: str = ""
+    recipient_country: str = ""
 
 
 # --------------------------------------------------------------------------

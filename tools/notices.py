@@ -54,7 +54,7 @@ def item_arrived(case: CaseRow) -> str:
 
 
 def refunded(case: CaseRow, amount: Money, without_return: bool) -> str:
-    keep = " No need to send the item back." if without_return else ""
+    keep = " No need to send the item back: you can keep it." if without_return else ""
     return (
         f"Your refund of {amount} for return {case.code} has been issued to your original "
         f"payment method.{keep}"
@@ -62,12 +62,12 @@ def refunded(case: CaseRow, amount: Money, without_return: bool) -> str:
 
 
 def store_credit(case: CaseRow, amount: Money, code: str, without_return: bool) -> str:
-    keep = " No need to send the item back." if without_return else ""
+    keep = " No need to send the item back: you can keep it." if without_return else ""
     return f"Store credit of {amount} (code {code}) has been issued for return {case.code}.{keep}"
 
 
 def replacement(case: CaseRow, without_return: bool) -> str:
-    keep = " No need to send the item back." if without_return else ""
+    keep = " No need to send the item back: you can keep it." if without_return else ""
     return f"A replacement for {item_words(case)} is on its way for return {case.code}.{keep}"
 
 

@@ -70,7 +70,7 @@ def read_message(text: str, expecting: str | None = None) -> Reading:
         emails=found_emails,
         broken_email=broken_email(text),
         reason=find_reason(text),
-        resolution=None if "status" in intents else find_resolution(text),
+        resolution=None if intents & {"status", "policy", "human"} else find_resolution(text),
         quantity=parse_quantity(text, expecting=expecting == "quantity"),
         answer=yes_or_no(text),
         intents=intents,
@@ -78,4 +78,6 @@ def read_message(text: str, expecting: str | None = None) -> Reading:
     )
     if reading.reason:
         reading.intents.add("return")
+        if intents & {"policy", "human"}:  # "is shipping free if it arrived broken?"
+            reading.resolution = find_resolution(text)
     return reading

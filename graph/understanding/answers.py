@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from graph.understanding.text import words
 
 YES_PHRASES = (
@@ -27,6 +29,11 @@ YES_PHRASES = (
     "that's right",
     "thats right",
     "that is right",
+    "that's it",
+    "thats it",
+    "that's all",
+    "that is all",
+    "that's everything",
     "absolutely",
     "submit",
     "submit it",
@@ -82,11 +89,62 @@ NO_PHRASES = (
 _YES_FIRST = {p for p in YES_PHRASES if " " not in p}
 _NO_FIRST = {p for p in NO_PHRASES if " " not in p}
 
+# Sounds people make before they answer ("hmm, yes", "oh no").
+FILLERS = frozenset({"hmm", "hm", "hmmm", "um", "umm", "uh", "er", "erm", "oh", "ah", "well", "so"})
+# Words that take back what came before ("no... actually yes", "yes, wait, no").
+CORRECTIONS = ("actually", "on second thought", "on second thoughts", "scratch that", "i mean")
+# Answers that count wherever they are in a longer message, unless negated.
+YES_ANYWHERE = (
+    "yes please",
+    "please submit",
+    "submit it",
+    "go ahead",
+    "that's correct",
+    "that is correct",
+    "all correct",
+    "looks good",
+    "sounds good",
+    "please proceed",
+    "you can submit",
+    "yes submit",
+    "all good",
+    "that's right",
+    "thats right",
+    "that's it",
+    "thats it",
+    "that's all",
+)
+NO_ANYWHERE = ("don't submit", "do not submit", "not yet", "hold on", "don't send", "do not send")
+_TYPED_YES = re.compile(r"^(?:y+e+s+|ye+a*h*|yse|ys|yah|ya+s+|okey|okie|oki|okk+|kk|o+k+a*y*)$")
+
 
 def yes_or_no(text: str) -> str | None:
     """``"yes"``, ``"no"`` or None. The answer is read from how the message starts
-    ("yes, and make it store credit"), or from a short message as a whole."""
-    tokens = words(text)
+    ("yes, and make it store credit"), or from a short message as a whole; a correction
+    ("no... actually yes, submit it") takes back what came before it."""
+    tokens = _answer_words(text)
+    if not tokens:
+        return None
+    joined = " ".join(tokens)
+    for marker in CORRECTIONS:
+        found = [m.end() for m in re.finditer(rf"(?<![a-z']){marker}(?![a-z'])", joined)]
+        if found and found[-1] < len(joined):
+            later = _read(joined[found[-1] :].split())
+            if later is not None:
+                return later
+    return _read(tokens)
+
+
+def _answer_words(text: str) -> list[str]:
+    tokens = ["yes" if _TYPED_YES.match(t) and t not in ("y", "ya") else t for t in words(text)]
+    while tokens and tokens[0] in FILLERS and len(tokens) > 1:
+        tokens = tokens[1:]
+    return tokens
+
+
+def _read(tokens: list[str]) -> str | None:
+    while tokens and tokens[0] in FILLERS and len(tokens) > 1:
+        tokens = tokens[1:]
     if not tokens:
         return None
     joined = " ".join(tokens)
@@ -106,4 +164,18 @@ def yes_or_no(text: str) -> str | None:
             return "no"
         if any(t in ("yes", "yeah", "yep", "yup", "correct", "confirm", "sure") for t in tokens):
             return "yes"
-    return None
+    return _anywhere(joined)
+
+
+def _anywhere(joined: str) -> str | None:
+    """The last clear answer phrase in a longer message, skipping negated ones."""
+    last: tuple[int, str] | None = None
+    for answer, phrases in (("yes", YES_ANYWHERE), ("no", NO_ANYWHERE)):
+        for phrase in phrases:
+            for found in re.finditer(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", joined):
+                before = joined[: found.start()].split()[-2:]
+                if answer == "yes" and any(w in ("don't", "not", "do", "never") for w in before):
+                    continue
+                if last is None or found.start() > last[0]:
+                    last = (found.start(), answer)
+    return last[1] if last else None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from graph.understanding.text import correct, has_phrase, words
+from graph.understanding.text import correct, fold, words
 
 HUMAN = (
     r"\b(?:talk|speak|chat|connect|transfer|put|get|pass)\w*\s+(?:me\s+)?(?:to|with|through to)\s+"
@@ -31,27 +31,64 @@ HUMAN = (
     r"\b(?:is there|can i get|i want|i need|i'd like)\s+(?:a|an|to speak to a)?\s*"
     r"(?:human|person|agent|manager)\b",
 )
+# Things a return ends in or travels as: what a status question asks about.
+_ABOUT = (
+    r"(?:refund|refunds|money|return|returns|credit|replacement|label|package|parcel|case|"
+    r"reimbursement|payment|exchange|voucher|box|item|order|request)"
+)
+# How a question asks whether something has happened yet.
+_HAPPENED = (
+    r"(?:gone through|go through|went through|come through|came through|processed|issued|"
+    r"sent|received|arrived|arrive|done|approved|accepted|completed?|finished|back|ready|"
+    r"through|paid|refunded|credited|started|ok|okay|on (?:its|it's|the) way|been \w+)"
+)
+# The start of a sentence, after filler words ("so", "hi", "ok and").
+_ASKS = r"(?:^|\| )(?:(?:so|and|but|ok|okay|also|then|um|uh|hmm|well|oh|hi|hello|hey|just)\s+)*"
 STATUS = (
     r"\bwhere(?:'s| is| are)?\s+(?:my|the|our)\s+(?:refund|money|return|credit|replacement|"
-    r"label|package|parcel|case|reimbursement)\b",
+    r"label|package|parcel|case|reimbursement|voucher|new one)\b",
     r"\bstatus\b",
-    r"\bany\s+(?:news|update|updates|progress)\b",
-    r"\bupdate on\b",
+    r"\bany\s+(?:news|update|updates|progress|word)\b",
+    r"\b(?:update|news) (?:on|about)\b",
+    r"^\s*(?:any )?(?:news|update|updates)\s*$",
     r"\bwhat(?:'s| is)\s+(?:happening|going on)\b",
     r"\bwhat happened (?:to|with)\b",
-    r"\bhow(?:'s| is)\s+my\s+(?:return|refund|case)\b",
-    r"\b(?:when|how long)\s+(?:will|until|till|do|does|before)\s+(?:i|my)\s+"
-    r"(?:get|receive|see|refund|money|credit)\b",
-    r"\b(?:did|have|has)\s+(?:you|they|the supplier|it|my return|my refund|my money)\s+"
-    r"(?:get|got|received|receive|arrive|arrived|been|issued|processed|come|sent)\b",
+    r"\bhow(?:'s| is| are)\s+(?:my|the)\s+(?:return|refund|case|returns|exchange)\b",
+    r"\bhow (?:is it|it's) going\b",
+    r"\b(?:when|how long)\s+(?:will|until|till|do|does|before|should|am|is|are)\s+(?:i|my|we)"
+    r"(?:\s+be)?\s+(?:get|receive|see|refund|money|credit|refunded|paid|reimbursed|hear|"
+    r"getting|receiving|replacement|label|new)\b",
+    r"\bwhen (?:will|is|are|does) (?:my|the) (?:refund|money|credit|replacement|label|new one)\b",
+    r"\b(?:did|have|has)\s+(?:you|they|the supplier|it|my return|my refund|my money|the refund|"
+    r"the money|the return|my parcel|the parcel|my package|the package|my credit|the credit)\s+"
+    r"(?:get|got|gotten|received|receive|arrive|arrived|been|issued|processed|come|sent|"
+    r"gone|go|went|came|reached)\b",
+    # A question that starts a sentence: "has my refund gone through", "was the money sent".
+    rf"{_ASKS}(?:did|have|has|was|were|is|are)\s+(?:\w+\s+){{0,3}}?{_ABOUT}\s+"
+    rf"(?:\w+\s+){{0,3}}?{_HAPPENED}\b",
+    rf"{_ASKS}(?:did|have|has)\s+(?:i|we)\s+(?:\w+\s+)?(?:get|got|gotten|received|receive|been)\s+"
+    rf"(?:\w+\s+){{0,3}}?(?:{_ABOUT}|refunded|paid|credited|reimbursed)\b",
     r"\b(?:still|been)\s+waiting\b",
-    r"\bhaven't (?:heard|received|got|gotten)\b",
-    r"\bcheck\s+(?:on\s+)?(?:my|the)\s+(?:return|refund|case|status)\b",
+    r"\babout (?:my|the|our) (?:refund|return|money|credit|replacement|case|parcel|package|"
+    r"label|exchange)\b(?! (?:policy|window|period|rules|address))",
+    r"\bhow much (?:did|have|will|do|was|is|has) (?:i|my|the|it)\b.*\b(?:get|got|receive|"
+    r"received|refund|refunded|back|credit|credited|paid)\b",
+    r"\bi(?:'ve| have)?\s+(?:already\s+|just\s+)?(?:posted|mailed|shipped|sent|dropped off|"
+    r"returned|handed in)\s+(?:it|them|the|my|your|back)\b",
+    r"\b(?:dropped|dropped it|dropped them) off\b",
+    r"\bhaven't (?:heard|received|got|gotten|seen)\b",
+    r"\b(?:no|not) (?:heard|received|got|gotten|seen) (?:anything|my|the|a)\b",
+    r"\bcheck\s+(?:on\s+)?(?:my|the)\s+(?:return|refund|case|status|parcel|package)\b",
     r"\btrack(?:ing)?\b",
     r"\bis my (?:refund|return|money|credit)\b",
-    r"\bwhere do i (?:find|get) (?:the|my) label\b",
-    r"\bhave i been refunded\b",
-    r"\bmy (?:existing|open|current|previous) return\b",
+    r"\b(?:where|how) (?:do|can) i (?:find|get|download|print) (?:the|my) (?:return )?label\b",
+    r"\b(?:send|resend|email) (?:me )?(?:the|my) (?:return )?label\b",
+    r"\b(?:the|my) (?:return )?label (?:again|please)\b",
+    r"^\s*(?:the |my )?(?:return )?label\s*\??\s*$",
+    r"\bhave i been (?:refunded|paid|credited|reimbursed)\b",
+    r"\bmy (?:existing|open|current|previous|last|earlier) (?:return|refund|case|request)\b",
+    r"\bwhat (?:now|next)\b|\bwhat(?:'s| is| are) the next steps?\b",
+    r"\bwhat do i (?:do|have to do|need to do) (?:now|next)\b",
 )
 CANCEL = (
     r"\bnever\s?mind\b",
@@ -68,14 +105,18 @@ RETURN = (
     r"\bsend (?:it|them|this|something|an item|the \w+) back\b",
     r"\bsend back\b",
     r"\bship (?:it|them) back\b",
-    r"\bgive (?:it|them) back\b",
+    r"\bgive (?:it|them)? ?back\b",
     r"\bproblem with\b",
     r"\bissue with\b",
     r"\bcomplain\b",
     r"\bwant (?:a|my) (?:refund|money back|replacement|exchange)\b",
 )
 GREETING = (r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|greetings|yo)\b",)
-THANKS = (r"\b(?:thanks|thank you|thx|cheers|ty|much appreciated)\b",)
+THANKS = (
+    r"\b(?:thanks|thank you|thx|cheers|ty|much appreciated)\b",
+    r"^\s*(?:ok |okay |great |perfect )?(?:bye|goodbye|good bye|bye bye|see you|see ya|cya|"
+    r"have a (?:nice|good|great) (?:day|evening|one)|that's all|that is all)\b",
+)
 PHOTO_LATER = (
     r"\b(?:photo|picture|pic|image)\b.*\b(?:later|tomorrow|afterwards|after)\b",
     r"\b(?:no|don't have a|can't take a|cannot take a)\s+(?:photo|picture|pic|camera)\b",
@@ -91,6 +132,9 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
         r"\bwithin how\b",
         r"\bhow long (?:is|for) (?:the )?returns?\b",
         r"\bdays to return\b",
+        r"\btoo late to (?:return|send|get)\b",
+        r"\bcan i still (?:return|send)\b",
+        r"\bhow late can i\b",
     ),
     "shipping": (
         r"\bwho pays\b",
@@ -98,28 +142,47 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
         r"(?:cost|costs|fee|fees|charge|free)\b",
         r"\bpay for (?:the )?(?:return )?(?:shipping|postage|label|delivery)\b",
         r"\bfree returns?\b",
+        r"\breturns? (?:are |is )?(?:free|free of charge)\b",
+        r"\bpay (?:for )?(?:the )?(?:return )?"
+        r"(?:shipping|postage|label|delivery|to send it back)\b",
+        r"\bwho covers\b",
+        r"\b(?:shipping|postage|label) (?:back )?(?:is |be )?(?:free|paid|covered)\b",
+        r"\bsend (?:it|them) back for free\b",
         r"\bdo i (?:have to|need to) pay\b",
         r"\bcost (?:me )?(?:anything|money)\b",
         r"\bis (?:the )?return (?:shipping|label) free\b",
         r"\bhow much (?:is|does) (?:the )?(?:return|label|shipping)\b",
     ),
     "photo": (r"\b(?:need|have|required?) (?:to send |to upload |to take )?a (?:photo|picture)\b",),
-    "store_credit": (r"\bstore credit\b.*\b(?:bonus|extra|more|worth)\b", r"\bbonus\b"),
+    "store_credit": (
+        r"\b(?:store |shop )?credit\b.*\b(?:bonus|extra|more|worth)\b",
+        r"\b(?:bonus|extra|more|worth)\b.*\b(?:store|shop) credit\b",
+        r"\bbonus\b",
+    ),
     "final_sale": (r"\bfinal sale\b", r"\bclearance\b"),
+    "fees": (r"\brestocking\b", r"\b(?:any|extra|hidden|return) (?:fees?|charges?)\b"),
     "refund_time": (
         r"\bhow long (?:does|do|will) (?:a |the |my )?refunds? take\b",
         r"\bhow (?:fast|quickly|soon)\b.*\brefund",
+        r"\bhow long (?:does|do|will|would) (?:it|they|you) take\b.*"
+        r"\b(?:refund|money|credit|back)\b",
+        r"\bhow (?:many days|long) (?:for|until|till|before) (?:a |the |my )?(?:refund|money)\b",
     ),
     "how": (
         r"\bhow (?:do|can) i (?:return|send)\b",
+        r"\bhow (?:to|does one|do you) "
+        r"(?:return|send (?:it|something|an item) back|make a return)\b",
         r"\bwhat(?:'s| is) (?:your|the) (?:return|returns|refund) policy\b",
         r"\b(?:return|returns|refund) policy\b",
         r"\bcan i return\b",
         r"\bdo you (?:accept|take) returns\b",
     ),
 }
-_QUESTION_CUE = re.compile(r"\?|^(?:how|what|who|when|can|do|does|is|are|will|which)\b")
-_VOCABULARY = (
+_QUESTION_CUE = re.compile(
+    r"\?|(?:^|\| )(?:(?:so|and|but|ok|also|then|hi|hello|hey)\s+)*"
+    r"(?:how|what|who|when|can|could|do|does|is|are|will|would|which|should|if)\b"
+)
+VOCABULARY = (
     "refund",
     "return",
     "status",
@@ -142,7 +205,9 @@ def _any(patterns: tuple[str, ...], text: str) -> bool:
 
 def read_intents(text: str) -> tuple[set[str], set[str]]:
     """The intents and the policy topics of a message."""
-    joined = " ".join(correct(words(text), _VOCABULARY))
+    # Sentences are kept apart by " | " so a pattern never runs from one into the next.
+    sentences = [part for part in re.split(r"[.!?;\n]+", fold(text)) if part.strip()]
+    joined = " | ".join(" ".join(correct(words(part), VOCABULARY)) for part in sentences)
     intents: set[str] = set()
     if _any(HUMAN, joined) and not re.search(r"\bare you (?:a )?(?:human|person|bot)\b", joined):
         intents.add("human")
@@ -166,6 +231,4 @@ def read_intents(text: str) -> tuple[set[str], set[str]]:
         topics = set()
     if _any(RETURN, joined) and not intents & {"status", "policy"}:
         intents.add("return")
-    if has_phrase(joined, "return") and "policy" in intents and "status" not in intents:
-        pass
     return intents, topics

@@ -219,6 +219,9 @@ class ItemMention:
 class ItemMatch:
     found: list[ItemMention] = field(default_factory=list)
     ambiguous: list[list[OrderItem]] = field(default_factory=list)
+    # Items named only to rule them out: "not the lamp", "the lamp is fine", "keep the lamp".
+    excluded: list[OrderItem] = field(default_factory=list)
+    whole_order: bool = False  # "the whole order", "everything": every item, every unit
 
     @property
     def skus(self) -> list[str]:
@@ -316,6 +319,8 @@ def _quantity_near(tokens: list[str], index: int, item: OrderItem) -> tuple[int 
     plural = (
         index < len(tokens) and tokens[index].endswith("s") and not tokens[index].endswith("ss")
     )
+    if {"some", "few", "several", "couple"} & set(window):
+        return None, False  # "some of the towels": how many is said elsewhere or asked
     for offset, token in enumerate(reversed(window)):
         after = (
             window[len(window) - offset]
@@ -336,11 +341,25 @@ def _quantity_near(tokens: list[str], index: int, item: OrderItem) -> tuple[int 
     return None, plural
 
 
-def match_items(text: str, items: Sequence[OrderItem], *, expecting: bool = False) -> ItemMatch:
+_WHOLE_ORDER = re.compile(
+    r"\b(?:whole|entire|full|complete) (?:order|lot|thing|package|parcel|box|shipment)\b"
+    r"|\beverything\b|\ball (?:of )?(?:the |my )?(?:items|things|products|stuff)\b"
+    r"|\ball of it\b|\bthe (?:whole )?lot\b|\beach item\b|\bevery item\b"
+)
+
+
+def match_items(
+    text: str,
+    items: Sequence[OrderItem],
+    *,
+    expecting: bool = False,
+    whole_order: bool = False,
+) -> ItemMatch:
     """The items a message names, with any quantity said next to them.
 
     ``expecting`` is set when the bot just asked which item: then a bare number ("2") or an
-    ordinal ("the second") picks by position.
+    ordinal ("the second") picks by position. With ``whole_order``, a message that names no
+    item but the whole order ("everything", "the entire order") names every item, all units.
     """
     result = ItemMatch()
     if not items:
@@ -368,8 +387,13 @@ def match_items(text: str, items: Sequence[OrderItem], *, expecting: bool = Fals
         item = by_position.get(position) or ordered[position - 1]
         chosen.setdefault(item.sku, ItemMention(item))
 
-    # Names: split the message at "and" / "," so "the mug and the lamp" names both.
-    segments = [s for s in re.split(r"\band\b|,|;|\balso\b|\bplus\b|&", " ".join(tokens)) if s]
+    # Names: split the message into sentences and at "and" / "," / "but", so "the mug and the
+    # lamp" names both and "the lamp is fine." rules out the lamp alone.
+    segments = [
+        " ".join(words(part))
+        for part in re.split(r"[.,;:!?&()]+|\b(?:and|also|plus|but|as well as)\b", folded)
+    ]
+    segments = [segment for segment in segments if segment]
     for segment in segments:
         raw_segment = segment.split()
         seg_tokens, terms = _message_terms(segment)
@@ -403,14 +427,87 @@ def match_items(text: str, items: Sequence[OrderItem], *, expecting: bool = Fals
             continue
         item = best[0]
         index = _mention_index(seg_tokens, item)
+        if _ruled_out(seg_tokens, index):
+            if item not in result.excluded:
+                result.excluded.append(item)
+            continue
         quantity, plural = _quantity_near(raw_segment, index, item)
         mention = chosen.get(item.sku) or ItemMention(item)
         mention.segment = mention.segment or segment.strip()
         mention.quantity = mention.quantity or quantity
         mention.plural = mention.plural or plural
         chosen[item.sku] = mention
-    result.found = sorted(chosen.values(), key=lambda m: m.item.position)
+    named = {sku for sku in chosen if chosen[sku].segment or sku not in _skus(result.excluded)}
+    result.found = sorted(
+        (mention for sku, mention in chosen.items() if sku in named),
+        key=lambda m: m.item.position,
+    )
+    found = {mention.item.sku for mention in result.found}
+    result.excluded = [item for item in result.excluded if item.sku not in found]
+    whole = whole_order and not result.found and not result.ambiguous
+    if whole and _WHOLE_ORDER.search(" ".join(tokens)):
+        result.whole_order = True
+        result.found = [
+            ItemMention(item, quantity=ALL, plural=True, segment=" ".join(tokens))
+            for item in ordered
+            if item not in result.excluded
+        ]
     return result
+
+
+def _skus(items: list[OrderItem]) -> set[str]:
+    return {item.sku for item in items}
+
+
+_FINE = frozenset({"fine", "ok", "okay", "good", "alright", "perfect", "great", "grand"})
+# Words before an item that leave it out: "keep the lamp", "forget the mug", "except the cup".
+_KEEP = frozenset(
+    {
+        "keep",
+        "keeping",
+        "kept",
+        "forget",
+        "skip",
+        "drop",
+        "remove",
+        "without",
+        "except",
+        "excluding",
+        "minus",
+        "besides",
+    }
+)
+
+
+def _ruled_out(tokens: list[str], index: int) -> bool:
+    """Is the mention at ``index`` named only to rule it out?
+
+    "not the lamp", "no lamp", "nothing wrong with the lamp", "I'll keep the lamp", "the lamp
+    is fine", "the lamp works fine" -- but not "the lamp is not working" or "I did not get the
+    lamp", where the negation is about something else.
+    """
+    before = tokens[max(0, index - 4) : index]
+    if before[-1:] == ["no"]:  # "no lamp" (but "no the lamp" is "no, the lamp")
+        return True
+    while before and before[-1] in ("the", "my", "this", "that", "a", "an", "those", "these"):
+        before = before[:-1]
+    if before[-1:] == ["not"]:
+        return True
+    said_before = " ".join(before)
+    if said_before.endswith(("nothing wrong with", "no problem with", "nothing's wrong with")):
+        return True
+    if before and before[-1] in _KEEP:
+        return True
+    if said_before.endswith(("apart from", "other than", "leave out", "forget about")):
+        return True
+    after = tokens[index + 1 : index + 4]
+    if after[:1] in (["is"], ["are"], ["was"], ["works"], ["work"], ["seems"], ["looks"]):
+        rest = after[1:]
+        if (rest[:1] and rest[0] in _FINE) or rest[:2] in (["all", "right"], ["working", "fine"]):
+            return True
+        if rest[:2] and rest[0] in ("totally", "completely", "perfectly", "really", "just"):
+            return len(rest) > 1 and rest[1] in _FINE
+    return False
 
 
 def _distinguishes(item: OrderItem, group: list[OrderItem], said: set[str]) -> bool:

@@ -7,12 +7,37 @@ wins, except that a fault named anywhere beats a customer reason only when it co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from graph.understanding.text import correct, has_phrase, negated_at, words
+from graph.understanding.text import FUNCTION_WORDS, correct, has_phrase, negated_at, words
 
 REASON_PHRASES: dict[str, tuple[str, ...]] = {
     "damaged": (
+        "broke off",
+        "broken off",
+        "hole",
+        "warped",
+        "wrecked",
+        "destroyed",
+        "mangled",
+        "bashed",
+        "tore",
+        "tear",
+        "rip",
+        "rips",
+        "holes",
+        "broken into",
+        "in bits",
+        "arrived broken",
+        "came broken",
+        "came in pieces",
+        "arrived in pieces",
+        "cracking",
+        "crumbled",
+        "melted",
+        "bent out of shape",
+        "smashed to bits",
         "damaged",
         "damage",
         "broken",
@@ -52,6 +77,93 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "hole in",
     ),
     "defective": (
+        "came off",
+        "come off",
+        "comes off",
+        "coming off",
+        "fell off",
+        "falls off",
+        "falling off",
+        "came loose",
+        "came undone",
+        "fell out",
+        "popped off",
+        "wobbles",
+        "wobbly",
+        "not closing",
+        "won't lock",
+        "doesn't lock",
+        "keep disconnecting",
+        "keeps disconnecting",
+        "keeps dropping",
+        "keep dropping",
+        "keeps crashing",
+        "keep crashing",
+        "keeps turning off",
+        "keep turning off",
+        "keeps switching off",
+        "keeps shutting off",
+        "keeps shutting down",
+        "keeps cutting out",
+        "keep cutting out",
+        "keeps restarting",
+        "keeps freezing",
+        "keeps leaking",
+        "keeps flickering",
+        "keeps beeping",
+        "keeps overheating",
+        "stops working",
+        "quit working",
+        "quits working",
+        "stopped charging",
+        "won't stay on",
+        "doesn't stay on",
+        "won't hold a charge",
+        "doesn't hold a charge",
+        "doesn't hold charge",
+        "battery dies",
+        "battery is dead",
+        "not function",
+        "not functioning",
+        "doesn't function",
+        "does not function",
+        "no function",
+        "not work",
+        "no work",
+        "does nothing",
+        "doesn't do anything",
+        "won't start",
+        "doesn't start",
+        "won't open",
+        "doesn't open",
+        "won't close",
+        "doesn't close",
+        "don't turn on",
+        "didn't turn on",
+        "not turning on",
+        "not turn on",
+        "won't turn off",
+        "doesn't turn off",
+        "broken zipper",
+        "zip broke",
+        "stuck",
+        "jammed",
+        "defect",
+        "defects",
+        "manufacturing fault",
+        "no power",
+        "won't pair",
+        "doesn't pair",
+        "won't sync",
+        "not connecting",
+        "not charge",
+        "not heat",
+        "noisy",
+        "makes a noise",
+        "rattles",
+        "overheating",
+        "short circuit",
+        "sparks",
         "defective",
         "faulty",
         "fault",
@@ -90,7 +202,6 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "no sound",
         "won't power on",
         "doesn't power on",
-        "keeps disconnecting",
         "unusable",
         "won't connect",
         "doesn't connect",
@@ -104,6 +215,22 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "not heating",
     ),
     "wrong_item": (
+        "but you sent",
+        "but i got",
+        "but i received",
+        "but got",
+        "but received",
+        "got sent",
+        "you sent me a",
+        "not mine",
+        "not my order",
+        "wrong article",
+        "wrong variant",
+        "wrong version",
+        "wrong style",
+        "wrong pattern",
+        "wrong flavour",
+        "wrong flavor",
         "wrong item",
         "wrong one",
         "wrong product",
@@ -129,10 +256,69 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "someone else's",
     ),
     "not_as_described": (
+        "different from the",
+        "different than the",
+        "different to the",
+        "different from what",
+        "different than what",
+        "different to what",
+        "different from your",
+        "different than on",
+        "totally different",
+        "not conform",
+        "not conforming",
+        "does not correspond",
+        "doesn't correspond",
+        "not correspond",
+        "is missing",
+        "are missing",
+        "was missing",
+        "were missing",
+        "missing the",
+        "missing a",
+        "missing some",
+        "missing part",
+        "missing piece",
+        "not the same as the",
+        "doesn't match the description",
+        "does not match the description",
+        "not matching the description",
+        "not like described",
+        "not like the description",
+        "different than described",
+        "different to the description",
+        "different from the description",
+        "not as expected",
+        "looks cheap",
+        "cheap looking",
+        "different material",
+        "colour is different",
+        "color is different",
+        "not the colour",
+        "not the color",
+        "thinner than",
+        "smaller than expected",
+        "smaller than i expected",
+        "not like the pictures",
+        "not like in the picture",
+        "nothing like the",
+        "not as shown",
+        "missing parts",
+        "missing pieces",
+        "pieces missing",
+        "parts missing",
+        "incomplete",
+        "not real",
+        "knock off",
+        "knockoff",
+        "not genuine",
+        "not original",
+        "low quality",
+        "terrible quality",
+        "bad material",
         "not as described",
         "not as pictured",
         "not as advertised",
-        "not as shown",
         "looks different",
         "look different",
         "different from the picture",
@@ -161,6 +347,34 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "not the same as the picture",
     ),
     "wrong_size": (
+        "not the good size",
+        "not good size",
+        "not the correct size",
+        "bad size",
+        "size is not good",
+        "size not good",
+        "size doesn't match",
+        "size does not match",
+        "not right size",
+        "not the right fit",
+        "too snug",
+        "too baggy",
+        "way big",
+        "way small",
+        "size up",
+        "size down",
+        "larger size",
+        "a bigger one",
+        "a smaller one",
+        "size too small",
+        "size too big",
+        "size is wrong",
+        "not my size",
+        "does not fits",
+        "not fitting",
+        "doesn't fits",
+        "too lose",
+        "too tite",
         "wrong size",
         "too big",
         "too small",
@@ -192,6 +406,27 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "smaller size",
     ),
     "changed_mind": (
+        "not my style",
+        "don't love it",
+        "don't want it",
+        "don't want them",
+        "no longer needed",
+        "not needed anymore",
+        "too expensive",
+        "cheaper elsewhere",
+        "found better",
+        "bought another",
+        "got one already",
+        "already have one",
+        "already have it",
+        "duplicate order",
+        "ordered by mistake",
+        "rather have the money",
+        "don't like the",
+        "didn't like the",
+        "not happy with",
+        "not satisfied",
+        "mind changed",
         "changed my mind",
         "change my mind",
         "changed mind",
@@ -220,13 +455,28 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "never used",
         "unwanted",
         "no use for",
-        "not needed anymore",
         "rather not keep",
         "doesn't suit",
         "not what i expected",
         "regret",
     ),
     "arrived_late": (
+        "arrived too late",
+        "came too late",
+        "delivered too late",
+        "after the event",
+        "after the birthday",
+        "after the wedding",
+        "after the party",
+        "after christmas",
+        "missed the event",
+        "missed the date",
+        "missed my event",
+        "too slow",
+        "late arrival",
+        "took a month",
+        "took weeks to arrive",
+        "shipping took",
         "arrived late",
         "came late",
         "too late",
@@ -264,13 +514,46 @@ VOCABULARY: tuple[str, ...] = tuple(
             for phrases in REASON_PHRASES.values()
             for phrase in phrases
             for word in phrase.split()
-            if word.isalpha() and len(word) >= 4
+            if word.isalpha() and len(word) >= 4 and word not in FUNCTION_WORDS
         }
     )
 )
 
 # Words that only name a reason when the whole message is about little else ("other").
 _WEAK = {("other", "other"), ("arrived_late", "late")}
+# Vague displeasure: names a reason only when no clearer one is said ("not happy with it, it's
+# cracked" is damaged).
+_SOFT = frozenset(
+    {
+        "not happy with",
+        "not satisfied",
+        "don't like",
+        "do not like",
+        "didn't like",
+        "don't like the",
+        "didn't like the",
+        "not for me",
+        "regret",
+        "don't love it",
+        "not my style",
+        "not what i expected",
+        "not as expected",
+        "late",
+        "delayed",
+        "poor quality",
+        "bad quality",
+        "low quality",
+        "terrible quality",
+        "other",
+    }
+)
+
+
+# What follows "too late" when it is about asking, not about the delivery.
+_ABOUT_ASKING = re.compile(
+    r"\s(?:to|for)\s(?:a\s|my\s)?(?:return|send|ask|cancel|exchange|refund|get a refund|"
+    r"get my money|change)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -291,15 +574,21 @@ def find_reasons(text: str) -> list[ReasonMatch]:
                 continue
             if not has_phrase(joined, phrase):
                 continue
-            start = joined.index(phrase) if phrase in joined else 0
-            index = joined[:start].count(" ")
             starts_negative = phrase.split()[0] in ("not", "no", "never") or "'t" in phrase
-            if not starts_negative and negated_at(tokens, index):
-                continue
-            match = ReasonMatch(code=code, phrase=phrase, position=index)
-            if code not in found or index < found[code].position:
-                found[code] = match
-    return sorted(found.values(), key=lambda m: m.position)
+            pattern = rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9'])"
+            for occurrence in re.finditer(pattern, joined):
+                index = joined[: occurrence.start()].count(" ")
+                if not starts_negative and negated_at(tokens, index):
+                    continue
+                if "late" in phrase and _ABOUT_ASKING.match(joined[occurrence.end() :]):
+                    continue  # "is it too late to return?" asks about the window
+                match = ReasonMatch(code=code, phrase=phrase, position=index)
+                if code not in found or index < found[code].position:
+                    found[code] = match
+                break
+    matches = sorted(found.values(), key=lambda m: m.position)
+    clear = [m for m in matches if m.phrase not in _SOFT]
+    return clear or matches
 
 
 def find_reason(text: str) -> str | None:

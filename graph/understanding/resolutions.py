@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from graph.understanding.text import correct, has_phrase, negated_at, words
+import re
+
+from graph.understanding.text import FUNCTION_WORDS, NEGATORS, correct, words
 
 RESOLUTION_PHRASES: dict[str, tuple[str, ...]] = {
     "store_credit": (
@@ -15,6 +17,16 @@ RESOLUTION_PHRASES: dict[str, tuple[str, ...]] = {
         "credit note",
         "shop credit",
         "account credit",
+        "site credit",
+        "in store credit",
+        "gift voucher",
+        "gift certificate",
+        "vouchers",
+        "credits",
+        "credit instead",
+        "credit on my account",
+        "credit to my account",
+        "account balance",
     ),
     "replacement": (
         "replacement",
@@ -29,6 +41,28 @@ RESOLUTION_PHRASES: dict[str, tuple[str, ...]] = {
         "send me a new",
         "fresh one",
         "working one",
+        "replacements",
+        "replace it",
+        "replace them",
+        "exchanged",
+        "exchanging",
+        "swapped",
+        "swap it",
+        "swap them",
+        "new ones",
+        "another pair",
+        "another one",
+        "other ones",
+        "send new",
+        "send me new",
+        "send another one",
+        "send a replacement",
+        "same one again",
+        "same item again",
+        "one that works",
+        "ones that work",
+        "new item",
+        "new pair",
     ),
     "refund": (
         "refund",
@@ -42,8 +76,43 @@ RESOLUTION_PHRASES: dict[str, tuple[str, ...]] = {
         "cash back",
         "back to my card",
         "original payment",
+        "refunds",
+        "refunding",
+        "refund me",
+        "full refund",
+        "money returned",
+        "money return",
+        "return my money",
+        "return the money",
+        "give me back",
+        "give back my money",
+        "the money",
+        "cash",
+        "back to my account",
+        "back to my paypal",
+        "to my card",
+        "on my card",
+        "credit card",
+        "debit card",
+        "my card",
+        "bank account",
+        "paypal",
+        "payback",
+        "repay",
+        "repaid",
     ),
 }
+
+# Asking for the same thing in another size or colour is an exchange ("can I get it in a
+# bigger size"); only the asking counts ("it's a different colour than pictured" is a reason).
+_OTHER_VARIANTS = tuple(
+    f"{lead} {kind} {what}"
+    for lead in ("for", "in", "need", "want", "get", "have", "with")
+    for kind in ("a different", "another", "a bigger", "a smaller", "a larger", "the next", "a")
+    for what in ("size", "colour", "color")
+    if not (kind == "a" and lead in ("need", "want", "get", "have", "with"))
+)
+RESOLUTION_PHRASES["replacement"] += _OTHER_VARIANTS
 
 RESOLUTION_LABELS = {
     "refund": "Refund to my original payment",
@@ -58,40 +127,60 @@ VOCABULARY: tuple[str, ...] = tuple(
             for phrases in RESOLUTION_PHRASES.values()
             for phrase in phrases
             for word in phrase.split()
-            if len(word) >= 5
+            if len(word) >= 5 and word not in FUNCTION_WORDS
         }
     )
 )
 
 
 def find_resolution(text: str) -> str | None:
-    """The resolution asked for, the last one named winning ("refund... no, store credit")."""
+    """The resolution asked for, the last one named winning ("refund... no, store credit").
+
+    A phrase inside a longer one does not count on its own ("credit" in "credit card", "card"
+    in "gift card"); a negation or "don't want" before a phrase reaches back only to the
+    phrase before it ("I don't want store credit, refund please" is a refund).
+    """
     tokens = correct(words(text), VOCABULARY)
     joined = " ".join(tokens)
-    best: tuple[int, str] | None = None
+    spans: list[tuple[int, int, str, str]] = []  # first word, word after, code, phrase
     for code, phrases in RESOLUTION_PHRASES.items():
         for phrase in phrases:
-            if not has_phrase(joined, phrase):
-                continue
-            position = joined.index(phrase)
-            index = joined[:position].count(" ")
-            before = tokens[max(0, index - 2) : index]
-            negated = negated_at(tokens, index, window=2) and (
-                "no" not in before or before[-1] == "no"
-            )
-            if negated or _unwanted(tokens, index):
-                continue
-            following = tokens[index + len(phrase.split()) : index + len(phrase.split()) + 1]
-            if phrase == "credit" and following in (["card"], ["cards"]):
-                continue  # "back to my credit card" is a refund
-            if best is None or index > best[0]:
-                best = (index, code)
-    return best[1] if best else None
+            pattern = rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9'])"
+            for found in re.finditer(pattern, joined):
+                index = joined[: found.start()].count(" ")
+                spans.append((index, index + len(phrase.split()), code, phrase))
+    spans = [
+        span
+        for span in spans
+        if not any(
+            other[0] <= span[0] and span[1] <= other[1] and other[1] - other[0] > span[1] - span[0]
+            for other in spans
+        )
+    ]
+    spans.sort()
+    best: str | None = None
+    previous_end = 0
+    for index, end, code, phrase in spans:
+        reach = max(previous_end, index - 4)
+        previous_end = max(previous_end, end)
+        window = tokens[max(reach, index - 2) : index]
+        negated = any(t in NEGATORS for t in window) and ("no" not in window or window[-1] == "no")
+        if negated or _unwanted(tokens[reach:index]):
+            continue
+        following = tokens[end : end + 1]
+        if phrase == "credit" and following in (["card"], ["cards"]):
+            continue  # "back to my credit card" is a refund
+        if code == "replacement" and {"return", "returning"} & set(
+            tokens[max(0, index - 2) : index]
+        ):
+            continue  # "I'd like to return another one": another item, not a replacement
+        best = code
+    return best
 
 
-def _unwanted(tokens: list[str], index: int) -> bool:
-    before = " ".join(tokens[max(0, index - 4) : index])
-    return any(p in before for p in ("don't want", "do not want", "rather not", "instead of"))
+def _unwanted(before: list[str]) -> bool:
+    said = " ".join(before)
+    return any(p in said for p in ("don't want", "do not want", "rather not", "instead of"))
 
 
 def resolution_from_choice(value: str) -> str | None:

@@ -6,10 +6,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+REAL_WORDS_FILE = Path(__file__).with_name("real_words.txt")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -32,6 +34,29 @@ _CONTRACTIONS = {
     "ur": "your",
     "r": "are",
     "n't": "not",
+    "dosent": "doesn't",
+    "dosnt": "doesn't",
+    "doesent": "doesn't",
+    "dosen't": "doesn't",
+    "doesen't": "doesn't",
+    "doent": "doesn't",
+    "doenst": "doesn't",
+    "did'nt": "didn't",
+    "does'nt": "doesn't",
+    "do'nt": "don't",
+    "is'nt": "isn't",
+    "wo'nt": "won't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "couldnt": "couldn't",
+    "shouldnt": "shouldn't",
+    "wouldnt": "wouldn't",
+    "whats": "what's",
+    "wheres": "where's",
+    "hows": "how's",
+    "thats": "that's",
+    "id": "i'd",
+    "ill": "i'll",
 }
 
 
@@ -55,16 +80,18 @@ def _vocabulary(vocabulary: tuple[str, ...]) -> tuple[frozenset[str], tuple[str,
 def correct(tokens: Iterable[str], vocabulary: tuple[str, ...]) -> list[str]:
     """Replace a misspelt token by the closest vocabulary word.
 
-    Only tokens of four letters or more that are not already known are corrected: one edit
+    Only tokens of four letters or more that are neither known nor ordinary English words
+    ("ship" is not "chip", "take" is not "fake") are corrected: one edit
     (a letter wrong, missing, extra, or two swapped) for words up to six letters, two for
     longer ones, and only when a single vocabulary word is that close. "craked" becomes
     "cracked", "retrun" becomes "return", "replacment" becomes "replacement"; SKUs, numbers
     and short words stay as typed.
     """
     known, choices = _vocabulary(vocabulary)
+    real = real_words()
     out = []
     for token in tokens:
-        if token in known or len(token) < 4 or not token.isalpha():
+        if token in known or len(token) < 4 or not token.isalpha() or token in real:
             out.append(token)
             continue
         limit = 1 if len(token) <= 6 else 2
@@ -77,6 +104,14 @@ def correct(tokens: Iterable[str], vocabulary: tuple[str, ...]) -> list[str]:
         else:
             out.append(token)
     return out
+
+
+@lru_cache(maxsize=1)
+def real_words() -> frozenset[str]:
+    """English words a vocabulary word is one or two edits from ("ship" and "chip", "well"
+    and "fell"): typed, they are meant as themselves and are never corrected. The list is
+    made by ``python -m graph.understanding.wordlist`` from a spelling dictionary."""
+    return frozenset(REAL_WORDS_FILE.read_text(encoding="utf-8").split())
 
 
 def _shared_start(candidates: list[str]) -> int:
@@ -99,10 +134,68 @@ def has_phrase(text: str, phrase: str) -> bool:
     return re.search(rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9'])", text) is not None
 
 
+# Small words that join a phrase but say nothing of it: never a target of typo correction
+# (else "werk" could be "were" as well as "work", and would stay uncorrected).
+FUNCTION_WORDS = frozenset(
+    {
+        "about",
+        "after",
+        "also",
+        "been",
+        "before",
+        "does",
+        "done",
+        "each",
+        "even",
+        "from",
+        "have",
+        "here",
+        "into",
+        "just",
+        "make",
+        "many",
+        "more",
+        "most",
+        "much",
+        "must",
+        "only",
+        "over",
+        "same",
+        "some",
+        "such",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "very",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "will",
+        "with",
+        "would",
+        "your",
+    }
+)
+
 NEGATORS = frozenset({"not", "no", "never", "isn't", "wasn't", "aren't", "weren't", "nothing"})
 
 
 def negated_at(tokens: list[str], index: int, window: int = 3) -> bool:
     """Is the word at ``index`` preceded (within ``window`` words) by a negation?"""
     start = max(0, index - window)
-    return any(t in NEGATORS for t in tokens[start:index])
+    return any(
+        token in NEGATORS
+        and not (token == "no" and position + 1 < len(tokens) and tokens[position + 1].isdigit())
+        for position, token in enumerate(tokens[:index])
+        if position >= start
+    )  # "item no. 3, it flickers": "no" before a number is a number

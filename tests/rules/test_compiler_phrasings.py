@@ -149,6 +149,8 @@ PHRASINGS = [
         "Refund items under $10 without a return within 30 days of delivery",
         rule(price("lt", "10.00"), days("le", 30), actions=KEEP),
     ),
+    # a plain "refund" of cheap items is the trade's no-return rule
+    ("Refund items under $10", rule(price("lt", "10.00"), actions=KEEP)),
     (
         "Financial suppliers: refund items under $30 without a return",
         rule(role("financial"), price("lt", "30.00"), actions=KEEP),
@@ -425,7 +427,8 @@ REFUSALS = [
     ),
     ("Refund items under $10 without a return after 2 business days", "calendar days"),
     ("partial refund for damaged items", "needs a percentage"),
-    ("Refund items under $10", '"Refund" alone'),
+    ("Refund damaged items", '"Refund" alone'),
+    ("Refund returns from Acme", '"Refund" alone'),
     ("Deny it", "every return"),
     ("Refund everything without a return", "every return"),
     ("Send a thank-you note to customers", "did not understand"),

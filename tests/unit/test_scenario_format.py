@@ -316,9 +316,7 @@ def test_a_customer_chat_step_is_played_by_the_chat(tmp_path: Path) -> None:
 def test_an_owner_rule_that_does_not_compile_fails_with_the_compilers_reason(
     tmp_path: Path,
 ) -> None:
-    path = scenario(
-        tmp_path, "  - advance: 1h\n", HEADER + "rules:\n  - Refund anything under $10\n"
-    )
+    path = scenario(tmp_path, "  - advance: 1h\n", HEADER + "rules:\n  - Refund damaged items\n")
     failure = only_failure(run(path))
     assert "rules[1]" in failure and "does not compile" in failure and "without a return" in failure
 

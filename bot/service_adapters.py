@@ -1,0 +1,61 @@
+"""The carrier, payments and orders adapters the settings ask for.
+
+``RETURNBRIDGE_CARRIER=easypost`` buys labels from EasyPost, ``RETURNBRIDGE_PAYMENTS=shopify``
+refunds through Shopify; the default ``local`` keeps both here (labels rendered as PDF,
+refunds recorded in the journal). A real service asked for without its credentials stops
+the start with a sentence naming the missing variable.
+"""
+
+from __future__ import annotations
+
+from bot.settings import Settings
+from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
+from tools.easypost_carrier import EasyPostCarrier
+from tools.shopify_orders import ShopifyOrders
+from tools.shopify_payments import ShopifyPayments
+
+
+class ServiceSettingsError(ValueError):
+    """A real service is switched on without what it needs."""
+
+
+def carrier_from_settings(settings: Settings) -> Carrier:
+    if settings.carrier == "local":
+        return LocalCarrier()
+    if not (settings.easypost_api_key or "").strip():
+        raise ServiceSettingsError("RETURNBRIDGE_CARRIER=easypost needs EASYPOST_API_KEY")
+    return EasyPostCarrier(
+        settings.easypost_api_key or "",
+        base_url=settings.easypost_url,
+        service=settings.easypost_service,
+        parcel_weight_oz=settings.easypost_parcel_weight_oz,
+    )
+
+
+def _shopify_missing(settings: Settings, what: str) -> None:
+    if not (settings.shopify_access_token or "").strip():
+        raise ServiceSettingsError(f"{what} needs SHOPIFY_ACCESS_TOKEN")
+    if not ((settings.shopify_shop or "").strip() or settings.shopify_url):
+        raise ServiceSettingsError(f"{what} needs SHOPIFY_SHOP (e.g. my-store.myshopify.com)")
+
+
+def payments_from_settings(settings: Settings) -> Payments:
+    if settings.payments == "local":
+        return LocalPayments()
+    _shopify_missing(settings, "RETURNBRIDGE_PAYMENTS=shopify")
+    return ShopifyPayments(
+        settings.shopify_shop or "",
+        settings.shopify_access_token or "",
+        api_version=settings.shopify_api_version,
+        base_url=settings.shopify_url,
+    )
+
+
+def shopify_orders_from_settings(settings: Settings) -> ShopifyOrders:
+    _shopify_missing(settings, "Reading orders from Shopify")
+    return ShopifyOrders(
+        settings.shopify_shop or "",
+        settings.shopify_access_token or "",
+        api_version=settings.shopify_api_version,
+        base_url=settings.shopify_url,
+    )

@@ -1,0 +1,172 @@
+"""``POST /webhooks/easypost``: EasyPost's tracking events move return cases.
+
+EasyPost posts an Event (``{"object": "Event", "id": "evt_…", "description":
+"tracker.updated", "result": {"object": "Tracker", "tracking_code": "…", "status": "…"}}``)
+whenever a parcel's tracking changes. The tracker's status becomes a carrier event of the case
+whose label has that tracking number:
+
+- ``in_transit``, ``out_for_delivery``, ``available_for_pickup`` → in transit (only a case
+  still waiting for the parcel to be sent moves; later scans change nothing);
+- ``delivered`` → delivered: the case waits for the supplier's inspection;
+- ``return_to_sender``, ``failure``, ``error``, ``cancelled`` → a problem the owner is told
+  about;
+- anything else (``pre_transit``, ``unknown``) changes nothing.
+
+With ``RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET`` set, the ``X-Hmac-Signature`` header must be
+``hmac-sha256-hex=`` + the hex HMAC-SHA256 of the raw body under that secret (NFKD-normalised,
+as EasyPost signs); a missing or wrong signature gets 401 and changes nothing. Every event id
+is handled once (EasyPost redelivers until it gets a 2xx). An unknown tracking number, or an
+event the case cannot take now, gets 200 with nothing done, so EasyPost does not retry it;
+a service that is down while the event is applied answers 503 (and any other failure on our
+side 500): the event is not remembered, and its redelivery is handled then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import unicodedata
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from bot.settings import get_settings
+from graph.desk import CarrierEvent, ReturnsDesk
+from ledger import carrier_models
+from ledger.models import CaseRow, LabelRow
+from tools.errors import ReturnError
+from tools.service_errors import ServiceUnavailable
+
+log = logging.getLogger("returnbridge.carrier_webhook")
+
+SIGNATURE_HEADER = "x-hmac-signature"
+SIGNATURE_PREFIX = "hmac-sha256-hex="
+TRACKER_STATUS: dict[str, CarrierEvent] = {
+    "in_transit": "in_transit",
+    "out_for_delivery": "in_transit",
+    "available_for_pickup": "in_transit",
+    "delivered": "delivered",
+    "return_to_sender": "exception",
+    "failure": "exception",
+    "error": "exception",
+    "cancelled": "exception",
+}
+# The case statuses each carrier event moves; in any other status the event changes nothing.
+MOVES: dict[str, frozenset[str]] = {
+    "in_transit": frozenset({"awaiting_shipment"}),
+    "delivered": frozenset({"awaiting_shipment", "in_transit"}),
+    "exception": frozenset({"awaiting_shipment", "in_transit", "awaiting_inspection"}),
+}
+
+
+def easypost_signature(secret: str, body: bytes) -> str:
+    """The ``X-Hmac-Signature`` value EasyPost sends for ``body`` under ``secret``."""
+    key = unicodedata.normalize("NFKD", secret).encode("utf-8")
+    return SIGNATURE_PREFIX + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    if not header:
+        return False
+    return hmac.compare_digest(easypost_signature(secret, body), header.strip().lower())
+
+
+def _answer(status: int, payload: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(payload, status_code=status)
+
+
+def handle_tracker_event(
+    desk: ReturnsDesk, event_id: str, tracking_number: str, tracker_status: str
+) -> str:
+    """Apply one tracker status to the case with that tracking number; returns what was done."""
+    with desk.session() as session:
+        if carrier_models.seen(session, event_id) is not None:
+            return "already handled"
+    event = TRACKER_STATUS.get(tracker_status)
+    outcome = _apply(desk, tracking_number, tracker_status, event)
+    with desk.session() as session:
+        carrier_models.remember(
+            session,
+            event_id=event_id,
+            source="easypost",
+            tracking_number=tracking_number,
+            status=tracker_status,
+            outcome=outcome,
+            at=desk.clock.now(),
+        )
+    return outcome
+
+
+def _apply(
+    desk: ReturnsDesk, tracking_number: str, tracker_status: str, event: CarrierEvent | None
+) -> str:
+    if event is None:
+        return f"status {tracker_status!r} changes nothing"
+    with desk.session() as session:
+        found = session.execute(
+            select(LabelRow.case_code, CaseRow.status)
+            .join(CaseRow, CaseRow.code == LabelRow.case_code)
+            .where(LabelRow.tracking_number == tracking_number)
+        ).first()
+    if found is None:
+        return "no return has this tracking number"
+    code, status = found
+    if status not in MOVES[event]:
+        return f"{code} is {status.replace('_', ' ')}; nothing to change"
+    try:
+        view = desk.carrier_event_by_tracking(tracking_number, event)
+    except ServiceUnavailable:
+        raise  # not remembered: EasyPost redelivers the event and it is handled then
+    except ReturnError as error:
+        return f"{code}: {error.message}"
+    return f"{view.code} is now {view.status.replace('_', ' ')}"
+
+
+def carrier_router(desk: ReturnsDesk, *, webhook_secret: str | None = None) -> APIRouter:
+    """The carrier webhook; the secret defaults to ``RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET``."""
+    router = APIRouter()
+    secret = webhook_secret
+    if secret is None:
+        secret = get_settings().easypost_webhook_secret
+
+    @router.post("/webhooks/easypost", include_in_schema=False)
+    async def easypost_webhook(request: Request) -> JSONResponse:
+        body = await request.body()
+        if secret and not signature_ok(secret, body, request.headers.get(SIGNATURE_HEADER)):
+            log.warning("EasyPost webhook with a missing or wrong signature refused")
+            return _answer(
+                401, {"error": {"code": "bad_signature", "message": "Signature does not match."}}
+            )
+        try:
+            event = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _answer(400, {"error": {"code": "invalid_json", "message": "Not JSON."}})
+        if not isinstance(event, dict) or event.get("object") != "Event":
+            return _answer(
+                400, {"error": {"code": "not_an_event", "message": "Expected an Event object."}}
+            )
+        result = event.get("result")
+        description = str(event.get("description") or "")
+        if not description.startswith("tracker.") or not isinstance(result, dict):
+            return _answer(200, {"ok": True, "handled": False, "outcome": "not a tracker event"})
+        tracking = str(result.get("tracking_code") or "").strip()
+        status = str(result.get("status") or "").strip().lower()
+        if not tracking:
+            return _answer(200, {"ok": True, "handled": False, "outcome": "no tracking code"})
+        event_id = str(event.get("id") or "") or "sha256:" + hashlib.sha256(body).hexdigest()
+        try:
+            outcome = await run_in_threadpool(
+                handle_tracker_event, desk, event_id, tracking, status
+            )
+        except ServiceUnavailable as error:
+            log.warning("EasyPost %s left for its redelivery: %s", event_id, error.message)
+            return _answer(503, {"error": {"code": error.code, "message": error.message}})
+        log.info("EasyPost %s %s %s: %s", event_id, tracking, status, outcome)
+        return _answer(200, {"ok": True, "handled": True, "outcome": outcome})
+
+    return router
