@@ -16,6 +16,7 @@ from typing import Literal
 from graph.desk import ReturnsDesk
 from graph.rule_compiler import RuleNotUnderstood
 from graph.rulebook import Rulebook
+from ledger.repository import list_cases
 from tools.errors import ReturnError
 
 Verb = Literal["approve", "deny", "cancel"]
@@ -35,7 +36,11 @@ _VERBS: tuple[tuple[Verb, tuple[str, ...]], ...] = (
             "refused",
             "don't approve",
             "do not approve",
+            "don't refund",
+            "do not refund",
             "no to",
+            "no on",
+            "no for",
         ),
     ),
     (
@@ -55,6 +60,7 @@ _VERBS: tuple[tuple[Verb, tuple[str, ...]], ...] = (
             "grant",
             "fine to refund",
             "refund it",
+            "refund",
         ),
     ),
 )
@@ -172,7 +178,7 @@ _EXPLAIN_STATUS = (
 )
 
 
-def _find_verb(text: str) -> tuple[Verb, int] | None:
+def _find_verb(text: str) -> tuple[Verb, int, int] | None:
     """The earliest verb phrase (the longer one at the same place) and where it ends."""
     lowered = text.lower()
     best: tuple[Verb, int, int] | None = None
@@ -181,7 +187,7 @@ def _find_verb(text: str) -> tuple[Verb, int] | None:
             match = re.search(rf"(?<![a-z']){re.escape(word)}(?![a-z])", lowered)
             if match and (best is None or (match.start(), -match.end()) < (best[1], -best[2])):
                 best = (verb, match.start(), match.end())
-    return None if best is None else (best[0], best[2])
+    return best
 
 
 def parse_owner_command(text: str) -> OwnerCommand | None:
@@ -189,7 +195,7 @@ def parse_owner_command(text: str) -> OwnerCommand | None:
     found = _find_verb(text)
     if found is None:
         return None
-    verb, end = found
+    verb, start, end = found
     rest = text[end:]
     code_match = _CASE_CODE.search(text)
     order_first = _ORDER_AFTER_WORD.search(text)
@@ -203,20 +209,42 @@ def parse_owner_command(text: str) -> OwnerCommand | None:
         target_end = code_match.end() - end if code_match.start() >= end else 0
     else:
         order_match = _ORDER_AFTER_WORD.search(text) or _NUMBERISH.search(rest)
-        if order_match is None:
+        before = _NUMBERISH.search(text[:start]) if order_match is None else None
+        if before is not None:
+            # "1001 ok", "#1001 - deny, it was used": the order named before the verb
+            order, target_end = before.group(1), 0
+        elif order_match is None:
             return None
-        if order_match.re is _NUMBERISH and _is_quantity(rest, order_match):
+        elif order_match.re is _NUMBERISH and _is_quantity(rest, order_match):
             return None  # "approve anything under 15": an amount in a rule, not order 15
-        order = order_match.group(1)
-        if order_match.re is _NUMBERISH:
-            target_end = order_match.end()
         else:
-            target_end = max(0, order_match.end() - end)
+            order = order_match.group(1)
+            if order_match.re is _NUMBERISH:
+                target_end = order_match.end()
+            else:
+                target_end = max(0, order_match.end() - end)
     tail = rest[target_end:]
     parts = _NOTE_SPLIT.split(tail, maxsplit=1)
     note = parts[1] if len(parts) > 1 else tail
     note = note.strip(" .,;:-—–!?")
+    if note.lower() in ("it", "this", "that", "this one", "that one"):
+        note = ""  # "7001 is fine, approve it": "it" is the order, not a note
     return OwnerCommand(verb=verb, case_code=code, order=order, note=note)
+
+
+def _sole_waiting(desk: ReturnsDesk, text: str) -> OwnerCommand | None:
+    """ "approve it" with no case named: the one case waiting for the owner, if there is one."""
+    found = _find_verb(text)
+    if found is None or found[0] == "cancel" or re.search(r"\d", text):
+        return None
+    with desk.session() as session:
+        waiting = [case.code for case in list_cases(session, "pending_review")]
+    if len(waiting) != 1:
+        return None
+    note = text[found[2] :]
+    parts = _NOTE_SPLIT.split(note, maxsplit=1)
+    note = (parts[1] if len(parts) > 1 else "").strip(" .,;:-—–!?")
+    return OwnerCommand(verb=found[0], case_code=waiting[0], order=None, note=note)
 
 
 def answer_owner(desk: ReturnsDesk, text: str, rulebook: Rulebook | None = None) -> str:
@@ -252,6 +280,7 @@ def answer_owner(desk: ReturnsDesk, text: str, rulebook: Rulebook | None = None)
     try:
         draft = book.draft(text)
     except RuleNotUnderstood as refusal:
+        command = command or _sole_waiting(desk, text)
         if command is not None:
             return decide(desk, command)
         if refusal.recognised:

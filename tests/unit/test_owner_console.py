@@ -189,3 +189,21 @@ def test_a_case_code_written_with_a_space_is_a_case_code() -> None:
 )
 def test_punctuation_alone_is_not_a_note(text: str, expected: OwnerCommand) -> None:
     assert parse_owner_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "verb", "order_number", "note"),
+    [
+        ("7001 is fine, approve it", "approve", "7001", ""),
+        ("#1001 - deny, it was used", "deny", "1001", "it was used"),
+        ("1001 ok", "approve", "1001", ""),
+        ("refund 1001", "approve", "1001", ""),
+        ("don't refund 1005", "deny", "1005", ""),
+        ("No on 1001, it was worn", "deny", "1001", "it was worn"),
+    ],
+)
+def test_the_order_may_come_before_the_verb_and_refund_means_approve(
+    text: str, verb: str, order_number: str, note: str
+) -> None:
+    command = parse_owner_command(text)
+    assert command == OwnerCommand(verb=verb, case_code=None, order=order_number, note=note)
