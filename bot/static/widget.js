@@ -11,6 +11,7 @@
   var KEY = "returnbridge.chat";
   var MAX_BYTES = 10 * 1024 * 1024;
   var session = null;
+  var starting = null;
   var lastId = 0;
   var busy = false;
   var pollTimer = null;
@@ -148,7 +149,13 @@
 
   photo.addEventListener("change", function () {
     var file = photo.files && photo.files[0];
-    if (!file || !session) return;
+    if (!file) return;
+    // A photo chosen while the session is still being opened waits for it.
+    var ready = session ? Promise.resolve() : (starting || start());
+    ready.then(function () { upload(file); }).catch(function (e) { error.textContent = e.message; });
+  });
+
+  function upload(file) {
     error.textContent = "";
     if (file.size > MAX_BYTES) {
       error.textContent = "That photo is larger than 10 MB. Please send a smaller one.";
@@ -163,14 +170,14 @@
       .then(take)
       .catch(function (e) { error.textContent = e.message; })
       .then(function () { setBusy(false); photo.value = ""; });
-  });
+  }
 
   function open() {
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
-    var ready = session ? Promise.resolve() : start();
-    ready.then(function () { input.focus(); }).catch(function (e) { error.textContent = e.message; });
+    starting = session ? Promise.resolve() : start();
+    starting.then(function () { input.focus(); }).catch(function (e) { error.textContent = e.message; });
     if (!pollTimer) pollTimer = window.setInterval(poll, 5000);
   }
 

@@ -23,6 +23,8 @@ from ledger.repository import import_orders
 from policies.loader import orders_from_data, store_from_data
 
 sync_api = pytest.importorskip("playwright.sync_api")
+# A loaded CI machine (two test workers, a browser, a server) answers slower than a desk.
+sync_api.expect.set_options(timeout=20_000)
 expect = sync_api.expect
 
 CHROMIUM = Path("/usr/bin/chromium")
