@@ -210,6 +210,8 @@ def parse_owner_command(text: str) -> OwnerCommand | None:
     else:
         order_match = _ORDER_AFTER_WORD.search(text) or _NUMBERISH.search(rest)
         before = _NUMBERISH.search(text[:start]) if order_match is None else None
+        if before is not None and _is_quantity(text[:start], before):
+            return None  # "under $15 refund ...": an amount in a rule, not order 15
         if before is not None:
             # "1001 ok", "#1001 - deny, it was used": the order named before the verb
             order, target_end = before.group(1), 0

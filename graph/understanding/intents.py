@@ -50,7 +50,16 @@ STATUS = (
     r"\bstatus\b",
     r"\bany\s+(?:news|update|updates|progress|word)\b",
     r"\b(?:update|news) (?:on|about)\b",
-    r"^\s*(?:any )?(?:news|update|updates)\s*$",
+    r"^\s*(?:any )?(?:news|update|updates)(?: (?:please|pls|plz))?\s*$",
+    r"\b(?:refund|refunds|money|credit|replacement|label|parcel|package|reimbursement)\b"
+    r"(?: \w+){0,3} yet\b",
+    r"\b(?:still|yet) no (?:refund|money|credit|replacement|label|news|word|update)\b",
+    r"\bany luck with\b",
+    r"\bwhen(?:'s| is) (?:my|the) (?:refund|money|credit|replacement|label)\b",
+    r"\bwhere (?:are|r) (?:we|things) (?:with|on)\b",
+    rf"{_ASKS}(?:is|are|was|has|have) (?:it|they|this|that) (?:been )?(?:refunded|refund|credited|"
+    r"replaced|processed|approved|done|sorted|received|shipped|sent)\b",
+    r"^\s*(?:got|get|getting) my (?:refund|money|credit|replacement)\b",
     r"\bwhat(?:'s| is)\s+(?:happening|going on)\b",
     r"\bwhat happened (?:to|with)\b",
     r"\bhow(?:'s| is| are)\s+(?:my|the)\s+(?:return|refund|case|returns|exchange)\b",

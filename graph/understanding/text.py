@@ -53,6 +53,7 @@ _CONTRACTIONS = {
     "wouldnt": "wouldn't",
     "whats": "what's",
     "wheres": "where's",
+    "whens": "when's",
     "hows": "how's",
     "thats": "that's",
     "id": "i'd",

@@ -263,3 +263,23 @@ def test_asking_for_a_person_about_a_refund_chooses_nothing() -> None:
 )
 def test_other_sizes_and_other_items(text: str, resolution: str | None) -> None:
     assert find_resolution(text) == resolution
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "money back yet?",
+        "refund yet?",
+        "is it refunded?",
+        "any luck with my refund",
+        "still no refund",
+        "got my refund?",
+        "whens my refund coming",
+        "update pls",
+        "where r we with the return",
+        "I want to speak to someone about my refund",
+        "how much did I get back?",
+    ],
+)
+def test_short_status_questions(text: str) -> None:
+    assert "status" in read_intents(text)[0]
