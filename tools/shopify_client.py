@@ -131,3 +131,32 @@ class ShopifyAdmin:
                     yield item
             match = _NEXT_LINK.search(response.headers.get("link", ""))
             url, query = (match.group(1), None) if match else (None, None)
+
+
+class ShopifyService:
+    """A service over the Admin API: subclasses name their ``FAMILY`` of errors."""
+
+    FAMILY: ErrorFamily
+
+    def __init__(
+        self,
+        shop: str,
+        access_token: str,
+        *,
+        api_version: str = DEFAULT_API_VERSION,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.admin = ShopifyAdmin(
+            shop,
+            access_token,
+            family=self.FAMILY,
+            api_version=api_version,
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self.admin.close()

@@ -33,7 +33,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import httpx
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -42,7 +41,7 @@ from policies.models import OrderSpec, Store
 from policies.money import Money, MoneyError, exponent, parse_amount
 from tools.http_service import ErrorFamily
 from tools.service_errors import OrdersAuthFailed, OrdersRejected, OrdersUnavailable
-from tools.shopify_client import DEFAULT_API_VERSION, ShopifyAdmin
+from tools.shopify_client import ShopifyService
 
 SKIPPED_FINANCIAL = frozenset({"pending", "authorized", "voided", "expired", "refunded"})
 REQUIRED_COLUMNS = (
@@ -286,31 +285,10 @@ def read_orders_csv(
 # -- the Admin API --------------------------------------------------------------------------
 
 
-class ShopifyOrders:
+class ShopifyOrders(ShopifyService):
     """Reads recent orders from the Admin REST API."""
 
-    def __init__(
-        self,
-        shop: str,
-        access_token: str,
-        *,
-        api_version: str = DEFAULT_API_VERSION,
-        base_url: str | None = None,
-        timeout: float = 30.0,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.admin = ShopifyAdmin(
-            shop,
-            access_token,
-            family=FAMILY,
-            api_version=api_version,
-            base_url=base_url,
-            timeout=timeout,
-            transport=transport,
-        )
-
-    def close(self) -> None:
-        self.admin.close()
+    FAMILY = FAMILY
 
     def recent(self, store: Store, *, since: dt.datetime, transit_days: int = 0) -> OrdersRead:
         """Orders created since ``since`` (any status), as orders for this store."""

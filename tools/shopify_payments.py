@@ -22,8 +22,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import httpx
-
 from policies.models import normalize_order_number
 from policies.money import Money, exponent
 from tools.http_service import ErrorFamily
@@ -32,7 +30,7 @@ from tools.service_errors import (
     PaymentsRejected,
     PaymentsUnavailable,
 )
-from tools.shopify_client import DEFAULT_API_VERSION, ShopifyAdmin
+from tools.shopify_client import ShopifyService
 
 SERVICE = "Shopify"
 FAMILY = ErrorFamily(
@@ -56,31 +54,10 @@ def _text(minor: int, currency: str) -> str:
     return Money(minor=minor, currency=currency).amount_str()
 
 
-class ShopifyPayments:
+class ShopifyPayments(ShopifyService):
     """Refunds the original payment of a Shopify order; see the module docstring."""
 
-    def __init__(
-        self,
-        shop: str,
-        access_token: str,
-        *,
-        api_version: str = DEFAULT_API_VERSION,
-        base_url: str | None = None,
-        timeout: float = 30.0,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.admin = ShopifyAdmin(
-            shop,
-            access_token,
-            family=FAMILY,
-            api_version=api_version,
-            base_url=base_url,
-            timeout=timeout,
-            transport=transport,
-        )
-
-    def close(self) -> None:
-        self.admin.close()
+    FAMILY = FAMILY
 
     # -- the Payments protocol --------------------------------------------------------------
 
