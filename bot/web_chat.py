@@ -19,6 +19,7 @@ from graph.chat_graph import ChatMessage, CustomerChat
 from graph.desk import ReturnsDesk
 from tools.accept_photo import MAX_BYTES
 from tools.errors import InvalidUpload
+from tools.text_checks import PlainText
 
 HERE = Path(__file__).parent
 
@@ -94,7 +95,7 @@ def chat_router(desk: ReturnsDesk, chat: CustomerChat | None = None) -> APIRoute
     async def photo(
         session_id: str,
         photo: Annotated[UploadFile, File()],
-        description: Annotated[str, Form(max_length=500)] = "",
+        description: Annotated[PlainText, Form(max_length=500)] = "",
     ) -> ChatReply:
         data = await photo.read(MAX_BYTES + 1)
         if not data:

@@ -55,3 +55,17 @@ class InvalidUpload(ReturnError):
 
 class RefundCapExceeded(ReturnError):
     code = "refund_cap_exceeded"
+
+
+class PhotoNotAllowed(ReturnError):
+    """A photo from someone not yet known: a chat that has not matched an order and email."""
+
+    code = "photo_not_allowed"
+    http_status = 403
+
+
+class PhotoLimitReached(ReturnError):
+    """More photos than a case or a chat session may hold."""
+
+    code = "photo_limit_reached"
+    http_status = 422
