@@ -43,6 +43,9 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = MAX_BYTES + 64 * 1024  # the photo and the form's few text fields
 MAX_JSON_DEPTH = 32
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # a BIGINT column; smaller columns bound their fields
+# Row ids are INTEGER columns: PostgreSQL refuses a bigger number even to compare with one, so
+# every id or position a route takes is bounded by this (``Query(le=ID_MAX)``).
+ID_MAX = 2**31 - 1
 UPLOAD_PATHS = re.compile(r"^/api/(returns|cases/[^/]+/photos|chat/sessions/[^/]+/photos)$")
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)

@@ -16,7 +16,7 @@ import re
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel, Field
 
-from tools.errors import InvalidUpload
+from tools.errors import InvalidUpload, TooManyPixels
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 2048
@@ -57,12 +57,11 @@ class AcceptedPhoto(BaseModel):
     height: int
 
 
-def _too_many_pixels(max_pixels: int, size: tuple[int, int] | None = None) -> InvalidUpload:
+def _too_many_pixels(max_pixels: int, size: tuple[int, int] | None = None) -> TooManyPixels:
     shown = f" ({size[0]} x {size[1]} pixels)" if size else ""
-    return InvalidUpload(
+    return TooManyPixels(
         f"That photo has too many pixels{shown}: we take at most "
-        f"{max_pixels / 1_000_000:g} megapixels. Please send it at your phone's usual size.",
-        too_large=True,
+        f"{max_pixels / 1_000_000:g} megapixels. Please send it at your phone's usual size."
     )
 
 

@@ -53,6 +53,16 @@ class InvalidUpload(ReturnError):
         self.too_large = too_large
 
 
+class TooManyPixels(InvalidUpload):
+    """A photo whose header claims more pixels than we decode (a decompression bomb, or a
+    camera's full-resolution mode): refused before decoding, answered 413."""
+
+    code = "too_many_pixels"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, too_large=True)
+
+
 class RefundCapExceeded(ReturnError):
     code = "refund_cap_exceeded"
 

@@ -154,3 +154,25 @@ def test_a_case_takes_a_limited_number_of_photos_through_its_link(desk: ReturnsD
     forged = web.post(f"/api/cases/{code}/photos?token=forged", files=files)
     assert forged.status_code == 404  # no photo without the case's own signed link
     assert photo_count(desk) == 2
+
+
+def test_a_9000_by_9000_png_is_refused_by_its_pixel_count(desk: ReturnsDesk) -> None:
+    from tests.unit.test_accept_photo import blank_png
+
+    bomb = blank_png(9000, 9000)
+    web = client(desk)
+    sid = web.post("/api/chat/sessions").json()["session"]
+    web.post(f"/api/chat/sessions/{sid}/messages", json={"text": "order 1001, ana@example.com"})
+    in_chat = web.post(
+        f"/api/chat/sessions/{sid}/photos", files={"photo": ("big.png", bomb, "image/png")}
+    )
+    on_form = web.post(
+        "/api/returns",
+        data={"order": "1001", "email": "ana@example.com", "sku": "MUG-1", "reason": "damaged"},
+        files={"photo": ("big.png", bomb, "image/png")},
+    )
+    for refused in (in_chat, on_form):
+        assert refused.status_code == 413
+        assert refused.json()["error"]["code"] == "too_many_pixels"
+        assert "9000 x 9000" in refused.json()["error"]["message"]
+    assert photo_count(desk) == 0 and desk.cases_for_order("1001") == []

@@ -10,7 +10,7 @@ import pytest
 from PIL import ExifTags, Image, ImageFile
 
 from tools.accept_photo import MAX_BYTES, MAX_SIDE, accept_photo, sample_jpeg
-from tools.errors import InvalidUpload
+from tools.errors import InvalidUpload, TooManyPixels
 
 GPS_IFD = ExifTags.IFD.GPSInfo  # 0x8825
 ORIENTATION = ExifTags.Base.Orientation  # 0x0112
@@ -182,8 +182,8 @@ def _png_header_only(width: int, height: int) -> bytes:
 def test_a_decompression_bomb_is_refused_not_decoded() -> None:
     bomb = _png_header_only(40_000, 40_000)  # 1.6 billion pixels claimed in a few bytes
     assert len(bomb) < 200
-    with pytest.raises(InvalidUpload, match="too many pixels") as caught:
-        accept_photo(bomb)
+    with pytest.raises(TooManyPixels, match="too many pixels") as caught:
+        accept_photo(bomb)  # Pillow's own DecompressionBombError, as the same typed refusal
     assert caught.value.too_large
 
 
@@ -235,9 +235,9 @@ def test_a_9000_by_9000_png_is_refused_from_its_header_without_decoding(
         return real_load(image)
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", load)
-    with pytest.raises(InvalidUpload) as caught:
+    with pytest.raises(TooManyPixels) as caught:
         accept_photo(png)
-    assert caught.value.too_large
+    assert caught.value.too_large and caught.value.code == "too_many_pixels"
     assert "too many pixels (9000 x 9000 pixels)" in caught.value.message
     assert "40 megapixels" in caught.value.message
     assert decoded == []

@@ -192,6 +192,12 @@ def test_a_number_past_64_bits_in_the_address_is_refused(web: TestClient) -> Non
     assert token is not None
     response = web.post(f"/owner/rules/{huge}/retire", data={"token": token.group(1)})
     refused(response, 422, "out of range")
+    # Past a 32-bit id column but within 64 bits: PostgreSQL refuses even to compare it.
+    big = "9999999999"
+    after = web.get(f"/api/chat/sessions/{session}/messages?after={big}")
+    refused(after, 422, "after", "2147483647")
+    response = web.post(f"/owner/rules/{big}/retire", data={"token": token.group(1)})
+    refused(response, 422, "rule_id", "2147483647")
 
 
 # -- shape and size --------------------------------------------------------------------------
