@@ -39,17 +39,18 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = 256 * 1024  # a chat message, a form, a Slack or carrier event: a few KB
 MAX_UPLOAD_BYTES = MAX_BYTES + 64 * 1024  # the photo and the form's few text fields
 MAX_JSON_DEPTH = 32
+MAX_JSON_VALUES = 20_000  # checked only when a body nests or escapes: no form comes near
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # a BIGINT column; smaller columns bound their fields
 # Row ids are INTEGER columns: PostgreSQL refuses a bigger number even to compare with one, so
 # every id or position a route takes is bounded by this (``Query(le=ID_MAX)``).
 ID_MAX = 2**31 - 1
+# What a JSON body needs to hold for the checks below to find anything: a NUL or half a
+# surrogate pair (as escapes), a number of 19 digits or more, NaN or Infinity.
+_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\d{19}|NaN|Infinity")
 UPLOAD_PATHS = re.compile(r"^/api/(returns|cases/[^/]+/photos|chat/sessions/[^/]+/photos)$")
-
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(rb"[\[\]{}]")
 
 
 class BadInput(HTTPException):
@@ -70,22 +71,7 @@ def too_large(limit: int) -> BadInput:
     )
 
 
-# -- text ------------------------------------------------------------------------------------
-
-
 # -- JSON ------------------------------------------------------------------------------------
-
-
-def json_depth(body: bytes) -> int:
-    """How deep the arrays and objects nest, counted without parsing (strings skipped)."""
-    depth = deepest = 0
-    for bracket in _BRACKETS.findall(_STRINGS.sub(b'""', body)):
-        if bracket in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
 
 
 def _refuse_constant(name: str) -> Any:
@@ -103,37 +89,61 @@ def _whole_number(text: str) -> int:
     return int(text)
 
 
-def _walk(value: Any, where: str) -> None:
-    if isinstance(value, str):
-        problem = text_problem(value)
-        if problem is not None:
-            raise BadInput(422, "invalid_text", f"The field {where or 'body'} {problem}.")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            problem = text_problem(key)
+def _too_deep() -> BadInput:
+    return BadInput(
+        400,
+        "too_deep",
+        f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep. Please send a flat object.",
+    )
+
+
+def _walk(parsed: Any) -> None:
+    """Check every text and the nesting of parsed JSON, without recursion; the first
+    top-level field a problem sits under is named in the answer."""
+    stack: list[tuple[Any, str, int]] = [(parsed, "", 0)]
+    seen = 0
+    while stack:
+        value, field, depth = stack.pop()
+        seen += 1
+        if seen > MAX_JSON_VALUES:
+            raise BadInput(
+                400, "too_many_values", f"The JSON holds more than {MAX_JSON_VALUES:,} values."
+            )
+        if isinstance(value, str):
+            problem = text_problem(value)
             if problem is not None:
-                raise BadInput(422, "invalid_text", f"A field name {problem}.")
-            _walk(item, f"{where}.{key}" if where else key)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _walk(item, f"{where}[{index}]")
+                raise BadInput(422, "invalid_text", f"The field {field or 'body'} {problem}.")
+        elif isinstance(value, dict | list):
+            if depth >= MAX_JSON_DEPTH:
+                raise _too_deep()
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    problem = text_problem(key)
+                    if problem is not None:
+                        raise BadInput(422, "invalid_text", f"A field name {problem}.")
+                    stack.append((item, field or key, depth + 1))
+            else:
+                stack.extend((item, field, depth + 1) for item in value)
 
 
 def check_json(body: bytes) -> None:
     """Refuse JSON nested too deeply, with out-of-range numbers or text the database cannot
-    hold. A body that is not JSON at all is left to the route, which says so itself."""
-    if json_depth(body) > MAX_JSON_DEPTH:
-        raise BadInput(
-            400,
-            "too_deep",
-            f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep. Please send a flat "
-            "object.",
-        )
+    hold. A body that is not JSON at all is left to the route, which says so itself.
+
+    Only a body that could hold one of these is parsed here: more brackets than the depth
+    limit, a ``\\u0000`` or surrogate escape (the only way JSON carries either), 19 digits in
+    a row, ``NaN`` or ``Infinity``. The C parser guards its own recursion (a
+    ``RecursionError`` near 1,000 levels, refused as too deep)."""
+    nested = body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH
+    if not nested and _SUSPECT.search(body) is None:
+        return
     try:
         parsed = json.loads(body, parse_int=_whole_number, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError:
         return
-    _walk(parsed, "")
+    _walk(parsed)
 
 
 # -- the middleware --------------------------------------------------------------------------

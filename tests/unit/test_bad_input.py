@@ -225,6 +225,13 @@ def test_deeply_nested_json_is_refused_on_every_json_endpoint(
     assert cases(desk) == 0
 
 
+def test_json_with_too_many_values_is_refused(web: TestClient) -> None:
+    body = b'{"order": [' + b"[]," * 25_000 + b"[]]}"
+    assert len(body) < MAX_BODY_BYTES
+    response = web.post("/api/returns", content=body, headers={"content-type": "application/json"})
+    refused(response, 400, "more than 20,000 values")
+
+
 def test_json_within_the_depth_limit_reaches_the_route(web: TestClient) -> None:
     response = web.post(
         "/api/returns/lookup",
