@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     slack_owner_channel: str | None = None
     slack_api_url: str | None = None
     supplier_link_days: int = 30
+    # Customer photos (tools/accept_photo.py): refused above this many megapixels before they
+    # are decoded, and at most this many per case and per chat session.
+    photo_max_megapixels: float = Field(default=40.0, gt=0)
+    photos_per_case: int = Field(default=10, ge=1)
+    photos_per_chat: int = Field(default=10, ge=1)
     # The owner console page (/owner): HTTP basic auth with this password; unset, the page
     # answers only requests from this machine (127.0.0.1 / ::1, not through a proxy).
     owner_password: str | None = None

@@ -24,7 +24,7 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
-from bot import slack_blocks
+from bot import slack_blocks, slack_text
 from bot.settings import Settings, get_settings
 from bot.slack_outbox import SlackOutbox, Uploader, http_upload
 from graph.desk import ReturnsDesk
@@ -177,7 +177,9 @@ class SupplierSlackApp:
             return  # a retried event: answered already
         reply = answer_owner(self.desk, text)
         self.client.chat_postMessage(
-            channel=str(event["channel"]), text=reply, thread_ts=event.get("thread_ts") or ts
+            channel=str(event["channel"]),
+            text=slack_text.escape(reply),  # it may repeat a customer's or supplier's words
+            thread_ts=event.get("thread_ts") or ts,
         )
 
     def _on_modal_button(self, ack: Ack, body: dict[str, Any]) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot import slack_text
+
 APPROVE = "rb_approve"
 DECLINE = "rb_decline"
 QUESTION = "rb_question"
@@ -37,8 +39,8 @@ def _button(label: str, action_id: str, code: str, style: str | None = None) -> 
     return button
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _escape(text: object) -> str:
+    return slack_text.escape(str(text))
 
 
 def authorisation_blocks(text: str, payload: dict[str, Any]) -> list[Block]:
@@ -47,13 +49,14 @@ def authorisation_blocks(text: str, payload: dict[str, Any]) -> list[Block]:
     code = str(payload.get("case", ""))
     physical = bool(payload.get("physical_return", True))
     reason = str(payload.get("reason", "")).replace("_", " ")
+    # Every value may come from outside (an imported order, the customer): all escaped.
     fields = [
-        f"*Order*\n{_escape(str(payload.get('order', '')))}",
-        f"*Item*\n{payload.get('quantity', 1)} x {_escape(str(payload.get('item', '')))} "
-        f"({_escape(str(payload.get('sku', '')))})",
-        f"*Reason*\n{reason}",
-        f"*Amount*\n{payload.get('amount', '')} {payload.get('currency', '')}",
-        f"*Customer country*\n{payload.get('customer_country', '')}",
+        f"*Order*\n{_escape(payload.get('order', ''))}",
+        f"*Item*\n{_escape(payload.get('quantity', 1))} x {_escape(payload.get('item', ''))} "
+        f"({_escape(payload.get('sku', ''))})",
+        f"*Reason*\n{_escape(reason)}",
+        f"*Amount*\n{_escape(payload.get('amount', ''))} {_escape(payload.get('currency', ''))}",
+        f"*Customer country*\n{_escape(payload.get('customer_country', ''))}",
         f"*Physical return*\n{'yes' if physical else 'no: credit only'}",
     ]
     address = payload.get("address_on_file")
@@ -72,7 +75,9 @@ def authorisation_blocks(text: str, payload: dict[str, Any]) -> list[Block]:
     ]
     note = str(payload.get("note") or "").strip()
     if note:
-        blocks.append({"type": "section", "text": _text(f"*Customer's note*\n>{_escape(note)}")})
+        blocks.append(
+            {"type": "section", "text": _text(f"*Customer's note*\n{slack_text.quote(note)}")}
+        )
     blocks += [
         {"type": "section", "text": _text(agreement if physical else "*Agreement:* credit only")},
         {

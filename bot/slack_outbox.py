@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import slack_blocks
+from bot import slack_blocks, slack_text
 from graph.supplier_answers import ACK_CHANNEL
 from ledger import outbox
 from ledger.models import OutboxRow, PhotoRow
@@ -119,7 +119,8 @@ class SlackOutbox:
         done = posted(session, row.idempotency_key)
         if done is not None:
             return done.ts
-        args: dict[str, Any] = {"channel": channel, "text": text}
+        # The fallback text is what notifications and old clients show: as inert as the blocks.
+        args: dict[str, Any] = {"channel": channel, "text": slack_text.escape(text)}
         if thread_ts:
             args["thread_ts"] = thread_ts
         if blocks:
@@ -218,6 +219,6 @@ class SlackOutbox:
             self.client.chat_update(
                 channel=post.channel,
                 ts=post.ts,
-                text=request.text,
+                text=slack_text.escape(request.text),
                 blocks=slack_blocks.decided_blocks(blocks, outcome),
             )

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel, ValidationError
 
+from bot.request_limits import install_request_limits
 from bot.slack_app import slack_router
 from bot.web_carrier import carrier_router
 from bot.web_chat import chat_router
@@ -27,6 +28,7 @@ from tools.accept_photo import MAX_BYTES
 from tools.errors import CaseNotFound, IdentityError, InvalidUpload, ReturnError
 from tools.open_case import ReturnRequest
 from tools.service_errors import ServiceUnavailable
+from tools.text_checks import PlainText
 from tools.verify_identity import verify_identity
 
 HERE = Path(__file__).parent
@@ -83,6 +85,7 @@ def error(status: int, code: str, message: str) -> JSONResponse:
 def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
     app = FastAPI(title="ReturnBridge", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.desk = desk
+    install_request_limits(app)  # body size, JSON depth, NUL and out-of-range numbers
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     signer = URLSafeSerializer(secret_key, salt="case-access")
@@ -218,7 +221,7 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
         token: str,
         desk: DeskDep,
         photo: Annotated[UploadFile, File()],
-        description: Annotated[str, Form()] = "",
+        description: Annotated[PlainText, Form(max_length=500)] = "",
     ) -> dict[str, Any]:
         data = await photo.read(MAX_BYTES + 1)
         view = desk.add_photo(case_from_token(code, token), data, description=description)

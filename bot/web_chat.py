@@ -10,15 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.request_limits import ID_MAX
 from graph.chat_graph import ChatMessage, CustomerChat
 from graph.desk import ReturnsDesk
 from tools.accept_photo import MAX_BYTES
 from tools.errors import InvalidUpload
+from tools.text_checks import PlainText
 
 HERE = Path(__file__).parent
 
@@ -79,7 +81,7 @@ def chat_router(desk: ReturnsDesk, chat: CustomerChat | None = None) -> APIRoute
         return answer(session_id, customer_chat.messages(session_id))
 
     @router.get("/api/chat/sessions/{session_id}/messages")
-    def transcript(session_id: str, after: int = 0) -> ChatReply:
+    def transcript(session_id: str, after: Annotated[int, Query(ge=0, le=ID_MAX)] = 0) -> ChatReply:
         return answer(session_id, customer_chat.messages(session_id, after))
 
     @router.post("/api/chat/sessions/{session_id}/messages")
@@ -94,7 +96,7 @@ def chat_router(desk: ReturnsDesk, chat: CustomerChat | None = None) -> APIRoute
     async def photo(
         session_id: str,
         photo: Annotated[UploadFile, File()],
-        description: Annotated[str, Form(max_length=500)] = "",
+        description: Annotated[PlainText, Form(max_length=500)] = "",
     ) -> ChatReply:
         data = await photo.read(MAX_BYTES + 1)
         if not data:

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import Path as PathPart
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
+from bot.request_limits import ID_MAX
 from graph.desk import ReturnsDesk
 from graph.owner_console import answer_owner
 from graph.rule_compiler_llm import choose_compiler
@@ -157,7 +159,9 @@ def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None
         return page(request, answer_owner(desk, text, book()))
 
     @router.post("/rules/{rule_id}/retire", response_class=HTMLResponse)
-    def retire(request: Request, rule_id: int, token: Token) -> HTMLResponse:
+    def retire(
+        request: Request, rule_id: Annotated[int, PathPart(ge=1, le=ID_MAX)], token: Token
+    ) -> HTMLResponse:
         check_token(token)
         return page(request, book().retire(rule_id))
 

@@ -26,6 +26,7 @@ from tools.check_eligibility import check_eligibility, find_line_item
 from tools.errors import IdentityError, ReturnError
 from tools.notify import notify_owner
 from tools.open_case import ReturnRequest
+from tools.photo_quota import check_chat_may_send
 from tools.verify_identity import verify_identity
 
 FAILED_PAIRS_BEFORE_SLOWDOWN = 5
@@ -308,8 +309,11 @@ def _copy_photos(desk: ReturnsDesk, photo_ids: list[int]) -> tuple[int, ...]:
 
 
 def store_photo(desk: ReturnsDesk, session_id: str, data: bytes, description: str) -> int:
-    """Check and keep a photo sent in the chat (no case yet); raises ``InvalidUpload``."""
-    accepted = accept_photo(data)
+    """Check and keep a photo sent in the chat (no case yet); raises ``InvalidUpload``, or
+    ``PhotoNotAllowed`` / ``PhotoLimitReached`` before the photo is even looked at."""
+    with desk.session() as session:
+        check_chat_may_send(session, session_id, desk.photo_limits)
+    accepted = accept_photo(data, max_pixels=desk.photo_limits.max_pixels)
     with desk.session() as session:
         row = PhotoRow(
             case_code=None,

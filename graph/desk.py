@@ -31,12 +31,13 @@ from ledger.repository import find_order, get_case, list_cases
 from ledger.slack_models import case_channel
 from policies.models import Store
 from policies.money import Money
-from tools.accept_photo import accept_photo
+from tools.accept_photo import AcceptedPhoto, PhotoLimits, accept_photo
 from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
 from tools.context import ToolContext
 from tools.errors import ActionRefused, CaseNotFound
 from tools.notify import notify_owner
 from tools.open_case import ReturnRequest, open_case
+from tools.photo_quota import check_case_quota
 from tools.service_errors import ServiceError
 
 log = logging.getLogger("returnbridge.desk")
@@ -71,6 +72,9 @@ class CaseView(BaseModel):
 
 
 class ReturnsDesk:
+    # Size and count limits of customer photos; the settings replace it (bot/app_factory.py).
+    photo_limits: PhotoLimits = PhotoLimits()
+
     def __init__(
         self,
         url: str,
@@ -177,7 +181,7 @@ class ReturnsDesk:
         photo_ids: tuple[int, ...] = (),
     ) -> CaseView:
         """Open a case and run it to its first wait. Invalid requests raise and write nothing."""
-        accepted = accept_photo(photo) if photo is not None else None
+        accepted = self._accept_photo(photo) if photo is not None else None
         with self.session() as session:
             ctx = self.context(session)
             ids = list(photo_ids)
@@ -209,11 +213,14 @@ class ReturnsDesk:
     def add_photo(
         self, code: str, data: bytes, *, email: str | None = None, description: str = ""
     ) -> CaseView:
-        accepted = accept_photo(data)
+        with self.session() as session:
+            check_case_quota(session, self._load(session, code).code, self.photo_limits)
+        accepted = self._accept_photo(data)
         with self.session() as session:
             case = self._load(session, code)
             if email is not None and email.strip().lower() != case.customer_email:
                 raise CaseNotFound(f"There is no return {code.strip()!r} for that email.")
+            check_case_quota(session, case.code, self.photo_limits)
             row = PhotoRow(
                 case_code=case.code,
                 chat_session=None,
@@ -245,6 +252,9 @@ class ReturnsDesk:
                 {"type": "photo", "actor": actor, "photo_id": photo_id, "description": description},
             )
         return self.case_view(code)
+
+    def _accept_photo(self, data: bytes) -> AcceptedPhoto:
+        return accept_photo(data, max_pixels=self.photo_limits.max_pixels)
 
     # -- the owner --------------------------------------------------------------------------
 

