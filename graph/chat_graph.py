@@ -26,6 +26,7 @@ from graph import chat_tools
 from graph.chat_dialogue import OfflineDialogue, new_state
 from graph.desk import ReturnsDesk
 from graph.llm import LLM, LLMConfig
+from graph.owner_inbox import FORWARDED, forward_customer_words
 from ledger import chat_log
 from ledger.chat_models import ChatMessageRow
 from tools.errors import CaseNotFound, ReturnError
@@ -108,6 +109,21 @@ class CustomerChat:
         def converse(state: ChatTurnState) -> dict[str, Any]:
             dialogue = state.get("dialogue") or {}
             event = state.get("event") or {}
+            if event.get("type") in ("text", "choice"):
+                # A customer handed to the owner talks to the owner now, not to the bot;
+                # only an order not yet identified is still read (so the owner can answer).
+                identified = forward_customer_words(
+                    self.desk, str(dialogue.get("session", "")), str(event.get("text") or "")
+                )
+                if identified is not None:
+                    forwarded = {"text": FORWARDED, "quick_replies": [], "payload": {}}
+                    if identified:
+                        return {"dialogue": dialogue, "replies": [forwarded]}
+                    if dialogue.get("backend") == "llm":
+                        dialogue, replies = self.agent().turn(dialogue, event)
+                    else:
+                        dialogue, replies = self.offline.turn(dialogue, event)
+                    return {"dialogue": dialogue, "replies": [forwarded, *replies]}
             if dialogue.get("backend") == "llm":
                 dialogue, replies = self.agent().turn(dialogue, event)
             else:
