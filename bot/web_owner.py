@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
+from bot.web_owner_desk import add_desk_routes, desk_sections
 from graph.desk import ReturnsDesk
 from graph.owner_console import answer_owner
 from graph.rule_compiler_llm import choose_compiler
@@ -120,6 +121,7 @@ def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None
                 "draft": rules.pending(),
                 "waiting": waiting,
                 "rules": rules.active(),
+                **desk_sections(desk),
             },
         )
 
@@ -161,4 +163,5 @@ def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None
         check_token(token)
         return page(request, book().retire(rule_id))
 
+    add_desk_routes(router, desk, page, check_token)
     return router

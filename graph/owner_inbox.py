@@ -218,3 +218,54 @@ def forward_customer_words(desk: ReturnsDesk, session_id: str, text: str) -> boo
         item.updated_at = desk.clock.now()
         chat = chat_log.get_session(session, session_id)
         return chat is not None and chat.order_number is not None
+
+
+def reply_to_item(desk: ReturnsDesk, item_id: int, text: str) -> str:
+    """Answer one inbox item: its party, on its case or order (or only in its chat)."""
+    with desk.session() as session:
+        item = session.get(InboxItemRow, item_id)
+        if item is None or item.status != "open":
+            raise ReplyRefused(f"There is no open inbox item {item_id}.")
+        if item.party not in ("customer", "supplier"):
+            raise ReplyRefused("Nobody to answer on this item; mark it done instead.")
+        party: Party = "customer" if item.party == "customer" else "supplier"
+        target = item.case_code or item.order_number
+        chat = item.chat_session
+    if target is not None:
+        return reply(desk, target, party, text)
+    words = " ".join((text or "").split())
+    if not words or chat is None:
+        raise ReplyRefused("Write the answer to send.")
+    # A customer who asked for a person before saying who they are: the chat is all we have.
+    with desk.session() as session:
+        ctx = desk.context(session)
+        item = session.get(InboxItemRow, item_id)
+        assert item is not None
+        decisions.append(
+            session,
+            at=ctx.now,
+            case_code=None,
+            actor="owner",
+            action="owner_reply",
+            data={"to": "customer", "chat_session": chat, "text": words[:2000], "inbox": [item_id]},
+        )
+        chat_log.add_message(
+            session,
+            chat,
+            ctx.now,
+            "bot",
+            f"A message from {desk.store.policy.name}: {words}",
+            {"kind": "owner_reply", "quick_replies": []},
+        )
+        owner_inbox.close_item(ctx, item, words)
+    return "Sent to the customer in the chat. 1 inbox item(s) closed."
+
+
+def close_item(desk: ReturnsDesk, item_id: int) -> str:
+    """The owner marks an item done without a message (a service that works again)."""
+    with desk.session() as session:
+        item = session.get(InboxItemRow, item_id)
+        if item is None or item.status != "open":
+            raise ReplyRefused(f"There is no open inbox item {item_id}.")
+        owner_inbox.close_item(desk.context(session), item)
+    return f"Inbox item {item_id} is done."
