@@ -23,7 +23,7 @@ def deliver_outbox(desk: ReturnsDesk, limit: int = 50, slack: SlackOutbox | None
     the returns page and the supplier inbox, and marked delivered. With Slack, supplier
     messages go to the case's thread and owner alerts to the owner channel; a failed post
     stays queued for the next round."""
-    from bot.customer_mail import deliver_to_customer, mailer_from_settings
+    from bot.customer_mail import deliver_to_customer, deliver_to_owner, mailer_from_settings
 
     mailer = mailer_from_settings()  # customer e-mail over SMTP when RETURNBRIDGE_SMTP_URL is set
     with transaction(desk.sessions) as session:
@@ -31,6 +31,15 @@ def deliver_outbox(desk: ReturnsDesk, limit: int = 50, slack: SlackOutbox | None
         for row in rows:
             row.attempts += 1
             if row.channel == outbox.CUSTOMER and not deliver_to_customer(session, row, mailer):
+                continue
+            # a new inbox item reaches the owner by e-mail unless Slack's owner channel has it
+            owner_by_mail = slack is None or not slack.owner_channel
+            if (
+                row.channel == outbox.OWNER
+                and (row.payload or {}).get("inbox")
+                and owner_by_mail
+                and not deliver_to_owner(row, mailer)
+            ):
                 continue
             if slack is not None and not slack.deliver(session, row):
                 continue

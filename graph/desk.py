@@ -140,12 +140,28 @@ class ReturnsDesk:
         return {"configurable": {"thread_id": code}}
 
     def _start(self, code: str) -> None:
-        with self._case_lock(code):
+        with self._case_lock(code), self._watch_services(code):
             self.graph.invoke({"case": code, "tick": 0}, self._config(code))
+
+    @contextlib.contextmanager
+    def _watch_services(self, code: str | None) -> Iterator[None]:
+        """Count a failing outside service for the owner's inbox, then let the error go on."""
+        try:
+            yield
+        except ServiceError as error:
+            try:
+                with self.session() as session:
+                    case = get_case(session, code) if code else None
+                    owner_inbox.service_failed(
+                        self.context(session), error.service, error.message, case
+                    )
+            except Exception:  # the inbox must never hide the service's own error
+                log.exception("could not note the failure of %s", error.service)
+            raise
 
     def _resume(self, code: str, event: dict[str, Any]) -> None:
         config = self._config(code)
-        with self._case_lock(code):
+        with self._case_lock(code), self._watch_services(code):
             snapshot = self.graph.get_state(config)
             if not snapshot.next:
                 if snapshot.values:
@@ -473,12 +489,13 @@ class ReturnsDesk:
             with self._case_lock(code):
                 snapshot = self.graph.get_state(config)
                 try:
-                    if not snapshot.values:
-                        self.graph.invoke({"case": code, "tick": 0}, config)
-                        count += 1
-                    elif snapshot.next and not any(task.interrupts for task in snapshot.tasks):
-                        self.graph.invoke(None, config)
-                        count += 1
+                    with self._watch_services(code):
+                        if not snapshot.values:
+                            self.graph.invoke({"case": code, "tick": 0}, config)
+                            count += 1
+                        elif snapshot.next and not any(task.interrupts for task in snapshot.tasks):
+                            self.graph.invoke(None, config)
+                            count += 1
                 except ServiceError as error:  # a service is down: try this case next round
                     log.warning("case %s waits for %s: %s", code, error.service, error.message)
         return count
