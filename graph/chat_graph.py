@@ -24,6 +24,7 @@ from sqlalchemy import text
 
 from graph import chat_tools
 from graph.chat_dialogue import OfflineDialogue, new_state
+from graph.chat_tools import ALREADY_HANDED
 from graph.desk import ReturnsDesk
 from graph.llm import LLM, LLMConfig
 from graph.owner_inbox import FORWARDED, forward_customer_words
@@ -116,14 +117,16 @@ class CustomerChat:
                     self.desk, str(dialogue.get("session", "")), str(event.get("text") or "")
                 )
                 if identified is not None:
+                    # The words went to the owner's open item; the bot still answers what it
+                    # can (a status, the return the customer goes on with), but does not
+                    # start over with a menu or a "didn't get that".
                     forwarded = {"text": FORWARDED, "quick_replies": [], "payload": {}}
-                    if identified:
-                        return {"dialogue": dialogue, "replies": [forwarded]}
                     if dialogue.get("backend") == "llm":
                         dialogue, replies = self.agent().turn(dialogue, event)
                     else:
                         dialogue, replies = self.offline.turn(dialogue, event)
-                    return {"dialogue": dialogue, "replies": [forwarded, *replies]}
+                    kept = [r for r in replies if not _starts_over(str(r.get("text", "")))]
+                    return {"dialogue": dialogue, "replies": [forwarded, *kept]}
             if dialogue.get("backend") == "llm":
                 dialogue, replies = self.agent().turn(dialogue, event)
             else:
@@ -308,6 +311,13 @@ class CustomerChat:
         if pdf is None:
             raise CaseNotFound("This return has no label yet.")
         return pdf
+
+
+def _starts_over(text: str) -> bool:
+    """A reply that would greet, offer the menu again or repeat the handoff."""
+    return text.startswith(
+        ("Sorry, I didn't get that", "Sorry, I still didn't", "Hi! I can help", ALREADY_HANDED)
+    )
 
 
 def _menu() -> list[dict[str, str]]:

@@ -429,6 +429,12 @@ def policy_answer(desk: ReturnsDesk, topics: set[str]) -> str:
     return " ".join(parts)
 
 
+ALREADY_HANDED = (
+    "This conversation is already with a person from the store; they will answer you here "
+    "and by e-mail."
+)
+
+
 def hand_off(
     desk: ReturnsDesk,
     session_id: str,
@@ -443,10 +449,7 @@ def hand_off(
             raise ChatToolError("This chat has ended. Please start a new one.")
         if owner_inbox.open_items(session, chat_session=session_id, kind=HANDOFF):
             # already with the owner: the words went to the open item (see the chat graph)
-            return (
-                "This conversation is already with a person from the store; they will answer "
-                "you here and by e-mail."
-            )
+            return ALREADY_HANDED
         codes = chat_log.linked_cases(session, session_id)
         handoff = ChatHandoffRow(
             session_id=session_id,

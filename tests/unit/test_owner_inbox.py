@@ -95,8 +95,9 @@ def test_a_handed_over_customer_talks_to_the_owner_until_answered(desk: ReturnsD
     sid = chat.open_session()
     chat.say(sid, "order 1001 ana@example.com")
     chat.say(sid, "can I speak to a person")
-    again = [m.text for m in chat.say(sid, "I want a real person, the mug is cracked")]
-    assert again == [FORWARDED]  # the bot does not start a return of its own
+    again = [m.text for m in chat.say(sid, "I want a real person, hello??")]
+    assert again == [FORWARDED]  # no second handoff, no menu or "didn't get that"
+    chat.say(sid, "the mug is cracked")
     items = open_inbox(desk)
     assert len(items) == 1 and items[0].order == "1001" and items[0].case is None
     assert "the mug is cracked" in items[0].words
