@@ -36,6 +36,7 @@ _MONEY_FIGURES = {
 _HOURS_KEYS = (
     "median_decision_hours",
     "median_hours_to_decision",
+    "median_hours_request_to_decision",
     "median_response_hours",
     "decision_hours",
 )
@@ -43,6 +44,8 @@ _DAYS_KEYS = (
     "median_days_to_credit",
     "median_credit_days",
     "median_days_to_received",
+    "median_days_recorded_to_received",
+    "median_days_to_credit_received",
     "credit_days",
 )
 
