@@ -119,3 +119,26 @@ def test_a_handed_over_customer_talks_to_the_owner_until_answered(desk: ReturnsD
         reply(desk, "1001", "supplier", "hello")
     with pytest.raises(ReturnError, match="no order or return"):
         reply(desk, "9999", "customer", "hello")
+
+
+def test_the_owner_console_reads_replies_payments_and_write_offs(desk: ReturnsDesk) -> None:
+    from graph.owner_console import answer_owner
+
+    view = desk.submit_return(
+        ReturnRequest(order="1001", email="ana@example.com", sku="MUG-1", reason="wrong_size")
+    )
+    desk.supplier_question("acme", view.code, "which batch was it?")
+    said = answer_owner(desk, f"reply to acme about {view.code}: the blue batch from May")
+    assert said.startswith("Sent to supplier acme") and "1 inbox item(s) closed" in said
+    # "refund" in a message to the customer is a message, not an approval
+    said = answer_owner(desk, "tell the customer on 1001 that we will refund you once it's back")
+    assert said.startswith("Sent to the customer of order 1001")
+    assert desk.case_view(view.code).status == "awaiting_supplier"
+    with desk.session() as session:
+        supplier = [r.text for r in outbox.messages(session, channel=outbox.SUPPLIER)]
+        customer = [r.text for r in outbox.messages(session, channel=outbox.CUSTOMER)]
+    assert any("the blue batch from May" in text for text in supplier)
+    assert any("we will refund you once it's back" in text for text in customer)
+    assert "no open credit" in answer_owner(desk, "write off acme's credit on order 1001")
+    assert "owes 0.00" in answer_owner(desk, "acme paid $5.00, reference CN-1")
+    assert "reference" in answer_owner(desk, "acme paid $5.00")
