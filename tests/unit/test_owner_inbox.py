@@ -142,3 +142,28 @@ def test_the_owner_console_reads_replies_payments_and_write_offs(desk: ReturnsDe
     assert "no open credit" in answer_owner(desk, "write off acme's credit on order 1001")
     assert "owes 0.00" in answer_owner(desk, "acme paid $5.00, reference CN-1")
     assert "reference" in answer_owner(desk, "acme paid $5.00")
+
+
+def test_mail_that_keeps_failing_is_an_inbox_item(
+    desk: ReturnsDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    desk.submit_return(
+        ReturnRequest(order="1001", email="ana@example.com", sku="MUG-1", reason="wrong_size")
+    )
+    monkeypatch.setenv("RETURNBRIDGE_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    from bot.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        for _round in range(3):
+            assert [item.kind for item in open_inbox(desk)] == []
+            deliver_outbox(desk)
+    finally:
+        get_settings.cache_clear()
+    items = open_inbox(desk)
+    assert [(item.kind, item.party_id) for item in items] == [("service_failing", "e-mail")]
