@@ -44,23 +44,32 @@ def inbox() -> None:
 
 
 def reply(
-    order_or_case: Annotated[str, typer.Argument(help="Order number or case number (RB-…).")],
+    order_or_case: Annotated[
+        str, typer.Argument(help="Order number, case number (RB-…) or inbox item (#N).")
+    ],
     text: Annotated[str, typer.Argument(help="The answer to send.")],
     to: Annotated[
         str, typer.Option("--to", help="Who gets it: customer or supplier.")
     ] = "customer",
 ) -> None:
-    """Answer the customer or the supplier of an order or case; closes what it answers."""
+    """Answer the customer or the supplier of an order, a case or an inbox item (#N); closes
+    what it answers."""
     from bot.cli import _desk
     from graph.owner_inbox import reply as send_reply
+    from graph.owner_inbox import reply_to_item
     from tools.errors import ReturnError
 
     if to not in ("customer", "supplier"):
         _fail("--to is customer or supplier", 2)
     party: Literal["customer", "supplier"] = "customer" if to == "customer" else "supplier"
+    item = order_or_case.strip()
     desk = _desk()
     try:
-        typer.echo(send_reply(desk, order_or_case, party, text))
+        if item.startswith("#") and item[1:].isdigit():
+            # an item by its number (a chat that never said its order): its own party
+            typer.echo(reply_to_item(desk, int(item[1:]), text))
+        else:
+            typer.echo(send_reply(desk, order_or_case, party, text))
     except ReturnError as error:
         _fail(error.message)
     finally:

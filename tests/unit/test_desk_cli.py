@@ -95,3 +95,28 @@ def test_inbox_reply_credit_scorecard_and_statement() -> None:
     finally:
         desk.close()
     assert any("Yes, she kept the box" in text for text in told)
+
+
+def test_reply_to_an_item_of_a_chat_that_never_named_its_order() -> None:
+    from graph.chat_graph import CustomerChat
+
+    desk = desk_from_settings(get_settings())
+    try:
+        chat = CustomerChat(desk, "offline")
+        sid = chat.open_session()
+        chat.say(sid, "can I talk to a human please")
+    finally:
+        desk.close()
+    code, out = run("inbox")
+    assert code == 0 and "handoff" in out and "talk to a human" in out, out
+    item = out.split()[0]
+    assert item.startswith("#")
+    code, out = run("reply", item, "Hello, which order is it about?")
+    assert code == 0 and "in the chat" in out, out
+    assert "Nothing waits for you." in run("inbox")[1]
+    desk = desk_from_settings(get_settings())
+    try:
+        said = [m.text for m in CustomerChat(desk, "offline").messages(sid)]
+    finally:
+        desk.close()
+    assert any("which order is it about?" in text for text in said)
