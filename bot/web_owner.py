@@ -1,9 +1,10 @@
 """The owner console as a web page: type rules and decisions, review cases, keep the rules.
 
-``/owner`` shows a box for anything the owner would type in the console (a rule, "yes",
-"approve 1001", "why was order 1001 denied?"), the rule draft waiting for a yes, the cases
-waiting for a decision with approve and deny buttons, and the active rules with retire
-buttons. Every form carries a signed token (against cross-site posts, since a browser
+``/owner`` shows the owner's inbox with a reply box per item, a box for anything the owner
+would type in the console (a rule, "yes", "approve 1001", "why was order 1001 denied?"), the
+rule draft waiting for a yes, the cases waiting for a decision with approve and deny buttons,
+the supplier scorecards with credit forms (``bot/web_owner_desk.py``), and the active rules
+with retire buttons. Every form carries a signed token (against cross-site posts, since a browser
 re-sends basic-auth credentials on its own).
 
 Access: with ``RETURNBRIDGE_OWNER_PASSWORD`` set, HTTP basic auth with that password (any
