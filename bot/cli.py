@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from bot.desk_cli import inbox, reply, suppliers_app
 from bot.orders_cli import orders_sync_shopify
 from bot.rules_cli import rules_app
 from bot.settings import get_settings
@@ -32,6 +33,9 @@ app.add_typer(scenario_app, name="scenario")
 app.add_typer(db_app, name="db")
 app.add_typer(slack_cli, name="slack")
 app.add_typer(rules_app, name="rules")
+app.add_typer(suppliers_app, name="suppliers")
+app.command("inbox")(inbox)
+app.command("reply")(reply)
 orders_app.command("sync-shopify")(orders_sync_shopify)
 
 

@@ -33,11 +33,13 @@ class SmtpMailer:
         self.sender = sender
         self.timeout = timeout
 
-    def send(self, row: OutboxRow) -> None:
+    def send(self, row: OutboxRow, subject: str | None = None) -> None:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = row.recipient
-        message["Subject"] = f"Your return {row.case_code}" if row.case_code else "Your return"
+        message["Subject"] = subject or (
+            f"Your return {row.case_code}" if row.case_code else "Your return"
+        )
         digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:24]
         message["Message-ID"] = make_msgid(idstring=digest, domain="returnbridge.local")
         message.set_content(row.text)
@@ -87,3 +89,22 @@ def mailer_from_settings() -> SmtpMailer | None:
     if not settings.smtp_url:
         return None
     return SmtpMailer(settings.smtp_url, settings.mail_from)
+
+
+def deliver_to_owner(row: OutboxRow, mailer: SmtpMailer | None) -> bool:
+    """E-mail a new inbox item to the owner (``owner_email``) when Slack does not carry it;
+    without SMTP it stays on the owner desk. False to retry later."""
+    if mailer is None or "@" not in row.recipient:
+        return True
+    subject = "ReturnBridge inbox: " + str((row.payload or {}).get("inbox_kind", row.kind)).replace(
+        "_", " "
+    )
+    if row.case_code:
+        subject += f" ({row.case_code})"
+    try:
+        mailer.send(row, subject=subject)
+    except (OSError, smtplib.SMTPException) as error:
+        row.last_error = f"{type(error).__name__}: {error}"[:500]
+        return False
+    row.last_error = None
+    return True

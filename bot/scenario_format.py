@@ -53,6 +53,9 @@ STEP_KEYS = {
     "carrier",
     "advance",
     "expect",
+    # format v2: the owner's desk (bot/scenario_desk.py)
+    "owner_reply",
+    "supplier_credit",
 }
 
 

@@ -18,6 +18,13 @@ from pydantic import ValidationError
 from pytimeparse import parse as parse_duration
 from sqlalchemy import func, select
 
+from bot.scenario_desk import (
+    DESK_CHECKS,
+    DESK_STEPS,
+    DeskCheckFailed,
+    desk_checks,
+    play_desk_step,
+)
 from bot.scenario_format import LineDict, Scenario, ScenarioFormatError, Step, parse_scenario
 from graph.clock import FrozenClock
 from graph.desk import CaseView, ReturnsDesk
@@ -109,8 +116,17 @@ class ScenarioRun:
     # -- steps ------------------------------------------------------------------------------
 
     def play(self, step: Step) -> None:
+        if step.kind in DESK_STEPS:
+            self._desk_step(step)
+            return
         handler = getattr(self, f"step_{step.kind}")
         handler(step.value, step)
+
+    def _desk_step(self, step: Step) -> None:
+        try:
+            play_desk_step(self, step)
+        except DeskCheckFailed as error:
+            raise CheckFailed(str(error)) from None
 
     def _outbox_mark(self) -> int:
         with self.desk.session() as session:
@@ -294,7 +310,7 @@ class ScenarioRun:
             "ledger_valid",
             "rules_active",
             "owner_reply_contains",
-        }
+        } | DESK_CHECKS
         for key in value:
             if key not in known:
                 raise ScenarioFormatError(f"line {step.line}: unknown check {key!r}")
@@ -370,6 +386,7 @@ class ScenarioRun:
             active = len(Rulebook(self.desk).active())
             if active != int(value["rules_active"]):
                 fail(f"rules_active: expected {value['rules_active']}, got {active}")
+        failures.extend(desk_checks(self, value, step.line))
         if failures:
             raise CheckFailed("; ".join(failures))
 

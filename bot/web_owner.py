@@ -1,9 +1,10 @@
 """The owner console as a web page: type rules and decisions, review cases, keep the rules.
 
-``/owner`` shows a box for anything the owner would type in the console (a rule, "yes",
-"approve 1001", "why was order 1001 denied?"), the rule draft waiting for a yes, the cases
-waiting for a decision with approve and deny buttons, and the active rules with retire
-buttons. Every form carries a signed token (against cross-site posts, since a browser
+``/owner`` shows the owner's inbox with a reply box per item, a box for anything the owner
+would type in the console (a rule, "yes", "approve 1001", "why was order 1001 denied?"), the
+rule draft waiting for a yes, the cases waiting for a decision with approve and deny buttons,
+the supplier scorecards with credit forms (``bot/web_owner_desk.py``), and the active rules
+with retire buttons. Every form carries a signed token (against cross-site posts, since a browser
 re-sends basic-auth credentials on its own).
 
 Access: with ``RETURNBRIDGE_OWNER_PASSWORD`` set, HTTP basic auth with that password (any
@@ -25,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from bot.request_limits import ID_MAX
+from bot.web_owner_desk import add_desk_routes, desk_sections
 from graph.desk import ReturnsDesk
 from graph.owner_console import answer_owner
 from graph.rule_compiler_llm import choose_compiler
@@ -122,6 +124,7 @@ def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None
                 "draft": rules.pending(),
                 "waiting": waiting,
                 "rules": rules.active(),
+                **desk_sections(desk),
             },
         )
 
@@ -165,4 +168,5 @@ def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None
         check_token(token)
         return page(request, book().retire(rule_id))
 
+    add_desk_routes(router, desk, page, check_token)
     return router

@@ -23,18 +23,37 @@ def deliver_outbox(desk: ReturnsDesk, limit: int = 50, slack: SlackOutbox | None
     the returns page and the supplier inbox, and marked delivered. With Slack, supplier
     messages go to the case's thread and owner alerts to the owner channel; a failed post
     stays queued for the next round."""
-    from bot.customer_mail import deliver_to_customer, mailer_from_settings
+    from bot.customer_mail import deliver_to_customer, deliver_to_owner, mailer_from_settings
 
     mailer = mailer_from_settings()  # customer e-mail over SMTP when RETURNBRIDGE_SMTP_URL is set
     with transaction(desk.sessions) as session:
         rows = outbox.claim_undelivered(session, limit)
+        failed: dict[str, str] = {}  # service -> last error, counted once per round
         for row in rows:
             row.attempts += 1
             if row.channel == outbox.CUSTOMER and not deliver_to_customer(session, row, mailer):
+                failed["e-mail"] = row.last_error or "delivery failed"
+                continue
+            # a new inbox item reaches the owner by e-mail unless Slack's owner channel has it
+            owner_by_mail = slack is None or not slack.owner_channel
+            if (
+                row.channel == outbox.OWNER
+                and (row.payload or {}).get("inbox")
+                and owner_by_mail
+                and not deliver_to_owner(row, mailer)
+            ):
+                failed["e-mail"] = row.last_error or "delivery failed"
                 continue
             if slack is not None and not slack.deliver(session, row):
+                failed["slack"] = row.last_error or "delivery failed"
                 continue
             row.delivered_at = desk.clock.now()
+        if failed:
+            from tools.owner_inbox import service_failed
+
+            # a round with failed deliveries counts towards a "service failing" inbox item
+            for service, error in failed.items():
+                service_failed(desk.context(session), service, error)
         return len(rows)
 
 

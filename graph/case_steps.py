@@ -13,9 +13,10 @@ from typing import Any
 from graph import rule_steps
 from ledger import decisions, timers
 from ledger.models import CaseRow
+from ledger.owner_models import PENDING_REVIEW, SUPPLIER_SILENT
 from policies.models import Reason
 from policies.money import Money
-from tools import notices
+from tools import notices, owner_inbox
 from tools.compute_amounts import CaseAmounts, compute_amounts
 from tools.context import ToolContext
 from tools.decide_assessment import case_facts, decide_assessment
@@ -72,8 +73,11 @@ ACCEPTS: dict[str, frozenset[str]] = {
 
 
 def set_status(ctx: ToolContext, case: CaseRow, status: str) -> None:
+    before = case.status
     case.status = status
     case.updated_at = ctx.now
+    if before != status:
+        owner_inbox.case_moved(ctx, case.code, before)
 
 
 def amounts_for(ctx: ToolContext, case: CaseRow) -> CaseAmounts:
@@ -116,14 +120,21 @@ def send_to_review(
         reason=f"{clause}: {why}",
     )
     value = Money(minor=case.line_item.unit_price_minor * case.quantity, currency=ctx.currency)
-    notify_owner(
+    owner_inbox.raise_item(
         ctx,
-        case,
-        "review_requested",
-        f"Return {case.code} (order {case.order.display_number}, {notices.item_words(case)}, "
-        f"{value}, reason {case.reason}) needs your decision: {why} "
-        f'Reply "approve {case.order.display_number}" or "deny {case.order.display_number}".',
-        {"case": case.code, "clause": clause},
+        kind=PENDING_REVIEW,
+        party="customer",
+        party_id=case.customer_email,
+        words=case.note or why,
+        summary=(
+            f"Return {case.code} (order {case.order.display_number}, {notices.item_words(case)}, "
+            f"{value}, reason {case.reason}) needs your decision: {why} "
+            f'Reply "approve {case.order.display_number}" or '
+            f'"deny {case.order.display_number}".'
+        ),
+        notice_kind="review_requested",
+        case=case,
+        payload={"case": case.code, "clause": clause},
         key_suffix=f":{ctx.now.isoformat()}",
     )
     notify_customer(ctx, case, f"under_review:{after}", notices.under_review(case))
@@ -405,13 +416,20 @@ def timer_fired(ctx: ToolContext, case: CaseRow, kind: str) -> dict[str, Any]:
         )
         return {"next": WAIT}
     if kind == timers.OWNER_ALERT:
-        notify_owner(
+        owner_inbox.raise_item(
             ctx,
-            case,
-            "supplier_silent",
-            f"Supplier {case.supplier_id} has not answered return {case.code} "
-            f"(order {case.order.display_number}) for {2 * hours} hours.",
-            {"case": case.code},
+            kind=SUPPLIER_SILENT,
+            party="supplier",
+            party_id=case.supplier_id,
+            words="",
+            summary=(
+                f"Supplier {case.supplier_id} has not answered return {case.code} "
+                f"(order {case.order.display_number}) for {2 * hours} hours."
+            ),
+            notice_kind="supplier_silent",
+            case=case,
+            payload={"case": case.code},
+            key_suffix=f":{ctx.now.isoformat()}",
         )
         decisions.append(
             ctx.session,

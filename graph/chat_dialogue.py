@@ -35,11 +35,12 @@ from tools.errors import ReturnError
 Reply = dict[str, Any]
 State = dict[str, Any]
 
+PERSON = {"label": "Talk to a person", "value": "I'd like to talk to a person"}
 MENU = [
     {"label": "Return an item", "value": "I want to return something"},
     {"label": "Where is my return?", "value": "Where is my return?"},
     {"label": "Returns policy", "value": "What is your returns policy?"},
-    {"label": "Talk to a person", "value": "I'd like to talk to a person"},
+    PERSON,
 ]
 YES_NO = [{"label": "Yes", "value": "yes"}, {"label": "No", "value": "no"}]
 _SWITCH_WORDS = ("instead", "actually", "rather", "not the", "change it to", "make it", "i meant")
@@ -102,9 +103,32 @@ class OfflineDialogue:
         else:
             text = str(event.get("text") or "")[:4000]
             replies = self._text(st, text, pressed=kind == "choice")
+            replies = self._no_third_time(st, replies)
         if replies:
             st["quick_replies"] = replies[-1]["quick_replies"]
         return st, replies
+
+    def _no_third_time(self, st: State, replies: list[Reply]) -> list[Reply]:
+        """The same question is never asked a third time: after two misses the choices come
+        as buttons with a person from the store among them."""
+        question = replies[-1]["text"] if replies else None
+        if question is not None and not (
+            st.get("expecting") or question.startswith("Sorry, I didn't")
+        ):
+            question = None  # an answer, not a question waiting for one
+        misses = int(st.get("misses") or 0)
+        misses = misses + 1 if question is not None and question == st.get("last_asked") else 0
+        st["last_asked"], st["misses"] = question, misses
+        if misses < 2:
+            return replies
+        st["misses"] = 0
+        buttons = [b for b in replies[-1]["quick_replies"] if b["value"] != PERSON["value"]]
+        offer = reply(
+            "Sorry, I still didn't get that. You can pick one of these, or talk to a person "
+            "from the store.",
+            [*buttons[:8], PERSON],
+        )
+        return [*replies[:-1], offer]
 
     # -- photos -----------------------------------------------------------------------------
 

@@ -24,8 +24,10 @@ from sqlalchemy import text
 
 from graph import chat_tools
 from graph.chat_dialogue import OfflineDialogue, new_state
+from graph.chat_tools import ALREADY_HANDED
 from graph.desk import ReturnsDesk
 from graph.llm import LLM, LLMConfig
+from graph.owner_inbox import FORWARDED, forward_customer_words
 from ledger import chat_log
 from ledger.chat_models import ChatMessageRow
 from tools.errors import CaseNotFound, ReturnError
@@ -108,6 +110,23 @@ class CustomerChat:
         def converse(state: ChatTurnState) -> dict[str, Any]:
             dialogue = state.get("dialogue") or {}
             event = state.get("event") or {}
+            if event.get("type") in ("text", "choice"):
+                # A customer handed to the owner talks to the owner now, not to the bot;
+                # only an order not yet identified is still read (so the owner can answer).
+                identified = forward_customer_words(
+                    self.desk, str(dialogue.get("session", "")), str(event.get("text") or "")
+                )
+                if identified is not None:
+                    # The words went to the owner's open item; the bot still answers what it
+                    # can (a status, the return the customer goes on with), but does not
+                    # start over with a menu or a "didn't get that".
+                    forwarded = {"text": FORWARDED, "quick_replies": [], "payload": {}}
+                    if dialogue.get("backend") == "llm":
+                        dialogue, replies = self.agent().turn(dialogue, event)
+                    else:
+                        dialogue, replies = self.offline.turn(dialogue, event)
+                    kept = [r for r in replies if not _starts_over(str(r.get("text", "")))]
+                    return {"dialogue": dialogue, "replies": [forwarded, *kept]}
             if dialogue.get("backend") == "llm":
                 dialogue, replies = self.agent().turn(dialogue, event)
             else:
@@ -292,6 +311,13 @@ class CustomerChat:
         if pdf is None:
             raise CaseNotFound("This return has no label yet.")
         return pdf
+
+
+def _starts_over(text: str) -> bool:
+    """A reply that would greet, offer the menu again or repeat the handoff."""
+    return text.startswith(
+        ("Sorry, I didn't get that", "Sorry, I still didn't", "Hi! I can help", ALREADY_HANDED)
+    )
 
 
 def _menu() -> list[dict[str, str]]:

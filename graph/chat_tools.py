@@ -18,9 +18,11 @@ from graph.desk import CaseView, ReturnsDesk
 from ledger import chat_log, decisions
 from ledger.chat_models import ChatHandoffRow, ChatIdentityFailureRow
 from ledger.models import PhotoRow
-from ledger.repository import find_order, units_in_cases
+from ledger.owner_models import HANDOFF
+from ledger.repository import find_order, get_case, units_in_cases
 from policies.models import Reason, normalize_email, normalize_order_number
 from policies.money import Money
+from tools import owner_inbox
 from tools.accept_photo import accept_photo
 from tools.check_eligibility import check_eligibility, find_line_item
 from tools.errors import IdentityError, ReturnError
@@ -214,6 +216,8 @@ def verify_customer(
         chat.order_number = order.number
         chat.email = order.email
         chat.updated_at = now
+        # what this chat already handed to the owner belongs to the order it now identified
+        owner_inbox.attach_order(session, session_id, order.number, order.email)
         return IdentityOutcome(
             Verified(
                 order=order.display_number,
@@ -429,6 +433,12 @@ def policy_answer(desk: ReturnsDesk, topics: set[str]) -> str:
     return " ".join(parts)
 
 
+ALREADY_HANDED = (
+    "This conversation is already with a person from the store; they will answer you here "
+    "and by e-mail."
+)
+
+
 def hand_off(
     desk: ReturnsDesk,
     session_id: str,
@@ -441,6 +451,9 @@ def hand_off(
         chat = chat_log.get_session(session, session_id, lock=True)
         if chat is None:
             raise ChatToolError("This chat has ended. Please start a new one.")
+        if owner_inbox.open_items(session, chat_session=session_id, kind=HANDOFF):
+            # already with the owner: the words went to the open item (see the chat graph)
+            return ALREADY_HANDED
         codes = chat_log.linked_cases(session, session_id)
         handoff = ChatHandoffRow(
             session_id=session_id,
@@ -455,19 +468,44 @@ def hand_off(
         chat.handed_off = True
         chat.updated_at = now
         about = f" about order {verified.order} ({verified.email})" if verified else ""
-        notify_owner(
-            desk.context(session),
-            None,
-            "chat_handoff",
-            f"A customer in the chat asks for a person{about}. They wrote: "
-            f"{customer_text[:300]!r}. Chat session {session_id}.",
-            {"chat_session": session_id, "handoff": handoff.id, "order": handoff.order_number},
+        ctx = desk.context(session)
+        case = get_case(session, handoff.case_code) if handoff.case_code else None
+        order_number = chat.order_number or (case.order.number if case is not None else None)
+        email = chat.email or (verified.email if verified else "")
+        owner_inbox.raise_item(
+            ctx,
+            kind=HANDOFF,
+            party="customer",
+            party_id=email or "",
+            words=customer_text,
+            summary=(
+                f"A customer in the chat asks for a person{about}. They wrote: "
+                f"{customer_text[:300]!r}. Chat session {session_id}."
+            ),
+            notice_kind="chat_handoff",
+            case=case,
+            order_number=order_number,
+            chat_session=session_id,
+            payload={
+                "chat_session": session_id,
+                "handoff": handoff.id,
+                "order": handoff.order_number,
+            },
             key_suffix=f":{session_id}:{handoff.id}",
+        )
+        decisions.append(
+            session,
+            at=now,
+            case_code=case.code if case is not None else None,
+            actor=f"customer:{email}" if email else "system",
+            action="handoff_requested",
+            data={"chat_session": session_id, "order": order_number, "words": customer_text[:500]},
+            reason="the customer asked for a person",
         )
     if verified:
         return (
-            "I've passed this conversation to a person from the store. They'll get back to you "
-            f"at {verified.email}. You can keep chatting here in the meantime."
+            "I've passed this conversation to a person from the store. They will answer you "
+            f"here and by e-mail at {verified.email}; anything you add here goes to them too."
         )
     return (
         "I've passed this conversation to a person from the store. So they can reach you, "

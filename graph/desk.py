@@ -27,15 +27,16 @@ from graph.clock import Clock, SystemClock
 from ledger import decisions, journal, outbox, timers
 from ledger.db import make_engine, migrate, session_factory, transaction
 from ledger.models import CaseRow, LabelRow, PhotoRow
+from ledger.owner_models import SUPPLIER_QUESTION
 from ledger.repository import find_order, get_case, list_cases
 from ledger.slack_models import case_channel
 from policies.models import Store
 from policies.money import Money
+from tools import owner_inbox
 from tools.accept_photo import AcceptedPhoto, PhotoLimits, accept_photo
 from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
 from tools.context import ToolContext
 from tools.errors import ActionRefused, CaseNotFound
-from tools.notify import notify_owner
 from tools.open_case import ReturnRequest, open_case
 from tools.photo_quota import check_case_quota
 from tools.service_errors import ServiceError
@@ -143,12 +144,28 @@ class ReturnsDesk:
         return {"configurable": {"thread_id": code}}
 
     def _start(self, code: str) -> None:
-        with self._case_lock(code):
+        with self._case_lock(code), self._watch_services(code):
             self.graph.invoke({"case": code, "tick": 0}, self._config(code))
+
+    @contextlib.contextmanager
+    def _watch_services(self, code: str | None) -> Iterator[None]:
+        """Count a failing outside service for the owner's inbox, then let the error go on."""
+        try:
+            yield
+        except ServiceError as error:
+            try:
+                with self.session() as session:
+                    case = get_case(session, code) if code else None
+                    owner_inbox.service_failed(
+                        self.context(session), error.service, error.message, case
+                    )
+            except Exception:  # the inbox must never hide the service's own error
+                log.exception("could not note the failure of %s", error.service)
+            raise
 
     def _resume(self, code: str, event: dict[str, Any]) -> None:
         config = self._config(code)
-        with self._case_lock(code):
+        with self._case_lock(code), self._watch_services(code):
             snapshot = self.graph.get_state(config)
             if not snapshot.next:
                 if snapshot.values:
@@ -342,13 +359,19 @@ class ReturnsDesk:
                     action="supplier_question",
                     data={"question": question, "channel": channel},
                 )
-                notify_owner(
+                owner_inbox.raise_item(
                     self.context(session),
-                    case,
-                    "supplier_question",
-                    f"Supplier {case.supplier_id} asks about return {case.code} "
-                    f"(order {case.order.display_number}): {question}",
-                    {"case": case.code, "question": question},
+                    kind=SUPPLIER_QUESTION,
+                    party="supplier",
+                    party_id=supplier_id,
+                    words=question,
+                    summary=(
+                        f"Supplier {case.supplier_id} asks about return {case.code} "
+                        f"(order {case.order.display_number}): {question}"
+                    ),
+                    notice_kind="supplier_question",
+                    case=case,
+                    payload={"case": case.code, "question": question},
                     key_suffix=f":{now.isoformat()}",
                 )
             code = case.code
@@ -476,12 +499,13 @@ class ReturnsDesk:
             with self._case_lock(code):
                 snapshot = self.graph.get_state(config)
                 try:
-                    if not snapshot.values:
-                        self.graph.invoke({"case": code, "tick": 0}, config)
-                        count += 1
-                    elif snapshot.next and not any(task.interrupts for task in snapshot.tasks):
-                        self.graph.invoke(None, config)
-                        count += 1
+                    with self._watch_services(code):
+                        if not snapshot.values:
+                            self.graph.invoke({"case": code, "tick": 0}, config)
+                            count += 1
+                        elif snapshot.next and not any(task.interrupts for task in snapshot.tasks):
+                            self.graph.invoke(None, config)
+                            count += 1
                 except ServiceError as error:  # a service is down: try this case next round
                     log.warning("case %s waits for %s: %s", code, error.service, error.message)
         return count
@@ -542,7 +566,13 @@ def view_case(session: Session, case: CaseRow, currency: str) -> CaseView:
         rma=case.rma,
         refunded=money(journal.CUSTOMER_PAYMENTS, -1),
         store_credit=money(journal.STORE_CREDIT_LIABILITY, -1),
-        supplier_credit=money(journal.SUPPLIER_RECEIVABLE),
+        # what the supplier owes for the case, whether since paid, written off or still open
+        supplier_credit=Money(
+            minor=balances.get(journal.SUPPLIER_RECEIVABLE, 0)
+            + balances.get(journal.SUPPLIER_REMITTANCES, 0)
+            + balances.get(journal.SUPPLIER_CREDIT_WRITTEN_OFF, 0),
+            currency=currency,
+        ).amount_str(),
         currency=currency,
         supplier_id=case.supplier_id,
         review_reason=case.review_reason,

@@ -105,7 +105,10 @@ class OwnerCommand:
 HELP = (
     'I can decide returns waiting for you: say "approve 1001", '
     '"deny the return on order 1001, it was used" or "cancel RB-000012" '
-    "(an order number or a case number). I also keep your rules: tell me one "
+    "(an order number or a case number). I pass your answers on: "
+    '"tell the customer on 1001 that ...", "reply to acme about RB-000002: ...". '
+    'I keep supplier money: "acme paid $24.00, reference CN-77", '
+    '"write off acme\'s credit on order 1001". I also keep your rules: tell me one '
     '("refund items under $10 without a return"), or say "list rules", "retire rule 2" or '
     '"why was order 1001 denied?".'
 )
@@ -263,6 +266,11 @@ def answer_owner(desk: ReturnsDesk, text: str, rulebook: Rulebook | None = None)
         return book.confirm()
     if waiting is not None and _is_no(text):
         return book.discard()
+    from graph.owner_desk_console import answer_desk
+
+    handled = answer_desk(desk, text)  # a reply, a supplier payment or a write-off
+    if handled is not None:
+        return handled
     if _is_list(text):
         return book.listing()
     retire = _RETIRE.search(text)

@@ -52,6 +52,10 @@ ACTIONS = frozenset(
         "owner_alerted",
         "action_refused",
         "supplier_question",
+        "handoff_requested",
+        "owner_reply",
+        "supplier_credit_received",
+        "supplier_credit_written_off",
     }
 )
 
@@ -134,6 +138,12 @@ def append(
     head.seq = seq
     head.hash = digest
     return row
+
+
+def lock_chain(session: Session) -> None:
+    """Take the chain's lock now, so that what is read before the next append (a supplier's
+    open credits, say) cannot change under this transaction."""
+    _locked_head(session)
 
 
 def _locked_head(session: Session) -> LedgerHead:

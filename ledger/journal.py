@@ -22,6 +22,9 @@ RETURN_SHIPPING = "return_shipping"
 CARRIER_PAYABLE = "carrier_payable"
 REPLACEMENTS = "replacements"
 SUPPLIER_PAYABLE = "supplier_payable"
+# Money a supplier paid (or credited) against its receivable, and what the owner gave up on.
+SUPPLIER_REMITTANCES = "supplier_remittances"
+SUPPLIER_CREDIT_WRITTEN_OFF = "supplier_credit_written_off"
 
 ACCOUNTS = frozenset(
     {
@@ -36,6 +39,8 @@ ACCOUNTS = frozenset(
         CARRIER_PAYABLE,
         REPLACEMENTS,
         SUPPLIER_PAYABLE,
+        SUPPLIER_REMITTANCES,
+        SUPPLIER_CREDIT_WRITTEN_OFF,
     }
 )
 

@@ -116,6 +116,8 @@ class SupplierAgreement(BaseModel):
     rma_required: bool = False
     restocking_fee_percent: int = Field(default=0, ge=0, le=100)
     slack_channel: str | None = None
+    # A recorded credit is overdue this many days after it was recorded (its unpaid part).
+    credit_due_days: int = Field(default=30, ge=0)
 
     @field_validator("country")
     @classmethod

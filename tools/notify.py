@@ -53,6 +53,7 @@ def notify_owner(
     text: str,
     payload: dict[str, Any] | None = None,
     key_suffix: str = "",
+    recipient: str = "owner",
 ) -> None:
     code = case.code if case is not None else None
     outbox.enqueue(
@@ -61,7 +62,7 @@ def notify_owner(
         at=ctx.now,
         case_code=code,
         channel=outbox.OWNER,
-        recipient="owner",
+        recipient=recipient,
         kind=kind,
         text=text,
         payload=payload,

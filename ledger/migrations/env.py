@@ -9,6 +9,7 @@ import ledger.slack_models  # noqa: F401  (the supplier tables)
 from ledger import (
     carrier_models,  # noqa: F401  (carrier events handled once)
     chat_models,  # noqa: F401  (the customer chat tables)
+    owner_models,  # noqa: F401  (the owner's inbox, supplier payments)
     rules_models,  # noqa: F401  (the owner rules table)
 )
 from ledger.models import Base

@@ -1,0 +1,129 @@
+"""The owner desk's inbox, supplier credit and scorecard on ``/owner``.
+
+The inbox lists what waits for the owner with a reply box per item (the answer goes to that
+customer or supplier and closes the item); supplier credit is recorded or written off in two
+small forms; the scorecard is a table, and each supplier's statement a CSV download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from graph.desk import ReturnsDesk
+from graph.owner_inbox import close_item, open_inbox, reply_to_item
+from graph.supplier_money import (
+    record_credit,
+    supplier_scorecards,
+    supplier_statement,
+    write_off,
+)
+from tools.errors import ReturnError
+
+Token = Annotated[str, Form()]
+Text = Annotated[str, Form()]
+
+KIND_WORDS = {
+    "handoff": "Customer asks for you",
+    "supplier_question": "Supplier question",
+    "pending_review": "Return to decide",
+    "supplier_silent": "Supplier silent",
+    "service_failing": "Service failing",
+}
+
+
+def desk_sections(desk: ReturnsDesk) -> dict[str, Any]:
+    """What the owner page shows of the inbox, the suppliers and their credit."""
+    items = [
+        {
+            "id": item.id,
+            "kind": KIND_WORDS.get(item.kind, item.kind),
+            "order": item.order or "",
+            "case": item.case or "",
+            "party": item.party,
+            "party_id": item.party_id,
+            "words": item.words or item.summary,
+            "summary": item.summary,
+            "at": f"{item.at:%Y-%m-%d %H:%M}",
+            "answerable": item.party in ("customer", "supplier") and item.kind != "pending_review",
+        }
+        for item in open_inbox(desk)
+    ]
+    cards = [card.figures() | {"name": card.name} for card in supplier_scorecards(desk)]
+    return {"inbox": items, "scorecards": cards, "currency": desk.store.policy.currency}
+
+
+def add_desk_routes(
+    router: APIRouter,
+    desk: ReturnsDesk,
+    page: Callable[..., HTMLResponse],
+    check_token: Callable[[str], None],
+) -> None:
+    def done(request: Request, action: Callable[[], str]) -> HTMLResponse:
+        try:
+            return page(request, action())
+        except ReturnError as error:
+            return page(request, error.message)
+
+    @router.post("/inbox/{item_id}/reply", response_class=HTMLResponse)
+    def inbox_reply(request: Request, item_id: int, token: Token, text: Text = "") -> HTMLResponse:
+        check_token(token)
+        return done(request, lambda: reply_to_item(desk, item_id, text.strip()[:2000]))
+
+    @router.post("/inbox/{item_id}/close", response_class=HTMLResponse)
+    def inbox_close(request: Request, item_id: int, token: Token) -> HTMLResponse:
+        check_token(token)
+        return done(request, lambda: close_item(desk, item_id))
+
+    @router.post("/suppliers/credit", response_class=HTMLResponse)
+    def credit(
+        request: Request,
+        token: Token,
+        supplier: Text = "",
+        amount: Text = "",
+        reference: Text = "",
+        order: Text = "",
+    ) -> HTMLResponse:
+        check_token(token)
+        return done(
+            request,
+            lambda: record_credit(
+                desk, supplier.strip(), amount.strip(), reference, order=order.strip() or None
+            ),
+        )
+
+    @router.post("/suppliers/writeoff", response_class=HTMLResponse)
+    def writeoff(
+        request: Request,
+        token: Token,
+        supplier: Text = "",
+        order: Text = "",
+        amount: Text = "",
+        note: Text = "",
+    ) -> HTMLResponse:
+        check_token(token)
+        return done(
+            request,
+            lambda: write_off(
+                desk,
+                supplier.strip(),
+                order=order.strip() or None,
+                amount=amount.strip() or None,
+                note=note.strip()[:500],
+            ),
+        )
+
+    @router.get("/suppliers/{supplier_id}/statement.csv")
+    def statement(supplier_id: str) -> Response:
+        try:
+            text = supplier_statement(desk, supplier_id)
+        except ReturnError as error:
+            raise HTTPException(status_code=404, detail=error.message) from None
+        return Response(
+            text,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{supplier_id}-statement.csv"'},
+        )

@@ -1,0 +1,122 @@
+"""``returnbridge inbox``, ``reply`` and ``suppliers credit|writeoff|scorecard|statement``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.app_factory import desk_from_settings
+from bot.cli import app
+from bot.settings import get_settings
+from ledger import outbox
+from tools.open_case import ReturnRequest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("RETURNBRIDGE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("RETURNBRIDGE_STORE_DIR", str(ROOT / "store"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_inbox_reply_credit_scorecard_and_statement() -> None:
+    assert run("demo")[0] == 0
+    desk = desk_from_settings(get_settings())
+    try:
+        # 11.50 is under the demo store's keep_it_under: refunded at once, acme owes 23.00
+        view = desk.submit_return(
+            ReturnRequest(
+                order="1004",
+                email="dana.whitfield@example.com",
+                sku="TWL-LIN-SND",
+                quantity=2,
+                reason="wrong_size",
+            )
+        )
+        assert view.status == "resolved" and view.supplier_credit == "23.00"
+        desk.supplier_question("acme", view.code, "did she keep the original box?")
+    finally:
+        desk.close()
+
+    code, out = run("inbox")
+    assert code == 0, out
+    assert "supplier_question" in out and "did she keep the original box?" in out
+    assert "1 open" in out
+
+    code, out = run("reply", view.code, "--to", "supplier", "Yes, she kept the box")
+    assert code == 0, out
+    assert "1 inbox item(s) closed" in out
+    assert "Nothing waits for you." in run("inbox")[1]
+
+    code, out = run("suppliers", "credit", "acme", "30.00", "--reference", "CN-1")
+    assert code == 1 and "owes 23.00" in out
+    code, out = run("suppliers", "credit", "acme", "20.00", "--reference", "CN-1")
+    assert code == 0, out
+    assert "still owes 3.00 USD" in out
+    code, out = run("suppliers", "credit", "acme", "1.00", "--reference", "CN-1")
+    assert code == 1 and "already recorded" in out
+    code, out = run("suppliers", "writeoff", "acme", "--order", "1004")
+    assert code == 0 and "Wrote off 3.00 USD" in out, out
+
+    code, out = run("suppliers", "scorecard", "acme")
+    assert code == 0, out
+    lines = {line[:26].strip(): line[26:].strip() for line in out.splitlines()[1:]}
+    assert lines["credit owed"] == "0.00" and lines["credit received"] == "20.00"
+    assert lines["credit written off"] == "3.00"
+    assert lines["median days to credit"] == "-"  # the rest was written off, not received
+
+    code, out = run("suppliers", "statement", "acme", "--csv")
+    assert code == 0, out
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["case"], r["credit"], r["received"], r["written_off"]) for r in rows] == [
+        (view.code, "23.00", "20.00", "3.00")
+    ]
+    assert run("suppliers", "scorecard", "nobody")[0] == 1
+
+    desk = desk_from_settings(get_settings())
+    try:
+        with desk.session() as session:
+            told = [row.text for row in outbox.messages(session, channel=outbox.SUPPLIER)]
+    finally:
+        desk.close()
+    assert any("Yes, she kept the box" in text for text in told)
+
+
+def test_reply_to_an_item_of_a_chat_that_never_named_its_order() -> None:
+    from graph.chat_graph import CustomerChat
+
+    desk = desk_from_settings(get_settings())
+    try:
+        chat = CustomerChat(desk, "offline")
+        sid = chat.open_session()
+        chat.say(sid, "can I talk to a human please")
+    finally:
+        desk.close()
+    code, out = run("inbox")
+    assert code == 0 and "handoff" in out and "talk to a human" in out, out
+    item = out.split()[0]
+    assert item.startswith("#")
+    code, out = run("reply", item, "Hello, which order is it about?")
+    assert code == 0 and "in the chat" in out, out
+    assert "Nothing waits for you." in run("inbox")[1]
+    desk = desk_from_settings(get_settings())
+    try:
+        said = [m.text for m in CustomerChat(desk, "offline").messages(sid)]
+    finally:
+        desk.close()
+    assert any("which order is it about?" in text for text in said)

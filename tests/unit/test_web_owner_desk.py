@@ -1,0 +1,99 @@
+"""The owner page's inbox (a reply box per item), supplier credit forms and scorecard."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from bot.web_owner import owner_router
+from graph.chat_graph import CustomerChat
+from graph.desk import ReturnsDesk
+from tools.open_case import ReturnRequest
+
+LOCAL = ("127.0.0.1", 50000)
+
+
+def client_for(desk: ReturnsDesk) -> TestClient:
+    app = FastAPI()
+    app.include_router(owner_router(desk, "test-secret", password=None))
+    return TestClient(app, client=LOCAL)
+
+
+def token_of(html: str) -> str:
+    found = re.search(r'name="token" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+def test_a_handoff_is_answered_from_the_page_and_read_in_the_chat(desk: ReturnsDesk) -> None:
+    chat = CustomerChat(desk, "offline")
+    sid = chat.open_session()
+    chat.say(sid, "order 1001 ana@example.com")
+    chat.say(sid, "I want to talk to a real person about my mug")
+    client = client_for(desk)
+    page = client.get("/owner").text
+    assert "Inbox (1)" in page and "talk to a real person about my mug" in page
+    item = re.search(r'action="/owner/inbox/(\d+)/reply"', page)
+    assert item is not None
+    answer = client.post(
+        f"/owner/inbox/{item.group(1)}/reply",
+        data={"token": token_of(page), "text": "Hi Ana, a new mug ships today."},
+    )
+    assert answer.status_code == 200 and "Sent to the customer" in answer.text
+    assert "Nothing waits for you." in answer.text
+    said = [m.text for m in chat.messages(sid)]
+    assert any("a new mug ships today" in text for text in said)
+    # the thread with the owner is closed: the bot answers again
+    assert "went to the store owner" not in " ".join(m.text for m in chat.say(sid, "thanks!"))
+    refused = client.post(
+        f"/owner/inbox/{item.group(1)}/reply", data={"token": token_of(page), "text": "again"}
+    )
+    assert "no open inbox item" in refused.text
+    forged = client.post(f"/owner/inbox/{item.group(1)}/reply", data={"token": "x", "text": "t"})
+    assert forged.status_code == 403
+
+
+def test_credit_is_recorded_on_the_page_and_shown_in_the_scorecard(desk: ReturnsDesk) -> None:
+    view = desk.submit_return(
+        ReturnRequest(
+            order="1001", email="ana@example.com", sku="LAMP-1", quantity=1, reason="wrong_size"
+        )
+    )
+    desk.supplier_action("credit-co", view.code, "approve")
+    assert desk.case_view(view.code).supplier_credit == "60.00"
+    client = client_for(desk)
+    page = client.get("/owner").text
+    assert "Credit Co" in page and "60.00" in page
+    done = client.post(
+        "/owner/suppliers/credit",
+        data={
+            "token": token_of(page),
+            "supplier": "credit-co",
+            "amount": "20",
+            "reference": "CN-1",
+        },
+    )
+    assert "still owes 40.00" in done.text
+    too_much = client.post(
+        "/owner/suppliers/credit",
+        data={
+            "token": token_of(page),
+            "supplier": "credit-co",
+            "amount": "50",
+            "reference": "CN-2",
+        },
+    )
+    assert "nothing was recorded" in too_much.text
+    off = client.post(
+        "/owner/suppliers/writeoff",
+        data={"token": token_of(page), "supplier": "credit-co", "order": "1001"},
+    )
+    assert "Wrote off 40.00" in off.text
+    csv_text = client.get("/owner/suppliers/credit-co/statement.csv")
+    assert csv_text.status_code == 200 and csv_text.headers["content-type"].startswith("text/csv")
+    assert (
+        f"{view.code},1001,LAMP-1" in csv_text.text and ",60.00,20.00,40.00,0.00" in csv_text.text
+    )
+    assert client.get("/owner/suppliers/nobody/statement.csv").status_code == 404
