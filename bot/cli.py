@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from bot.marketplace_cli import marketplace_app
 from bot.orders_cli import orders_sync_shopify
 from bot.rules_cli import rules_app
 from bot.settings import get_settings
@@ -32,6 +33,7 @@ app.add_typer(scenario_app, name="scenario")
 app.add_typer(db_app, name="db")
 app.add_typer(slack_cli, name="slack")
 app.add_typer(rules_app, name="rules")
+app.add_typer(marketplace_app, name="marketplace")
 orders_app.command("sync-shopify")(orders_sync_shopify)
 
 

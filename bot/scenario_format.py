@@ -53,6 +53,7 @@ STEP_KEYS = {
     "carrier",
     "advance",
     "expect",
+    "marketplace_return",
 }
 
 

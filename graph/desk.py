@@ -35,6 +35,7 @@ from tools.accept_photo import accept_photo
 from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
 from tools.context import ToolContext
 from tools.errors import ActionRefused, CaseNotFound
+from tools.marketplace import MarketplaceReturn, open_marketplace_case
 from tools.notify import notify_owner
 from tools.open_case import ReturnRequest, open_case
 from tools.service_errors import ServiceError
@@ -263,6 +264,16 @@ class ReturnsDesk:
             self._check_accepts(case, "cancel", "a cancellation")
             code = case.code
         self._resume(code, {"type": "cancel", "actor": actor, "note": note})
+        return self.case_view(code)
+
+    def record_marketplace_return(self, request: MarketplaceReturn) -> CaseView:
+        """The owner records a return a marketplace accepted: the desk handles the supplier."""
+        with self.session() as session:
+            code = open_marketplace_case(self.context(session), request).code
+        try:
+            self._start(code)
+        except ServiceError as error:  # the case is open; the worker finishes the step later
+            log.warning("case %s waits for %s: %s", code, error.service, error.message)
         return self.case_view(code)
 
     # -- suppliers --------------------------------------------------------------------------

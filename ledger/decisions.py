@@ -52,6 +52,7 @@ ACTIONS = frozenset(
         "owner_alerted",
         "action_refused",
         "supplier_question",
+        "marketplace_refund",  # a marketplace refunds its buyer; the desk records, pays nothing
     }
 )
 
