@@ -200,15 +200,20 @@ class ScenarioRun:
             raise ScenarioFormatError(f"line {step.line}: supplier needs at least 'id'")
         supplier = str(value["id"])
         button = value.get("button")
-        if "text" not in value and button not in (
-            "approve",
-            "decline",
-            "inspected_ok",
-            "inspected_failed",
-            "question",
+        if (
+            "text" not in value
+            and "edit" not in value
+            and button
+            not in (
+                "approve",
+                "decline",
+                "inspected_ok",
+                "inspected_failed",
+                "question",
+            )
         ):
             raise ScenarioFormatError(
-                f"line {step.line}: supplier needs 'text' or a 'button' "
+                f"line {step.line}: supplier needs 'text', 'edit' or a 'button' "
                 "(approve, decline, inspected_ok, inspected_failed)"
             )
         code = self._case_for(value.get("order"), supplier)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +23,8 @@ from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 BOT_USER = "UBOTRB001"
-TEAM = "TSTORE001"
+TEAM = "TSTORE001"  # the store's workspace, where the app is installed
+SUPPLIER_TEAM = "TSUPPLY01"  # a supplier's own workspace, across a Slack Connect channel
 
 
 @dataclass
@@ -235,3 +238,17 @@ class LocalSlackClient(WebClient):
             headers={},
             status_code=200,
         ).validate()
+
+
+class InlineExecutor(Executor):
+    """Runs each submitted function at once, in the caller's thread. The scenario runner and
+    most tests hand the app's lazy listeners to it, so a step's work is done when its request
+    returns; the app itself runs them on a thread pool, after the acknowledgement."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to whoever looks at the future, as a pool does
+            future.set_exception(error)
+        return future

@@ -301,16 +301,8 @@ class ReturnsDesk:
             refused = self._refuse_stranger(session, case, supplier_id, action, channel)
             if refused is None:
                 self._check_accepts(case, kind, f"'{action.replace('_', ' ')}'")
-                if kind == "supplier_approve" and case.return_required:
-                    agreement = self.store.supplier(case.supplier_id)
-                    if agreement.rma_required and not (rma or "").strip():
-                        raise ActionRefused(
-                            f"An RMA number is needed to approve return {case.code}."
-                        )
-                    if not (address or "").strip() and not agreement.return_address:
-                        raise ActionRefused(
-                            f"A return address is needed to approve return {case.code}."
-                        )
+                if kind == "supplier_approve":
+                    self._check_approval_fields(case, rma, address)
             code = case.code
         if refused is not None:
             raise refused
@@ -325,6 +317,29 @@ class ReturnsDesk:
             },
         )
         return self.case_view(code)
+
+    def _check_approval_fields(self, case: CaseRow, rma: str | None, address: str | None) -> None:
+        """What an approval must carry: the RMA the agreement requires, an address."""
+        if not case.return_required:
+            return
+        agreement = self.store.supplier(case.supplier_id)
+        if agreement.rma_required and not (rma or "").strip():
+            raise ActionRefused(f"An RMA number is needed to approve return {case.code}.")
+        if not (address or "").strip() and not agreement.return_address:
+            raise ActionRefused(f"A return address is needed to approve return {case.code}.")
+
+    def approval_problem(self, code: str, rma: str | None, address: str | None) -> str | None:
+        """Read-only: why an approval with these fields would be refused for a missing field
+        (the Slack modal shows it on the field before the work is handed on), else None."""
+        with self.session() as session:
+            case = get_case(session, code)
+            if case is None or case.status != "awaiting_supplier":
+                return None
+            try:
+                self._check_approval_fields(case, rma, address)
+            except ActionRefused as refusal:
+                return refusal.message
+        return None
 
     def supplier_question(
         self, supplier_id: str, code: str, question: str, *, channel: str | None = None
