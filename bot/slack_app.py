@@ -30,6 +30,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
@@ -418,6 +419,10 @@ class SupplierSlackApp:
             log.info("supplier answer on %s refused: %s", answer.code, answer.ack)
 
     # -- the HTTP face ---------------------------------------------------------------------------
+
+    def socket_mode(self, app_token: str) -> SocketModeHandler:
+        """The app over Socket Mode: Slack's WebSocket instead of a public URL (``xapp-``)."""
+        return SocketModeHandler(self.app, app_token, logger=log)
 
     def dispatch(self, body: str, headers: dict[str, str]) -> BoltResponse:
         """Hand one signed request to the app, as the HTTP route does."""
