@@ -99,3 +99,38 @@ def test_the_owner_records_a_marketplace_return_from_the_command_line(cli_store:
     assert code == 2 and "reason" in out
     code, out = run("cases", "list")
     assert out.count("RB-") == 1 and "refunded 0.00" in out
+
+
+def test_the_returns_page_sends_a_marketplace_buyer_to_the_marketplace(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from fastapi.testclient import TestClient
+
+    from bot.web import create_app
+    from graph.clock import FrozenClock
+    from graph.desk import ReturnsDesk
+    from ledger.repository import count_cases, import_orders
+
+    store = store_from_data(
+        {"marketplaces": {"amazon": {"return_window_days": 30, "url": "https://amzn.test/r"}}},
+        [SUPPLIER],
+    )
+    desk = ReturnsDesk(
+        f"sqlite:///{tmp_path}/t.db", store, FrozenClock(dt.datetime(2026, 3, 10, tzinfo=dt.UTC))
+    )
+    try:
+        with desk.session() as session:
+            import_orders(session, orders_from_data(ORDERS, "t", store), "USD")
+        client = TestClient(create_app(desk, "secret"))
+        who = {"order": "114-3941689-8772232", "email": "ana@example.com"}
+        found = client.post("/api/returns/lookup", json=who).json()
+        assert "Amazon" in found["marketplace"] and "https://amzn.test/r" in found["marketplace"]
+        assert "within 30 days" in found["marketplace"] and "April 4, 2026" in found["marketplace"]
+        answer = client.post("/api/returns", json={**who, "sku": "MUG-1", "reason": "damaged"})
+        assert answer.status_code == 422 and "Amazon" in answer.text
+        own = client.post("/api/returns/lookup", json={"order": "1001", "email": "bo@example.com"})
+        assert own.json()["marketplace"] is None
+        with desk.session() as session:
+            assert count_cases(session) == 0
+    finally:
+        desk.close()
