@@ -16,10 +16,35 @@ from sqlalchemy import select
 from ledger import decisions
 from ledger.models import CaseRow, OrderRow
 from ledger.repository import new_case, units_in_cases
-from policies.models import MarketplaceRules, Reason, StorePolicy, normalize_order_number
+from policies.models import (
+    KNOWN_MARKETPLACES,
+    MarketplaceRules,
+    Reason,
+    StorePolicy,
+    normalize_channel,
+    normalize_order_number,
+)
 from tools.context import ToolContext
 from tools.errors import ActionRefused, CaseNotFound, NotReturnable
 from tools.notify import MARKETPLACE as OPENED_VIA
+
+
+def channel_from_source(source: str | None, policy: StorePolicy | None = None) -> str:
+    """An order's channel from where the store's platform says it came from (Shopify's
+    ``Source`` column of the orders export, ``sourceName`` in the Admin API): the marketplace
+    it names ("amazon", "eBay", "amazon_us", "Etsy Marketplace"), else ``web`` (the store's own
+    site, point of sale, draft orders, app ids)."""
+    key = normalize_channel(source or "")
+    if not key:
+        return "web"
+    names = set(KNOWN_MARKETPLACES) | set(policy.marketplaces if policy is not None else ())
+    if key in names:
+        return key
+    words = key.split("_")
+    for name in sorted(names, key=len, reverse=True):
+        if "_" not in name and name in words:
+            return name
+    return "web"
 
 
 def marketplace_of(policy: StorePolicy, order: OrderRow) -> MarketplaceRules | None:

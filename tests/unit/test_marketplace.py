@@ -134,3 +134,25 @@ def test_the_returns_page_sends_a_marketplace_buyer_to_the_marketplace(tmp_path:
             assert count_cases(session) == 0
     finally:
         desk.close()
+
+
+def test_the_channel_from_the_platforms_source() -> None:
+    from tools.marketplace import channel_from_source
+
+    policy = store_from_data({"marketplaces": {"otto": {"url": "https://otto.test"}}}, []).policy
+    cases = {
+        "web": "web",
+        "": "web",
+        None: "web",
+        "pos": "web",
+        "shopify_draft_order": "web",
+        "580111": "web",
+        "amazon": "amazon",
+        "Amazon US": "amazon",
+        "eBay": "ebay",
+        "Etsy Marketplace": "etsy",
+        "walmart-marketplace": "walmart",
+        "otto": "otto",
+    }
+    for source, channel in cases.items():
+        assert channel_from_source(source, policy) == channel, source
