@@ -291,7 +291,8 @@ class SupplierSlackApp:
         previous = event.get("previous_message") or {}
         if self._from_this_app(body, message):
             return  # our own request losing its buttons, or an acknowledgement
-        thread_ts, ts = message.get("thread_ts"), message.get("ts")
+        thread_ts = message.get("thread_ts") or previous.get("thread_ts")
+        ts = message.get("ts") or previous.get("ts")
         text = str(message.get("text") or "").strip()
         before = str(previous.get("text") or "").strip()
         channel = str(event.get("channel") or "")
