@@ -156,3 +156,47 @@ def test_the_channel_from_the_platforms_source() -> None:
     }
     for source, channel in cases.items():
         assert channel_from_source(source, policy) == channel, source
+
+
+def test_the_owner_console_records_a_marketplace_return_in_words(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from graph.clock import FrozenClock
+    from graph.desk import ReturnsDesk
+    from graph.owner_console import answer_owner
+    from ledger.repository import import_orders
+
+    store = store_from_data({}, [SUPPLIER])
+    orders = [
+        {
+            **ORDERS[0],
+            "items": [
+                {"sku": "MUG-1", "name": "Ceramic mug", "price": "24.00", "supplier": "acme"},
+                {"sku": "MAT-1", "name": "Table mat", "price": "6.00", "quantity": 4,
+                 "supplier": "acme"},
+            ],
+        },
+        ORDERS[1],
+    ]  # fmt: skip
+    desk = ReturnsDesk(
+        f"sqlite:///{tmp_path}/t.db", store, FrozenClock(dt.datetime(2026, 3, 10, tzinfo=dt.UTC))
+    )
+    try:
+        with desk.session() as session:
+            import_orders(session, orders_from_data(orders, "t", store), "USD")
+        said = answer_owner(desk, "amazon return 114-3941689-8772232")
+        assert "Which item" in said and desk.cases_for_order("114-3941689-8772232") == []
+        said = answer_owner(
+            desk, "Amazon return on 114-3941689-8772232: 2 table mats, not as pictured"
+        )
+        [case] = desk.cases_for_order("114-3941689-8772232")
+        assert case.code in said and "48 hours" in said
+        assert (case.sku, case.quantity, case.reason) == ("MAT-1", 2, "not_as_described")
+        assert case.status == "awaiting_supplier"
+        # the store's own order, and a rule about marketplaces, record nothing
+        answer_owner(desk, "amazon return on 1001, the mug")
+        assert desk.cases_for_order("1001") == []
+        said = answer_owner(desk, "Refund amazon returns under $10 without asking for them back")
+        assert len(desk.cases_for_order("114-3941689-8772232")) == 1
+    finally:
+        desk.close()
