@@ -56,6 +56,7 @@ STEP_KEYS = {
     # format v2: the owner's desk (bot/scenario_desk.py)
     "owner_reply",
     "supplier_credit",
+    "marketplace_return",
 }
 
 

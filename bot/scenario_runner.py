@@ -216,15 +216,20 @@ class ScenarioRun:
             raise ScenarioFormatError(f"line {step.line}: supplier needs at least 'id'")
         supplier = str(value["id"])
         button = value.get("button")
-        if "text" not in value and button not in (
-            "approve",
-            "decline",
-            "inspected_ok",
-            "inspected_failed",
-            "question",
+        if (
+            "text" not in value
+            and "edit" not in value
+            and button
+            not in (
+                "approve",
+                "decline",
+                "inspected_ok",
+                "inspected_failed",
+                "question",
+            )
         ):
             raise ScenarioFormatError(
-                f"line {step.line}: supplier needs 'text' or a 'button' "
+                f"line {step.line}: supplier needs 'text', 'edit' or a 'button' "
                 "(approve, decline, inspected_ok, inspected_failed)"
             )
         code = self._case_for(value.get("order"), supplier)
@@ -244,6 +249,32 @@ class ScenarioRun:
         self.owner_said = []
         self.owner_mark = self._outbox_mark()
         self.owner_said.append(answer_owner(self.desk, str(value)))
+
+    def step_marketplace_return(self, value: Any, step: Step) -> None:
+        """The owner records a return request a marketplace passed on (v2)."""
+        from tools.marketplace import MarketplaceReturn
+
+        if not isinstance(value, dict):
+            raise ScenarioFormatError(
+                f"line {step.line}: marketplace_return needs order, sku, quantity and reason"
+            )
+        try:
+            request = MarketplaceReturn.model_validate(dict(value))
+        except ValidationError as exc:
+            raise ScenarioFormatError(
+                f"line {step.line}: "
+                + describe_validation("marketplace_return", exc).replace("\n", "; ")
+            ) from None
+        self.owner_said = []
+        self.owner_mark = self._outbox_mark()
+        try:
+            view = self.desk.record_marketplace_return(request)
+        except ReturnError as error:
+            self.owner_said.append(error.message)
+            return
+        self.owner_said.append(
+            f"Recorded {view.code}: {view.status.replace('_', ' ')} with {view.supplier_id}."
+        )
 
     def step_carrier(self, value: Any, step: Step) -> None:
         if not isinstance(value, dict) or value.get("event") not in (

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_APP_TOKEN", "RETURNBRIDGE_SLACK_APP_TOKEN"),
     )
     slack_owner_channel: str | None = None
+    # The store's own Slack team id (T…): its members do not speak for suppliers in shared
+    # channels. Unset: learned from auth.test at start.
+    slack_team_id: str | None = None
     slack_api_url: str | None = None
     supplier_link_days: int = 30
     # Customer photos (tools/accept_photo.py): refused above this many megapixels before they

@@ -32,8 +32,6 @@ def slack(
     if not socket:
         typer.echo(ctx.get_help())
         raise typer.Exit(0)
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     from bot.app_factory import desk_from_settings
     from bot.slack_app import slack_from_settings
     from bot.worker import run_forever
@@ -58,7 +56,7 @@ def slack(
             name="worker",
         ).start()
     try:
-        SocketModeHandler(supplier_slack.app, settings.slack_app_token).start()
+        supplier_slack.socket_mode(settings.slack_app_token).start()
     finally:
         stop.set()
         desk.close()

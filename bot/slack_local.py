@@ -1,7 +1,8 @@
 """A local stand-in for the Slack Web API methods ReturnBridge uses, recording every call.
 
 ``LocalSlackAPI`` answers ``auth.test``, ``chat.postMessage``, ``chat.update``, ``views.open``,
-``files.getUploadURLExternal``, ``files.completeUploadExternal`` and ``conversations.info`` the
+``files.getUploadURLExternal``, ``files.completeUploadExternal``, ``conversations.info`` and
+``apps.connections.open`` (Socket Mode) the
 way Slack does (``ok``, ``ts``, ``channel``, ``error``), keeps the messages per channel and
 thread, and records each request's arguments. ``LocalSlackClient`` is a ``WebClient`` that
 talks to it in process: the scenario runner uses it, so Slack is replaced by a recorder while
@@ -14,6 +15,8 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +24,8 @@ from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 BOT_USER = "UBOTRB001"
-TEAM = "TSTORE001"
+TEAM = "TSTORE001"  # the store's workspace, where the app is installed
+SUPPLIER_TEAM = "TSUPPLY01"  # a supplier's own workspace, across a Slack Connect channel
 
 
 @dataclass
@@ -51,6 +55,7 @@ class LocalSlackAPI:
         self.channels: dict[str, dict[str, Any]] = {}
         self.fail_next: dict[str, str] = {}
         self.upload_base = upload_base
+        self.socket_url: str | None = None  # what apps.connections.open answers
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -85,6 +90,8 @@ class LocalSlackAPI:
             self.calls.append(Call(method, dict(args)))
             if not token:
                 return {"ok": False, "error": "not_authed"}
+            if method == "apps.connections.open" and not str(token).startswith("xapp-"):
+                return {"ok": False, "error": "not_allowed_token_type"}
             if method in self.fail_next:
                 return {"ok": False, "error": self.fail_next.pop(method)}
             handler = getattr(self, "_" + method.replace(".", "_"), None)
@@ -190,6 +197,12 @@ class LocalSlackAPI:
             self.messages.append(message)
         return {"ok": True, "files": [{"id": file_id} for file_id in ids]}
 
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Socket Mode's WebSocket URL (``socket_url``, set by whoever serves it)."""
+        if not self.socket_url:
+            return {"ok": False, "error": "internal_error"}
+        return {"ok": True, "url": self.socket_url}
+
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel") or "")
         if not channel:
@@ -235,3 +248,17 @@ class LocalSlackClient(WebClient):
             headers={},
             status_code=200,
         ).validate()
+
+
+class InlineExecutor(Executor):
+    """Runs each submitted function at once, in the caller's thread. The scenario runner and
+    most tests hand the app's lazy listeners to it, so a step's work is done when its request
+    returns; the app itself runs them on a thread pool, after the acknowledgement."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to whoever looks at the future, as a pool does
+            future.set_exception(error)
+        return future

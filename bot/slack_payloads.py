@@ -17,7 +17,7 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack_local import TEAM
+from bot.slack_local import SUPPLIER_TEAM, TEAM
 
 
 @dataclass
@@ -29,9 +29,17 @@ class SignedRequest:
 class SlackRequests:
     """Builds signed requests for one workspace and app."""
 
-    def __init__(self, signing_secret: str, *, team: str = TEAM, app_id: str = "ARETURNS1") -> None:
+    def __init__(
+        self,
+        signing_secret: str,
+        *,
+        team: str = TEAM,
+        app_id: str = "ARETURNS1",
+        supplier_team: str = SUPPLIER_TEAM,
+    ) -> None:
         self.signing_secret = signing_secret
         self.team = team
+        self.supplier_team = supplier_team
         self.app_id = app_id
         self._ids = itertools.count(1)
 
@@ -75,12 +83,52 @@ class SlackRequests:
     def url_verification(self, challenge: str) -> SignedRequest:
         return self._json({"token": "legacy", "challenge": challenge, "type": "url_verification"})
 
+    def new_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ids):06d}"
+
+    def _event(self, event: dict[str, Any], actor_team: str) -> SignedRequest:
+        """An ``event_callback`` from a Slack Connect channel: the envelope's ``team_id`` is
+        the actor's team, ``context_team_id`` and the authorization the store's install."""
+        return self._json(
+            {
+                "token": "legacy",
+                "team_id": actor_team,
+                "context_team_id": self.team,
+                "api_app_id": self.app_id,
+                "event": event,
+                "type": "event_callback",
+                "event_id": self._next("Ev"),
+                "event_time": int(time.time()),
+                "is_ext_shared_channel": True,
+                "authorizations": [
+                    {
+                        "enterprise_id": None,
+                        "team_id": self.team,
+                        "user_id": "UBOTRB001",
+                        "is_bot": True,
+                        "is_enterprise_install": False,
+                    }
+                ],
+            }
+        )
+
     def thread_reply(
-        self, channel: str, thread_ts: str, text: str, *, user: str = "USUPPLIER1"
+        self,
+        channel: str,
+        thread_ts: str,
+        text: str,
+        *,
+        user: str = "USUPPLIER1",
+        team: str | None = None,
+        bot_id: str | None = None,
+        ts: str | None = None,
     ) -> SignedRequest:
-        """A person's reply in a thread, as the Events API delivers it."""
-        ts = f"{int(time.time())}.{next(self._ids):06d}"
-        event = {
+        """A reply in a thread, as the Events API delivers it: by default a supplier's person,
+        from the supplier's own team (``user_team``/``source_team``); ``team`` for another team
+        (the store's own, for a store member); ``bot_id`` for an app's message."""
+        ts = ts or self.new_ts()
+        team = team or self.supplier_team
+        event: dict[str, Any] = {
             "type": "message",
             "channel": channel,
             "user": user,
@@ -90,22 +138,66 @@ class SlackRequests:
             "parent_user_id": "UBOTRB001",
             "channel_type": "channel",
             "event_ts": ts,
-            "team": self.team,
+            "team": team,
+            "user_team": team,
+            "source_team": team,
+            "user_profile": {"name": user.lower(), "team": team},
         }
-        return self._json(
-            {
-                "token": "legacy",
-                "team_id": self.team,
-                "context_team_id": self.team,
-                "api_app_id": self.app_id,
-                "event": event,
-                "type": "event_callback",
-                "event_id": self._next("Ev"),
-                "event_time": int(time.time()),
-                "is_ext_shared_channel": True,
-                "authorizations": [{"team_id": self.team, "user_id": "UBOTRB001", "is_bot": True}],
-            }
-        )
+        if bot_id:
+            event["bot_id"] = bot_id
+            event["app_id"] = "A" + bot_id[1:]
+            event["bot_profile"] = {"id": bot_id, "app_id": "A" + bot_id[1:], "team_id": team}
+            del event["user_profile"]
+        return self._event(event, team)
+
+    def message_changed(
+        self,
+        channel: str,
+        thread_ts: str,
+        ts: str,
+        text: str,
+        previous_text: str,
+        *,
+        user: str = "USUPPLIER1",
+        team: str | None = None,
+    ) -> SignedRequest:
+        """A thread reply edited: ``message_changed`` with the new message (its own ``ts`` and
+        ``thread_ts``, ``edited``) and the ``previous_message``, in a hidden event of its own."""
+        team = team or self.supplier_team
+        event_ts = self.new_ts()
+        message = {
+            "type": "message",
+            "text": text,
+            "user": user,
+            "team": team,
+            "user_team": team,
+            "source_team": team,
+            "edited": {"user": user, "ts": event_ts},
+            "ts": ts,
+            "thread_ts": thread_ts,
+            "parent_user_id": "UBOTRB001",
+        }
+        previous = {
+            "type": "message",
+            "text": previous_text,
+            "user": user,
+            "team": team,
+            "ts": ts,
+            "thread_ts": thread_ts,
+            "parent_user_id": "UBOTRB001",
+        }
+        event = {
+            "type": "message",
+            "subtype": "message_changed",
+            "message": message,
+            "previous_message": previous,
+            "channel": channel,
+            "hidden": True,
+            "ts": event_ts,
+            "event_ts": event_ts,
+            "channel_type": "channel",
+        }
+        return self._event(event, team)
 
     def button(
         self,
@@ -116,8 +208,10 @@ class SlackRequests:
         message_ts: str,
         thread_ts: str | None = None,
         user: str = "USUPPLIER1",
+        team: str | None = None,
     ) -> SignedRequest:
-        """A button pressed on a message (a ``block_actions`` interaction)."""
+        """A button pressed on a message (a ``block_actions`` interaction), by default by a
+        supplier's person (``user.team_id`` the supplier's team)."""
         action_ts = f"{int(time.time())}.{next(self._ids):06d}"
         message: dict[str, Any] = {"type": "message", "ts": message_ts, "text": ""}
         container: dict[str, Any] = {
@@ -132,7 +226,7 @@ class SlackRequests:
         return self._form(
             {
                 "type": "block_actions",
-                "user": {"id": user, "username": "supplier", "team_id": self.team},
+                "user": {"id": user, "username": "supplier", "team_id": team or self.supplier_team},
                 "api_app_id": self.app_id,
                 "token": "legacy",
                 "container": container,
@@ -154,7 +248,12 @@ class SlackRequests:
         )
 
     def submission(
-        self, view: dict[str, Any], values: dict[str, str], *, user: str = "USUPPLIER1"
+        self,
+        view: dict[str, Any],
+        values: dict[str, str],
+        *,
+        user: str = "USUPPLIER1",
+        team: str | None = None,
     ) -> SignedRequest:
         """A modal submitted with ``{block_id: text}`` typed into its inputs."""
         state = {
@@ -169,7 +268,7 @@ class SlackRequests:
             {
                 "type": "view_submission",
                 "team": {"id": self.team, "domain": "store"},
-                "user": {"id": user, "username": "supplier", "team_id": self.team},
+                "user": {"id": user, "username": "supplier", "team_id": team or self.supplier_team},
                 "api_app_id": self.app_id,
                 "token": "legacy",
                 "trigger_id": self._next("trigger."),

@@ -13,6 +13,10 @@ Step keys beyond the format (for the Slack scenarios): ``forged: true`` signs wi
 secret and expects 401; ``retries: N`` delivers the same event N more times with
 ``X-Slack-Retry-Num``; ``clicks: N`` presses the button N times; ``channel: C…`` speaks from
 that channel instead of the supplier's own.
+
+Format v2: ``by: store_staff`` writes (or presses) as a member of the store's own Slack team in
+the supplier's shared channel; ``edit: TEXT`` edits the supplier's last message in the thread
+(a ``message_changed`` event carrying the new and the previous text).
 """
 
 from __future__ import annotations
@@ -25,11 +29,11 @@ from sqlalchemy import select
 
 from bot.slack_app import SupplierSlackApp
 from bot.slack_blocks import APPROVE, DECLINE, INSPECTED_FAILED, INSPECTED_OK, QUESTION
-from bot.slack_local import LocalSlackAPI, LocalSlackClient
+from bot.slack_local import TEAM, InlineExecutor, LocalSlackAPI, LocalSlackClient
 from bot.slack_payloads import SignedRequest, SlackRequests
 from bot.worker import deliver_outbox
 from graph.desk import ReturnsDesk
-from graph.supplier_answers import SupplierSource, answer_button, answer_text
+from graph.supplier_answers import SupplierSource, answer_button, answer_edit, answer_text
 from ledger.models import OutboxRow
 from ledger.slack_models import SlackPostRow, case_thread
 
@@ -69,9 +73,12 @@ class SlackScenarioSide:
             owner_channel="COWNER",
             channels=channels,
             uploader=self.api.receive_upload,
+            listener_executor=InlineExecutor(),  # a step's work is done when it returns
         )
         self.requests = SlackRequests(SECRET)
         self._inbox_keys = itertools.count(1)
+        # each speaker's last message per case, as (ts, text): what an ``edit`` step edits
+        self._last: dict[tuple[str, str, str], tuple[str, str]] = {}
 
     def deliver(self) -> None:
         deliver_outbox(self.desk, limit=1000, slack=self.slack.outbox)
@@ -81,14 +88,38 @@ class SlackScenarioSide:
         with self.desk.session() as session:
             thread = case_thread(session, code)
             where = (thread.channel, thread.thread_ts) if thread is not None else None
+        by = str(step.get("by") or "supplier")
+        if by not in ("supplier", "store_staff"):
+            raise SlackStepFailed(f"'by' is supplier or store_staff, not {by!r}")
+        team = TEAM if by == "store_staff" else None
+        user = "USTORESTAFF1" if by == "store_staff" else "USUPPLIER1"
+        last = (supplier_id, code, by)
         if where is None:
             self._inbox(supplier_id, code, step)
+        elif "edit" in step:
+            if last not in self._last:
+                raise SlackStepFailed("an edit needs an earlier message in the thread to edit")
+            ts, before = self._last[last]
+            channel = str(step.get("channel") or self.slack.outbox.channel_for(supplier_id) or "")
+            text = str(step["edit"])
+            self._send(
+                self.requests.message_changed(
+                    channel, where[1], ts, text, before, user=user, team=team
+                ),
+                step,
+            )
+            self._last[last] = (ts, text)
         elif "text" in step:
             channel = str(step.get("channel") or self.slack.outbox.channel_for(supplier_id) or "")
-            request = self.requests.thread_reply(channel, where[1], str(step["text"]))
+            ts = self.requests.new_ts()
+            text = str(step["text"])
+            request = self.requests.thread_reply(
+                channel, where[1], text, user=user, team=team, ts=ts
+            )
             self._send(request, step)
+            self._last[last] = (ts, text)
         else:
-            self._press(supplier_id, code, where[1], step)
+            self._press(supplier_id, code, where[1], step, team=team)
         self.deliver()
 
     def _send(self, request: SignedRequest, step: dict[str, Any]) -> int:
@@ -108,7 +139,15 @@ class SlackScenarioSide:
                 raise SlackStepFailed(f"retry {attempt} answered {status}")
         return response.status
 
-    def _press(self, supplier_id: str, code: str, thread_ts: str, step: dict[str, Any]) -> None:
+    def _press(
+        self,
+        supplier_id: str,
+        code: str,
+        thread_ts: str,
+        step: dict[str, Any],
+        *,
+        team: str | None = None,
+    ) -> None:
         button = str(step["button"])
         kind = "inspection_request" if button.startswith("inspected") else "authorisation_request"
         message_ts = self._request_ts(code, kind) or thread_ts
@@ -116,7 +155,12 @@ class SlackScenarioSide:
         for _click in range(max(1, int(step.get("clicks") or 1))):
             views_before = len(self.api.views)
             press = self.requests.button(
-                BUTTONS[button], code, channel=channel, message_ts=message_ts, thread_ts=thread_ts
+                BUTTONS[button],
+                code,
+                channel=channel,
+                message_ts=message_ts,
+                thread_ts=thread_ts,
+                team=team,
             )
             self._send(press, step)
             if button == "inspected_ok" or step.get("forged"):
@@ -132,7 +176,7 @@ class SlackScenarioSide:
             for field in ("rma", "address", "note"):
                 if step.get(field) is not None:
                     values[field] = str(step[field])
-            self._send(self.requests.submission(view, values), {})
+            self._send(self.requests.submission(view, values, team=team), {})
 
     def _request_ts(self, code: str, kind: str) -> str | None:
         with self.desk.session() as session:
@@ -145,13 +189,24 @@ class SlackScenarioSide:
             ).scalar_one_or_none()
 
     def _inbox(self, supplier_id: str, code: str, step: dict[str, Any]) -> None:
+        by = str(step.get("by") or "supplier")
         who = SupplierSource(
             supplier_id=supplier_id,
             event_key=f"inbox:scenario:{next(self._inbox_keys)}",
             source="inbox",
+            speaker="store_staff" if by == "store_staff" else "supplier",
         )
+        last = (supplier_id, code, by)
+        if "edit" in step:
+            if last not in self._last:
+                raise SlackStepFailed("an edit needs an earlier message to edit")
+            text = str(step["edit"])
+            answer_edit(self.desk, code, who, text, self._last[last][1], self.slack.reader)
+            self._last[last] = ("", text)
+            return
         if "text" in step:
             answer_text(self.desk, code, who, str(step["text"]), self.slack.reader)
+            self._last[last] = ("", str(step["text"]))
             return
         answer_button(
             self.desk,

@@ -26,6 +26,7 @@ from policies.models import Reason
 from policies.money import Money
 from tools.accept_photo import MAX_BYTES
 from tools.errors import CaseNotFound, IdentityError, InvalidUpload, ReturnError
+from tools.marketplace import customer_notice
 from tools.open_case import ReturnRequest
 from tools.service_errors import ServiceUnavailable
 from tools.text_checks import PlainText
@@ -167,6 +168,8 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
                 "order": order.display_number,
                 "customer_name": order.customer_name,
                 "delivered": order.delivered_at is not None,
+                # sold on a marketplace: returned there (its name, link and window)
+                "marketplace": customer_notice(desk.store.policy, order),
                 "items": items,
                 "reasons": [
                     {"code": r.value, "label": label} for r, label in REASON_LABELS.items()

@@ -23,6 +23,7 @@ from tools.decide_assessment import case_facts, decide_assessment
 from tools.generate_label import generate_label
 from tools.issue_refund import issue_refund
 from tools.issue_store_credit import issue_store_credit
+from tools.marketplace import is_marketplace_case
 from tools.notify import notify_customer, notify_owner, notify_supplier
 from tools.order_replacement import order_replacement
 from tools.record_supplier_credit import record_supplier_credit
@@ -176,6 +177,10 @@ def cancel(ctx: ToolContext, case: CaseRow, *, actor: str, why: str) -> dict[str
 def assess(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
     """Decide the next turn of the case from the policy and the owner's rules; ask whoever
     must answer."""
+    if is_marketplace_case(case):  # the marketplace's rules, not the store's
+        from graph import marketplace_steps
+
+        return marketplace_steps.assess(ctx, case)
     verdict = decide_assessment(
         ctx.store, case_facts(ctx.store, case, ctx.now), rule_steps.load(ctx)
     )
@@ -222,6 +227,10 @@ def assess(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
 
 def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
     """Issue what the customer chose and record what the supplier owes; close the case."""
+    if is_marketplace_case(case):  # the marketplace refunds its buyer
+        from graph import marketplace_steps
+
+        return marketplace_steps.settle(ctx, case)
     amounts = amounts_for(ctx, case)
     actor = "timer" if case.inspection == "timeout" else "system"
     if case.owner_approved and case.after_review == SETTLE:
@@ -376,6 +385,11 @@ def supplier_decision(
     case.return_address = address or agreement.return_address
     label = generate_label(ctx, case)
     set_status(ctx, case, "awaiting_shipment")
+    if is_marketplace_case(case):
+        from graph import marketplace_steps
+
+        marketplace_steps.label_ready(ctx, case, label.tracking_number)
+        return {"next": WAIT, "status": case.status}
     notify_customer(
         ctx,
         case,
@@ -396,6 +410,10 @@ def timer_fired(ctx: ToolContext, case: CaseRow, kind: str) -> dict[str, Any]:
         data={"timer": kind},
     )
     hours = ctx.store.policy.supplier_response_hours
+    if is_marketplace_case(case):
+        from graph import marketplace_steps
+
+        hours = marketplace_steps.response_hours(ctx, case)
     if kind == timers.SUPPLIER_REMINDER:
         notify_supplier(
             ctx,
@@ -472,7 +490,9 @@ def shipment_event(
         return {"next": WAIT}
     case.delivered_back_at = ctx.now
     days = ctx.store.policy.refund_after_delivery_days
-    rule_hours = rule_steps.on_return_delivered(ctx, case)  # an owner rule's own refund timer
+    rule_hours = (  # an owner rule's own refund timer; the marketplace's cases follow no rule
+        None if is_marketplace_case(case) else rule_steps.on_return_delivered(ctx, case)
+    )
     if rule_hours is not None:
         days = -(-rule_hours // 24)
     set_status(ctx, case, "awaiting_inspection")

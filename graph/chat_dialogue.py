@@ -360,7 +360,11 @@ class OfflineDialogue:
         hello = f"Thanks{', ' + first if first else ''}! I found order {outcome.verified.order}."
         replies = [reply(hello)]
         self._place_earlier_texts(st, outcome.verified)
-        if not outcome.verified.delivered:
+        if outcome.verified.marketplace:
+            replies.append(reply(outcome.verified.marketplace))
+            if st["goal"] == "return":
+                self._clear_draft(st)
+        elif not outcome.verified.delivered:
             replies.append(
                 reply(
                     f"Order {outcome.verified.order} hasn't been delivered yet. You can start a "
@@ -550,7 +554,7 @@ class OfflineDialogue:
         verified = self._verified(st)
         if verified is None:
             return self._ask_identity(st)
-        if not verified.delivered:
+        if not verified.delivered or verified.marketplace:
             self._clear_draft(st)
             return []
         by_sku = {item.sku: item for item in verified.items}

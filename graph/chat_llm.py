@@ -266,6 +266,7 @@ class LLMAgent:
             "order": verified.order,
             "customer_name": verified.customer_name,
             "delivered": verified.delivered,
+            "marketplace_return": verified.marketplace,
             "items": [item.model_dump() for item in verified.items],
         }, []
 

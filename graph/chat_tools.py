@@ -26,6 +26,7 @@ from tools import owner_inbox
 from tools.accept_photo import accept_photo
 from tools.check_eligibility import check_eligibility, find_line_item
 from tools.errors import IdentityError, ReturnError
+from tools.marketplace import customer_notice
 from tools.notify import notify_owner
 from tools.open_case import ReturnRequest
 from tools.photo_quota import check_chat_may_send
@@ -87,6 +88,8 @@ class Verified(BaseModel):
     customer_name: str
     delivered: bool
     items: list[ItemInfo]
+    # Sold on a marketplace: what the customer is told instead (its return is made there).
+    marketplace: str | None = None
 
 
 class ReturnLine(BaseModel):
@@ -146,6 +149,7 @@ def order_snapshot(desk: ReturnsDesk, order_number: str, email: str) -> Verified
             customer_name=order.customer_name,
             delivered=order.delivered_at is not None,
             items=_items(desk, session, order),
+            marketplace=customer_notice(desk.store.policy, order),
         )
 
 
@@ -225,6 +229,7 @@ def verify_customer(
                 customer_name=order.customer_name,
                 delivered=order.delivered_at is not None,
                 items=_items(desk, session, order),
+                marketplace=customer_notice(desk.store.policy, order),
             ),
             "",
         )

@@ -37,6 +37,7 @@ from tools.accept_photo import AcceptedPhoto, PhotoLimits, accept_photo
 from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
 from tools.context import ToolContext
 from tools.errors import ActionRefused, CaseNotFound
+from tools.marketplace import MarketplaceReturn, open_marketplace_case
 from tools.open_case import ReturnRequest, open_case
 from tools.photo_quota import check_case_quota
 from tools.service_errors import ServiceError
@@ -292,6 +293,16 @@ class ReturnsDesk:
         self._resume(code, {"type": "cancel", "actor": actor, "note": note})
         return self.case_view(code)
 
+    def record_marketplace_return(self, request: MarketplaceReturn) -> CaseView:
+        """The owner records a return a marketplace accepted: the desk handles the supplier."""
+        with self.session() as session:
+            code = open_marketplace_case(self.context(session), request).code
+        try:
+            self._start(code)
+        except ServiceError as error:  # the case is open; the worker finishes the step later
+            log.warning("case %s waits for %s: %s", code, error.service, error.message)
+        return self.case_view(code)
+
     # -- suppliers --------------------------------------------------------------------------
 
     def supplier_action(
@@ -317,16 +328,8 @@ class ReturnsDesk:
             refused = self._refuse_stranger(session, case, supplier_id, action, channel)
             if refused is None:
                 self._check_accepts(case, kind, f"'{action.replace('_', ' ')}'")
-                if kind == "supplier_approve" and case.return_required:
-                    agreement = self.store.supplier(case.supplier_id)
-                    if agreement.rma_required and not (rma or "").strip():
-                        raise ActionRefused(
-                            f"An RMA number is needed to approve return {case.code}."
-                        )
-                    if not (address or "").strip() and not agreement.return_address:
-                        raise ActionRefused(
-                            f"A return address is needed to approve return {case.code}."
-                        )
+                if kind == "supplier_approve":
+                    self._check_approval_fields(case, rma, address)
             code = case.code
         if refused is not None:
             raise refused
@@ -341,6 +344,29 @@ class ReturnsDesk:
             },
         )
         return self.case_view(code)
+
+    def _check_approval_fields(self, case: CaseRow, rma: str | None, address: str | None) -> None:
+        """What an approval must carry: the RMA the agreement requires, an address."""
+        if not case.return_required:
+            return
+        agreement = self.store.supplier(case.supplier_id)
+        if agreement.rma_required and not (rma or "").strip():
+            raise ActionRefused(f"An RMA number is needed to approve return {case.code}.")
+        if not (address or "").strip() and not agreement.return_address:
+            raise ActionRefused(f"A return address is needed to approve return {case.code}.")
+
+    def approval_problem(self, code: str, rma: str | None, address: str | None) -> str | None:
+        """Read-only: why an approval with these fields would be refused for a missing field
+        (the Slack modal shows it on the field before the work is handed on), else None."""
+        with self.session() as session:
+            case = get_case(session, code)
+            if case is None or case.status != "awaiting_supplier":
+                return None
+            try:
+                self._check_approval_fields(case, rma, address)
+            except ActionRefused as refusal:
+                return refusal.message
+        return None
 
     def supplier_question(
         self, supplier_id: str, code: str, question: str, *, channel: str | None = None

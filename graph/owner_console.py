@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from graph.desk import ReturnsDesk
+from graph.marketplace_console import record_from_words
 from graph.rule_compiler import RuleNotUnderstood
 from graph.rulebook import Rulebook
 from ledger.repository import list_cases
@@ -287,6 +288,10 @@ def answer_owner(desk: ReturnsDesk, text: str, rulebook: Rulebook | None = None)
     if _EXPLAIN.match(text):
         return explain(desk, book, text)
     command = parse_owner_command(text)
+    if command is None:  # "Amazon return on order 114-…: the mug, broken"
+        recorded = record_from_words(desk, text)
+        if recorded is not None:
+            return recorded
     try:
         draft = book.draft(text)
     except RuleNotUnderstood as refusal:

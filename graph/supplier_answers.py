@@ -11,8 +11,10 @@ the supplier, not messages the case sent it, and the ``supplier_messages`` count
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 from graph.desk import ReturnsDesk
@@ -38,7 +40,10 @@ _STATUS_WORDS = {
 
 @dataclass(frozen=True)
 class SupplierSource:
-    """Who speaks and from where. ``supplier_id`` None: a channel no agreement names."""
+    """Who speaks and from where. ``supplier_id`` None: a channel no agreement names.
+    ``speaker``: ``supplier`` (its people, or its bot where the agreement allows it) or
+    ``store_staff`` (a member of the store's own team writing in the shared channel, who does
+    not speak for the supplier)."""
 
     supplier_id: str | None
     event_key: str
@@ -46,6 +51,7 @@ class SupplierSource:
     channel: str | None = None
     thread_ts: str | None = None
     user: str | None = None
+    speaker: str = "supplier"
 
 
 @dataclass
@@ -76,6 +82,8 @@ def answer_text(
     """A plain-word reply in the case's thread."""
     if not _claim(desk, who, code):
         return SupplierAnswer(code=code, duplicate=True)
+    if who.speaker != "supplier":
+        return _refuse_store_staff(desk, code, who, "reply")
     with desk.session() as session:
         case = get_case(session, code)
         status = case.status if case is not None else ""
@@ -101,6 +109,8 @@ def answer_button(
         return SupplierAnswer(code=code, ack=f"Unknown action {action!r}.", refused=True)
     if not _claim(desk, who, code):
         return SupplierAnswer(code=code, duplicate=True)
+    if who.speaker != "supplier":
+        return _refuse_store_staff(desk, code, who, action)
     reading = SupplierReading(
         intent=action,  # type: ignore[arg-type]
         rma=(rma or "").strip() or None,
@@ -111,6 +121,76 @@ def answer_button(
         backend="button",
     )
     return _act(desk, code.strip().upper(), who, reading)
+
+
+def answer_edit(
+    desk: ReturnsDesk,
+    code: str,
+    who: SupplierSource,
+    text: str,
+    previous: str,
+    reader: Reader = read_supplier_reply,
+) -> SupplierAnswer:
+    """An edited reply, read again. An edit that says what the message said before (a typo
+    fixed, a link unfurled, the same approval reworded) does nothing a second time; one that
+    adds or changes a fact (the RMA the approval lacked) is an answer like a new reply."""
+    if not _claim(desk, who, code):
+        return SupplierAnswer(code=code, duplicate=True)
+    if who.speaker != "supplier":
+        return _refuse_store_staff(desk, code, who, "edit")
+    with desk.session() as session:
+        case = get_case(session, code)
+        status = case.status if case is not None else ""
+    if case is None:
+        return SupplierAnswer(code=None, ack=f"There is no return {code}.", refused=True)
+    expecting = expecting_for(status)
+    reading = reader(text, expecting)
+    if previous.strip() and same_meaning(reader(previous, expecting), reading):
+        return SupplierAnswer(code=case.code, reading=reading)
+    return _act(desk, case.code, who, reading)
+
+
+def same_meaning(before: SupplierReading, after: SupplierReading) -> bool:
+    """Two readings that would decide, carry and ask the same."""
+
+    def plain(value: str | None) -> str:
+        return " ".join(re.sub(r"[^\w\s]", " ", (value or "").lower()).split())
+
+    def alike(first: str | None, second: str | None) -> bool:
+        # a typo fixed or a word added to the same question or address reads the same
+        a, b = plain(first), plain(second)
+        return a == b or (bool(a) and bool(b) and SequenceMatcher(None, a, b).ratio() >= 0.9)
+
+    return (
+        before.intent == after.intent
+        and plain(before.rma).replace(" ", "") == plain(after.rma).replace(" ", "")
+        and alike(before.address, after.address)
+        and alike(before.question, after.question)
+    )
+
+
+def _refuse_store_staff(
+    desk: ReturnsDesk, code: str, who: SupplierSource, what: str
+) -> SupplierAnswer:
+    """A store member's words in the supplier's channel decide nothing for the supplier. The
+    refusal is in the ledger; the thread gets no answer (people of both teams talk there)."""
+    with desk.session() as session:
+        case = get_case(session, code)
+        if case is not None:
+            decisions.append(
+                session,
+                at=desk.clock.now(),
+                case_code=case.code,
+                actor="system",
+                action="action_refused",
+                data={"action": what, "channel": who.channel, "user": who.user},
+                reason="a member of the store's own Slack team does not speak for the supplier",
+            )
+    return SupplierAnswer(
+        code=code,
+        refused=True,
+        ack="Only the supplier's own people answer for the supplier; nothing was changed.",
+    )
 
 
 def _claim(desk: ReturnsDesk, who: SupplierSource, code: str) -> bool:

@@ -56,6 +56,7 @@ ACTIONS = frozenset(
         "owner_reply",
         "supplier_credit_received",
         "supplier_credit_written_off",
+        "marketplace_refund",  # a marketplace refunds its buyer; the desk records, pays nothing
     }
 )
 

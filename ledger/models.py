@@ -76,6 +76,8 @@ class OrderRow(Base):
     delivered_at: Mapped[dt.datetime | None]
     # The order's id in the store's own system (Shopify's numeric order id), when known.
     external_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Where it was sold: "web" or a marketplace (amazon, ebay, ...), whose rules then apply.
+    channel: Mapped[str] = mapped_column(String(32), default="web", server_default="web")
 
     items: Mapped[list[LineItemRow]] = relationship(
         back_populates="order", order_by="LineItemRow.position", lazy="select"

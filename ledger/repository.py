@@ -40,6 +40,7 @@ def import_orders(session: Session, orders: Iterable[OrderSpec], currency: str) 
         row.placed_at = spec.placed_at
         row.delivered_at = spec.delivered_at
         row.external_id = spec.external_id
+        row.channel = spec.channel
         row.items = [
             LineItemRow(
                 position=position,

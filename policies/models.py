@@ -52,6 +52,32 @@ class Resolution(StrEnum):
     PARTIAL_REFUND = "partial_refund"
 
 
+class MarketplaceRules(BaseModel):
+    """A marketplace's own return rules for the orders sold there (``store.marketplaces``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = ""  # as the customer knows it; default from the channel ("amazon" -> "Amazon")
+    return_window_days: int = Field(default=30, ge=0)
+    response_hours: int = Field(default=48, gt=0)  # the supplier's time to authorise
+    url: str = ""  # where the buyer starts the return
+
+
+# Channels that are marketplaces even when the policy names no rules for them.
+KNOWN_MARKETPLACES = {
+    "amazon": "Amazon",
+    "ebay": "eBay",
+    "etsy": "Etsy",
+    "walmart": "Walmart",
+    "tiktok": "TikTok Shop",
+    "tiktok_shop": "TikTok Shop",
+    "mercadolibre": "Mercado Libre",
+    "bol": "bol.com",
+    "zalando": "Zalando",
+    "wish": "Wish",
+}
+
+
 class StorePolicy(BaseModel):
     """Every field and default of the ``store:`` block of a scenario file."""
 
@@ -78,6 +104,26 @@ class StorePolicy(BaseModel):
     review_above: Amount | None = None
     supplier_response_hours: int = Field(default=48, gt=0)
     refund_after_delivery_days: int = Field(default=7, gt=0)
+    marketplaces: dict[str, MarketplaceRules] = Field(default_factory=dict)
+
+    @field_validator("marketplaces")
+    @classmethod
+    def _channel_keys(cls, value: dict[str, MarketplaceRules]) -> dict[str, MarketplaceRules]:
+        return {normalize_channel(key): rules for key, rules in value.items()}
+
+    def marketplace_for(self, channel: str | None) -> MarketplaceRules | None:
+        """The rules of the marketplace an order was sold on; None for the store's own sales."""
+        key = normalize_channel(channel or "")
+        rules = self.marketplaces.get(key)
+        if rules is None and key in KNOWN_MARKETPLACES:
+            rules = MarketplaceRules()
+        if rules is None:
+            return None
+        if not rules.name:
+            rules = rules.model_copy(
+                update={"name": KNOWN_MARKETPLACES.get(key) or key.replace("_", " ").title()}
+            )
+        return rules
 
     @field_validator("currency")
     @classmethod
@@ -118,6 +164,9 @@ class SupplierAgreement(BaseModel):
     slack_channel: str | None = None
     # A recorded credit is overdue this many days after it was recorded (its unpaid part).
     credit_due_days: int = Field(default=30, ge=0)
+    # Whether a message from the supplier's own bot (an app posting in its shared channel)
+    # speaks for the supplier. Off by default: only the supplier's people decide.
+    bot_may_answer: bool = False
 
     @field_validator("country")
     @classmethod
@@ -160,6 +209,13 @@ class OrderSpec(BaseModel):
     items: list[LineItemSpec] = Field(min_length=1)
     # The order's id in the store's own system (Shopify's numeric order id), when known.
     external_id: str | None = None
+    # Where it was sold: "web" (the store's own site) or a marketplace (amazon, ebay, ...).
+    channel: str = "web"
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        return normalize_channel(value) or "web"
 
     @field_validator("number", "external_id", mode="before")
     @classmethod
@@ -192,6 +248,11 @@ class Store(BaseModel):
 def normalize_order_number(text: str) -> str:
     """``"#1001"``, ``" 1001 "`` and ``"1001"`` name the same order; letters compare upper."""
     return str(text).strip().lstrip("#").strip().upper()
+
+
+def normalize_channel(text: str) -> str:
+    """``"Amazon"``, ``" amazon "`` and ``"amazon"`` name the same sales channel."""
+    return str(text).strip().lower().replace(" ", "_").replace("-", "_")
 
 
 def normalize_email(text: str) -> str:

@@ -11,6 +11,7 @@ from ledger.models import LineItemRow, OrderRow
 from ledger.repository import units_in_cases
 from policies.models import StorePolicy
 from tools.errors import NotReturnable
+from tools.marketplace import refuse_marketplace_order
 
 
 class Eligibility(BaseModel):
@@ -53,6 +54,7 @@ def check_eligibility(
     now: dt.datetime,
 ) -> Eligibility:
     """Raise ``NotReturnable`` for a request that must open no case."""
+    refuse_marketplace_order(policy, order)  # its buyer returns through the marketplace
     if quantity < 1:
         raise NotReturnable("The quantity to return must be at least 1.", code="bad_quantity")
     if order.delivered_at is None or order.delivered_at > now:

@@ -8,10 +8,14 @@ from ledger import outbox
 from ledger.models import CaseRow
 from tools.context import ToolContext
 
+MARKETPLACE = "marketplace"  # a case's ``opened_via`` for a return made in a marketplace
+
 
 def notify_customer(
     ctx: ToolContext, case: CaseRow, kind: str, text: str, payload: dict[str, Any] | None = None
 ) -> None:
+    if case.opened_via == MARKETPLACE:
+        return  # a marketplace speaks to its own buyers; the store may not write to them
     outbox.enqueue(
         ctx.session,
         key=f"{case.code}:customer:{kind}",

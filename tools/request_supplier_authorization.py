@@ -42,7 +42,10 @@ def authorisation_payload(ctx: ToolContext, case: CaseRow, physical: bool) -> di
     }
 
 
-def request_supplier_authorization(ctx: ToolContext, case: CaseRow) -> AuthorisationRequest:
+def request_supplier_authorization(
+    ctx: ToolContext, case: CaseRow, *, hours: int | None = None, marketplace: str | None = None
+) -> AuthorisationRequest:
+    """``hours``: the time to answer (a marketplace's response time for its orders)."""
     agreement = ctx.store.supplier(case.supplier_id)
     physical = agreement.role == "logistical"
     value = Money(minor=case.line_item.unit_price_minor * case.quantity, currency=ctx.currency)
@@ -58,11 +61,16 @@ def request_supplier_authorization(ctx: ToolContext, case: CaseRow) -> Authorisa
         f"reason {case.reason.replace('_', ' ')}, value {value}. "
         + (f'Customer note: "{case.note}". ' if case.note else "")
         + ask
+        + (
+            f" This is a {marketplace} order: {marketplace} needs an answer within {hours} hours."
+            if marketplace
+            else ""
+        )
     )
     notify_supplier(
         ctx, case, "authorisation_request", text, authorisation_payload(ctx, case, physical)
     )
-    hours = ctx.store.policy.supplier_response_hours
+    hours = hours or ctx.store.policy.supplier_response_hours
     reminder_at = ctx.now + dt.timedelta(hours=hours)
     alert_at = ctx.now + dt.timedelta(hours=2 * hours)
     timers.schedule(

@@ -211,6 +211,10 @@
     var who = data.customer_name ? "Hi " + data.customer_name + ", this" : "This";
     $("request-greeting").textContent = who + " is order " + data.order + ".";
     $("request-undelivered").hidden = data.delivered !== false;
+    // Sold on a marketplace: its return is made there, so the form gives way to where to go.
+    $("request-marketplace").textContent = data.marketplace || "";
+    $("request-marketplace").hidden = !data.marketplace;
+    $("request-form").hidden = !!data.marketplace;
 
     var list = $("item-list");
     list.textContent = "";

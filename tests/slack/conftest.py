@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.slack_app import SupplierSlackApp, slack_router
+from bot.slack_local import InlineExecutor
 from bot.slack_outbox import http_upload
 from bot.slack_payloads import SignedRequest, SlackRequests
 from bot.worker import deliver_outbox
@@ -117,6 +118,7 @@ def slack_world(database_url: str) -> Iterator[SlackWorld]:
             client=WebClient(token="xoxb-test", base_url=server.base_url),
             owner_channel="C0OWNER",
             uploader=http_upload,
+            listener_executor=InlineExecutor(),  # each request's work is done when it returns
         )
         app = FastAPI()
         app.include_router(slack_router(desk, slack))
