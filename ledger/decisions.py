@@ -52,6 +52,7 @@ ACTIONS = frozenset(
         "owner_alerted",
         "action_refused",
         "supplier_question",
+        "refund_capped",
     }
 )
 

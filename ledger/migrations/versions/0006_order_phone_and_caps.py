@@ -1,0 +1,38 @@
+"""Orders keep a phone, a sales channel and what was refunded before import; line items keep
+what they paid after discounts and the export's vendor
+
+Revision ID: 0006_orders
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006_orders"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("orders") as batch:
+        batch.add_column(sa.Column("phone", sa.String(40), nullable=False, server_default=""))
+        batch.add_column(sa.Column("channel", sa.String(32), nullable=False, server_default="web"))
+        batch.add_column(
+            sa.Column("refunded_before_minor", sa.BigInteger(), nullable=False, server_default="0")
+        )
+    with op.batch_alter_table("line_items") as batch:
+        batch.add_column(sa.Column("paid_minor", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("vendor", sa.String(200), nullable=False, server_default=""))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("line_items") as batch:
+        batch.drop_column("vendor")
+        batch.drop_column("paid_minor")
+    with op.batch_alter_table("orders") as batch:
+        batch.drop_column("refunded_before_minor")
+        batch.drop_column("channel")
+        batch.drop_column("phone")
