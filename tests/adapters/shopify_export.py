@@ -52,6 +52,7 @@ def order_rows(
     source: str = "web",
     payment_method: str = "Shopify Payments",
     shipping: str = "0.00",
+    currency: str = "USD",
 ) -> list[dict[str, str]]:
     """The rows Shopify writes for one order: the order's fields on the first row only.
 
@@ -76,7 +77,7 @@ def order_rows(
         "Fulfillment Status": "fulfilled" if fulfilled else "unfulfilled",
         "Fulfilled at": fulfilled,
         "Accepts Marketing": "no",
-        "Currency": "USD",
+        "Currency": currency,
         "Subtotal": f"{subtotal:.2f}",
         "Shipping": shipping,
         "Taxes": "0.00",
