@@ -380,7 +380,12 @@ class OfflineDialogue:
             ask = "What's your order number?" if not retry else "What's the order number?"
             return [reply(ask + " You'll find it in your order confirmation email.")]
         st["expecting"] = "email"
-        return [reply("And the email address you used for that order?")]
+        return [
+            reply(
+                "And the email address you used for that order? (No email on it? The phone "
+                "number on the order will do.)"
+            )
+        ]
 
     # -- return details ---------------------------------------------------------------------
 
