@@ -164,8 +164,8 @@ class OrderSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     number: str = Field(min_length=1)
-    email: str = ""  # may be empty when the order has a phone (cash on delivery)
-    phone: str = ""
+    phone: str = ""  # before email: an order without email needs it
+    email: str = Field(default="", validate_default=True)  # may be empty with a phone
     channel: str = "web"  # where it was sold: web, pos, amazon, ebay, ...
     customer_name: str = ""
     country: str = "US"
@@ -189,11 +189,12 @@ class OrderSpec(BaseModel):
     def _lower_channel(cls, value: str) -> str:
         return value.strip().lower() or "web"
 
-    @model_validator(mode="after")
-    def _email_or_phone(self) -> OrderSpec:
-        if len(self.email.strip()) < 3 and len(phone_digits(self.phone)) < 8:
-            raise ValueError("email: an order needs an email, or a phone number when it has none")
-        return self
+    @field_validator("email")
+    @classmethod
+    def _email_or_phone(cls, value: str, info: ValidationInfo) -> str:
+        if len(value.strip()) < 3 and len(phone_digits(info.data.get("phone") or "")) < 8:
+            raise ValueError("an order needs an email, or a phone number when it has none")
+        return value
 
     @field_validator("placed_at", "delivered_at")
     @classmethod

@@ -542,6 +542,10 @@ class ShopifyOrders(ShopifyService):
             "delivered_at": self._delivered_at(order, where, transit_days),
             "external_id": str(order.get("id")) if order.get("id") is not None else None,
         }
+        refunded = _refunded(order, currency, where)
+        if refunded:
+            paid_total = sum(parse_amount(item.paid, currency) for item in items)
+            fields["refunded"] = _money(min(refunded, paid_total), currency)
         if not fields["email"] and len(phone_digits(phone)) < 8:
             result.skipped.append(f"{number}: no email and no phone")
             return None
@@ -580,6 +584,22 @@ class ShopifyOrders(ShopifyService):
         shipped = [_when(str(f.get("created_at") or ""), where, "created_at") for f in fulfillments]
         latest = max((s for s in shipped if s is not None), default=None)
         return latest + dt.timedelta(days=transit_days) if latest else None
+
+
+def _refunded(order: dict[str, Any], currency: str, where: str) -> int:
+    """What the order's refunds already paid back (their successful refund transactions)."""
+    total = 0
+    for refund in order.get("refunds") or []:
+        if not isinstance(refund, dict):
+            continue
+        for transaction in refund.get("transactions") or []:
+            if (
+                isinstance(transaction, dict)
+                and transaction.get("kind") == "refund"
+                and transaction.get("status") in (None, "success")
+            ):
+                total += _minor(str(transaction.get("amount") or "0"), currency, where, "refund")
+    return total
 
 
 def _discount(line: dict[str, Any], currency: str) -> str:

@@ -454,3 +454,47 @@ def test_delivery_dates_a_spreadsheet_rewrote_are_read() -> None:
     order = read_orders_csv(excel_resaved(export_csv(rows)), make_store()).orders[0]
     assert order.placed_at == dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
     assert order.delivered_at == dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+# -- the same shapes through the Admin API -----------------------------------------------------
+
+
+def test_the_admin_api_gives_refunds_phones_and_unknown_vendors_the_same_way() -> None:
+    from tests.adapters.fake_shopify import TOKEN, VERSION, FakeShopify
+    from tools.shopify_orders import ShopifyOrders
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    created = (now - dt.timedelta(days=3)).isoformat()
+    address = {"name": "Mia Nguyen", "address1": "12 Ann St", "city": "Brisbane",
+               "zip": "4001", "province_code": "QLD", "country_code": "US"}  # fmt: skip
+    with FakeShopify() as server:
+        oid = server.add_order(
+            "#5001",
+            email="",
+            created_at=created,
+            financial_status="partially_refunded",
+            shipping_address=address,
+            line_items=[
+                {"name": "Anvil", "sku": "ANVIL", "price": "99.00", "quantity": 1,
+                 "vendor": "Globex", "discount_allocations": [{"amount": "9.00"}]},
+                {"name": "Mug", "sku": "MUG", "price": "24.00", "quantity": 1, "vendor": "acme"},
+            ],
+        )  # fmt: skip
+        server.orders[oid]["phone"] = None
+        server.orders[oid]["shipping_address"]["phone"] = "+61 412 345 678"
+        server.orders[oid]["refunds"] = [
+            {"id": 1, "transactions": [
+                {"kind": "refund", "status": "success", "amount": "20.00"},
+                {"kind": "refund", "status": "failure", "amount": "50.00"},
+            ]},
+        ]  # fmt: skip
+        source = ShopifyOrders("demo", TOKEN, api_version=VERSION, base_url=server.url)
+        read = source.recent(make_store(), since=now - dt.timedelta(days=30))
+        source.close()
+    (order,) = read.orders
+    assert (order.email, order.phone, order.refunded) == ("", "+61 412 345 678", "20.00")
+    assert [(i.supplier, i.vendor, i.paid) for i in order.items] == [
+        ("", "Globex", "90.00"),
+        ("acme", "acme", "24.00"),
+    ]
+    assert read.unknown_vendors == {"Globex": ["#5001"]}
