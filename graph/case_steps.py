@@ -285,11 +285,20 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
         order_replacement(ctx, case, step="settle", actor=actor, reason=clause)
         text = notices.replacement(case, without_return)
     else:
-        amounts = refund_caps.lower_to_left(ctx, case, amounts)
-        refund = issue_refund(ctx, case, amounts.refund, step="settle", actor=actor, reason=clause)
-        text = notices.refunded(
-            case, Money(minor=refund.amount_minor, currency=ctx.currency), without_return
-        )
+        computed, amounts = amounts.refund, refund_caps.lower_to_left(ctx, case, amounts)
+        if computed > 0 and amounts.refund == 0:
+            # All of it was given back already (in the store, before import): nothing to pay.
+            text = (
+                f"Return {case.code}: this order has already been refunded in full, so there "
+                "is nothing more to give back."
+            )
+        else:
+            refund = issue_refund(
+                ctx, case, amounts.refund, step="settle", actor=actor, reason=clause
+            )
+            text = notices.refunded(
+                case, Money(minor=refund.amount_minor, currency=ctx.currency), without_return
+            )
     case.resolution = choice
     if case.supplier_id and not case.supplier_declined and case.inspection != "failed":
         disputed = case.inspection == "timeout"

@@ -177,7 +177,7 @@ def _import(desk: ReturnsDesk, *orders: list[dict[str, str]], store: Store | Non
 
 
 def test_a_refund_is_capped_by_what_is_left_on_the_order(tmp_path: Path) -> None:
-    store = make_store({"keep_it_under": "60.00"})  # refunded at once, without a return
+    store = make_store({"keep_it_under": "150.00"})  # refunded at once, without a return
     desk = ReturnsDesk(f"sqlite:///{tmp_path / 'order-cap.db'}", store, FrozenClock(NOW))
     try:
         _import(
@@ -225,11 +225,16 @@ def test_a_refund_is_capped_by_what_is_left_on_the_order(tmp_path: Path) -> None
             ]
             assert len(capped) == 1 and '"lowered_to":"30.00"' in capped[0].data
             assert decisions.verify(session).ok
-        # Nothing is left on the order: the lamp's return is refunded 0.00, never more.
+        # Nothing is left on the order: the lamp's return pays nothing, and no refund is
+        # attempted (a payment service refuses a refund of zero); the customer is told why.
         lamp = desk.submit_return(
             ReturnRequest(order="1020", email="ben@example.com", sku="LAMP", reason="changed_mind")
         )
-        assert lamp.refunded == "0.00"
+        assert (lamp.status, lamp.refunded) == ("resolved", "0.00")
+        with desk.session() as session:
+            actions = decisions.case_actions(session, lamp.code)
+        assert "refund_capped" in actions and "refund_issued" not in actions
+        assert any("refunded in full" in text for text in desk.customer_messages(lamp.code))
     finally:
         desk.close()
 
