@@ -503,3 +503,24 @@ def test_the_admin_api_gives_refunds_phones_and_unknown_vendors_the_same_way() -
         ("acme", "acme", "24.00"),
     ]
     assert read.unknown_vendors == {"Globex": ["#5001"]}
+
+
+def test_the_orders_channel_is_its_source_and_is_stored(cap_desk: ReturnsDesk) -> None:
+    def sold(number: str, source: str) -> list[dict[str, str]]:
+        return order_rows(
+            number,
+            email="a@example.com",
+            created=CREATED,
+            address=BOSTON,
+            source=source,
+            items=[{"name": "Mug", "price": "24.00", "sku": "MUG", "vendor": "acme"}],
+        )
+
+    _import(cap_desk, sold("#1100", "web"), sold("#1101", "POS"), sold("#1102", ""))
+    with cap_desk.session() as session:
+        channels = []
+        for number in ("1100", "1101", "1102"):
+            order = find_order(session, number)
+            assert order is not None
+            channels.append(order.channel)
+    assert channels == ["web", "pos", "web"]
