@@ -285,16 +285,20 @@ def read_orders_csv(
         )
     names = supplier_lookup(store)
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    row_number = 1  # the header
-    for raw in reader:
-        row_number += 1
-        index = row_number
-        row = {(key or "").strip(): (value or "").strip() for key, value in raw.items()}
+    result = OrdersRead()
+    for index, raw in enumerate(reader, start=2):  # record 1 is the header
+        # Cells past the header (a spreadsheet's trailing separators) come under None.
+        row = {
+            key.strip(): (value or "").strip()
+            for key, value in raw.items()
+            if isinstance(key, str) and not isinstance(value, list)
+        }
         number = row.get("Name", "")
         if not number:
-            continue  # a blank line a spreadsheet left, or a row with no order to belong to
+            if any(row.values()):  # a line item with no order to belong to: said, not lost
+                result.skipped.append(f"row {index}: no order Name, left out")
+            continue  # a blank line a spreadsheet left
         groups.setdefault(number, []).append((index, row))
-    result = OrdersRead()
     for number, rows in groups.items():
         where = f"{label}: row {rows[0][0]} (order {number})"
         try:

@@ -524,3 +524,22 @@ def test_the_orders_channel_is_its_source_and_is_stored(cap_desk: ReturnsDesk) -
             assert order is not None
             channels.append(order.channel)
     assert channels == ["web", "pos", "web"]
+
+
+def test_a_row_without_an_order_name_is_reported_and_extra_cells_are_ignored() -> None:
+    rows = order_rows(
+        "#1110",
+        email="a@example.com",
+        created=CREATED,
+        address=BOSTON,
+        items=[
+            {"name": "Mug", "price": "24.00", "sku": "MUG", "vendor": "acme"},
+            {"name": "Jar", "price": "26.00", "sku": "JAR", "vendor": "acme"},
+        ],
+    )
+    rows[1]["Name"] = ""
+    lines = export_csv(rows).split("\n")
+    lines[1] += ",,extra"  # trailing cells past the header, as spreadsheets leave them
+    read = read_orders_csv("\n".join(lines) + "\n\n", make_store())
+    assert [(o.number, len(o.items)) for o in read.orders] == [("#1110", 1)]
+    assert read.skipped == ["row 3: no order Name, left out"]
