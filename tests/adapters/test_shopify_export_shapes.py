@@ -543,3 +543,37 @@ def test_a_row_without_an_order_name_is_reported_and_extra_cells_are_ignored() -
     read = read_orders_csv("\n".join(lines) + "\n\n", make_store())
     assert [(o.number, len(o.items)) for o in read.orders] == [("#1110", 1)]
     assert read.skipped == ["row 3: no order Name, left out"]
+
+
+def test_a_replacement_for_a_line_without_supplier_is_asked_of_the_owner(
+    cap_desk: ReturnsDesk,
+) -> None:
+    from ledger import outbox
+
+    _import(
+        cap_desk,
+        order_rows(
+            "#1120",
+            email="cy@example.com",
+            created=CREATED,
+            fulfilled=FULFILLED,
+            address=BOSTON,
+            items=[{"name": "Anvil", "price": "99.00", "sku": "ANVIL", "vendor": "Globex"}],
+        ),
+    )
+    view = cap_desk.submit_return(
+        ReturnRequest(
+            order="1120",
+            email="cy@example.com",
+            sku="ANVIL",
+            reason="changed_mind",
+            resolution="replacement",
+        )
+    )
+    done = cap_desk.owner_decide(view.code, approve=True)
+    assert (done.status, done.resolution) == ("resolved", "replacement")
+    with cap_desk.session() as session:
+        to_supplier = outbox.messages(session, channel=outbox.SUPPLIER)
+        to_owner = [row.text for row in outbox.messages(session, channel=outbox.OWNER)]
+    assert to_supplier == []
+    assert any('vendor "Globex"' in text and "replacement" in text for text in to_owner)
