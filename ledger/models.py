@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -104,6 +105,8 @@ class LineItemRow(Base):
     # (then unit price x quantity).
     paid_minor: Mapped[int | None] = mapped_column(BigInteger, default=None)
     vendor: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # False for a line not yet shipped while its order was (the order's delivery is not its).
+    delivered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     order: Mapped[OrderRow] = relationship(back_populates="items")
 

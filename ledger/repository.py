@@ -54,6 +54,7 @@ def import_orders(session: Session, orders: Iterable[OrderSpec], currency: str) 
                 vendor=item.vendor.strip(),
                 final_sale=item.final_sale,
                 paid_minor=parse_amount(item.paid, currency) if item.paid is not None else None,
+                delivered=item.delivered,
             )
             for position, item in enumerate(spec.items, start=1)
         ]

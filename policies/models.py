@@ -150,6 +150,9 @@ class LineItemSpec(BaseModel):
     # What was paid for the whole line after discounts, when it is not price x quantity
     # (a discount spread over 3 units pays 100.00 for a unit price of 33.33).
     paid: Amount | None = None
+    # False for a line its store has not shipped yet while the order was (a partly fulfilled
+    # Shopify order): it cannot be returned until a later import finds it fulfilled.
+    delivered: bool = True
 
     @model_validator(mode="after")
     def _supplier_or_vendor(self) -> LineItemSpec:

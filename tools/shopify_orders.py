@@ -29,8 +29,10 @@ page; each line item's ``vendor`` the same way.
 **Delivery date.** A return window counts from delivery. The API's fulfilment events say when
 a parcel was delivered (``shipment_status: delivered``); the export has only ``Fulfilled at``
 (when it shipped), so then delivery is taken as the fulfilment date plus ``transit_days``
-(default 0: the window starts when the parcel left). An unfulfilled order is imported without
-a delivery date (it can be returned once a later import or sync finds it delivered).
+(default 0: the window starts when the parcel left); a line whose ``Lineitem fulfillment
+status`` says it was not shipped (``pending``) is not delivered with it. An unfulfilled order
+is imported without a delivery date (it can be returned once a later import or sync finds it
+delivered).
 
 **Skipped** (named in the report with the reason): cancelled orders, orders whose financial
 status is ``pending``, ``authorized``, ``voided``, ``expired`` or ``refunded`` (nothing paid, or
@@ -121,6 +123,11 @@ class _Item:
     supplier: str
     vendor: str
     paid: str
+    delivered: bool = True
+
+
+# A line the store has not shipped (the order's other lines may have been).
+UNSHIPPED = frozenset({"pending", "unfulfilled", "not fulfilled", "restocked"})
 
 
 def supplier_lookup(store: Store) -> dict[str, str]:
@@ -220,6 +227,7 @@ def _build(where: str, fields: dict[str, Any], items: list[_Item]) -> OrderSpec:
                         "supplier": item.supplier,
                         "vendor": item.vendor,
                         "paid": item.paid,
+                        "delivered": item.delivered,
                     }
                     for item in items
                 ],
@@ -387,6 +395,7 @@ def _order_from_rows(
                 supplier=supplier,
                 vendor=vendor.strip() or NO_VENDOR,
                 paid=_money(line_paid, currency),
+                delivered=row.get("Lineitem fulfillment status", "").lower() not in UNSHIPPED,
             )
         )
     placed = _when(field_of("Created at"), where, "Created at", day_first=day_first) or _when(

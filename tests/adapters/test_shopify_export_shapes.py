@@ -577,3 +577,34 @@ def test_a_replacement_for_a_line_without_supplier_is_asked_of_the_owner(
         to_owner = [row.text for row in outbox.messages(session, channel=outbox.OWNER)]
     assert to_supplier == []
     assert any('vendor "Globex"' in text and "replacement" in text for text in to_owner)
+
+
+def test_a_line_not_yet_shipped_in_a_fulfilled_order_cannot_be_returned_yet(
+    cap_desk: ReturnsDesk,
+) -> None:
+    from tools.errors import NotReturnable
+
+    rows = order_rows(
+        "#1130",
+        email="ana@example.com",
+        created=CREATED,
+        fulfilled=FULFILLED,
+        address=BOSTON,
+        items=[
+            {"name": "Mug", "price": "24.00", "sku": "MUG", "vendor": "acme"},
+            {"name": "Backordered jar", "price": "26.00", "sku": "JAR", "vendor": "acme"},
+        ],
+    )
+    rows[0]["Fulfillment Status"] = "partial"
+    rows[1]["Lineitem fulfillment status"] = "pending"
+    items = read_orders_csv(export_csv(rows), make_store()).orders[0].items
+    assert [i.delivered for i in items] == [True, False]
+    _import(cap_desk, rows)
+    with pytest.raises(NotReturnable, match="has not been shipped yet"):
+        cap_desk.submit_return(
+            ReturnRequest(order="1130", email="ana@example.com", sku="JAR", reason="changed_mind")
+        )
+    view = cap_desk.submit_return(
+        ReturnRequest(order="1130", email="ana@example.com", sku="MUG", reason="changed_mind")
+    )
+    assert view.status == "awaiting_supplier"

@@ -1,5 +1,5 @@
 """Orders keep a phone, a sales channel and what was refunded before import; line items keep
-what they paid after discounts and the export's vendor
+what they paid after discounts, the export's vendor and whether they were shipped
 
 Revision ID: 0006_orders
 Revises: 0005
@@ -26,10 +26,14 @@ def upgrade() -> None:
     with op.batch_alter_table("line_items") as batch:
         batch.add_column(sa.Column("paid_minor", sa.BigInteger(), nullable=True))
         batch.add_column(sa.Column("vendor", sa.String(200), nullable=False, server_default=""))
+        batch.add_column(
+            sa.Column("delivered", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("line_items") as batch:
+        batch.drop_column("delivered")
         batch.drop_column("vendor")
         batch.drop_column("paid_minor")
     with op.batch_alter_table("orders") as batch:
