@@ -187,6 +187,11 @@ class OrderSpec(BaseModel):
     def _number_text(cls, value: object) -> object:
         return str(value) if isinstance(value, int) else value
 
+    @field_validator("email", "phone", mode="before")
+    @classmethod
+    def _absent_text(cls, value: object) -> object:
+        return "" if value is None else value  # ``email:`` left empty in a YAML file
+
     @field_validator("channel")
     @classmethod
     def _lower_channel(cls, value: str) -> str:

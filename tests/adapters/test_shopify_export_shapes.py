@@ -608,3 +608,19 @@ def test_a_line_not_yet_shipped_in_a_fulfilled_order_cannot_be_returned_yet(
         ReturnRequest(order="1130", email="ana@example.com", sku="MUG", reason="changed_mind")
     )
     assert view.status == "awaiting_supplier"
+
+
+def test_an_order_file_may_leave_the_email_out_or_empty_when_it_gives_a_phone() -> None:
+    from policies.loader import PolicyError, orders_from_data
+
+    base = {
+        "number": "2001",
+        "placed_at": "2026-03-01T10:00:00Z",
+        "items": [{"sku": "MUG", "price": "24.00", "supplier": "acme"}],
+    }
+    for extra in ({"phone": "+1 512 555 0100"}, {"email": None, "phone": 15125550100}):
+        (order,) = orders_from_data([{**base, **extra}], "orders.yaml", make_store())
+        assert order.email == "" and order.phone.endswith("5125550100")
+        assert order.channel == "web"
+    with pytest.raises(PolicyError, match=r"orders\[0\]: email: .*phone"):
+        orders_from_data([{**base, "email": None}], "orders.yaml", make_store())
