@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.settings import get_settings
+
+if TYPE_CHECKING:
+    from tools.shopify_orders import OrdersRead
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -17,12 +20,13 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _summary(source: str, written: int, kept: list[str], skipped: list[str]) -> str:
+def _summary(source: str, written: int, kept: list[str], read: OrdersRead) -> str:
+    """The import's report: orders imported, kept, skipped and why, vendors without a
+    supplier."""
     lines = [f"imported {written} orders from {source}"]
     if kept:
         lines.append(f"kept {len(kept)} that already have returns: {', '.join(kept)}")
-    if skipped:
-        lines.append(f"skipped {len(skipped)}: {'; '.join(skipped)}")
+    lines.extend(read.report())
     return "\n".join(lines)
 
 
@@ -42,7 +46,7 @@ def import_shopify_csv(path: Path) -> None:
         _fail(str(error))
     finally:
         desk.close()
-    typer.echo(_summary(str(path), done.written, done.kept, read.skipped))
+    typer.echo(_summary(str(path), done.written, done.kept, read))
 
 
 def orders_sync_shopify(
@@ -70,4 +74,4 @@ def orders_sync_shopify(
     finally:
         source.close()
         desk.close()
-    typer.echo(_summary("Shopify", done.written, done.kept, read.skipped))
+    typer.echo(_summary("Shopify", done.written, done.kept, read))

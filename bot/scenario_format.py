@@ -42,7 +42,7 @@ _LineLoader.add_constructor(
     _construct_mapping,  # type: ignore[arg-type]
 )
 
-TOP_KEYS = {"name", "now", "store", "suppliers", "orders", "rules", "steps"}
+TOP_KEYS = {"name", "now", "store", "suppliers", "orders", "rules", "steps", "shopify_csv"}
 STEP_KEYS = {
     "portal",
     "customer",
@@ -78,6 +78,8 @@ class Scenario:
     orders: list[Any]
     rules: list[str]
     steps: list[Step] = field(default_factory=list)
+    shopify_csv: str | None = None  # a Shopify orders export, imported before the first step
+    shopify_csv_line: int = 0
 
 
 def line_of(mapping: Any, key: str) -> int:
@@ -169,7 +171,21 @@ def parse_scenario(path: Path) -> Scenario:
         orders=sections["orders"],
         rules=[str(rule) for rule in sections["rules"]],
         steps=steps,
+        shopify_csv=_shopify_csv(data, path),
+        shopify_csv_line=line_of(data, "shopify_csv"),
     )
+
+
+def _shopify_csv(data: dict[str, Any], path: Path) -> str | None:
+    value = data.get("shopify_csv")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioFormatError(
+            f"{path}: line {line_of(data, 'shopify_csv')}: shopify_csv must be the text of a "
+            "Shopify orders export (a block scalar, `shopify_csv: |`)"
+        )
+    return value
 
 
 def find_scenario_files(paths: list[Path]) -> list[Path]:

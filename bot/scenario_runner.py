@@ -33,12 +33,15 @@ from graph.rule_compiler import RuleNotUnderstood
 from graph.rulebook import Rulebook
 from ledger import decisions, outbox, timers
 from ledger.models import CaseRow, LabelRow, OrderRow, OutboxRow
-from ledger.repository import import_orders
+from ledger.repository import find_order, import_orders
 from policies.loader import PolicyError, describe_validation, orders_from_data, store_from_data
 from policies.models import normalize_order_number
+from policies.money import Money
 from tools.accept_photo import sample_jpeg
 from tools.errors import ReturnError
 from tools.open_case import ReturnRequest
+from tools.refund_caps import order_paid
+from tools.shopify_orders import ShopifyOrdersError, read_orders_csv, store_orders
 
 DatabaseFactory = Callable[[Path], contextlib.AbstractContextManager[str]]
 
@@ -104,10 +107,13 @@ def normalize_rma(value: Any) -> str:
 class ScenarioRun:
     """One scenario being played: the desk, the clock and what each party was told."""
 
-    def __init__(self, scenario: Scenario, desk: ReturnsDesk, clock: FrozenClock) -> None:
+    def __init__(
+        self, scenario: Scenario, desk: ReturnsDesk, clock: FrozenClock, imported: int = 0
+    ) -> None:
         self.scenario = scenario
         self.desk = desk
         self.clock = clock
+        self.imported_orders = imported  # orders the shopify_csv import brought in
         self.customer_said: list[str] = []
         self.customer_mark = 0
         self.owner_said: list[str] = []
@@ -341,6 +347,8 @@ class ScenarioRun:
             "ledger_valid",
             "rules_active",
             "owner_reply_contains",
+            "order",
+            "imported_orders",
         } | DESK_CHECKS
         for key in value:
             if key not in known:
@@ -418,8 +426,33 @@ class ScenarioRun:
             if active != int(value["rules_active"]):
                 fail(f"rules_active: expected {value['rules_active']}, got {active}")
         failures.extend(desk_checks(self, value, step.line))
+        if "order" in value:
+            failures.extend(self._check_order(value["order"], step.line))
+        if "imported_orders" in value and self.imported_orders != int(value["imported_orders"]):
+            fail(
+                f"imported_orders: expected {value['imported_orders']}, got {self.imported_orders}"
+            )
         if failures:
             raise CheckFailed("; ".join(failures))
+
+    def _check_order(self, spec: Any, line: int) -> list[str]:
+        """``order: {number, paid}``: what the order paid for its items after discounts, less
+        refunds made before import."""
+        if not isinstance(spec, dict) or "number" not in spec:
+            raise ScenarioFormatError(f"line {line}: order needs a mapping with 'number'")
+        for key in spec:
+            if key not in ("number", "paid"):
+                raise ScenarioFormatError(f"line {line}: unknown order check {key!r}")
+        with self.desk.session() as session:
+            order = find_order(session, str(spec["number"]))
+            if order is None:
+                return [f"line {line}: order {spec['number']}: no such order"]
+            paid = Money(minor=order_paid(order), currency=order.currency).amount_str()
+        if "paid" in spec and not _money_equal(spec["paid"], paid):
+            return [
+                f"line {line}: order {spec['number']} paid: expected {spec['paid']!r}, got {paid!r}"
+            ]
+        return []
 
     def _expected_case(self, order: Any) -> CaseView | None:
         if order is not None:
@@ -514,6 +547,22 @@ def locate_policy_error(scenario: Scenario, message: str) -> str:
     return "\n".join(located)
 
 
+def import_shopify_csv(desk: ReturnsDesk, scenario: Scenario) -> int:
+    """The ``shopify_csv:`` key, imported as ``returnbridge orders import`` would (no transit
+    days: delivery at ``Fulfilled at``); returns how many orders it wrote."""
+    if scenario.shopify_csv is None:
+        return 0
+    try:
+        read = read_orders_csv(scenario.shopify_csv, desk.store, name="shopify_csv")
+    except ShopifyOrdersError as error:
+        raise ScenarioFormatError(
+            f"{scenario.path}: line {scenario.shopify_csv_line}: {error}"
+        ) from None
+    with desk.session() as session:
+        done = store_orders(session, read.orders, desk.store.policy.currency)
+    return done.written
+
+
 def run_scenario(path: Path, database: DatabaseFactory = temporary_sqlite) -> ScenarioResult:
     """Play one file; never raises: every problem is a failure of this scenario."""
     name = path.stem
@@ -536,8 +585,9 @@ def run_scenario(path: Path, database: DatabaseFactory = temporary_sqlite) -> Sc
             try:
                 with desk.session() as session:
                     import_orders(session, orders, store.policy.currency)
+                imported = import_shopify_csv(desk, scenario)
                 activate_rules(desk, scenario.rules)
-                run = ScenarioRun(scenario, desk, clock)
+                run = ScenarioRun(scenario, desk, clock, imported)
                 for step in scenario.steps:
                     result.steps += 1
                     run.play(step)

@@ -68,7 +68,8 @@ INTERNAL_FIELDS = {"supplier_id", "supplier_credit", "review_reason"}
 
 class LookupRequest(BaseModel):
     order: str
-    email: str
+    email: str = ""  # or the order's phone, for an order without email
+    phone: str = ""
 
 
 def get_desk(request: Request) -> ReturnsDesk:
@@ -148,7 +149,7 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
     @app.post("/api/returns/lookup")
     def lookup(body: LookupRequest, desk: DeskDep) -> dict[str, Any]:
         with desk.session() as session:
-            order = verify_identity(session, body.order, body.email)
+            order = verify_identity(session, body.order, body.email.strip() or body.phone)
             currency = desk.store.policy.currency
             items = [
                 {
@@ -211,7 +212,7 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
                 422, "invalid_form", describe_validation("form", exc).replace("form: ", "")
             )
         view = desk.submit_return(return_request, photo=photo)
-        return case_payload(view, token_for(view, return_request.email))
+        return case_payload(view, token_for(view, return_request.contact))
 
     @app.get("/api/cases/{code}")
     def case_status(code: str, token: str, desk: DeskDep) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from ledger.models import CaseRow
 from ledger.owner_models import PENDING_REVIEW, SUPPLIER_SILENT
 from policies.models import Reason
 from policies.money import Money
-from tools import notices, owner_inbox
+from tools import notices, owner_inbox, refund_caps
 from tools.compute_amounts import CaseAmounts, compute_amounts
 from tools.context import ToolContext
 from tools.decide_assessment import case_facts, decide_assessment
@@ -82,11 +82,12 @@ def set_status(ctx: ToolContext, case: CaseRow, status: str) -> None:
 
 
 def amounts_for(ctx: ToolContext, case: CaseRow) -> CaseAmounts:
+    unit_price, quantity = refund_caps.priced_units(case.line_item, case.quantity)
     return compute_amounts(
         ctx.store.policy,
-        ctx.store.supplier(case.supplier_id),
-        unit_price_minor=case.line_item.unit_price_minor,
-        quantity=case.quantity,
+        ctx.store.terms_for(case.supplier_id),
+        unit_price_minor=unit_price,
+        quantity=quantity,
         reason=Reason(case.reason),
         return_required=bool(case.return_required),
     )
@@ -181,6 +182,8 @@ def assess(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
         from graph import marketplace_steps
 
         return marketplace_steps.assess(ctx, case)
+    if not case.supplier_id:
+        return assess_without_supplier(ctx, case)
     verdict = decide_assessment(
         ctx.store, case_facts(ctx.store, case, ctx.now), rule_steps.load(ctx)
     )
@@ -225,6 +228,40 @@ def assess(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
     return {"next": WAIT, "status": case.status}
 
 
+def assess_without_supplier(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
+    """A line whose vendor matched no supplier agreement: no supplier can be asked, so the
+    owner decides. An approval settles without a return (there is no address to send it
+    to) and records no supplier credit; the final-sale and photo checks still apply."""
+    vendor = case.line_item.vendor or "(no vendor)"
+    if case.line_item.final_sale:
+        why = "This item was sold as final sale and cannot be returned."
+        return deny(ctx, case, actor="policy", clause="final_sale", why=why)
+    if not case.owner_approved:
+        why = (
+            f'The item\'s vendor "{vendor}" matches no supplier agreement, so no supplier '
+            "can be asked; add the vendor to the policy's vendors map or decide yourself."
+        )
+        return send_to_review(
+            ctx, case, actor="policy", clause="vendor_without_supplier", why=why, after=ASSESS
+        )
+    reason = Reason(case.reason)
+    if reason in ctx.store.policy.photo_required_reasons and case.photo_count == 0:
+        set_status(ctx, case, "awaiting_photo")
+        notify_customer(ctx, case, "photo_needed", notices.photo_needed(case))
+        return {"next": WAIT, "status": case.status}
+    case.return_required = False
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=case.code,
+        actor="owner",
+        action="eligibility_checked",
+        data={"outcome": "keep_it", "return_required": False, "vendor": vendor},
+        reason=f"vendor_without_supplier: approved by the owner; no supplier for {vendor}",
+    )
+    return {"next": SETTLE, "status": case.status, "clause": "vendor_without_supplier"}
+
+
 def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
     """Issue what the customer chose and record what the supplier owes; close the case."""
     if is_marketplace_case(case):  # the marketplace refunds its buyer
@@ -243,14 +280,16 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
     if choice == "store_credit":
         bonus = rule_steps.store_credit_bonus(ctx, case)
         if bonus is not None:
+            unit_price, quantity = refund_caps.priced_units(case.line_item, case.quantity)
             amounts = compute_amounts(
                 ctx.store.policy.model_copy(update={"store_credit_bonus_percent": bonus}),
-                ctx.store.supplier(case.supplier_id),
-                unit_price_minor=case.line_item.unit_price_minor,
-                quantity=case.quantity,
+                ctx.store.terms_for(case.supplier_id),
+                unit_price_minor=unit_price,
+                quantity=quantity,
                 reason=Reason(case.reason),
                 return_required=bool(case.return_required),
             )
+        amounts = refund_caps.lower_to_left(ctx, case, amounts)
         credit = issue_store_credit(
             ctx,
             case,
@@ -266,12 +305,22 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
         order_replacement(ctx, case, step="settle", actor=actor, reason=clause)
         text = notices.replacement(case, without_return)
     else:
-        refund = issue_refund(ctx, case, amounts.refund, step="settle", actor=actor, reason=clause)
-        text = notices.refunded(
-            case, Money(minor=refund.amount_minor, currency=ctx.currency), without_return
-        )
+        computed, amounts = amounts.refund, refund_caps.lower_to_left(ctx, case, amounts)
+        if computed > 0 and amounts.refund == 0:
+            # All of it was given back already (in the store, before import): nothing to pay.
+            text = (
+                f"Return {case.code}: this order has already been refunded in full, so there "
+                "is nothing more to give back."
+            )
+        else:
+            refund = issue_refund(
+                ctx, case, amounts.refund, step="settle", actor=actor, reason=clause
+            )
+            text = notices.refunded(
+                case, Money(minor=refund.amount_minor, currency=ctx.currency), without_return
+            )
     case.resolution = choice
-    if not case.supplier_declined and case.inspection != "failed":
+    if case.supplier_id and not case.supplier_declined and case.inspection != "failed":
         disputed = case.inspection == "timeout"
         record_supplier_credit(
             ctx,

@@ -300,7 +300,9 @@ class OfflineDialogue:
         """
         verified = self._verified(st)
         numbers = list(reading.order_numbers)
-        if not numbers and reading.case_codes and reading.emails:
+        # An order without email (cash on delivery) identifies with its phone instead.
+        contacts = reading.emails or reading.phones
+        if not numbers and reading.case_codes and contacts:
             numbers = self._orders_of_cases(reading.case_codes)
         if (
             st.get("expecting") == "email"
@@ -315,14 +317,14 @@ class OfflineDialogue:
             if not numbers or numbers[0] == verified.order.upper():
                 return [], False
             st["pending_order"] = numbers[0]
-            st["pending_email"] = reading.emails[0] if reading.emails else verified.email
+            st["pending_email"] = contacts[0] if contacts else verified.email
         else:
-            if not (numbers or reading.emails):
+            if not (numbers or contacts):
                 return [], False
             if numbers:
                 st["pending_order"] = numbers[0]
-            if reading.emails:
-                st["pending_email"] = reading.emails[0]
+            if contacts:
+                st["pending_email"] = contacts[0]
             if st["goal"] is None:
                 if "status" in reading.intents:
                     st["goal"] = "status"
@@ -406,7 +408,12 @@ class OfflineDialogue:
             ask = "What's your order number?" if not retry else "What's the order number?"
             return [reply(ask + " You'll find it in your order confirmation email.")]
         st["expecting"] = "email"
-        return [reply("And the email address you used for that order?")]
+        return [
+            reply(
+                "And the email address you used for that order? (No email on it? The phone "
+                "number on the order will do.)"
+            )
+        ]
 
     # -- return details ---------------------------------------------------------------------
 

@@ -145,7 +145,7 @@ def order_snapshot(desk: ReturnsDesk, order_number: str, email: str) -> Verified
         order = verify_identity(session, order_number, email)
         return Verified(
             order=order.display_number,
-            email=order.email,
+            email=order.email or order.phone,
             customer_name=order.customer_name,
             delivered=order.delivered_at is not None,
             items=_items(desk, session, order),
@@ -218,14 +218,15 @@ def verify_customer(
                 message += f" For your security, please wait {minutes} minutes before trying again."
             return IdentityOutcome(None, message)
         chat.order_number = order.number
-        chat.email = order.email
+        # A phone-only order (cash on delivery) is known by its phone where others have email.
+        chat.email = order.email or order.phone
         chat.updated_at = now
         # what this chat already handed to the owner belongs to the order it now identified
         owner_inbox.attach_order(session, session_id, order.number, order.email)
         return IdentityOutcome(
             Verified(
                 order=order.display_number,
-                email=order.email,
+                email=order.email or order.phone,
                 customer_name=order.customer_name,
                 delivered=order.delivered_at is not None,
                 items=_items(desk, session, order),

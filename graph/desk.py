@@ -426,8 +426,9 @@ class ReturnsDesk:
     ) -> ActionRefused | None:
         """Only the case's own supplier, speaking in the case's channel, may act on it.
         A refusal is written to the ledger (committed with the session) and returned."""
+        agreement = self.store.suppliers.get(case.supplier_id)  # none: a vendor without one
         expected = case_channel(
-            session, case.code, self.store.supplier(case.supplier_id).slack_channel
+            session, case.code, agreement.slack_channel if agreement is not None else None
         )
         if supplier_id != case.supplier_id:
             why = "only the case's own supplier may act on it"

@@ -20,7 +20,7 @@ from policies.models import Reason
 from policies.money import Money
 from policies.rule_engine import matching, most_specific, with_action
 from policies.rules import ActionKind, Rule, Trigger
-from tools import notices
+from tools import notices, refund_caps
 from tools.compute_amounts import CaseAmounts, compute_amounts
 from tools.context import ToolContext
 from tools.decide_assessment import Assessment, case_facts
@@ -165,11 +165,12 @@ def partial_amounts(ctx: ToolContext, case: CaseRow, percent: int) -> CaseAmount
     Nothing comes back to the supplier, so no restocking fee applies, and the value the
     store recovers from the supplier is that same amount.
     """
+    unit_price, quantity = refund_caps.priced_units(case.line_item, case.quantity)
     amounts = compute_amounts(
         ctx.store.policy,
-        ctx.store.supplier(case.supplier_id),
-        unit_price_minor=case.line_item.unit_price_minor,
-        quantity=case.quantity,
+        ctx.store.terms_for(case.supplier_id),
+        unit_price_minor=unit_price,
+        quantity=quantity,
         reason=Reason(case.reason),
         return_required=False,
         partial_percent=percent,

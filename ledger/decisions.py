@@ -57,6 +57,7 @@ ACTIONS = frozenset(
         "supplier_credit_received",
         "supplier_credit_written_off",
         "marketplace_refund",  # a marketplace refunds its buyer; the desk records, pays nothing
+        "refund_capped",
     }
 )
 

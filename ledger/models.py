@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -76,8 +77,13 @@ class OrderRow(Base):
     delivered_at: Mapped[dt.datetime | None]
     # The order's id in the store's own system (Shopify's numeric order id), when known.
     external_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Cash-on-delivery orders may have a phone and no email; the customer identifies with it.
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # Where it was sold: "web" or a marketplace (amazon, ebay, ...), whose rules then apply.
     channel: Mapped[str] = mapped_column(String(32), default="web", server_default="web")
+    # Given back before the order was imported: the order's cap is what its lines paid less
+    # this (and less what the desk has given back since).
+    refunded_before_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     items: Mapped[list[LineItemRow]] = relationship(
         back_populates="order", order_by="LineItemRow.position", lazy="select"
@@ -94,10 +100,22 @@ class LineItemRow(Base):
     name: Mapped[str] = mapped_column(String(300), default="")
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int]
-    supplier_id: Mapped[str] = mapped_column(String(100))
+    supplier_id: Mapped[str] = mapped_column(String(100))  # "" when no agreement matched
     final_sale: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the whole line paid after discounts; None for lines imported before it was kept
+    # (then unit price x quantity).
+    paid_minor: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    vendor: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # False for a line not yet shipped while its order was (the order's delivery is not its).
+    delivered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     order: Mapped[OrderRow] = relationship(back_populates="items")
+
+    @property
+    def paid_total_minor(self) -> int:
+        if self.paid_minor is not None:
+            return self.paid_minor
+        return self.unit_price_minor * self.quantity
 
 
 class CaseRow(Base):

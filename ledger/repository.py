@@ -33,6 +33,9 @@ def import_orders(session: Session, orders: Iterable[OrderSpec], currency: str) 
             session.flush()
         row.display_number = spec.number.strip().lstrip("#")
         row.email = normalize_email(spec.email)
+        row.phone = spec.phone.strip()
+        row.channel = spec.channel
+        row.refunded_before_minor = parse_amount(spec.refunded, currency)
         row.customer_name = spec.customer_name
         row.country = spec.country.upper()
         row.shipping_address = spec.shipping_address
@@ -48,8 +51,11 @@ def import_orders(session: Session, orders: Iterable[OrderSpec], currency: str) 
                 name=item.name or item.sku,
                 unit_price_minor=parse_amount(item.price, currency),
                 quantity=item.quantity,
-                supplier_id=item.supplier,
+                supplier_id=item.supplier.strip(),
+                vendor=item.vendor.strip(),
                 final_sale=item.final_sale,
+                paid_minor=parse_amount(item.paid, currency) if item.paid is not None else None,
+                delivered=item.delivered,
             )
             for position, item in enumerate(spec.items, start=1)
         ]

@@ -54,7 +54,20 @@ def store_from_data(policy: Any, suppliers: Any, where: str = "store") -> Store:
         if agreement.id in agreements:
             raise PolicyError(f"{where}: suppliers[{index}]: id: duplicate id {agreement.id!r}")
         agreements[agreement.id] = agreement
+    _check_vendors(built_policy, agreements, f"{where}: store")
     return Store(policy=built_policy, suppliers=agreements)
+
+
+def _check_vendors(
+    policy: StorePolicy, agreements: dict[str, SupplierAgreement], where: str
+) -> None:
+    """Each entry of the ``vendors:`` map names a supplier that has an agreement."""
+    for vendor, supplier in policy.vendors.items():
+        if supplier not in agreements:
+            known = ", ".join(sorted(agreements)) or "none"
+            raise PolicyError(
+                f"{where}: vendors.{vendor}: unknown supplier {supplier!r} (suppliers: {known})"
+            )
 
 
 def load_store(folder: Path) -> Store:
@@ -68,6 +81,7 @@ def load_store(folder: Path) -> Store:
         if agreement.id in agreements:
             raise PolicyError(f"{path}: id: duplicate supplier id {agreement.id!r}")
         agreements[agreement.id] = agreement
+    _check_vendors(policy, agreements, str(policy_path))
     return Store(policy=policy, suppliers=agreements)
 
 
@@ -81,14 +95,17 @@ def orders_from_data(data: Any, where: str, store: Store | None = None) -> list[
         for j, item in enumerate(order.items):
             if store is None:
                 continue
-            if item.supplier not in store.suppliers:
+            if item.supplier and item.supplier not in store.suppliers:
                 raise PolicyError(
                     f"{where}: orders[{i}].items[{j}].supplier: unknown supplier {item.supplier!r}"
                 )
-            try:
-                item.price.minor(store.policy.currency)
-            except MoneyError as exc:
-                raise PolicyError(f"{where}: orders[{i}].items[{j}].price: {exc}") from None
+            for key in ("price", "paid"):
+                amount = getattr(item, key)
+                try:
+                    if amount is not None:
+                        amount.minor(store.policy.currency)
+                except MoneyError as exc:
+                    raise PolicyError(f"{where}: orders[{i}].items[{j}].{key}: {exc}") from None
     return orders
 
 

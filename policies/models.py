@@ -125,6 +125,10 @@ class StorePolicy(BaseModel):
             )
         return rules
 
+    # An orders export's vendor name -> supplier id, for vendors named after a brand rather
+    # than after the supplier's agreement (compared ignoring case and surrounding spaces).
+    vendors: dict[str, str] = Field(default_factory=dict)
+
     @field_validator("currency")
     @classmethod
     def _upper_currency(cls, value: str) -> str:
@@ -188,10 +192,25 @@ class LineItemSpec(BaseModel):
 
     sku: str = Field(min_length=1)
     name: str = ""
-    price: Amount
+    price: Amount  # unit price paid
     quantity: int = Field(default=1, ge=1)
-    supplier: str = Field(min_length=1)
+    # Empty when the export's vendor matched no supplier agreement: returns of such a line
+    # go to the owner, naming ``vendor``.
+    supplier: str = ""
+    vendor: str = ""
     final_sale: bool = False
+    # What was paid for the whole line after discounts, when it is not price x quantity
+    # (a discount spread over 3 units pays 100.00 for a unit price of 33.33).
+    paid: Amount | None = None
+    # False for a line its store has not shipped yet while the order was (a partly fulfilled
+    # Shopify order): it cannot be returned until a later import finds it fulfilled.
+    delivered: bool = True
+
+    @model_validator(mode="after")
+    def _supplier_or_vendor(self) -> LineItemSpec:
+        if not self.supplier.strip() and not self.vendor.strip():
+            raise ValueError("supplier: a line item needs a supplier (or the vendor it came from)")
+        return self
 
 
 class OrderSpec(BaseModel):
@@ -200,7 +219,8 @@ class OrderSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     number: str = Field(min_length=1)
-    email: str = Field(min_length=3)
+    phone: str = ""  # before email: an order without email needs it
+    email: str = Field(default="", validate_default=True)  # may be empty with a phone
     customer_name: str = ""
     country: str = "US"
     shipping_address: str = ""
@@ -217,10 +237,31 @@ class OrderSpec(BaseModel):
     def _channel(cls, value: str) -> str:
         return normalize_channel(value) or "web"
 
-    @field_validator("number", "external_id", mode="before")
+    # Given back before the order came here (Shopify's ``Refunded Amount``): lowers what can
+    # still be refunded on the order.
+    refunded: Amount = Amount("0")
+
+    @field_validator("number", "external_id", "phone", mode="before")
     @classmethod
     def _number_text(cls, value: object) -> object:
         return str(value) if isinstance(value, int) else value
+
+    @field_validator("email", "phone", mode="before")
+    @classmethod
+    def _absent_text(cls, value: object) -> object:
+        return "" if value is None else value  # ``email:`` left empty in a YAML file
+
+    @field_validator("channel")
+    @classmethod
+    def _lower_channel(cls, value: str) -> str:
+        return value.strip().lower() or "web"
+
+    @field_validator("email")
+    @classmethod
+    def _email_or_phone(cls, value: str, info: ValidationInfo) -> str:
+        if len(value.strip()) < 3 and len(phone_digits(info.data.get("phone") or "")) < 8:
+            raise ValueError("an order needs an email, or a phone number when it has none")
+        return value
 
     @field_validator("placed_at", "delivered_at")
     @classmethod
@@ -244,6 +285,17 @@ class Store(BaseModel):
         except KeyError:
             raise KeyError(f"no agreement with supplier {supplier_id!r}") from None
 
+    def terms_for(self, supplier_id: str) -> SupplierAgreement:
+        """The agreement the money of a case is computed with: for a line without a supplier
+        (its vendor matched no agreement), terms without a restocking fee."""
+        if not supplier_id:
+            return NO_SUPPLIER
+        return self.supplier(supplier_id)
+
+
+# Stands in for the agreement of a line whose vendor matched none; no supplier is ever asked.
+NO_SUPPLIER = SupplierAgreement(id="no-supplier", name="no supplier", role="financial")
+
 
 def normalize_order_number(text: str) -> str:
     """``"#1001"``, ``" 1001 "`` and ``"1001"`` name the same order; letters compare upper."""
@@ -257,3 +309,24 @@ def normalize_channel(text: str) -> str:
 
 def normalize_email(text: str) -> str:
     return str(text).strip().lower()
+
+
+def phone_digits(text: str) -> str:
+    return "".join(ch for ch in str(text or "") if ch.isdigit())
+
+
+PHONE_MATCH_DIGITS = 8
+
+
+def phones_match(given: str, on_order: str) -> bool:
+    """Digits compared from the end: at least the last 8 equal, so ``+61 412 345 678`` and
+    ``0412 345 678`` are the same phone, whatever the spacing or country prefix."""
+    a, b = phone_digits(given), phone_digits(on_order)
+    if len(a) < PHONE_MATCH_DIGITS or len(b) < PHONE_MATCH_DIGITS:
+        return False
+    common = 0
+    for x, y in zip(reversed(a), reversed(b), strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= PHONE_MATCH_DIGITS

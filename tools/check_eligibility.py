@@ -63,6 +63,12 @@ def check_eligibility(
             "You can start a return once it arrives.",
             code="not_delivered",
         )
+    if not item.delivered:
+        raise NotReturnable(
+            f"The {item.name} on order {order.display_number} has not been shipped yet. "
+            "You can start a return once it arrives.",
+            code="not_delivered",
+        )
     left = item.quantity - units_in_cases(session, item.id)
     if quantity > left:
         if left <= 0:

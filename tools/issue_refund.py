@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from ledger import decisions, journal
 from ledger.models import CaseRow
 from policies.money import Money
+from tools import refund_caps
 from tools.context import ToolContext
 from tools.effects import once
 from tools.errors import RefundCapExceeded
@@ -19,10 +20,9 @@ class RefundResult(BaseModel):
 
 
 def refundable_left(ctx: ToolContext, case: CaseRow) -> int:
-    """What is still refundable on the case's line item, across all its cases."""
-    paid = case.line_item.unit_price_minor * case.line_item.quantity
-    given = journal.balance(ctx.session, journal.REFUNDS_PAID, line_item_id=case.line_item_id)
-    return paid - given
+    """What is still refundable on the case's line item, across all its cases, within what is
+    left on its order."""
+    return refund_caps.refundable_left(ctx.session, case)
 
 
 def check_cap(ctx: ToolContext, case: CaseRow, amount_minor: int) -> None:

@@ -37,6 +37,18 @@ def notify_supplier(
     payload: dict[str, Any] | None = None,
     key_suffix: str = "",
 ) -> None:
+    if not case.supplier_id:
+        # A line whose vendor matched no supplier agreement: the owner stands in for it.
+        vendor = case.line_item.vendor or "(no vendor)"
+        notify_owner(
+            ctx,
+            case,
+            f"for_supplier_{kind}",
+            f'No supplier agreement for vendor "{vendor}"; for you instead: {text}',
+            payload,
+            key_suffix,
+        )
+        return
     outbox.enqueue(
         ctx.session,
         key=f"{case.code}:supplier:{kind}{key_suffix}",

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ledger import decisions
 from ledger.models import CaseRow
 from ledger.repository import new_case
-from policies.models import Reason, normalize_email
+from policies.models import Reason, phone_digits
 from tools import notices
 from tools.check_eligibility import check_eligibility, find_line_item
 from tools.context import ToolContext
 from tools.notify import notify_customer
 from tools.text_checks import no_nul
-from tools.verify_identity import verify_identity
+from tools.verify_identity import customer_contact, verify_identity
 
 
 class ReturnRequest(BaseModel):
@@ -24,7 +24,9 @@ class ReturnRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     order: str = Field(min_length=1, max_length=64)
-    email: str = Field(min_length=3, max_length=320)
+    # The order's email, or (for an order with a phone, such as cash on delivery) its phone.
+    email: str = Field(default="", max_length=320)
+    phone: str = Field(default="", max_length=40)
     sku: str = Field(min_length=1, max_length=100)
     quantity: int = Field(default=1, ge=1, le=10_000)
     reason: Reason
@@ -32,15 +34,28 @@ class ReturnRequest(BaseModel):
     note: str = Field(default="", max_length=4000)
     photo: bool = False
 
-    @field_validator("order", mode="before")
+    @field_validator("order", "phone", "email", mode="before")
     @classmethod
     def _order_text(cls, value: object) -> object:
         return str(value) if isinstance(value, int) else value
 
-    @field_validator("order", "email", "sku", "note")
+    @field_validator("order", "email", "phone", "sku", "note")
     @classmethod
     def _storable(cls, value: str) -> str:
         return no_nul(value)  # a NUL would fail the write on PostgreSQL: refuse it here
+
+    @model_validator(mode="after")
+    def _email_or_phone(self) -> ReturnRequest:
+        if "@" not in self.email and self.email and not self.phone:
+            self.phone, self.email = self.email, ""  # a phone typed in the email field
+        if len(self.email) < 3 and len(phone_digits(self.phone)) < 8:
+            raise ValueError("email: give the order's email, or the phone on the order")
+        return self
+
+    @property
+    def contact(self) -> str:
+        """What identifies the customer: the email when given, else the phone."""
+        return self.email or self.phone
 
 
 def open_case(
@@ -56,12 +71,12 @@ def open_case(
     Raises ``IdentityError`` or ``NotReturnable`` (and writes nothing) when the request must
     open no case. ``earlier`` holds decisions made in a chat before the case existed.
     """
-    order = verify_identity(ctx.session, request.order, request.email)
+    order = verify_identity(ctx.session, request.order, request.contact)
     item = find_line_item(order, request.sku)
     eligibility = check_eligibility(
         ctx.session, ctx.store.policy, order, item, request.quantity, ctx.now
     )
-    email = normalize_email(request.email)
+    email = customer_contact(order, request.contact)
     case = new_case(
         ctx.session,
         order_id=order.id,
@@ -86,7 +101,7 @@ def open_case(
         actor=customer,
         action="identity_verified",
         data={"order": order.display_number, "channel": channel},
-        reason="order number and email match",
+        reason=f"order number and {'email' if request.email else 'phone'} match",
     )
     for action, data in earlier:
         decisions.append(

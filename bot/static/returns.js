@@ -159,7 +159,9 @@
       invalid.push(orderInput);
       message = "Please enter your order number.";
     }
-    if (!email || email.indexOf("@") < 1) {
+    // A cash-on-delivery order has a phone and maybe no email: at least 8 digits will do.
+    var phoneDigits = email.replace(/\D/g, "").length;
+    if (!email || (email.indexOf("@") < 1 && phoneDigits < 8)) {
       invalid.push(emailInput);
       message = message ? "Please enter your order number and email address." : "Please enter the email address you ordered with.";
     }

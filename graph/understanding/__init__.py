@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from graph.understanding.answers import yes_or_no
-from graph.understanding.identifiers import broken_email, case_codes, emails, order_numbers
+from graph.understanding.identifiers import (
+    broken_email,
+    case_codes,
+    emails,
+    order_numbers,
+    phones,
+    without_phones,
+)
 from graph.understanding.intents import read_intents
 from graph.understanding.items import ItemMatch, ItemMention, OrderItem, match_items
 from graph.understanding.quantities import ALL, parse_quantity
@@ -44,6 +51,7 @@ class Reading:
     order_numbers: list[str] = field(default_factory=list)
     case_codes: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)  # cash-on-delivery orders identify with one
     broken_email: bool = False
     reason: str | None = None
     resolution: str | None = None
@@ -63,11 +71,16 @@ def read_message(text: str, expecting: str | None = None) -> Reading:
     which lets a bare answer ("1001", "2", "yes") count."""
     intents, topics = read_intents(text)
     found_emails = emails(text)
+    found_phones = phones(text)
+    numbers_text = without_phones(text) if found_phones else text
     reading = Reading(
         text=text,
-        order_numbers=order_numbers(text, expecting=expecting == "order" and not found_emails),
+        order_numbers=order_numbers(
+            numbers_text, expecting=expecting == "order" and not found_emails
+        ),
         case_codes=case_codes(text),
         emails=found_emails,
+        phones=found_phones,
         broken_email=broken_email(text),
         reason=find_reason(text),
         resolution=None if intents & {"status", "policy", "human"} else find_resolution(text),

@@ -1,4 +1,4 @@
-"""Order numbers, return case codes and email addresses in free text.
+"""Order numbers, return case codes, email addresses and phone numbers in free text.
 
 Order numbers compare without a leading ``#`` and may hold letters and hyphens (``A-7731``,
 ``NW-0042``). A bare number counts as an order number when it has three digits or more and is
@@ -30,6 +30,37 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def emails(text: str) -> list[str]:
     return list(dict.fromkeys(EMAIL.findall(fold(text))))
+
+
+PHONE = re.compile(r"(?<![\w@.])\+?\(?\d[\d\s().-]{6,}\d(?![\w@])")
+_PHONE_CUE = re.compile(r"\b(?:phone|mobile|cell|tel|telephone|whatsapp|number)\b\W*$")
+
+
+def phones(text: str) -> list[str]:
+    """Phone numbers (cash-on-delivery orders identify with one): 8 to 15 digits, written
+    with a ``+``, spaces, dashes or brackets, or any 9 digits or more, or after "phone".
+    A plain ``12345678`` after "order" stays an order number."""
+    folded = fold(text)
+    found = []
+    for match in PHONE.finditer(EMAIL.sub(" ", folded)):
+        raw = match.group().strip()
+        digits = "".join(ch for ch in raw if ch.isdigit())
+        if not 8 <= len(digits) <= 15 or re.search(r"\d{4}-\d{2}-\d{2}|\d\.\d{2}$", raw):
+            continue
+        before = folded[max(0, match.start() - 24) : match.start()]
+        written = raw.startswith("+") or any(ch in raw for ch in " -().")
+        cued = bool(_PHONE_CUE.search(before)) and not _ORDER_CUE.search(before)
+        if written or cued or (len(digits) >= 9 and not _ORDER_CUE.search(before)):
+            found.append(raw)
+    return list(dict.fromkeys(found))
+
+
+def without_phones(text: str) -> str:
+    """The text with its phone numbers blanked, so their digits are no order number."""
+    folded = fold(text)
+    for phone in phones(text):
+        folded = folded.replace(phone, " ")
+    return folded
 
 
 def broken_email(text: str) -> bool:

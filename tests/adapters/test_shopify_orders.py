@@ -12,7 +12,7 @@ from bot.cli import app
 from bot.settings import get_settings
 from graph.desk import ReturnsDesk
 from ledger.repository import find_order
-from policies.loader import load_store
+from policies.loader import PolicyError, load_store
 from tests.adapters.fake_shopify import TOKEN, VERSION, FakeShopify
 from tests.adapters.shopify_export import export_csv, order_rows
 from tests.conftest import make_store
@@ -117,7 +117,7 @@ def test_a_multi_row_export_becomes_orders() -> None:
     assert second.items[0].supplier == "credit-co"
 
 
-def test_an_unknown_vendor_names_the_row() -> None:
+def test_an_unknown_vendor_is_imported_without_a_supplier_and_reported() -> None:
     text = export_csv(
         order_rows(
             "#2001",
@@ -128,28 +128,52 @@ def test_an_unknown_vendor_names_the_row() -> None:
                 {"name": "Ceramic mug", "price": "24.00", "vendor": "Acme Home Goods"},
                 {"name": "Anvil", "price": "99.00", "vendor": "Globex Corporation"},
             ],
-        )
-    )
-    with pytest.raises(ShopifyOrdersError) as caught:
-        read_orders_csv(text, make_store(), name="export.csv")
-    message = str(caught.value)
-    assert "export.csv: row 3 (order #2001)" in message
-    assert "'Globex Corporation'" in message and "'Anvil'" in message
-    assert "acme, credit-co" in message
-
-
-def test_an_item_without_a_vendor_is_refused() -> None:
-    text = export_csv(
+        ),
         order_rows(
             "#2002",
+            email="b@example.com",
+            created="2026-03-01 11:00:00 -0500",
+            address=BOSTON,
+            items=[
+                {"name": "Rope", "price": "9.00", "vendor": "Globex Corporation"},
+                {"name": "Teddy", "price": "19.00", "vendor": "Snuggletime"},
+                {"name": "Loose part", "price": "1.00", "vendor": ""},
+            ],
+        ),
+    )
+    read = read_orders_csv(text, make_store(), name="export.csv")
+    assert [order.number for order in read.orders] == ["#2001", "#2002"]
+    first = read.orders[0]
+    assert [(i.supplier, i.vendor) for i in first.items] == [
+        ("acme", "Acme Home Goods"),
+        ("", "Globex Corporation"),
+    ]
+    assert read.unknown_vendors == {
+        "Globex Corporation": ["#2001", "#2002"],
+        "Snuggletime": ["#2002"],
+        "(no vendor)": ["#2002"],
+    }
+    assert any("vendors without a supplier (3)" in line for line in read.report())
+
+
+def test_the_policy_vendors_map_names_the_supplier_of_a_brand() -> None:
+    text = export_csv(
+        order_rows(
+            "#2005",
             email="a@example.com",
             created="2026-03-01 10:00:00 -0500",
             address=BOSTON,
-            items=[{"name": "Ceramic mug", "price": "24.00", "vendor": ""}],
+            items=[{"name": "Teddy", "price": "19.00", "vendor": " SNUGGLETIME "}],
         )
     )
-    with pytest.raises(ShopifyOrdersError, match=r"row 2 .*has no Vendor"):
-        read_orders_csv(text, make_store())
+    read = read_orders_csv(text, make_store({"vendors": {"Snuggletime": "acme"}}))
+    assert read.orders[0].items[0].supplier == "acme"
+    assert read.unknown_vendors == {}
+
+
+def test_a_vendors_map_naming_no_agreement_is_refused() -> None:
+    with pytest.raises(PolicyError, match=r"vendors\.Snuggletime: unknown supplier 'globex'"):
+        make_store({"vendors": {"Snuggletime": "globex"}})
 
 
 def test_a_file_that_is_not_an_orders_export_is_refused() -> None:
@@ -157,33 +181,29 @@ def test_a_file_that_is_not_an_orders_export_is_refused() -> None:
         read_orders_csv("Handle,Title,Vendor\nmug,Mug,Acme\n", make_store())
 
 
-def test_a_bad_date_and_a_bad_quantity_name_their_row() -> None:
-    rows = order_rows(
-        "#2003",
-        email="a@example.com",
-        created="yesterday",
-        address=BOSTON,
-        items=[{"name": "Ceramic mug", "price": "24.00", "vendor": "acme"}],
-    )
-    with pytest.raises(ShopifyOrdersError, match=r"row 2 \(order #2003\): Created at: 'yesterday'"):
-        read_orders_csv(export_csv(rows), make_store())
-    rows[0]["Created at"] = "2026-03-01 10:00:00 -0500"
-    rows[0]["Lineitem quantity"] = "two"
-    with pytest.raises(ShopifyOrdersError, match=r"row 2 .*Lineitem quantity: 'two'"):
-        read_orders_csv(export_csv(rows), make_store())
+def test_a_bad_date_or_quantity_or_currency_skips_that_order_and_names_its_row() -> None:
+    def order(number: str) -> list[dict[str, str]]:
+        return order_rows(
+            number,
+            email="a@example.com",
+            created="2026-03-01 10:00:00 -0500",
+            address=BOSTON,
+            items=[{"name": "Ceramic mug", "price": "24.00", "vendor": "acme"}],
+        )
 
-
-def test_an_order_in_another_currency_is_refused() -> None:
-    rows = order_rows(
-        "#2004",
-        email="a@example.com",
-        created="2026-03-01 10:00:00 -0500",
-        address=BOSTON,
-        items=[{"name": "Ceramic mug", "price": "24.00", "vendor": "acme"}],
+    bad_date, bad_quantity, other_currency = order("#2003"), order("#2004"), order("#2006")
+    bad_date[0]["Created at"] = "yesterday"
+    bad_quantity[0]["Lineitem quantity"] = "two"
+    other_currency[0]["Currency"] = "EUR"
+    read = read_orders_csv(
+        export_csv(bad_date, bad_quantity, other_currency, order("#2007")), make_store()
     )
-    rows[0]["Currency"] = "EUR"
-    with pytest.raises(ShopifyOrdersError, match="in EUR, the store in USD"):
-        read_orders_csv(export_csv(rows), make_store())
+    assert [o.number for o in read.orders] == ["#2007"]
+    assert read.skipped == [
+        "#2003: row 2 (order #2003): Created at: 'yesterday' is not a date and time",
+        "#2004: row 3 (order #2004): Lineitem quantity: 'two' is not a whole number",
+        "#2006: row 4 (order #2006): Currency: the order is in EUR, the store in USD",
+    ]
 
 
 # -- the command line -----------------------------------------------------------------------
@@ -212,7 +232,9 @@ def test_orders_import_reads_a_csv_export(store_env: Path, tmp_path: Path) -> No
         desk.close()
 
 
-def test_a_csv_with_an_unknown_vendor_imports_nothing(store_env: Path, tmp_path: Path) -> None:
+def test_a_csv_with_an_unknown_vendor_imports_the_rest_and_reports_it(
+    store_env: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "orders.csv"
     good = order_rows(
         "#3001",
@@ -221,22 +243,25 @@ def test_a_csv_with_an_unknown_vendor_imports_nothing(store_env: Path, tmp_path:
         address=BOSTON,
         items=[{"name": "Ceramic mug", "price": "24.00", "vendor": "acme"}],
     )
-    bad = order_rows(
+    unknown = order_rows(
         "#3002",
         email="b@example.com",
         created="2026-03-01 11:00:00 -0500",
         address=BOSTON,
         items=[{"name": "Anvil", "price": "99.00", "vendor": "Globex"}],
     )
-    path.write_text(export_csv(good, bad), encoding="utf-8")
+    path.write_text(export_csv(good, unknown), encoding="utf-8")
     result = CliRunner().invoke(app, ["orders", "import", str(path)])
-    assert result.exit_code == 2
-    assert "row 3 (order #3002)" in result.output and "'Globex'" in result.output
-    assert "Traceback" not in result.output
+    assert result.exit_code == 0, result.output
+    assert "imported 2 orders" in result.output
+    assert "vendors without a supplier (1): Globex (orders #3002)" in result.output
     desk = _desk(store_env)
     try:
         with desk.session() as session:
-            assert find_order(session, "3001") is None
+            assert find_order(session, "3001") is not None
+            anvil = find_order(session, "3002")
+            assert anvil is not None
+            assert [(i.supplier_id, i.vendor) for i in anvil.items] == [("", "Globex")]
     finally:
         desk.close()
 

@@ -89,7 +89,10 @@ ORDERS = [
         ),
         item("CUP-2", "Espresso cup", "8.50", final_sale=True),
     ),
-]
+    # Cash on delivery: no email, the customer finds the order with its phone.
+    {**order("1006", "", "Mia Nguyen", item("TEDDY-1", "Teddy bear", "39.00")),
+     "phone": "+1 512 555 0100"},
+]  # fmt: skip
 
 
 @dataclass
@@ -409,3 +412,17 @@ def test_phone_width_has_no_horizontal_scroll(
         page.screenshot(path=str(SCREENSHOTS / "returns-case.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_cash_on_delivery_order_is_found_with_its_phone(page: sync_api.Page, site: Site) -> None:
+    find_order(page, site, "1006", "(512) 555-0199")
+    expect(page.locator("#lookup-error")).to_contain_text("couldn't find an order")
+    assert "Teddy bear" not in page.content()
+
+    page.get_by_label("Email address").fill("(512) 555-0100")
+    page.get_by_role("button", name="Find my order").click()
+    expect(page.locator("#request-greeting")).to_contain_text("Mia Nguyen")
+    fill_return(page, "TEDDY-1", "changed_mind")
+    send_return(page)
+    code = shown_case(page)
+    assert site.desk.case_view(code).sku == "TEDDY-1"
