@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -99,10 +100,11 @@ def chat_router(desk: ReturnsDesk, chat: CustomerChat | None = None) -> APIRoute
         data = await photo.read(MAX_BYTES + 1)
         if not data:
             raise InvalidUpload("The upload is empty. Please choose a photo.")
-        from fastapi.concurrency import run_in_threadpool
+        # The turn and the quick replies read and write the database: off the event loop.
+        return await run_in_threadpool(send_photo, session_id, data, description)
 
-        messages = await run_in_threadpool(customer_chat.send_photo, session_id, data, description)
-        return answer(session_id, messages)
+    def send_photo(session_id: str, data: bytes, description: str) -> ChatReply:
+        return answer(session_id, customer_chat.send_photo(session_id, data, description))
 
     @router.get("/api/chat/sessions/{session_id}/cases/{code}/label.pdf")
     def label(session_id: str, code: str) -> Response:

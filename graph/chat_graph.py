@@ -13,14 +13,11 @@ benchmark.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Literal, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
 from graph import chat_tools
 from graph.chat_dialogue import OfflineDialogue, new_state
@@ -91,8 +88,6 @@ class CustomerChat:
         self.label_url = label_url or (
             lambda session_id, code: f"/api/chat/sessions/{session_id}/cases/{code}/label.pdf"
         )
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
         self.graph = self._build()
 
     # -- the graph --------------------------------------------------------------------------
@@ -144,24 +139,10 @@ class CustomerChat:
             label_url=lambda code: self.label_url(session_id, code),
         )
 
-    @contextlib.contextmanager
-    def _session_lock(self, session_id: str) -> Iterator[None]:
-        """One turn at a time per session: in this process, and across processes on PostgreSQL."""
-        with self._locks_guard:
-            lock = self._locks.setdefault(session_id, threading.Lock())
-        with lock:
-            if self.desk.engine.dialect.name != "postgresql":
-                yield
-                return
-            digest = hashlib.sha256(f"chat:{session_id}".encode()).digest()[:8]
-            key = int.from_bytes(digest, "big", signed=True)
-            with self.desk.engine.connect() as connection:
-                connection.execute(text("select pg_advisory_lock(:k)"), {"k": key})
-                try:
-                    yield
-                finally:
-                    connection.execute(text("select pg_advisory_unlock(:k)"), {"k": key})
-                    connection.commit()
+    def _session_lock(self, session_id: str) -> contextlib.AbstractContextManager[None]:
+        """One turn at a time per session: in this process, and across processes on PostgreSQL
+        (on the one connection the turn works on, see ``ReturnsDesk.serialized``)."""
+        return self.desk.serialized(f"chat:{session_id}")
 
     # -- sessions ---------------------------------------------------------------------------
 

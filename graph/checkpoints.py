@@ -11,8 +11,13 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from ledger.db import normalize_url, sqlite_path
 
 
-def make_checkpointer(url: str) -> tuple[BaseCheckpointSaver[Any], Callable[[], None]]:
-    """A set-up checkpointer for the database URL and a function that closes it."""
+def make_checkpointer(
+    url: str, *, pool_size: int = 8
+) -> tuple[BaseCheckpointSaver[Any], Callable[[], None]]:
+    """A set-up checkpointer for the database URL and a function that closes it.
+
+    On PostgreSQL it keeps up to ``pool_size`` connections of its own: as many as the threads
+    that may run a graph at once, so none waits for another's checkpoint."""
     url = normalize_url(url)
     path = sqlite_path(url)
     if path is not None:
@@ -34,7 +39,7 @@ def make_checkpointer(url: str) -> tuple[BaseCheckpointSaver[Any], Callable[[], 
         pool: ConnectionPool[Any] = ConnectionPool(
             conninfo,
             min_size=1,
-            max_size=8,
+            max_size=max(1, pool_size),
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
             open=True,
         )

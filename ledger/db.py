@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+DEFAULT_POOL_SIZE = 10
+DEFAULT_MAX_OVERFLOW = 5
 
 
 def normalize_url(url: str) -> str:
@@ -30,7 +33,11 @@ def sqlite_path(url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" else None
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW
+) -> Engine:
+    """An engine for the URL. On PostgreSQL, ``pool_size`` + ``max_overflow`` bound the
+    connections of this process: size them with the threads that use the engine."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         path = sqlite_path(url)
@@ -40,7 +47,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30
+    )
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -70,8 +79,52 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+_leases = threading.local()
+
+
+def _leased(engine: Engine) -> Connection | None:
+    held: dict[int, Connection] = getattr(_leases, "held", {})
+    return held.get(id(engine))
+
+
+@contextlib.contextmanager
+def leased_connection(engine: Engine) -> Iterator[Connection]:
+    """Hold one pooled connection for this thread; sessions made meanwhile use it.
+
+    A lock that lives on a connection (a PostgreSQL advisory lock) and the work done under it
+    then share that connection: a thread never holds one connection while it waits for
+    another, so the pool cannot run dry with every thread half-way through. Nested calls
+    in the same thread get the same connection.
+    """
+    connection = _leased(engine)
+    if connection is not None:
+        yield connection
+        return
+    held: dict[int, Connection] = getattr(_leases, "held", None) or {}
+    _leases.held = held
+    with engine.connect() as connection:
+        held[id(engine)] = connection
+        try:
+            yield connection
+        finally:
+            del held[id(engine)]
+
+
+class LeasingSessions(sessionmaker[Session]):
+    """A session factory that binds new sessions to the connection this thread has leased
+    (see :func:`leased_connection`), and to the engine's pool otherwise."""
+
+    def __call__(self, **local_kw: Any) -> Session:
+        engine = self.kw.get("bind")
+        if "bind" not in local_kw and isinstance(engine, Engine):
+            connection = _leased(engine)
+            if connection is not None:
+                local_kw["bind"] = connection
+        return super().__call__(**local_kw)
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    return LeasingSessions(engine, expire_on_commit=False)
 
 
 @contextlib.contextmanager
