@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
 
-from ledger.db import normalize_url, sqlite_path
+from ledger.db import BUSY_TIMEOUT_SECONDS, SqliteWriter, normalize_url, sqlite_path, sqlite_writer
+
+
+class QueuedSqliteSaver(SqliteSaver):
+    """A SQLite checkpointer whose writes queue on the file's write lock of this process
+    (``ledger.db.SqliteWriter``), with the ledger's own transactions, instead of polling in
+    SQLite's busy handler. Reads take no write lock (WAL)."""
+
+    def __init__(self, conn: sqlite3.Connection, writer: SqliteWriter) -> None:
+        super().__init__(conn)
+        self.writer = writer
+
+    @contextlib.contextmanager
+    def cursor(self, transaction: bool = True) -> Iterator[sqlite3.Cursor]:
+        # Write lock first, then the saver's own lock: the order every writer keeps.
+        writing = self.writer.hold() if transaction else contextlib.nullcontext()
+        with writing, super().cursor(transaction) as cur:
+            yield cur
 
 
 def make_checkpointer(
@@ -21,13 +40,13 @@ def make_checkpointer(
     url = normalize_url(url)
     path = sqlite_path(url)
     if path is not None:
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
-        connection = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        connection = sqlite3.connect(
+            str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_SECONDS
+        )
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.execute("PRAGMA busy_timeout=30000")
-        saver = SqliteSaver(connection)
+        saver = QueuedSqliteSaver(connection, sqlite_writer(path))
         saver.setup()
         return saver, connection.close
     if url.startswith("postgresql"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,17 +45,103 @@ def make_engine(
         if path is None:
             raise ValueError("use a SQLite file: the case graph's checkpointer shares it")
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _tune_sqlite(engine)
+        engine = create_engine(
+            url,
+            connect_args={
+                "timeout": BUSY_TIMEOUT_SECONDS,
+                "check_same_thread": False,
+                "factory": WriterConnection,
+            },
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=30,
+        )
+        _tune_sqlite(engine, sqlite_writer(path))
         return engine
     return create_engine(
         url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30
     )
 
 
-def _tune_sqlite(engine: Engine) -> None:
+BUSY_TIMEOUT_SECONDS = 30
+
+
+class SqliteWriter:
+    """The write lock of one SQLite file, inside this process.
+
+    SQLite lets one connection write at a time; the others wait in SQLite's busy handler,
+    which polls with sleeps of up to 100 ms. Under load, threads of one process then wait
+    in turns of sleeping while the file is free. Taking this lock first queues them here
+    instead, so the next one starts the moment the last one commits; SQLite's busy handler
+    is left for other processes (the worker). It waits as long as SQLite's busy timeout and
+    then fails the same way.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        if not self._lock.acquire(timeout=BUSY_TIMEOUT_SECONDS):
+            raise sqlite3.OperationalError("database is locked")
+
+    def release(self) -> None:
+        self._lock.release()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+
+_writers: dict[Path, SqliteWriter] = {}
+_writers_guard = threading.Lock()
+
+
+def sqlite_writer(path: Path) -> SqliteWriter:
+    """The one write lock of this process for the SQLite file at ``path``."""
+    key = path.resolve()
+    with _writers_guard:
+        return _writers.setdefault(key, SqliteWriter())
+
+
+class WriterConnection(sqlite3.Connection):
+    """A SQLite connection that gives back its file's :class:`SqliteWriter` when its
+    transaction ends (the engine's ``begin`` event takes it)."""
+
+    writer: SqliteWriter | None = None
+    holds_writer = False
+
+    def _let_go(self) -> None:
+        if self.holds_writer and self.writer is not None:
+            self.holds_writer = False
+            self.writer.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._let_go()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._let_go()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._let_go()
+
+
+def _tune_sqlite(engine: Engine, writer: SqliteWriter) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.writer = writer
         # Let SQLAlchemy issue BEGIN itself, so each unit of work takes the write lock at
         # once (BEGIN IMMEDIATE) and two processes never interleave a ledger append.
         dbapi_connection.isolation_level = None
@@ -67,7 +154,15 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_connection = connection.connection.dbapi_connection
+        writer.acquire()
+        dbapi_connection.holds_writer = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.holds_writer = False
+            writer.release()
+            raise
 
 
 def migrate(engine: Engine) -> None:
