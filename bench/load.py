@@ -218,7 +218,11 @@ async def customer(
 async def paced_run(bases: list[str], first_order: int, sessions: int, pace: float) -> RunFigures:
     figures = RunFigures(sessions)
     rng = random.Random(sessions)
-    limits = httpx.Limits(max_connections=sessions * 2, max_keepalive_connections=sessions * 2)
+    # A browser keeps a connection open between messages; drop it before uvicorn's keep-alive
+    # timeout (5 s) would, so a request never races the server closing it.
+    limits = httpx.Limits(
+        max_connections=sessions * 2, max_keepalive_connections=sessions * 2, keepalive_expiry=2
+    )
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         loop = asyncio.get_running_loop()
         zero = loop.time()
@@ -240,7 +244,14 @@ async def paced_run(bases: list[str], first_order: int, sessions: int, pace: flo
 
 
 def measure(
-    name: str, url: str, folder: Path, servers: int, first: int, ceiling: int, pace: float
+    name: str,
+    url: str,
+    folder: Path,
+    servers: int,
+    first: int,
+    ceiling: int,
+    pace: float,
+    search: bool = True,
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     store_dir = write_store(folder)
@@ -268,6 +279,9 @@ def measure(
 
         held = 0
         size = first
+        if search is False:
+            one(size)
+            return
         if one(size).held:  # double while the runs hold
             held = size
             while size * 2 <= ceiling and one(size * 2).held:
@@ -290,10 +304,11 @@ def run(
     ceiling: int,
     pace: float,
     engines: tuple[str, ...] = ("sqlite", "postgresql"),
+    search: bool = True,
 ) -> None:
     if "sqlite" in engines:
         sqlite_url = f"sqlite:///{folder / 'load.db'}"
-        measure("SQLite", sqlite_url, folder / "sqlite", 1, sessions, ceiling, pace)
+        measure("SQLite", sqlite_url, folder / "sqlite", 1, sessions, ceiling, pace, search)
     if "postgresql" not in engines:
         return
     with contextlib.ExitStack() as stack:
@@ -304,7 +319,7 @@ def run(
         except (ImportError, RuntimeError) as error:
             print(f"chat over HTTP, PostgreSQL: skipped ({error})")
             return
-        measure("PostgreSQL", url, folder / "postgres", 2, sessions, ceiling, pace)
+        measure("PostgreSQL", url, folder / "postgres", 2, sessions, ceiling, pace, search)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -316,10 +331,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ceiling", type=int, default=800)
     parser.add_argument("--pace", type=float, default=1.0)
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], action="append")
+    parser.add_argument(
+        "--no-search", action="store_true", help="one run of --sessions, no search for the most"
+    )
     args = parser.parse_args(argv)
     engines = tuple(args.engine or ("sqlite", "postgresql"))
     with tempfile.TemporaryDirectory(prefix="rb-load-") as tmp:
-        run(Path(tmp), args.sessions, args.ceiling, args.pace, engines)
+        run(Path(tmp), args.sessions, args.ceiling, args.pace, engines, not args.no_search)
 
 
 if __name__ == "__main__":

@@ -186,9 +186,13 @@ class CustomerChat:
     def _turn(
         self, session_id: str, event: dict[str, Any], customer_text: str
     ) -> list[ChatMessage]:
-        self._require(session_id)
+        if not isinstance(session_id, str):
+            raise CaseNotFound("This chat was not found. Please start a new one.")
         with self._session_lock(session_id):
+            # one transaction: the session exists, where its transcript stands, the message
             with self.desk.session() as session:
+                if chat_log.get_session(session, session_id) is None:
+                    raise CaseNotFound("This chat was not found. Please start a new one.")
                 mark = chat_log.last_message_id(session, session_id)
                 chat_log.add_message(
                     session,
@@ -234,10 +238,10 @@ class CustomerChat:
 
     def messages(self, session_id: str, after: int = 0) -> list[ChatMessage]:
         """The transcript after message ``after``, with the latest case news posted first."""
-        self._require(session_id)
         with self.desk.session() as session:
+            if not isinstance(session_id, str) or not chat_log.get_session(session, session_id):
+                raise CaseNotFound("This chat was not found. Please start a new one.")
             self._post_notices(session, session_id)
-        with self.desk.session() as session:
             return [_message(row) for row in chat_log.transcript(session, session_id, after)]
 
     def quick_replies(self, session_id: str) -> list[dict[str, str]]:
@@ -273,6 +277,17 @@ class CustomerChat:
         if pdf is None:
             raise CaseNotFound("This return has no label yet.")
         return pdf
+
+
+def quick_replies_of(messages: list[ChatMessage]) -> list[dict[str, str]]:
+    """The buttons to show under these messages, the newest of a transcript or of one turn's
+    answers: those of the last bot message that has some, unless the customer spoke since."""
+    for message in reversed(messages):
+        if message.role == "bot" and message.quick_replies:
+            return list(message.quick_replies)
+        if message.role == "customer":
+            return []
+    return []
 
 
 def _menu() -> list[dict[str, str]]:
