@@ -84,6 +84,9 @@ class SqliteWriter:
         if not self._lock.acquire(timeout=BUSY_TIMEOUT_SECONDS):
             raise sqlite3.OperationalError("database is locked")
 
+    def acquire_nowait(self) -> bool:
+        return self._lock.acquire(blocking=False)
+
     def release(self) -> None:
         self._lock.release()
 

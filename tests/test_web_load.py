@@ -262,3 +262,50 @@ def test_thirty_chat_sessions_on_a_small_postgres_pool(
             assert opened == [1] * sessions
         finally:
             desk.close()
+
+
+@pytest.mark.postgres
+def test_a_chat_turn_that_opens_a_case_needs_one_pooled_connection(
+    tmp_path: Path,
+    database_factory: Callable[[str, Path], contextlib.AbstractContextManager[str]],
+) -> None:
+    """The chat lock, the case lock and the work under them share one connection: a pool of
+    one is enough for a whole conversation that ends in a new case."""
+    from graph.chat_graph import CustomerChat
+
+    with database_factory("postgresql", tmp_path) as url:
+        engine = create_engine(normalize_url(url), pool_size=1, max_overflow=0, pool_timeout=5)
+        desk = make_desk(url, 1, engine=engine)
+        try:
+            chat = CustomerChat(desk, "offline")
+            session_id = chat.open_session()
+            for text in CHAT_SCRIPT:
+                chat.say(session_id, text.format(n=10_000))
+            assert len(desk.cases_for_order("10000")) == 1
+        finally:
+            desk.close()
+
+
+def test_sqlite_writers_of_a_process_queue_on_one_lock(tmp_path: Path) -> None:
+    """Ledger transactions and checkpoint writes on one SQLite file take the same lock of the
+    process, and every way out of a transaction gives it back."""
+    from sqlalchemy import text
+
+    from ledger.db import sqlite_writer
+
+    desk = make_desk(f"sqlite:///{tmp_path}/web.db", 1)
+    writer = sqlite_writer(tmp_path / "web.db")
+    try:
+        assert getattr(desk.checkpointer, "writer", None) is writer
+        with desk.session() as session:
+            session.execute(text("select 1"))
+            assert not writer.acquire_nowait()
+        assert writer.acquire_nowait()
+        writer.release()
+        with pytest.raises(RuntimeError), desk.session() as session:
+            session.execute(text("select 1"))
+            raise RuntimeError("the work failed")
+        assert writer.acquire_nowait()
+        writer.release()
+    finally:
+        desk.close()
