@@ -169,6 +169,18 @@ class Processes:
     def worker(self) -> None:
         self._start("worker", log="worker.log")
 
+    def problems(self) -> str:
+        """How many tracebacks the processes logged, and the last line of the last one."""
+        count, last = 0, ""
+        for log in sorted(self.folder.glob("*.log")):
+            lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+            for i, line in enumerate(lines):
+                if line.startswith("Traceback"):
+                    count += 1
+                    after = [x for x in lines[i + 1 : i + 80] if x and not x[0].isspace()]
+                    last = f"{log.name}: {after[0] if after else '?'}"
+        return f"{count} traceback(s) in the server logs" + (f", last: {last}" if last else "")
+
     def stop(self) -> None:
         for child in self.children:
             if child.poll() is None:
@@ -218,11 +230,10 @@ async def customer(
 async def paced_run(bases: list[str], first_order: int, sessions: int, pace: float) -> RunFigures:
     figures = RunFigures(sessions)
     rng = random.Random(sessions)
-    # A browser keeps a connection open between messages; drop it before uvicorn's keep-alive
-    # timeout (5 s) would, so a request never races the server closing it.
-    limits = httpx.Limits(
-        max_connections=sessions * 2, max_keepalive_connections=sessions * 2, keepalive_expiry=2
-    )
+    # A fresh connection per request: a reused one can race uvicorn closing it after its
+    # keep-alive timeout (5 s, about the pause between messages), a race browsers hide by
+    # retrying on a new connection and httpx would report as an error.
+    limits = httpx.Limits(max_connections=sessions * 2, max_keepalive_connections=0)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         loop = asyncio.get_running_loop()
         zero = loop.time()
@@ -296,6 +307,7 @@ def measure(
         print(f"  most sessions held with p99 under {HELD_P99:.0f} s: {held or 'none'}")
     finally:
         processes.stop()
+        print(f"  {processes.problems()}")
 
 
 def run(
