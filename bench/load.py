@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -170,15 +171,14 @@ class Processes:
         self._start("worker", log="worker.log")
 
     def problems(self) -> str:
-        """How many tracebacks the processes logged, and the last line of the last one."""
+        """How many tracebacks the processes logged, and the last exception they ended in."""
         count, last = 0, ""
         for log in sorted(self.folder.glob("*.log")):
-            lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
-            for i, line in enumerate(lines):
+            for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
                 if line.startswith("Traceback"):
                     count += 1
-                    after = [x for x in lines[i + 1 : i + 80] if x and not x[0].isspace()]
-                    last = f"{log.name}: {after[0] if after else '?'}"
+                elif re.match(r"[A-Za-z_][\w.]*(Error|Exception|Timeout)\b", line):
+                    last = f"{log.name}: {line[:200]}"
         return f"{count} traceback(s) in the server logs" + (f", last: {last}" if last else "")
 
     def stop(self) -> None:
