@@ -3,7 +3,9 @@
 Prints per-step median and p99 for N portal cases end to end (open, supplier approve, label,
 delivered, inspected, refund) and for the same number of bare LangGraph invokes with the same
 checkpointer, then ``overhead_ratio`` (our median step / bare invoke median), ledger append
-throughput and ``ledger verify`` rows per second at 100,000 rows.
+throughput and ``ledger verify`` rows per second at 100,000 rows; then the chat benchmarks
+(``bench/chat.py``) and paced chat sessions over HTTP on SQLite and PostgreSQL
+(``bench/load.py``).
 """
 
 from __future__ import annotations
@@ -160,7 +162,16 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--ledger-rows", type=int, default=100_000)
     parser.add_argument("--chat-conversations", type=int, default=100)
-    parser.add_argument("--chat-sessions", type=int, default=200)
+    parser.add_argument(
+        "--paced-sessions",
+        type=int,
+        default=200,
+        help="paced chat sessions over HTTP per engine (0: skip that measurement)",
+    )
+    parser.add_argument("--paced-ceiling", type=int, default=400)
+    parser.add_argument(
+        "--pace", type=float, default=1.0, help="scale of the human pacing (1.0: 5 s, 3-6 s)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rb-bench-") as tmp:
         folder = Path(tmp)
@@ -186,7 +197,11 @@ def main() -> None:
         print(f"overhead_ratio={ratio:.2f}")
         from bench.chat import run as run_chat
 
-        run_chat(folder, args.chat_conversations, args.chat_sessions)
+        run_chat(folder, args.chat_conversations)
+        if args.paced_sessions:
+            from bench.load import run as run_paced
+
+            run_paced(folder, args.paced_sessions, args.paced_ceiling, args.pace)
 
 
 if __name__ == "__main__":

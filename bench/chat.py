@@ -2,8 +2,7 @@
 
 - Offline: N conversations of five turns each through ``CustomerChat`` in process (SQLite),
   turns per second and per-turn median and p99.
-- HTTP: 200 chat sessions at once against uvicorn on 127.0.0.1 (one thread per session,
-  each opening a session and sending four messages), per-request median and p99.
+- Over HTTP: paced sessions against real server processes, in ``bench/load.py``.
 - Tokens: prompt tokens of one LLM turn (system prompt, tool specs, the customer's message)
   with 1 supplier and with 1,000 suppliers in the store, counted with tiktoken's o200k_base
   encoding. tiktoken downloads its rank files at run time, so the ranks are read from the
@@ -17,17 +16,12 @@ import base64
 import datetime as dt
 import gzip
 import json
-import socket
 import statistics
-import threading
 import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import httpx
-import uvicorn
 
 from graph.chat_graph import CustomerChat
 from graph.chat_llm import system_prompt, tool_specs
@@ -116,81 +110,6 @@ def bench_offline(folder: Path, conversations: int) -> None:
     print(line("per turn", times))
 
 
-def _serve(app: Any) -> tuple[str, Callable[[], None]]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
-
-    return f"http://127.0.0.1:{port}", stop
-
-
-def bench_http(folder: Path, sessions: int) -> None:
-    from bot.web import create_app
-
-    desk = make_desk(folder / "chat-http.db", sessions)
-    url, stop = _serve(create_app(desk, "bench-secret"))
-    times: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    gate = threading.Barrier(sessions)
-
-    def customer(i: int) -> None:
-        n = 10_000 + i
-        mine: list[float] = []
-        try:
-            with httpx.Client(base_url=url, timeout=120) as client:
-                gate.wait(timeout=60)
-                begun = time.perf_counter()
-                sid = client.post("/api/chat/sessions").raise_for_status().json()["session"]
-                mine.append(time.perf_counter() - begun)
-                for text in SCRIPT[1:]:
-                    begun = time.perf_counter()
-                    client.post(
-                        f"/api/chat/sessions/{sid}/messages", json={"text": text.format(n=n)}
-                    ).raise_for_status()
-                    mine.append(time.perf_counter() - begun)
-        except Exception as error:  # reported in the figures, never hidden
-            with lock:
-                errors.append(f"{type(error).__name__}: {error}")
-        with lock:
-            times.extend(mine)
-
-    threads = [threading.Thread(target=customer, args=(i,)) for i in range(sessions)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    stop()
-    opened = sum(len(desk.cases_for_order(str(10_000 + i))) for i in range(sessions))
-    desk.close()
-    print(f"chat over HTTP, {sessions} concurrent sessions against uvicorn on 127.0.0.1:")
-    print(
-        f"  requests: {len(times)} in {elapsed:.1f} s ({len(times) / elapsed:,.1f}/s), "
-        f"errors: {len(errors)}, cases opened: {opened}"
-    )
-    print(line("per request", times))
-    if errors:
-        print(f"  first error: {errors[0]}")
-
-
 def o200k_counter() -> tuple[Callable[[str], int], str]:
     """Token counting with tiktoken's o200k_base, ranks from the bpe-openai wheel."""
     try:
@@ -238,7 +157,6 @@ def bench_tokens(folder: Path) -> None:
     print(f"  grows with the number of suppliers: {'yes' if grows else 'no'}")
 
 
-def run(folder: Path, conversations: int = 100, sessions: int = 200) -> None:
+def run(folder: Path, conversations: int = 100) -> None:
     bench_offline(folder, conversations)
-    bench_http(folder, sessions)
     bench_tokens(folder)

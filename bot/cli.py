@@ -89,7 +89,7 @@ def serve(
         ).start()
     try:
         uvicorn.run(
-            create_app(desk, settings.secret_key),
+            create_app(desk, settings.secret_key, threads=settings.web_threads),
             host=host or settings.host,
             port=port or settings.port,
         )

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "returns@example.com"
     worker_interval_seconds: float = 1.0
+    # Threads of a web process that run the blocking work (routes, desk calls), and the
+    # database connections of a process. Unset, the pool is sized from the threads: each
+    # thread needs at most one connection at a time, plus the worker thread and one spare.
+    web_threads: int = Field(default=16, ge=1, le=1000)
+    db_pool_size: int | None = Field(default=None, ge=1)
+    db_max_overflow: int | None = Field(default=None, ge=0)
     # The LLM backend is on when OPENAI_API_KEY is set (graph/llm.py reads these too).
     llm_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = 30.0
@@ -76,6 +82,13 @@ class Settings(BaseSettings):
     shopify_api_version: str = "2026-10"
     shopify_url: str | None = None
     shopify_transit_days: int = Field(default=0, ge=0)
+
+
+def pool_sizes(settings: Settings) -> tuple[int, int]:
+    """``(pool_size, max_overflow)`` of the database pool for these settings."""
+    size = settings.db_pool_size or settings.web_threads + 2
+    overflow = settings.db_max_overflow if settings.db_max_overflow is not None else 2
+    return size, overflow
 
 
 @lru_cache(maxsize=1)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -84,8 +88,26 @@ def error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
-    app = FastAPI(title="ReturnBridge", docs_url="/api/docs", openapi_url="/api/openapi.json")
+# Threads that run the blocking routes (every plain ``def`` route and each desk call of an
+# ``async`` route). The database pool is sized from the same figure (bot/app_factory.py), so a
+# thread never waits for a connection another thread holds.
+DEFAULT_WEB_THREADS = 16
+
+
+def create_app(
+    desk: ReturnsDesk, secret_key: str, *, threads: int = DEFAULT_WEB_THREADS
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    app = FastAPI(
+        title="ReturnBridge",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
     app.state.desk = desk
     install_request_limits(app)  # body size, JSON depth, NUL and out-of-range numbers
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -132,7 +154,7 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
         return error(422, "invalid_request", problems or "The request is not valid.")
 
     @app.get("/healthz")
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:  # on the event loop: a full thread pool can't stall it
         return {"status": "ok"}
 
     @app.get("/returns", response_class=HTMLResponse)
@@ -211,6 +233,12 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
             return error(
                 422, "invalid_form", describe_validation("form", exc).replace("form: ", "")
             )
+        # The desk blocks (database, case graph, services): never on the event loop.
+        return await run_in_threadpool(submit_in_thread, desk, return_request, photo)
+
+    def submit_in_thread(
+        desk: ReturnsDesk, return_request: ReturnRequest, photo: bytes | None
+    ) -> dict[str, Any]:
         view = desk.submit_return(return_request, photo=photo)
         return case_payload(view, token_for(view, return_request.contact))
 
@@ -228,6 +256,11 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
         description: Annotated[PlainText, Form(max_length=500)] = "",
     ) -> dict[str, Any]:
         data = await photo.read(MAX_BYTES + 1)
+        return await run_in_threadpool(add_photo_in_thread, desk, code, token, data, description)
+
+    def add_photo_in_thread(
+        desk: ReturnsDesk, code: str, token: str, data: bytes, description: str
+    ) -> dict[str, Any]:
         view = desk.add_photo(case_from_token(code, token), data, description=description)
         return case_payload(view, token)
 

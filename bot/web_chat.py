@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.request_limits import ID_MAX
-from graph.chat_graph import ChatMessage, CustomerChat
+from graph.chat_graph import ChatMessage, CustomerChat, quick_replies_of
 from graph.desk import ReturnsDesk
 from tools.accept_photo import MAX_BYTES
 from tools.errors import InvalidUpload
@@ -75,10 +76,16 @@ def chat_router(desk: ReturnsDesk, chat: CustomerChat | None = None) -> APIRoute
             headers={"Cache-Control": "public, max-age=300"},
         )
 
+    def answer_turn(session_id: str, messages: list[ChatMessage]) -> ChatReply:
+        # the whole transcript, or all of one turn's answers: their own buttons, no second read
+        return ChatReply(
+            session=session_id, messages=messages, quick_replies=quick_replies_of(messages)
+        )
+
     @router.post("/api/chat/sessions", status_code=201)
     def start() -> ChatReply:
         session_id = customer_chat.open_session()
-        return answer(session_id, customer_chat.messages(session_id))
+        return answer_turn(session_id, customer_chat.messages(session_id))
 
     @router.get("/api/chat/sessions/{session_id}/messages")
     def transcript(session_id: str, after: Annotated[int, Query(ge=0, le=ID_MAX)] = 0) -> ChatReply:
@@ -90,7 +97,7 @@ def chat_router(desk: ReturnsDesk, chat: CustomerChat | None = None) -> APIRoute
             messages = customer_chat.press(session_id, body.choice)
         else:
             messages = customer_chat.say(session_id, body.text or "")
-        return answer(session_id, messages)
+        return answer_turn(session_id, messages)
 
     @router.post("/api/chat/sessions/{session_id}/photos")
     async def photo(
@@ -101,10 +108,11 @@ def chat_router(desk: ReturnsDesk, chat: CustomerChat | None = None) -> APIRoute
         data = await photo.read(MAX_BYTES + 1)
         if not data:
             raise InvalidUpload("The upload is empty. Please choose a photo.")
-        from fastapi.concurrency import run_in_threadpool
+        # The turn and the quick replies read and write the database: off the event loop.
+        return await run_in_threadpool(send_photo, session_id, data, description)
 
-        messages = await run_in_threadpool(customer_chat.send_photo, session_id, data, description)
-        return answer(session_id, messages)
+    def send_photo(session_id: str, data: bytes, description: str) -> ChatReply:
+        return answer_turn(session_id, customer_chat.send_photo(session_id, data, description))
 
     @router.get("/api/chat/sessions/{session_id}/cases/{code}/label.pdf")
     def label(session_id: str, code: str) -> Response:

@@ -13,14 +13,11 @@ benchmark.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Literal, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
 from graph import chat_tools
 from graph.chat_dialogue import OfflineDialogue, new_state
@@ -93,8 +90,6 @@ class CustomerChat:
         self.label_url = label_url or (
             lambda session_id, code: f"/api/chat/sessions/{session_id}/cases/{code}/label.pdf"
         )
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
         self.graph = self._build()
 
     # -- the graph --------------------------------------------------------------------------
@@ -163,24 +158,10 @@ class CustomerChat:
             label_url=lambda code: self.label_url(session_id, code),
         )
 
-    @contextlib.contextmanager
-    def _session_lock(self, session_id: str) -> Iterator[None]:
-        """One turn at a time per session: in this process, and across processes on PostgreSQL."""
-        with self._locks_guard:
-            lock = self._locks.setdefault(session_id, threading.Lock())
-        with lock:
-            if self.desk.engine.dialect.name != "postgresql":
-                yield
-                return
-            digest = hashlib.sha256(f"chat:{session_id}".encode()).digest()[:8]
-            key = int.from_bytes(digest, "big", signed=True)
-            with self.desk.engine.connect() as connection:
-                connection.execute(text("select pg_advisory_lock(:k)"), {"k": key})
-                try:
-                    yield
-                finally:
-                    connection.execute(text("select pg_advisory_unlock(:k)"), {"k": key})
-                    connection.commit()
+    def _session_lock(self, session_id: str) -> contextlib.AbstractContextManager[None]:
+        """One turn at a time per session: in this process, and across processes on PostgreSQL
+        (on the one connection the turn works on, see ``ReturnsDesk.serialized``)."""
+        return self.desk.serialized(f"chat:{session_id}")
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -224,9 +205,13 @@ class CustomerChat:
     def _turn(
         self, session_id: str, event: dict[str, Any], customer_text: str
     ) -> list[ChatMessage]:
-        self._require(session_id)
+        if not isinstance(session_id, str):
+            raise CaseNotFound("This chat was not found. Please start a new one.")
         with self._session_lock(session_id):
+            # one transaction: the session exists, where its transcript stands, the message
             with self.desk.session() as session:
+                if chat_log.get_session(session, session_id) is None:
+                    raise CaseNotFound("This chat was not found. Please start a new one.")
                 mark = chat_log.last_message_id(session, session_id)
                 chat_log.add_message(
                     session,
@@ -272,10 +257,10 @@ class CustomerChat:
 
     def messages(self, session_id: str, after: int = 0) -> list[ChatMessage]:
         """The transcript after message ``after``, with the latest case news posted first."""
-        self._require(session_id)
         with self.desk.session() as session:
+            if not isinstance(session_id, str) or not chat_log.get_session(session, session_id):
+                raise CaseNotFound("This chat was not found. Please start a new one.")
             self._post_notices(session, session_id)
-        with self.desk.session() as session:
             return [_message(row) for row in chat_log.transcript(session, session_id, after)]
 
     def quick_replies(self, session_id: str) -> list[dict[str, str]]:
@@ -318,6 +303,17 @@ def _starts_over(text: str) -> bool:
     return text.startswith(
         ("Sorry, I didn't get that", "Sorry, I still didn't", "Hi! I can help", ALREADY_HANDED)
     )
+
+
+def quick_replies_of(messages: list[ChatMessage]) -> list[dict[str, str]]:
+    """The buttons to show under these messages, the newest of a transcript or of one turn's
+    answers: those of the last bot message that has some, unless the customer spoke since."""
+    for message in reversed(messages):
+        if message.role == "bot" and message.quick_replies:
+            return list(message.quick_replies)
+        if message.role == "customer":
+            return []
+    return []
 
 
 def _menu() -> list[dict[str, str]]:

@@ -2,27 +2,51 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
 
-from ledger.db import normalize_url, sqlite_path
+from ledger.db import BUSY_TIMEOUT_SECONDS, SqliteWriter, normalize_url, sqlite_path, sqlite_writer
 
 
-def make_checkpointer(url: str) -> tuple[BaseCheckpointSaver[Any], Callable[[], None]]:
-    """A set-up checkpointer for the database URL and a function that closes it."""
+class QueuedSqliteSaver(SqliteSaver):
+    """A SQLite checkpointer whose writes queue on the file's write lock of this process
+    (``ledger.db.SqliteWriter``), with the ledger's own transactions, instead of polling in
+    SQLite's busy handler. Reads take no write lock (WAL)."""
+
+    def __init__(self, conn: sqlite3.Connection, writer: SqliteWriter) -> None:
+        super().__init__(conn)
+        self.writer = writer
+
+    @contextlib.contextmanager
+    def cursor(self, transaction: bool = True) -> Iterator[sqlite3.Cursor]:
+        # Write lock first, then the saver's own lock: the order every writer keeps.
+        writing = self.writer.hold() if transaction else contextlib.nullcontext()
+        with writing, super().cursor(transaction) as cur:
+            yield cur
+
+
+def make_checkpointer(
+    url: str, *, pool_size: int = 8
+) -> tuple[BaseCheckpointSaver[Any], Callable[[], None]]:
+    """A set-up checkpointer for the database URL and a function that closes it.
+
+    On PostgreSQL it keeps up to ``pool_size`` connections of its own: as many as the threads
+    that may run a graph at once, so none waits for another's checkpoint."""
     url = normalize_url(url)
     path = sqlite_path(url)
     if path is not None:
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
-        connection = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        connection = sqlite3.connect(
+            str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_SECONDS
+        )
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.execute("PRAGMA busy_timeout=30000")
-        saver = SqliteSaver(connection)
+        saver = QueuedSqliteSaver(connection, sqlite_writer(path))
         saver.setup()
         return saver, connection.close
     if url.startswith("postgresql"):
@@ -34,7 +58,7 @@ def make_checkpointer(url: str) -> tuple[BaseCheckpointSaver[Any], Callable[[], 
         pool: ConnectionPool[Any] = ConnectionPool(
             conninfo,
             min_size=1,
-            max_size=8,
+            max_size=max(1, pool_size),
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
             open=True,
         )

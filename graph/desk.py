@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -25,7 +26,15 @@ from graph.case_graph import CaseRuntime, build_case_graph
 from graph.checkpoints import make_checkpointer
 from graph.clock import Clock, SystemClock
 from ledger import decisions, journal, outbox, timers
-from ledger.db import make_engine, migrate, session_factory, transaction
+from ledger.db import (
+    DEFAULT_MAX_OVERFLOW,
+    DEFAULT_POOL_SIZE,
+    leased_connection,
+    make_engine,
+    migrate,
+    session_factory,
+    transaction,
+)
 from ledger.models import CaseRow, LabelRow, PhotoRow
 from ledger.owner_models import SUPPLIER_QUESTION
 from ledger.repository import find_order, get_case, list_cases
@@ -87,11 +96,13 @@ class ReturnsDesk:
         payments: Payments | None = None,
         engine: Engine | None = None,
         run_migrations: bool = True,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        max_overflow: int = DEFAULT_MAX_OVERFLOW,
     ) -> None:
         self.url = url
         self.store = store
         self.clock: Clock = clock or SystemClock()
-        self.engine = engine or make_engine(url)
+        self.engine = engine or make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         if run_migrations:
             migrate(self.engine)
         self.sessions = session_factory(self.engine)
@@ -102,9 +113,14 @@ class ReturnsDesk:
             carrier=carrier or LocalCarrier(),
             payments=payments or LocalPayments(),
         )
-        self.checkpointer, self._close_checkpointer = make_checkpointer(url)
+        self.checkpointer, self._close_checkpointer = make_checkpointer(
+            url, pool_size=pool_size + max_overflow
+        )
         self.graph = build_case_graph(self.runtime, self.checkpointer)
-        self._locks: dict[str, threading.Lock] = {}
+        # Locks of the names in use; a name nobody holds or waits for is dropped.
+        self._locks: weakref.WeakValueDictionary[str, threading.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self._locks_guard = threading.Lock()
         self.worker_id = f"{os.uname().nodename}:{os.getpid()}"
 
@@ -123,22 +139,38 @@ class ReturnsDesk:
         return self.runtime.context(session)
 
     @contextlib.contextmanager
-    def _case_lock(self, code: str) -> Iterator[None]:
-        """One event at a time per case: in this process, and across processes on PostgreSQL."""
+    def serialized(self, name: str) -> Iterator[None]:
+        """One holder of ``name`` at a time: in this process, and across processes on PostgreSQL.
+
+        On PostgreSQL the advisory lock is taken on the connection this thread leases for the
+        whole block, and every session opened inside uses that same connection: holding the
+        lock never costs a second pooled connection (see ``ledger.db.leased_connection``).
+        """
         with self._locks_guard:
-            lock = self._locks.setdefault(code, threading.Lock())
+            lock = self._locks.get(name)
+            if lock is None:
+                lock = self._locks[name] = threading.Lock()
         with lock:
             if self.engine.dialect.name != "postgresql":
                 yield
                 return
-            key = int.from_bytes(hashlib.sha256(code.encode()).digest()[:8], "big", signed=True)
-            with self.engine.connect() as connection:
+            key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+            with leased_connection(self.engine) as connection:
                 connection.execute(text("select pg_advisory_lock(:k)"), {"k": key})
+                connection.commit()
                 try:
                     yield
                 finally:
-                    connection.execute(text("select pg_advisory_unlock(:k)"), {"k": key})
-                    connection.commit()
+                    try:
+                        connection.execute(text("select pg_advisory_unlock(:k)"), {"k": key})
+                        connection.commit()
+                    except Exception:  # a broken connection: dropping it ends the lock too
+                        log.exception("could not release the lock on %s", name)
+                        connection.invalidate()
+
+    def _case_lock(self, code: str) -> contextlib.AbstractContextManager[None]:
+        """One event at a time per case."""
+        return self.serialized(code)
 
     @staticmethod
     def _config(code: str) -> dict[str, Any]:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+DEFAULT_POOL_SIZE = 10
+DEFAULT_MAX_OVERFLOW = 5
 
 
 def normalize_url(url: str) -> str:
@@ -30,22 +34,117 @@ def sqlite_path(url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" else None
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW
+) -> Engine:
+    """An engine for the URL. On PostgreSQL, ``pool_size`` + ``max_overflow`` bound the
+    connections of this process: size them with the threads that use the engine."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         path = sqlite_path(url)
         if path is None:
             raise ValueError("use a SQLite file: the case graph's checkpointer shares it")
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _tune_sqlite(engine)
+        engine = create_engine(
+            url,
+            connect_args={
+                "timeout": BUSY_TIMEOUT_SECONDS,
+                "check_same_thread": False,
+                "factory": WriterConnection,
+            },
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=30,
+        )
+        _tune_sqlite(engine, sqlite_writer(path))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30
+    )
 
 
-def _tune_sqlite(engine: Engine) -> None:
+BUSY_TIMEOUT_SECONDS = 30
+
+
+class SqliteWriter:
+    """The write lock of one SQLite file, inside this process.
+
+    SQLite lets one connection write at a time; the others wait in SQLite's busy handler,
+    which polls with sleeps of up to 100 ms. Under load, threads of one process then wait
+    in turns of sleeping while the file is free. Taking this lock first queues them here
+    instead, so the next one starts the moment the last one commits; SQLite's busy handler
+    is left for other processes (the worker). It waits as long as SQLite's busy timeout and
+    then fails the same way.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        if not self._lock.acquire(timeout=BUSY_TIMEOUT_SECONDS):
+            raise sqlite3.OperationalError("database is locked")
+
+    def acquire_nowait(self) -> bool:
+        return self._lock.acquire(blocking=False)
+
+    def release(self) -> None:
+        self._lock.release()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+
+_writers: dict[Path, SqliteWriter] = {}
+_writers_guard = threading.Lock()
+
+
+def sqlite_writer(path: Path) -> SqliteWriter:
+    """The one write lock of this process for the SQLite file at ``path``."""
+    key = path.resolve()
+    with _writers_guard:
+        return _writers.setdefault(key, SqliteWriter())
+
+
+class WriterConnection(sqlite3.Connection):
+    """A SQLite connection that gives back its file's :class:`SqliteWriter` when its
+    transaction ends (the engine's ``begin`` event takes it)."""
+
+    writer: SqliteWriter | None = None
+    holds_writer = False
+
+    def _let_go(self) -> None:
+        if self.holds_writer and self.writer is not None:
+            self.holds_writer = False
+            self.writer.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._let_go()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._let_go()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._let_go()
+
+
+def _tune_sqlite(engine: Engine, writer: SqliteWriter) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.writer = writer
         # Let SQLAlchemy issue BEGIN itself, so each unit of work takes the write lock at
         # once (BEGIN IMMEDIATE) and two processes never interleave a ledger append.
         dbapi_connection.isolation_level = None
@@ -58,7 +157,15 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_connection = connection.connection.dbapi_connection
+        writer.acquire()
+        dbapi_connection.holds_writer = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.holds_writer = False
+            writer.release()
+            raise
 
 
 def migrate(engine: Engine) -> None:
@@ -70,8 +177,52 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+_leases = threading.local()
+
+
+def _leased(engine: Engine) -> Connection | None:
+    held: dict[int, Connection] = getattr(_leases, "held", {})
+    return held.get(id(engine))
+
+
+@contextlib.contextmanager
+def leased_connection(engine: Engine) -> Iterator[Connection]:
+    """Hold one pooled connection for this thread; sessions made meanwhile use it.
+
+    A lock that lives on a connection (a PostgreSQL advisory lock) and the work done under it
+    then share that connection: a thread never holds one connection while it waits for
+    another, so the pool cannot run dry with every thread half-way through. Nested calls
+    in the same thread get the same connection.
+    """
+    connection = _leased(engine)
+    if connection is not None:
+        yield connection
+        return
+    held: dict[int, Connection] = getattr(_leases, "held", None) or {}
+    _leases.held = held
+    with engine.connect() as connection:
+        held[id(engine)] = connection
+        try:
+            yield connection
+        finally:
+            del held[id(engine)]
+
+
+class LeasingSessions(sessionmaker[Session]):
+    """A session factory that binds new sessions to the connection this thread has leased
+    (see :func:`leased_connection`), and to the engine's pool otherwise."""
+
+    def __call__(self, **local_kw: Any) -> Session:
+        engine = self.kw.get("bind")
+        if "bind" not in local_kw and isinstance(engine, Engine):
+            connection = _leased(engine)
+            if connection is not None:
+                local_kw["bind"] = connection
+        return super().__call__(**local_kw)
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    return LeasingSessions(engine, expire_on_commit=False)
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from rapidfuzz import process
@@ -132,7 +132,14 @@ def corrected_text(text: str, vocabulary: tuple[str, ...]) -> str:
 
 def has_phrase(text: str, phrase: str) -> bool:
     """Whole-word phrase match on space-joined words."""
-    return re.search(rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9'])", text) is not None
+    return _phrase_pattern(phrase).search(text) is not None
+
+
+@cache
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    # Compiled once per phrase: the vocabulary has more phrases than ``re`` keeps compiled
+    # (512), so leaving it to ``re.search`` compiled them again on every message.
+    return re.compile(rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9'])")
 
 
 # Small words that join a phrase but say nothing of it: never a target of typo correction
