@@ -505,7 +505,9 @@ def test_the_admin_api_gives_refunds_phones_and_unknown_vendors_the_same_way() -
     assert read.unknown_vendors == {"Globex": ["#5001"]}
 
 
-def test_the_orders_channel_is_its_source_and_is_stored(cap_desk: ReturnsDesk) -> None:
+def test_the_orders_channel_is_the_marketplace_its_source_names(cap_desk: ReturnsDesk) -> None:
+    # Point of sale and the store's own site are the store's sales (its policy applies);
+    # a marketplace source gives the marketplace's channel.
     def sold(number: str, source: str) -> list[dict[str, str]]:
         return order_rows(
             number,
@@ -516,14 +518,20 @@ def test_the_orders_channel_is_its_source_and_is_stored(cap_desk: ReturnsDesk) -
             items=[{"name": "Mug", "price": "24.00", "sku": "MUG", "vendor": "acme"}],
         )
 
-    _import(cap_desk, sold("#1100", "web"), sold("#1101", "POS"), sold("#1102", ""))
+    _import(
+        cap_desk,
+        sold("#1100", "web"),
+        sold("#1101", "POS"),
+        sold("#1102", ""),
+        sold("#1103", "Amazon"),
+    )
     with cap_desk.session() as session:
         channels = []
-        for number in ("1100", "1101", "1102"):
+        for number in ("1100", "1101", "1102", "1103"):
             order = find_order(session, number)
             assert order is not None
             channels.append(order.channel)
-    assert channels == ["web", "pos", "web"]
+    assert channels == ["web", "web", "web", "amazon"]
 
 
 def test_a_row_without_an_order_name_is_reported_and_extra_cells_are_ignored() -> None:
