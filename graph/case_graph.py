@@ -21,7 +21,7 @@ from graph import case_steps
 from graph.clock import Clock
 from ledger.db import transaction
 from ledger.models import CaseRow, CaseStepRow
-from ledger.repository import get_case
+from ledger.repository import get_case, lock_line_item
 from policies.models import Store
 from tools.adapters import Carrier, Payments
 from tools.context import ToolContext
@@ -62,6 +62,9 @@ def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> d
         case = get_case(session, state["case"], lock=True)
         if case is None:
             raise LookupError(f"case {state['case']} is gone")
+        # Locks in one order everywhere (case, line item, then the ledger head on the first
+        # append), so a step that gives money back never waits in a cycle with a new case.
+        lock_line_item(session, case.line_item_id)
         ctx = runtime.context(session)
         result = step(ctx, case)
         session.add(CaseStepRow(key=key, case_code=case.code, result=result, at=ctx.now))
@@ -87,7 +90,12 @@ def build_case_graph(runtime: CaseRuntime, checkpointer: BaseCheckpointSaver[Any
                 runtime,
                 state,
                 "event",
-                lambda ctx, case: case_steps.handle_event(ctx, case, event),
+                lambda ctx, case: {
+                    **case_steps.handle_event(ctx, case, event),
+                    # who sent which event: the desk tells a retried answer it took effect
+                    "event": event.get("type"),
+                    "by": event.get("actor"),
+                },
             ),
         )
 

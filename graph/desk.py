@@ -26,7 +26,7 @@ from graph.checkpoints import make_checkpointer
 from graph.clock import Clock, SystemClock
 from ledger import decisions, journal, outbox, timers
 from ledger.db import make_engine, migrate, session_factory, transaction
-from ledger.models import CaseRow, LabelRow, PhotoRow
+from ledger.models import CaseRow, CaseStepRow, LabelRow, PhotoRow
 from ledger.repository import find_order, get_case, list_cases
 from ledger.slack_models import case_channel
 from policies.models import Store
@@ -142,17 +142,58 @@ class ReturnsDesk:
         with self._case_lock(code):
             self.graph.invoke({"case": code, "tick": 0}, self._config(code))
 
-    def _resume(self, code: str, event: dict[str, Any]) -> None:
+    def _resume(self, code: str, event: dict[str, Any]) -> bool:
+        """Hand an event to the case's graph; False when the case no longer takes it.
+
+        Two answers checked against the same status at once (two approvals, an approval and
+        a denial) both pass the desk's first look; only the first one to reach the case acts.
+        The status is looked at again under the case's lock, and the step's own record says
+        whether the event was taken, so the caller can tell the truth to whoever sent it.
+        """
         config = self._config(code)
         with self._case_lock(code):
+            if not self._takes(code, str(event["type"])):
+                return False
             snapshot = self.graph.get_state(config)
             if not snapshot.next:
                 if snapshot.values:
-                    return  # the graph already ended: nothing waits for this event
+                    return False  # the graph already ended: nothing waits for this event
                 self.graph.invoke({"case": code, "tick": 0}, config)
+                snapshot = self.graph.get_state(config)
+                if not snapshot.next or not self._takes(code, str(event["type"])):
+                    return False
             elif not any(task.interrupts for task in snapshot.tasks):
+                tick = int(snapshot.values.get("tick", 0))
                 self.graph.invoke(None, config)  # finish a step a crash interrupted
+                if not self._takes(code, str(event["type"])):
+                    # The finished step took an event: this one, when a retry brought it again.
+                    return self._took(code, tick, event)
+                snapshot = self.graph.get_state(config)
+            tick = int(snapshot.values.get("tick", 0))
             self.graph.invoke(Command(resume=event), config)
+            return self._took(code, tick)
+
+    def _takes(self, code: str, kind: str) -> bool:
+        with self.session() as session:
+            case = get_case(session, code)
+            return case is not None and kind in case_steps.ACCEPTS.get(case.status, frozenset())
+
+    def _took(self, code: str, tick: int, event: dict[str, Any] | None = None) -> bool:
+        """Whether the event step at ``tick`` acted (and, given ``event``, on that event)."""
+        with self.session() as session:
+            step = session.get(CaseStepRow, f"{code}:{tick}:event")
+            result = dict(step.result or {}) if step is not None else {}
+        if step is None or "ignored" in result:
+            return False
+        if event is None:
+            return True
+        return result.get("event") == event["type"] and result.get("by") == event.get("actor")
+
+    def _already_decided(self, code: str, words: str) -> ActionRefused:
+        status = self.case_view(code).status.replace("_", " ")
+        return ActionRefused(
+            f"Return {code} was already decided: it is {status} now, so {words} changed nothing."
+        )
 
     def _load(self, session: Session, code: str) -> CaseRow:
         case = get_case(session, code)
@@ -254,7 +295,8 @@ class ReturnsDesk:
             case = self._load(session, code)
             self._check_accepts(case, kind, "a decision")
             code = case.code
-        self._resume(code, {"type": kind, "actor": "owner", "note": note})
+        if not self._resume(code, {"type": kind, "actor": "owner", "note": note}):
+            raise self._already_decided(code, "this decision")
         return self.case_view(code)
 
     def cancel(self, code: str, *, actor: str = "owner", note: str = "") -> CaseView:
@@ -262,7 +304,8 @@ class ReturnsDesk:
             case = self._load(session, code)
             self._check_accepts(case, "cancel", "a cancellation")
             code = case.code
-        self._resume(code, {"type": "cancel", "actor": actor, "note": note})
+        if not self._resume(code, {"type": "cancel", "actor": actor, "note": note}):
+            raise self._already_decided(code, "the cancellation")
         return self.case_view(code)
 
     # -- suppliers --------------------------------------------------------------------------
@@ -303,7 +346,7 @@ class ReturnsDesk:
             code = case.code
         if refused is not None:
             raise refused
-        self._resume(
+        taken = self._resume(
             code,
             {
                 "type": kind,
@@ -313,6 +356,8 @@ class ReturnsDesk:
                 "note": note,
             },
         )
+        if not taken:
+            raise self._already_decided(code, f"'{action.replace('_', ' ')}'")
         return self.case_view(code)
 
     def supplier_question(
@@ -401,7 +446,8 @@ class ReturnsDesk:
                 raise ActionRefused(f"Return {case.code} has no label yet.")
             self._check_accepts(case, event, f"a '{event}' tracking event")
             code, tracking = case.code, label.tracking_number
-        self._resume(code, {"type": event, "actor": "system", "tracking_number": tracking})
+        if not self._resume(code, {"type": event, "actor": "system", "tracking_number": tracking}):
+            raise self._already_decided(code, f"the '{event}' tracking event")
         return self.case_view(code)
 
     def carrier_event_by_tracking(self, tracking_number: str, event: CarrierEvent) -> CaseView:

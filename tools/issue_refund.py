@@ -6,6 +6,7 @@ from pydantic import BaseModel
 
 from ledger import decisions, journal
 from ledger.models import CaseRow
+from ledger.repository import lock_line_item
 from policies.money import Money
 from tools.context import ToolContext
 from tools.effects import once
@@ -19,7 +20,11 @@ class RefundResult(BaseModel):
 
 
 def refundable_left(ctx: ToolContext, case: CaseRow) -> int:
-    """What is still refundable on the case's line item, across all its cases."""
+    """What is still refundable on the case's line item, across all its cases.
+
+    Takes the line item's lock first, so no other refund or store credit on the item is
+    counted or written until this transaction ends."""
+    lock_line_item(ctx.session, case.line_item_id)
     paid = case.line_item.unit_price_minor * case.line_item.quantity
     given = journal.balance(ctx.session, journal.REFUNDS_PAID, line_item_id=case.line_item_id)
     return paid - given
