@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import decisions
+from ledger import audit, decisions
 from ledger.models import CaseRow, JournalLineRow, LineItemRow
 from ledger.repository import RELEASED_STATUSES
 
@@ -108,6 +108,9 @@ def money_problems(session: Session) -> list[str]:
     report = decisions.verify(session)
     if not report.ok:
         problems.append(f"ledger verify: {report.problem}")
+    money = audit.verify_money(session)
+    if not money.ok:
+        problems.append(f"ledger verify: {money.problem}")
     return problems
 
 
