@@ -256,6 +256,43 @@ def test_simultaneous_supplier_approvals_act_once_and_say_so(cluster: Cluster) -
     assert_invariants(cluster)
 
 
+def test_simultaneous_arrivals_and_inspections_pay_once(cluster: Cluster) -> None:
+    """The case the approvals above left waiting for the parcel: the supplier presses
+    "parcel arrived" several times at once (its word stands in for the carrier's feed), then
+    "inspected OK" several times at once. One delivery, one refund."""
+    with cluster.session() as session:
+        case = (
+            session.query(CaseRow).join(CaseRow.order).filter_by(number=world.SUPPLIER_ORDER).one()
+        )
+        code = case.code
+    assert case.status == "awaiting_shipment"
+    token = InboxLinks(SECRET).token("acme")
+
+    def press(action: str) -> Callable[[int], httpx.Response]:
+        def post(index: int) -> httpx.Response:
+            return httpx.post(
+                f"{cluster.base(index)}/supplier/{token}/cases/{code}",
+                data={"action": action, "nonce": f"race-{action}-{index:04d}"},
+                timeout=REQUEST_TIMEOUT_S,
+            )
+
+        return post
+
+    arrived = at_once(4, press("parcel_arrived"))
+    said = [httpx.URL(r.headers["location"]).params["said"] for r in arrived]
+    assert sum(text.startswith("Parcel for") for text in said) == 1, said
+    inspected = at_once(4, press("inspected_ok"))
+    said = [httpx.URL(r.headers["location"]).params["said"] for r in inspected]
+    assert sum(text.startswith("Inspected OK") for text in said) == 1, said
+    assert all(world.told_decided(t) for t in said if not t.startswith("Inspected OK")), said
+    with cluster.session() as session:
+        assert session.query(CaseRow).filter_by(code=code).one().status == "resolved"
+        assert world.count_actions(session, "shipment_event", code) == 1
+        assert world.count_actions(session, "inspection_result", code) == 1
+        assert world.count_actions(session, "refund_issued", code) == 1
+    assert_invariants(cluster)
+
+
 def _owner_token() -> str:
     return TimestampSigner(SECRET, salt="owner-form").sign("race").decode()
 

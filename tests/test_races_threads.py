@@ -1,8 +1,10 @@
-"""Races on SQLite, in one process with threads: the same invariants as on PostgreSQL.
+"""Races in one process with threads, on SQLite and on PostgreSQL: the same invariants as the
+several-process races of ``test_races_postgres.py``.
 
 SQLite takes its write lock at the start of every unit of work (``BEGIN IMMEDIATE``), so the
-count of units left and the new case must be in one such unit; and an answer that loses a
-race to the same case must be told so, never "Approved".
+count of units left and the new case must be in one such unit; PostgreSQL needs the line
+item's row lock. An answer that loses a race to the same case must be told so, never
+"Approved".
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from tools.open_case import ReturnRequest
 
 
 @pytest.fixture
-def race_desk(tmp_path: Path) -> Iterator[ReturnsDesk]:
+def race_desk(database_url: str, tmp_path: Path) -> Iterator[ReturnsDesk]:
     store = load_store(world.write_store(tmp_path / "store"))
-    desk = ReturnsDesk(f"sqlite:///{tmp_path / 'races.db'}", store, SystemClock())
+    desk = ReturnsDesk(database_url, store, SystemClock())
     with desk.session() as session:
         orders = orders_from_data(world.race_orders(dt.datetime.now(dt.UTC)), "race", store)
         import_orders(session, orders, store.policy.currency)
