@@ -227,7 +227,7 @@ def test_a_crash_between_the_call_and_its_record_is_finished_with_the_same_key(
     with desk.session() as session:
         (effect,) = session.query(EffectRow).all()
         assert effect.result["state"] == "pending" and effect.result["amount_minor"] == 8900
-        code = effect.case_code
+        code = str(effect.case_code)
     assert desk.resume_orphans() == 1  # the worker's round after the restart
     view = desk.case_view(code)
     assert view.status == "resolved" and view.refunded == "89.00"
