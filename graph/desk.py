@@ -41,6 +41,9 @@ from tools.service_errors import ServiceError
 
 log = logging.getLogger("returnbridge.desk")
 
+# How long a claimed timer is left to the worker firing it before another may take it up.
+TIMER_LEASE = dt.timedelta(seconds=15)
+
 SupplierAction = Literal["approve", "decline", "inspected_ok", "inspected_failed"]
 CarrierEvent = Literal["in_transit", "delivered", "exception"]
 
@@ -463,33 +466,27 @@ class ReturnsDesk:
     def fire_due_timers(self, now: dt.datetime | None = None) -> int:
         """Fire every timer due by ``now``, one at a time, in due order; returns how many.
 
-        On PostgreSQL the timer stays locked in its claiming transaction while it fires (see
-        ``timers.claim_next``). SQLite allows one writer at a time, so there the claim is
-        read, fired and marked in separate transactions, and one worker runs.
+        Each timer is claimed in a short transaction, fired with no transaction or row lock
+        held (firing may pay a refund), then marked fired. On PostgreSQL the claim takes the
+        row with ``FOR UPDATE SKIP LOCKED`` and leases it (its due time moves
+        ``TIMER_LEASE`` ahead), so another worker leaves it alone while it fires, and takes
+        it up again if this worker dies before marking it. Firing twice acts once: the case
+        takes the event only in the status that waits for it. SQLite allows one writer at a
+        time; run one worker there.
         """
         due_by = now or self.clock.now()
         fired = 0
         while True:
-            if self.engine.dialect.name == "postgresql":
-                with self.session() as session:
-                    timer = timers.claim_next(session, due_by)
-                    if timer is None:
-                        return fired
-                    self._fire(timer.case_code, timer.kind, dict(timer.payload or {}))
-                    timers.mark_fired(session, timer.id, self.clock.now())
-            else:
-                with self.session() as session:
-                    timer = timers.claim_next(session, due_by)
-                    claimed = (
-                        None
-                        if timer is None
-                        else (timer.id, timer.case_code, timer.kind, dict(timer.payload or {}))
-                    )
-                if claimed is None:
+            with self.session() as session:
+                timer = timers.claim_next(session, due_by)
+                if timer is None:
                     return fired
-                self._fire(claimed[1], claimed[2], claimed[3])
-                with self.session() as session:
-                    timers.mark_fired(session, claimed[0], self.clock.now())
+                claimed = (timer.id, timer.case_code, timer.kind, dict(timer.payload or {}))
+                if self.engine.dialect.name == "postgresql":
+                    timers.lease(session, timer.id, self.clock.now() + TIMER_LEASE)
+            self._fire(claimed[1], claimed[2], claimed[3])
+            with self.session() as session:
+                timers.mark_fired(session, claimed[0], self.clock.now())
             fired += 1
 
     def _fire(self, code: str, kind: str, payload: dict[str, Any] | None = None) -> None:

@@ -8,14 +8,16 @@ refund under way already counts against the line item's cap.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from graph.clock import SystemClock
 from graph.desk import ReturnsDesk
@@ -236,3 +238,39 @@ def test_a_crash_between_the_call_and_its_record_is_finished_with_the_same_key(
         assert world.money_problems(session) == []
         assert world.count_actions(session, "refund_issued", code) == 1
     desk.close()
+
+
+@pytest.mark.postgres
+def test_a_timer_paying_a_refund_holds_no_row_lock(
+    tmp_path: Path,
+    gate: Gate,
+    database_factory: Callable[[str, Path], contextlib.AbstractContextManager[str]],
+) -> None:
+    """The refund-after-delivery timer fires while the payments call hangs: the timer's row
+    is leased, not locked, so another worker's write to it goes through at once."""
+    with database_factory("postgresql", tmp_path) as url:
+        desk = make_desk(url, tmp_path, payments=GatedPayments(gate))
+        request = ReturnRequest(**world.form(world.SUPPLIER_ORDER, "LAMP-3", "wrong_size"))
+        code = desk.submit_return(request).code
+        desk.supplier_action("acme", code, "approve", rma="R-1")
+        assert desk.carrier_event(code, "delivered").status == "awaiting_inspection"
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+        thread, out = in_thread(lambda: desk.fire_due_timers(later))
+        try:
+            assert gate.entered.wait(WAIT_S)
+            with desk.engine.connect() as connection:
+                connection.execute(text("SET lock_timeout = '1s'"))
+                connection.execute(
+                    text("UPDATE timers SET payload = payload WHERE case_code = :code"),
+                    {"code": code},
+                )  # LockNotAvailable before: the claiming transaction held the row
+                connection.commit()
+        finally:
+            gate.release.set()
+            thread.join(WAIT_S)
+        assert out == [1]
+        view = desk.case_view(code)
+        assert view.status == "resolved" and view.refunded != "0.00"
+        with desk.session() as session:
+            assert world.money_problems(session) == []
+        desk.close()
