@@ -176,19 +176,28 @@ def orders_import(path: Path) -> None:
 
 @ledger_app.command("verify")
 def ledger_verify() -> None:
-    """Walk the hash chain; name the first broken row."""
-    from ledger import decisions
+    """Walk the hash chain, then check the money; name the first broken row or entry.
+
+    Money: every journal entry balances and matches the decision row that made it, and no
+    line item was given back (refunds and store credit at face value) beyond what was paid."""
+    from ledger import audit, decisions
 
     desk = _desk()
     try:
         with desk.session() as session:
             report = decisions.verify(session)
+            money = audit.verify_money(session) if report.ok else None
     finally:
         desk.close()
-    if report.ok:
-        typer.echo(f"ledger ok: {report.rows} rows verified")
-        return
-    _fail(f"ledger broken at row {report.first_broken}: {report.problem}")
+    if not report.ok:
+        _fail(f"ledger broken at row {report.first_broken}: {report.problem}")
+    assert money is not None
+    if not money.ok:
+        _fail(f"money broken: {money.problem}")
+    typer.echo(
+        f"ledger ok: {report.rows} rows verified, {money.entries} journal entries balanced "
+        f"and covered by the chain, {money.line_items} line items within what was paid"
+    )
 
 
 @ledger_app.command("show")
@@ -204,7 +213,9 @@ def ledger_show(case: str) -> None:
                 _fail(f"no ledger rows for case {case}")
             for row in rows:
                 data = json.loads(row.data)
-                details = ", ".join(f"{k}={v}" for k, v in data.items() if v not in (None, ""))
+                details = ", ".join(
+                    f"{k}={v}" for k, v in data.items() if v not in (None, "") and k != "journal"
+                )
                 typer.echo(
                     f"#{row.seq:<6} {row.at:%Y-%m-%d %H:%M} {row.action:<33} {row.actor:<30} "
                     f"{details}" + (f"  ({row.reason})" if row.reason else "")

@@ -31,7 +31,7 @@ from graph.desk import CaseView, ReturnsDesk
 from graph.owner_console import answer_owner
 from graph.rule_compiler import RuleNotUnderstood
 from graph.rulebook import Rulebook
-from ledger import decisions, outbox, timers
+from ledger import audit, decisions, outbox, timers
 from ledger.models import CaseRow, LabelRow, OrderRow, OutboxRow
 from ledger.repository import find_order, import_orders
 from policies.loader import PolicyError, describe_validation, orders_from_data, store_from_data
@@ -416,10 +416,12 @@ class ScenarioRun:
         if "ledger_valid" in value:
             with self.desk.session() as session:
                 report = decisions.verify(session)
-            if report.ok != bool(value["ledger_valid"]):
+                money = audit.verify_money(session)
+            valid = report.ok and money.ok
+            if valid != bool(value["ledger_valid"]):
                 fail(
-                    f"ledger_valid: expected {value['ledger_valid']}, got {report.ok} "
-                    f"{report.problem}"
+                    f"ledger_valid: expected {value['ledger_valid']}, got {valid} "
+                    f"{report.problem or money.problem}"
                 )
         if "rules_active" in value:
             active = len(Rulebook(self.desk).active())

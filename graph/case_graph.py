@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from graph import case_steps
 from graph.clock import Clock
-from ledger.db import transaction
 from ledger.models import CaseRow, CaseStepRow
-from ledger.repository import get_case
+from ledger.repository import get_case, lock_line_item
 from policies.models import Store
 from tools.adapters import Carrier, Payments
 from tools.context import ToolContext
+from tools.effects import run_unit
 
 
 class CaseState(TypedDict):
@@ -54,18 +54,27 @@ class CaseRuntime:
 
 
 def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> dict[str, Any]:
+    """Run one node's work in one transaction, once per key. A refund or a label makes the
+    step let go of its transaction while the service is called (``tools/effects.py``), then
+    run again and record the answer."""
     key = f"{state['case']}:{state['tick']}:{name}"
-    with transaction(runtime.sessions) as session:
+
+    def work(ctx: ToolContext) -> dict[str, Any]:
+        session = ctx.session
         done = session.get(CaseStepRow, key)
         if done is not None:
             return dict(done.result)
         case = get_case(session, state["case"], lock=True)
         if case is None:
             raise LookupError(f"case {state['case']} is gone")
-        ctx = runtime.context(session)
+        # Locks in one order everywhere (case, line item, then the ledger head on the first
+        # append), so a step that gives money back never waits in a cycle with a new case.
+        lock_line_item(session, case.line_item_id)
         result = step(ctx, case)
         session.add(CaseStepRow(key=key, case_code=case.code, result=result, at=ctx.now))
-    return result
+        return result
+
+    return run_unit(runtime.sessions, runtime.context, work)
 
 
 def _goto(state: CaseState, result: dict[str, Any]) -> Command[str]:
@@ -87,7 +96,12 @@ def build_case_graph(runtime: CaseRuntime, checkpointer: BaseCheckpointSaver[Any
                 runtime,
                 state,
                 "event",
-                lambda ctx, case: case_steps.handle_event(ctx, case, event),
+                lambda ctx, case: {
+                    **case_steps.handle_event(ctx, case, event),
+                    # who sent which event: the desk tells a retried answer it took effect
+                    "event": event.get("type"),
+                    "by": event.get("actor"),
+                },
             ),
         )
 

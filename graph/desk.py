@@ -35,7 +35,7 @@ from ledger.db import (
     session_factory,
     transaction,
 )
-from ledger.models import CaseRow, LabelRow, PhotoRow
+from ledger.models import CaseRow, CaseStepRow, LabelRow, PhotoRow
 from ledger.owner_models import SUPPLIER_QUESTION
 from ledger.repository import find_order, get_case, list_cases
 from ledger.slack_models import case_channel
@@ -52,6 +52,9 @@ from tools.photo_quota import check_case_quota
 from tools.service_errors import ServiceError
 
 log = logging.getLogger("returnbridge.desk")
+
+# How long a claimed timer is left to the worker firing it before another may take it up.
+TIMER_LEASE = dt.timedelta(seconds=15)
 
 SupplierAction = Literal["approve", "decline", "inspected_ok", "inspected_failed"]
 CarrierEvent = Literal["in_transit", "delivered", "exception"]
@@ -196,17 +199,58 @@ class ReturnsDesk:
                 log.exception("could not note the failure of %s", error.service)
             raise
 
-    def _resume(self, code: str, event: dict[str, Any]) -> None:
+    def _resume(self, code: str, event: dict[str, Any]) -> bool:
+        """Hand an event to the case's graph; False when the case no longer takes it.
+
+        Two answers checked against the same status at once (two approvals, an approval and
+        a denial) both pass the desk's first look; only the first one to reach the case acts.
+        The status is looked at again under the case's lock, and the step's own record says
+        whether the event was taken, so the caller can tell the truth to whoever sent it.
+        """
         config = self._config(code)
         with self._case_lock(code), self._watch_services(code):
+            if not self._takes(code, str(event["type"])):
+                return False
             snapshot = self.graph.get_state(config)
             if not snapshot.next:
                 if snapshot.values:
-                    return  # the graph already ended: nothing waits for this event
+                    return False  # the graph already ended: nothing waits for this event
                 self.graph.invoke({"case": code, "tick": 0}, config)
+                snapshot = self.graph.get_state(config)
+                if not snapshot.next or not self._takes(code, str(event["type"])):
+                    return False
             elif not any(task.interrupts for task in snapshot.tasks):
+                tick = int(snapshot.values.get("tick", 0))
                 self.graph.invoke(None, config)  # finish a step a crash interrupted
+                if not self._takes(code, str(event["type"])):
+                    # The finished step took an event: this one, when a retry brought it again.
+                    return self._took(code, tick, event)
+                snapshot = self.graph.get_state(config)
+            tick = int(snapshot.values.get("tick", 0))
             self.graph.invoke(Command(resume=event), config)
+            return self._took(code, tick)
+
+    def _takes(self, code: str, kind: str) -> bool:
+        with self.session() as session:
+            case = get_case(session, code)
+            return case is not None and kind in case_steps.ACCEPTS.get(case.status, frozenset())
+
+    def _took(self, code: str, tick: int, event: dict[str, Any] | None = None) -> bool:
+        """Whether the event step at ``tick`` acted (and, given ``event``, on that event)."""
+        with self.session() as session:
+            step = session.get(CaseStepRow, f"{code}:{tick}:event")
+            result = dict(step.result or {}) if step is not None else {}
+        if step is None or "ignored" in result:
+            return False
+        if event is None:
+            return True
+        return result.get("event") == event["type"] and result.get("by") == event.get("actor")
+
+    def _already_decided(self, code: str, words: str) -> ActionRefused:
+        status = self.case_view(code).status.replace("_", " ")
+        return ActionRefused(
+            f"Return {code} was already decided: it is {status} now, so {words} changed nothing."
+        )
 
     def _load(self, session: Session, code: str) -> CaseRow:
         case = get_case(session, code)
@@ -314,7 +358,8 @@ class ReturnsDesk:
             case = self._load(session, code)
             self._check_accepts(case, kind, "a decision")
             code = case.code
-        self._resume(code, {"type": kind, "actor": "owner", "note": note})
+        if not self._resume(code, {"type": kind, "actor": "owner", "note": note}):
+            raise self._already_decided(code, "this decision")
         return self.case_view(code)
 
     def cancel(self, code: str, *, actor: str = "owner", note: str = "") -> CaseView:
@@ -322,7 +367,8 @@ class ReturnsDesk:
             case = self._load(session, code)
             self._check_accepts(case, "cancel", "a cancellation")
             code = case.code
-        self._resume(code, {"type": "cancel", "actor": actor, "note": note})
+        if not self._resume(code, {"type": "cancel", "actor": actor, "note": note}):
+            raise self._already_decided(code, "the cancellation")
         return self.case_view(code)
 
     def record_marketplace_return(self, request: MarketplaceReturn) -> CaseView:
@@ -365,7 +411,7 @@ class ReturnsDesk:
             code = case.code
         if refused is not None:
             raise refused
-        self._resume(
+        taken = self._resume(
             code,
             {
                 "type": kind,
@@ -375,6 +421,8 @@ class ReturnsDesk:
                 "note": note,
             },
         )
+        if not taken:
+            raise self._already_decided(code, f"'{action.replace('_', ' ')}'")
         return self.case_view(code)
 
     def _check_approval_fields(self, case: CaseRow, rma: str | None, address: str | None) -> None:
@@ -493,7 +541,8 @@ class ReturnsDesk:
                 raise ActionRefused(f"Return {case.code} has no label yet.")
             self._check_accepts(case, event, f"a '{event}' tracking event")
             code, tracking = case.code, label.tracking_number
-        self._resume(code, {"type": event, "actor": "system", "tracking_number": tracking})
+        if not self._resume(code, {"type": event, "actor": "system", "tracking_number": tracking}):
+            raise self._already_decided(code, f"the '{event}' tracking event")
         return self.case_view(code)
 
     def carrier_event_by_tracking(self, tracking_number: str, event: CarrierEvent) -> CaseView:
@@ -509,33 +558,27 @@ class ReturnsDesk:
     def fire_due_timers(self, now: dt.datetime | None = None) -> int:
         """Fire every timer due by ``now``, one at a time, in due order; returns how many.
 
-        On PostgreSQL the timer stays locked in its claiming transaction while it fires (see
-        ``timers.claim_next``). SQLite allows one writer at a time, so there the claim is
-        read, fired and marked in separate transactions, and one worker runs.
+        Each timer is claimed in a short transaction, fired with no transaction or row lock
+        held (firing may pay a refund), then marked fired. On PostgreSQL the claim takes the
+        row with ``FOR UPDATE SKIP LOCKED`` and leases it (its due time moves
+        ``TIMER_LEASE`` ahead), so another worker leaves it alone while it fires, and takes
+        it up again if this worker dies before marking it. Firing twice acts once: the case
+        takes the event only in the status that waits for it. SQLite allows one writer at a
+        time; run one worker there.
         """
         due_by = now or self.clock.now()
         fired = 0
         while True:
-            if self.engine.dialect.name == "postgresql":
-                with self.session() as session:
-                    timer = timers.claim_next(session, due_by)
-                    if timer is None:
-                        return fired
-                    self._fire(timer.case_code, timer.kind, dict(timer.payload or {}))
-                    timers.mark_fired(session, timer.id, self.clock.now())
-            else:
-                with self.session() as session:
-                    timer = timers.claim_next(session, due_by)
-                    claimed = (
-                        None
-                        if timer is None
-                        else (timer.id, timer.case_code, timer.kind, dict(timer.payload or {}))
-                    )
-                if claimed is None:
+            with self.session() as session:
+                timer = timers.claim_next(session, due_by)
+                if timer is None:
                     return fired
-                self._fire(claimed[1], claimed[2], claimed[3])
-                with self.session() as session:
-                    timers.mark_fired(session, claimed[0], self.clock.now())
+                claimed = (timer.id, timer.case_code, timer.kind, dict(timer.payload or {}))
+                if self.engine.dialect.name == "postgresql":
+                    timers.lease(session, timer.id, self.clock.now() + TIMER_LEASE)
+            self._fire(claimed[1], claimed[2], claimed[3])
+            with self.session() as session:
+                timers.mark_fired(session, claimed[0], self.clock.now())
             fired += 1
 
     def _fire(self, code: str, kind: str, payload: dict[str, Any] | None = None) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.models import DecisionRow, LedgerHead
@@ -155,12 +156,17 @@ def _locked_head(session: Session) -> LedgerHead:
     if cached is not None and cached[0] is transaction:
         head: LedgerHead = cached[1]
         return head
-    found = session.execute(
-        select(LedgerHead).where(LedgerHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
+    query = select(LedgerHead).where(LedgerHead.id == 1).with_for_update()
+    found = session.execute(query).scalar_one_or_none()
     if found is None:
-        found = LedgerHead(id=1, seq=0, hash=GENESIS)
-        session.add(found)
+        # The very first append: two writers may both find no head. The loser's insert fails
+        # inside its savepoint, and it then waits on the winner's row like any other append.
+        try:
+            with session.begin_nested():
+                session.add(LedgerHead(id=1, seq=0, hash=GENESIS))
+        except IntegrityError:
+            pass
+        found = session.execute(query.execution_options(populate_existing=True)).scalar_one()
     session.info["ledger_head"] = (transaction, found)
     return found
 

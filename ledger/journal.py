@@ -94,6 +94,23 @@ def post(
     return entry
 
 
+def cover(entry: JournalEntryRow) -> dict[str, object]:
+    """What a decision row carries of the journal entry it made: its key and its lines.
+
+    The decision chain hashes it, so ``ledger verify`` can tell an amount edited in the
+    journal (or a line added, or an entry deleted) from what was decided."""
+    return {"key": entry.idempotency_key, "lines": entry_lines(entry)}
+
+
+def entry_lines(entry: JournalEntryRow) -> list[list[object]]:
+    """An entry's lines as ``[account, amount_minor, currency, line_item_id]``, sorted."""
+    lines = sorted(
+        (line.account, line.amount_minor, line.currency, line.line_item_id or 0)
+        for line in entry.lines
+    )
+    return [[account, amount, currency, item or None] for account, amount, currency, item in lines]
+
+
 def balance(
     session: Session,
     account: str,

@@ -78,6 +78,34 @@ def cases_for_order(session: Session, order_id: int) -> list[CaseRow]:
     )
 
 
+def lock_line_item(session: Session, line_item_id: int) -> LineItemRow:
+    """Lock a line item's row until the transaction ends, before counting what it holds.
+
+    Everything that counts units in cases or money given back on a line item, and then writes
+    on the strength of that count, takes this lock first: two processes never both see the
+    last unit or the last cent as free. On PostgreSQL it is ``SELECT ... FOR UPDATE`` (and
+    every count after it sees what the lock holder committed); on SQLite the transaction
+    already holds the database's write lock (``BEGIN IMMEDIATE``), so the statement only reads.
+    """
+    return session.execute(
+        select(LineItemRow)
+        .where(LineItemRow.id == line_item_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def lock_order(session: Session, order_id: int) -> OrderRow:
+    """Lock an order's row until the transaction ends: its refund cap spans its lines. Taken
+    after the line item's lock (:func:`lock_line_item`), never before it."""
+    return session.execute(
+        select(OrderRow)
+        .where(OrderRow.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 def units_in_cases(session: Session, line_item_id: int) -> int:
     """Units of a line item held by cases that are not denied or cancelled."""
     total = session.execute(

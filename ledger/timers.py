@@ -67,9 +67,8 @@ def _pending():  # type: ignore[no-untyped-def]
 def claim_next(session: Session, now: dt.datetime) -> TimerRow | None:
     """The next due timer, locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
 
-    The caller keeps the transaction open while it fires the timer and marks it fired in
-    the same transaction, so two workers never take one timer, and a worker that dies
-    mid-fire drops its lock with its connection: the timer is then free for the next worker.
+    The caller leases it (``lease``) in the same short transaction and fires it after the
+    commit, so two workers never take one timer and no row lock is held while it fires.
     (SQLite has no row locks; run one worker there.)
     """
     query = (
@@ -80,6 +79,11 @@ def claim_next(session: Session, now: dt.datetime) -> TimerRow | None:
         .with_for_update(skip_locked=True)
     )
     return session.execute(query).scalars().first()
+
+
+def lease(session: Session, timer_id: int, until: dt.datetime) -> None:
+    """Keep a claimed timer from other workers until ``until`` without holding its row lock."""
+    session.execute(update(TimerRow).where(TimerRow.id == timer_id).values(due_at=until))
 
 
 def mark_fired(session: Session, timer_id: int, at: dt.datetime) -> None:

@@ -1,12 +1,49 @@
-"""Run an external effect once per idempotency key."""
+"""Run an effect once per idempotency key; call payments and carriers outside any transaction.
+
+Effects that stay in the database (store credit, a supplier credit) run inside the caller's
+unit of work with :func:`once`. A call to a payments or carrier service never runs while a
+write transaction or a row lock is held (a slow service would block every writer, and on
+SQLite every request). Such an effect goes in three short steps, each its own transaction or
+none, with the same idempotency key throughout:
+
+1. reserve: lock the line item, check the refund cap counting what other effects have
+   reserved, and write the effect as ``pending`` (so a concurrent refund sees it); commit;
+2. call the service with the key, outside any transaction (the adapters are idempotent by
+   key: a repeated call returns the first refund or label);
+3. keep the service's answer on the effect (``called``); commit.
+
+The step that needed the effect then runs again and records it (journal entry, decision,
+label) in its own transaction, and the effect becomes ``done``. A crash anywhere in between
+leaves a ``pending`` or ``called`` effect that the next run of the step completes with the
+same key. :func:`run_unit` drives this loop; the case graph runs every step through it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import base64
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
-from ledger.models import EffectRow
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.db import transaction
+from ledger.models import CaseRow, EffectRow, LineItemRow
+from ledger.repository import lock_line_item, lock_order
+from policies.money import Money
+from tools import refund_caps
+from tools.adapters import Carrier, Payments
 from tools.context import ToolContext
+from tools.errors import RefundCapExceeded
+from tools.label_pdf import LabelContent
+
+T = TypeVar("T")
+
+PENDING = "pending"  # reserved, the service not (yet surely) called
+CALLED = "called"  # the service answered; the step has not recorded it yet
+DONE = "done"
+MAX_CALLS_PER_UNIT = 8
 
 
 def once(
@@ -26,3 +63,171 @@ def once(
     )
     ctx.session.flush()
     return result, True
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """One call to a payments or carrier service, described so it can run outside the unit
+    of work that asked for it. ``amount_minor`` on a ``line_item_id`` is reserved against the
+    item's refund cap from the moment the call is reserved."""
+
+    key: str
+    kind: str
+    case_code: str
+    service: Literal["payments.refund", "carrier.buy_label"]
+    args: dict[str, Any] = field(default_factory=dict)
+    line_item_id: int | None = None
+    amount_minor: int = 0
+
+
+class CallNeeded(Exception):
+    """Raised inside a unit of work that needs a service's answer it does not have yet."""
+
+    def __init__(self, call: ServiceCall) -> None:
+        super().__init__(f"{call.service} needed for {call.key}")
+        self.call = call
+
+
+def state_of(row: EffectRow) -> str:
+    return str((row.result or {}).get("state", DONE))
+
+
+def external(
+    ctx: ToolContext, call: ServiceCall, record: Callable[[dict[str, Any]], dict[str, Any]]
+) -> tuple[dict[str, Any], bool]:
+    """Inside the unit of work: the recorded result (and False), or record the service's
+    answer now with ``record(answer)`` (and True), or raise :class:`CallNeeded`."""
+    row = ctx.session.get(EffectRow, call.key, populate_existing=True)
+    if row is not None and state_of(row) == DONE:
+        return row.result, False
+    if row is None or state_of(row) != CALLED:
+        raise CallNeeded(call)
+    result = record(dict(row.result["answer"]))
+    row.result = {**result, "state": DONE}
+    ctx.session.flush()
+    return result, True
+
+
+def reserved(session: Session, line_item_ids: Collection[int]) -> int:
+    """What effects not yet recorded in the journal hold of these line items (refunds under
+    way)."""
+    ids = set(line_item_ids)
+    rows = session.execute(
+        select(EffectRow.result)
+        .join(CaseRow, CaseRow.code == EffectRow.case_code)
+        .where(CaseRow.line_item_id.in_(ids))
+    ).scalars()
+    total = 0
+    for result in rows:
+        result = result or {}
+        if result.get("state") in (PENDING, CALLED) and result.get("line_item_id") in ids:
+            total += int(result.get("amount_minor") or 0)
+    return total
+
+
+def refundable_left(session: Session, line_item_id: int) -> int:
+    """What may still be given back on a line item, across all its cases: what the line paid
+    and what is left of its order's cap (``tools.refund_caps``), each less the refunds
+    reserved and not yet recorded.
+
+    Takes the line item's lock, then its order's, first: nothing else is counted or reserved
+    on the item or its order until this transaction ends."""
+    item: LineItemRow = lock_line_item(session, line_item_id)
+    order = lock_order(session, item.order_id)
+    left = refund_caps.left_for_line(session, item, order)
+    on_line = left.line - reserved(session, [item.id])
+    on_order = left.order - reserved(session, [line.id for line in order.items])
+    return min(on_line, on_order)
+
+
+def check_cap(session: Session, line_item_id: int, amount_minor: int, currency: str) -> None:
+    if amount_minor < 0:
+        raise RefundCapExceeded("A refund cannot be negative.")
+    left = refundable_left(session, line_item_id)
+    if amount_minor > left:
+        money = Money(minor=max(left, 0), currency=currency)
+        raise RefundCapExceeded(
+            f"Refusing to give back more than was paid: only {money} is left on this item."
+        )
+
+
+def perform(
+    sessions: sessionmaker[Session],
+    call: ServiceCall,
+    *,
+    payments: Payments,
+    carrier: Carrier,
+    currency: str,
+    now: Any,
+) -> None:
+    """Reserve, call the service outside any transaction, keep its answer (see above)."""
+    with transaction(sessions) as session:
+        row = session.get(EffectRow, call.key)
+        if row is not None and state_of(row) != PENDING:
+            return  # answered before: the unit of work records it
+        if row is None:
+            if call.line_item_id is not None:
+                check_cap(session, call.line_item_id, call.amount_minor, currency)
+            session.add(
+                EffectRow(
+                    idempotency_key=call.key,
+                    kind=call.kind,
+                    case_code=call.case_code,
+                    result={
+                        "state": PENDING,
+                        "service": call.service,
+                        "line_item_id": call.line_item_id,
+                        "amount_minor": call.amount_minor,
+                    },
+                    at=now,
+                )
+            )
+    answer = _call(call, payments, carrier)  # no transaction open, no row locked
+    with transaction(sessions) as session:
+        row = session.get(EffectRow, call.key)
+        if row is not None and state_of(row) == PENDING:
+            row.result = {**row.result, "state": CALLED, "answer": answer}
+
+
+def _call(call: ServiceCall, payments: Payments, carrier: Carrier) -> dict[str, Any]:
+    if call.service == "payments.refund":
+        reference = payments.refund(
+            str(call.args["order_number"]),
+            int(call.args["amount_minor"]),
+            str(call.args["currency"]),
+            call.key,
+            external_id=call.args.get("external_id"),
+        )
+        return {"reference": reference}
+    if call.service == "carrier.buy_label":
+        label = carrier.buy_label(LabelContent.model_validate(call.args["content"]), call.key)
+        return {
+            "carrier": label.carrier,
+            "tracking_number": label.tracking_number,
+            "pdf": base64.b64encode(label.pdf).decode("ascii"),
+        }
+    raise ValueError(f"unknown service {call.service!r}")
+
+
+def run_unit(
+    sessions: sessionmaker[Session],
+    make_context: Callable[[Session], ToolContext],
+    work: Callable[[ToolContext], T],
+) -> T:
+    """Run ``work`` in one transaction; when it needs a service, let it go, make the call
+    outside (:func:`perform`) and run it again. Returns what ``work`` returned."""
+    for _ in range(MAX_CALLS_PER_UNIT + 1):
+        try:
+            with transaction(sessions) as session:
+                ctx = make_context(session)
+                return work(ctx)
+        except CallNeeded as needed:
+            perform(
+                sessions,
+                needed.call,
+                payments=ctx.payments,
+                carrier=ctx.carrier,
+                currency=ctx.currency,
+                now=ctx.now,
+            )
+    raise RuntimeError(f"a unit of work asked for more than {MAX_CALLS_PER_UNIT} service calls")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+
 from pydantic import BaseModel
 
 from ledger import decisions, journal
 from ledger.models import CaseRow, LabelRow
 from policies.money import Money
 from tools.context import ToolContext
-from tools.effects import once
+from tools.effects import ServiceCall, external
 from tools.label_pdf import LabelContent
 
 
@@ -25,37 +27,45 @@ def generate_label(ctx: ToolContext, case: CaseRow, *, actor: str = "system") ->
     address = case.return_address or agreement.return_address or ""
     cost = ctx.store.policy.return_label_cost.minor(ctx.currency)
 
-    def buy() -> dict[str, object]:
-        content = LabelContent(
-            case_id=case.code,
-            order_number=case.order.display_number,
-            carrier=ctx.carrier.name,
-            service="Ground",
-            tracking_number="PENDING",
-            sender_name=case.order.customer_name or case.customer_email,
-            sender_address=case.order.shipping_address,
-            recipient_name=agreement.name,
-            recipient_address=address,
-            rma=case.rma,
-            item_description=f"{case.quantity} x {case.line_item.name} ({case.line_item.sku})",
-            created_at=ctx.now,
-            sender_country=case.order.country,
-            sender_email=case.customer_email,
-            recipient_country=agreement.country,
-        )
-        label = ctx.carrier.buy_label(content, key)
+    content = LabelContent(
+        case_id=case.code,
+        order_number=case.order.display_number,
+        carrier=ctx.carrier.name,
+        service="Ground",
+        tracking_number="PENDING",
+        sender_name=case.order.customer_name or case.customer_email,
+        sender_address=case.order.shipping_address,
+        recipient_name=agreement.name,
+        recipient_address=address,
+        rma=case.rma,
+        item_description=f"{case.quantity} x {case.line_item.name} ({case.line_item.sku})",
+        created_at=ctx.now,
+        sender_country=case.order.country,
+        sender_email=case.customer_email,
+        recipient_country=agreement.country,
+    )
+    call = ServiceCall(
+        key=key,
+        kind="label",
+        case_code=case.code,
+        service="carrier.buy_label",
+        args={"content": content.model_dump(mode="json")},
+    )
+
+    def record(answer: dict[str, object]) -> dict[str, object]:
+        tracking = str(answer["tracking_number"])
         ctx.session.add(
             LabelRow(
                 case_code=case.code,
-                carrier=label.carrier,
-                tracking_number=label.tracking_number,
+                carrier=str(answer["carrier"]),
+                tracking_number=tracking,
                 cost_minor=cost,
                 currency=ctx.currency,
-                pdf=label.pdf,
+                pdf=base64.b64decode(str(answer["pdf"])),
                 at=ctx.now,
             )
         )
-        journal.post(
+        entry = journal.post(
             ctx.session,
             key=key,
             at=ctx.now,
@@ -74,16 +84,17 @@ def generate_label(ctx: ToolContext, case: CaseRow, *, actor: str = "system") ->
             actor=actor,
             action="label_generated",
             data={
-                "carrier": label.carrier,
-                "tracking_number": label.tracking_number,
+                "journal": journal.cover(entry),
+                "carrier": str(answer["carrier"]),
+                "tracking_number": tracking,
                 "address": address,
                 "rma": case.rma,
                 "cost": Money(minor=cost, currency=ctx.currency).amount_str(),
             },
         )
-        return {"tracking_number": label.tracking_number, "carrier": label.carrier}
+        return {"tracking_number": tracking, "carrier": str(answer["carrier"])}
 
-    result, now = once(ctx, key, "label", case.code, buy)
+    result, now = external(ctx, call, record)
     return LabelResult(
         tracking_number=str(result["tracking_number"]),
         carrier=str(result["carrier"]),

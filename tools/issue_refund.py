@@ -1,4 +1,9 @@
-"""Refund the customer to the original payment, never beyond what was paid for the item."""
+"""Refund the customer to the original payment, never beyond what was paid for the item.
+
+The payments service is called outside any transaction (``tools/effects.py``): the refund is
+first reserved against the line item's cap under its lock, then paid with the idempotency key,
+then recorded by the step that asked for it.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,9 @@ from pydantic import BaseModel
 from ledger import decisions, journal
 from ledger.models import CaseRow
 from policies.money import Money
-from tools import refund_caps
+from tools import effects
 from tools.context import ToolContext
-from tools.effects import once
-from tools.errors import RefundCapExceeded
+from tools.effects import ServiceCall, external
 
 
 class RefundResult(BaseModel):
@@ -21,19 +25,14 @@ class RefundResult(BaseModel):
 
 def refundable_left(ctx: ToolContext, case: CaseRow) -> int:
     """What is still refundable on the case's line item, across all its cases, within what is
-    left on its order."""
-    return refund_caps.refundable_left(ctx.session, case)
+    left on its order (locks the line item and the order)."""
+    return effects.refundable_left(ctx.session, case.line_item_id)
 
 
 def check_cap(ctx: ToolContext, case: CaseRow, amount_minor: int) -> None:
-    if amount_minor < 0:
-        raise RefundCapExceeded("A refund cannot be negative.")
-    left = refundable_left(ctx, case)
-    if amount_minor > left:
-        money = Money(minor=left, currency=ctx.currency)
-        raise RefundCapExceeded(
-            f"Refusing to give back more than was paid: only {money} is left on this item."
-        )
+    """Raise ``RefundCapExceeded`` unless ``amount_minor`` fits what is left on the line item;
+    the line item stays locked until the caller's transaction ends."""
+    effects.check_cap(ctx.session, case.line_item_id, amount_minor, ctx.currency)
 
 
 def issue_refund(
@@ -47,17 +46,24 @@ def issue_refund(
     kind: str = "refund",
 ) -> RefundResult:
     key = f"{case.code}:{kind}:{step}"
+    call = ServiceCall(
+        key=key,
+        kind=kind,
+        case_code=case.code,
+        service="payments.refund",
+        args={
+            "order_number": case.order.display_number,
+            "amount_minor": amount_minor,
+            "currency": ctx.currency,
+            "external_id": case.order.external_id,
+        },
+        line_item_id=case.line_item_id,
+        amount_minor=amount_minor,
+    )
 
-    def pay() -> dict[str, object]:
-        check_cap(ctx, case, amount_minor)
-        reference = ctx.payments.refund(
-            case.order.display_number,
-            amount_minor,
-            ctx.currency,
-            key,
-            external_id=case.order.external_id,
-        )
-        journal.post(
+    def record(answer: dict[str, object]) -> dict[str, object]:
+        reference = str(answer["reference"])
+        entry = journal.post(
             ctx.session,
             key=key,
             at=ctx.now,
@@ -76,6 +82,7 @@ def issue_refund(
             actor=actor,
             action="refund_issued",
             data={
+                "journal": journal.cover(entry),
                 "amount": Money(minor=amount_minor, currency=ctx.currency).amount_str(),
                 "currency": ctx.currency,
                 "reference": reference,
@@ -85,7 +92,7 @@ def issue_refund(
         )
         return {"amount_minor": amount_minor, "reference": reference}
 
-    result, now = once(ctx, key, kind, case.code, pay)
+    result, now = external(ctx, call, record)
     return RefundResult(
         amount_minor=int(result["amount_minor"]), reference=str(result["reference"]), issued_now=now
     )

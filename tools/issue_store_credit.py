@@ -35,7 +35,7 @@ def issue_store_credit(
         check_cap(ctx, case, base_minor)
         total = base_minor + bonus_minor
         code = "SC-" + case.code.removeprefix("RB-")
-        journal.post(
+        entry = journal.post(
             ctx.session,
             key=key,
             at=ctx.now,
@@ -55,6 +55,7 @@ def issue_store_credit(
             actor=actor,
             action="store_credit_issued",
             data={
+                "journal": journal.cover(entry),
                 "amount": Money(minor=total, currency=ctx.currency).amount_str(),
                 "bonus": Money(minor=bonus_minor, currency=ctx.currency).amount_str(),
                 "currency": ctx.currency,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ledger import decisions
 from ledger.models import CaseRow
-from ledger.repository import new_case
+from ledger.repository import lock_line_item, new_case
 from policies.models import Reason, phone_digits
 from tools import notices
 from tools.check_eligibility import check_eligibility, find_line_item
@@ -73,6 +73,9 @@ def open_case(
     """
     order = verify_identity(ctx.session, request.order, request.contact)
     item = find_line_item(order, request.sku)
+    # Count the units left and open the case under the line item's lock, in this one
+    # transaction: of two customers confirming the last unit at once, one opens the case.
+    lock_line_item(ctx.session, item.id)
     eligibility = check_eligibility(
         ctx.session, ctx.store.policy, order, item, request.quantity, ctx.now
     )

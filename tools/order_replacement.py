@@ -24,7 +24,7 @@ def order_replacement(
 
     def place() -> dict[str, object]:
         reference = "RPL-" + case.code.removeprefix("RB-")
-        journal.post(
+        entry = journal.post(
             ctx.session,
             key=key,
             at=ctx.now,
@@ -51,7 +51,12 @@ def order_replacement(
             case_code=case.code,
             actor=actor,
             action="replacement_ordered",
-            data={"reference": reference, "sku": case.line_item.sku, "quantity": case.quantity},
+            data={
+                "journal": journal.cover(entry),
+                "reference": reference,
+                "sku": case.line_item.sku,
+                "quantity": case.quantity,
+            },
             reason=reason,
         )
         return {"reference": reference}

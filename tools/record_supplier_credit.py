@@ -30,7 +30,7 @@ def record_supplier_credit(
     key = f"{case.code}:supplier_credit:{step}"
 
     def record() -> dict[str, object]:
-        journal.post(
+        entry = journal.post(
             ctx.session,
             key=key,
             at=ctx.now,
@@ -50,6 +50,7 @@ def record_supplier_credit(
             actor=actor,
             action="supplier_credit_recorded",
             data={
+                "journal": journal.cover(entry),
                 "supplier": case.supplier_id,
                 "amount": Money(minor=amounts.supplier_credit, currency=ctx.currency).amount_str(),
                 "restocking_fee": Money(

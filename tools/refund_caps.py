@@ -67,13 +67,16 @@ def _given_on_order(session: Session, order_id: int) -> int:
     return int(total)
 
 
-def left_for(session: Session, case: CaseRow) -> Left:
-    line = case.line_item
+def left_for_line(session: Session, line: LineItemRow, order: OrderRow) -> Left:
     given = journal.balance(session, journal.REFUNDS_PAID, line_item_id=line.id)
     return Left(
         line=line.paid_total_minor - given,
-        order=order_paid(case.order) - _given_on_order(session, case.order_id),
+        order=order_paid(order) - _given_on_order(session, order.id),
     )
+
+
+def left_for(session: Session, case: CaseRow) -> Left:
+    return left_for_line(session, case.line_item, case.order)
 
 
 def refundable_left(session: Session, case: CaseRow) -> int:
