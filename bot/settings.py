@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     secret_key: str = "change-me-in-production"
     smtp_url: str | None = None
     mail_from: str = "returns@example.com"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     worker_interval_seconds: float = 1.0
     # The LLM backend is on when OPENAI_API_KEY is set (graph/llm.py reads these too).
     llm_model: str = "gpt-4o-mini"
