@@ -36,6 +36,8 @@ def make_checkpointer(url: str) -> tuple[BaseCheckpointSaver[Any], Callable[[], 
             min_size=1,
             max_size=8,
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            # a connection the server dropped (a restart) is replaced before use, not handed out
+            check=ConnectionPool.check_connection,
             open=True,
         )
         pg_saver = PostgresSaver(pool)  # type: ignore[arg-type]
