@@ -11,10 +11,13 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from typing import Any, Literal
 
+import psycopg
+import psycopg_pool
 from langgraph.types import Command
 from pydantic import BaseModel
 from sqlalchemy import Engine, select, text
@@ -42,8 +45,15 @@ from tools.service_errors import ServiceError
 
 log = logging.getLogger("returnbridge.desk")
 
-# The database itself failing (down, locked, full): no case is to blame, the round stops.
-DATABASE_TROUBLE = (OperationalError, InterfaceError)
+# The database itself failing (down, locked, full), through SQLAlchemy or straight from a
+# checkpointer's own connection: no case is to blame, the round stops and is tried again.
+DATABASE_TROUBLE = (
+    OperationalError,
+    InterfaceError,
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+    psycopg_pool.PoolTimeout,
+)
 
 SupplierAction = Literal["approve", "decline", "inspected_ok", "inspected_failed"]
 CarrierEvent = Literal["in_transit", "delivered", "exception"]
