@@ -104,16 +104,18 @@ def worker(
 ) -> None:
     """Fire due timers, deliver the outbox and finish interrupted cases."""
     from bot.slack_app import slack_outbox_from_settings
-    from bot.worker import run_forever, run_once
+    from bot.worker import run_forever, run_once, stop_on_signals
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     desk = _desk()
     slack = slack_outbox_from_settings(desk)
+    stop = threading.Event()
     try:
         if once:
-            typer.echo(json.dumps(run_once(desk, slack)))
+            stop_on_signals(stop)
+            typer.echo(json.dumps(run_once(desk, slack, stop)))
         else:
-            run_forever(desk, get_settings().worker_interval_seconds, slack=slack)
+            run_forever(desk, get_settings().worker_interval_seconds, stop, slack=slack)
     finally:
         desk.close()
 

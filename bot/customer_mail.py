@@ -3,6 +3,10 @@
 ``RETURNBRIDGE_SMTP_URL`` names the server: ``smtp://host:port``, ``smtp+starttls://user:pass@
 host:587`` or ``smtps://user:pass@host:465``. Unset, messages stay in the outbox (the returns
 page and the chat show them).
+
+The worker posts into the chat inside a short transaction and mails outside any: a slow or
+hung SMTP server never holds the database. Each mail's Message-ID comes from its outbox key,
+so a resend after a crash carries the same one and mail clients fold the two.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import smtplib
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.orm import Session
@@ -40,8 +44,7 @@ class SmtpMailer:
         message["Subject"] = subject or (
             f"Your return {row.case_code}" if row.case_code else "Your return"
         )
-        digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:24]
-        message["Message-ID"] = make_msgid(idstring=digest, domain="returnbridge.local")
+        message["Message-ID"] = message_id(row.idempotency_key, self.sender)
         message.set_content(row.text)
         client: smtplib.SMTP
         if self.scheme == "smtps":
@@ -56,30 +59,38 @@ class SmtpMailer:
             client.send_message(message)
 
 
-def deliver_to_customer(
-    session: Session, row: OutboxRow, mailer: SmtpMailer | None, label_url: str = ""
-) -> bool:
-    """Post the message into the chat of its case (if any) and mail it; False to retry later."""
-    if row.case_code:
-        link = session.get(ChatCaseRow, row.case_code)
-        if link is not None:
-            chat_log.post_case_notices(
-                session,
-                link.session_id,
-                row.created_at,
-                label_url=lambda code: (
-                    f"{label_url}/api/chat/sessions/{link.session_id}/cases/{code}/label.pdf"
-                ),
-            )
+def message_id(key: str, sender: str) -> str:
+    """The same Message-ID for every send of one outbox message, on the sender's domain."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "returnbridge"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def post_to_chat(session: Session, row: OutboxRow, label_url: str = "") -> None:
+    """Show the case's news in the chat it came from, if any (a database write)."""
+    if not row.case_code:
+        return
+    link = session.get(ChatCaseRow, row.case_code)
+    if link is not None:
+        chat_log.post_case_notices(
+            session,
+            link.session_id,
+            row.created_at,
+            label_url=lambda code: (
+                f"{label_url}/api/chat/sessions/{link.session_id}/cases/{code}/label.pdf"
+            ),
+        )
+
+
+def mail_customer(row: OutboxRow, mailer: SmtpMailer | None) -> str | None:
+    """Mail the message; None when sent (or no SMTP is set), else why it failed. Call it
+    outside any database transaction."""
     if mailer is None or "@" not in row.recipient:
-        return True  # no mailer, or a phone-only customer (cash on delivery): chat and pages
+        return None  # no mailer, or a phone-only customer (cash on delivery): chat and pages
     try:
         mailer.send(row)
     except (OSError, smtplib.SMTPException) as error:
-        row.last_error = f"{type(error).__name__}: {error}"[:500]
-        return False
-    row.last_error = None
-    return True
+        return f"{type(error).__name__}: {error}"[:500]
+    return None
 
 
 def mailer_from_settings() -> SmtpMailer | None:
@@ -88,23 +99,21 @@ def mailer_from_settings() -> SmtpMailer | None:
     settings = get_settings()
     if not settings.smtp_url:
         return None
-    return SmtpMailer(settings.smtp_url, settings.mail_from)
+    return SmtpMailer(settings.smtp_url, settings.mail_from, settings.smtp_timeout_seconds)
 
 
-def deliver_to_owner(row: OutboxRow, mailer: SmtpMailer | None) -> bool:
+def mail_owner(row: OutboxRow, mailer: SmtpMailer | None) -> str | None:
     """E-mail a new inbox item to the owner (``owner_email``) when Slack does not carry it;
-    without SMTP it stays on the owner desk. False to retry later."""
+    without SMTP it stays on the owner desk. None when sent or kept, else why it failed.
+    Call it outside any database transaction."""
     if mailer is None or "@" not in row.recipient:
-        return True
-    subject = "ReturnBridge inbox: " + str((row.payload or {}).get("inbox_kind", row.kind)).replace(
-        "_", " "
-    )
+        return None
+    kind = str((row.payload or {}).get("inbox_kind", row.kind)).replace("_", " ")
+    subject = f"ReturnBridge inbox: {kind}"
     if row.case_code:
         subject += f" ({row.case_code})"
     try:
         mailer.send(row, subject=subject)
     except (OSError, smtplib.SMTPException) as error:
-        row.last_error = f"{type(error).__name__}: {error}"[:500]
-        return False
-    row.last_error = None
-    return True
+        return f"{type(error).__name__}: {error}"[:500]
+    return None

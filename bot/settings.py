@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     secret_key: str = "change-me-in-production"
     smtp_url: str | None = None
     mail_from: str = "returns@example.com"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     worker_interval_seconds: float = 1.0
     # Threads of a web process that run the blocking work (routes, desk calls), and the
     # database connections of a process. Unset, the pool is sized from the threads: each

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import anyio.to_thread
+import psycopg
+import psycopg_pool
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +19,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError
 
+from bot.db_health import RETRY_AFTER_SECONDS, check_database, is_database_trouble, lost_connection
 from bot.request_limits import install_request_limits
 from bot.slack_app import slack_router
 from bot.web_carrier import carrier_router
@@ -153,9 +158,42 @@ def create_app(
         )
         return error(422, "invalid_request", problems or "The request is not valid.")
 
-    @app.get("/healthz")
-    async def health() -> dict[str, str]:  # on the event loop: a full thread pool can't stall it
-        return {"status": "ok"}
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(sqlite3.Error)  # the case graph's SQLite checkpointer
+    @app.exception_handler(psycopg.Error)  # ... and its PostgreSQL one
+    @app.exception_handler(psycopg_pool.PoolTimeout)
+    async def _database_trouble(_: Request, exc: Exception) -> JSONResponse:
+        # Down, locked, read-only or full: the request can be sent again later. Anything
+        # else from the database is a bug and stays a 500.
+        if not is_database_trouble(exc):
+            raise exc
+        if lost_connection(exc):
+            desk.engine.dispose()  # no stale connection is handed out once it is back
+        response = error(
+            503,
+            "database_unavailable",
+            "The returns desk cannot reach its database just now. "
+            "Please try again in a few seconds.",
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    # /healthz runs on the event loop and checks the database on threads of its own: a full
+    # request thread pool never stalls it.
+    health_threads = anyio.CapacityLimiter(2)
+
+    @app.get("/healthz", response_model=None)
+    async def health() -> dict[str, str] | JSONResponse:
+        problem = await anyio.to_thread.run_sync(
+            check_database, desk.engine, limiter=health_threads
+        )
+        if problem is None:
+            return {"status": "ok"}
+        return JSONResponse(
+            {"status": "unavailable", "database": problem},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
     @app.get("/returns", response_class=HTMLResponse)
     def returns_page(request: Request) -> HTMLResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
@@ -18,51 +19,106 @@ if TYPE_CHECKING:
 log = logging.getLogger("returnbridge.worker")
 
 
-def deliver_outbox(desk: ReturnsDesk, limit: int = 50, slack: SlackOutbox | None = None) -> int:
-    """Hand queued messages to their channel. Locally (no Slack, no SMTP) they are kept for
+# How long a claimed message stays with its worker: longer than one send can take (SMTP and
+# Slack time out well before). A worker that died mid-send leaves it to the next after that.
+OUTBOX_LEASE = dt.timedelta(minutes=5)
+
+
+def deliver_outbox(
+    desk: ReturnsDesk,
+    limit: int = 50,
+    slack: SlackOutbox | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Hand queued messages to their channel; returns how many were tried.
+
+    Each message is claimed in a short transaction (a lease, so no second worker sends
+    it), sent outside any transaction, and marked in another short one: a hung SMTP or
+    Slack server never holds the database. Locally (no Slack, no SMTP) messages are kept for
     the returns page and the supplier inbox, and marked delivered. With Slack, supplier
-    messages go to the case's thread and owner alerts to the owner channel; a failed post
-    stays queued for the next round."""
-    from bot.customer_mail import deliver_to_customer, deliver_to_owner, mailer_from_settings
+    messages go to the case's thread and owner alerts to the owner channel, and a new owner
+    inbox item is e-mailed to the owner unless Slack's owner channel has it; a failed send
+    stays queued for the next round, and counts towards a "service failing" inbox item.
+    ``stop`` ends the round between two messages.
+    """
+    from bot.customer_mail import mail_customer, mail_owner, mailer_from_settings, post_to_chat
+    from tools.owner_inbox import service_failed
 
     mailer = mailer_from_settings()  # customer e-mail over SMTP when RETURNBRIDGE_SMTP_URL is set
-    with transaction(desk.sessions) as session:
-        rows = outbox.claim_undelivered(session, limit)
-        failed: dict[str, str] = {}  # service -> last error, counted once per round
-        for row in rows:
-            row.attempts += 1
-            if row.channel == outbox.CUSTOMER and not deliver_to_customer(session, row, mailer):
-                failed["e-mail"] = row.last_error or "delivery failed"
-                continue
-            # a new inbox item reaches the owner by e-mail unless Slack's owner channel has it
-            owner_by_mail = slack is None or not slack.owner_channel
-            if (
-                row.channel == outbox.OWNER
-                and (row.payload or {}).get("inbox")
-                and owner_by_mail
-                and not deliver_to_owner(row, mailer)
-            ):
-                failed["e-mail"] = row.last_error or "delivery failed"
-                continue
-            if slack is not None and not slack.deliver(session, row):
-                failed["slack"] = row.last_error or "delivery failed"
-                continue
-            row.delivered_at = desk.clock.now()
-        if failed:
-            from tools.owner_inbox import service_failed
-
-            # a round with failed deliveries counts towards a "service failing" inbox item
+    owner_by_mail = slack is None or not slack.owner_channel
+    tried: set[int] = set()
+    failed: dict[str, str] = {}  # service -> last error, counted once per round
+    while len(tried) < limit and (stop is None or not stop.is_set()):
+        with transaction(desk.sessions) as session:
+            row = outbox.claim_next(
+                session,
+                worker=desk.worker_id,
+                now=desk.clock.now(),
+                lease=OUTBOX_LEASE,
+                skip=tried,
+            )
+        if row is None:
+            break
+        tried.add(row.id)
+        error: str | None = None
+        row.last_error = None  # a detached copy: only what this attempt says is kept
+        try:
+            if row.channel == outbox.CUSTOMER:
+                error = mail_customer(row, mailer)
+                service = "e-mail"
+            elif row.channel == outbox.OWNER and (row.payload or {}).get("inbox") and owner_by_mail:
+                error = mail_owner(row, mailer)
+                service = "e-mail"
+            elif slack is not None and not slack.deliver(desk.sessions, row):
+                error = row.last_error or "slack delivery failed"
+                service = "slack"
+        except Exception as failure:  # one bad message never stops the round
+            log.exception("outbox message %s failed", row.idempotency_key)
+            error = f"{type(failure).__name__}: {failure}"[:500]
+            service = "outbox"
+        if error is not None:
+            failed[service] = error
+        with transaction(desk.sessions) as session:
+            if row.channel == outbox.CUSTOMER:
+                post_to_chat(session, row)
+            outbox.finish(
+                session,
+                row.id,
+                worker=desk.worker_id,
+                delivered_at=desk.clock.now() if error is None else None,
+                error=error if error is not None else row.last_error,
+            )
+    if failed:
+        with transaction(desk.sessions) as session:
             for service, error in failed.items():
                 service_failed(desk.context(session), service, error)
-        return len(rows)
+    return len(tried)
 
 
-def run_once(desk: ReturnsDesk, slack: SlackOutbox | None = None) -> dict[str, int]:
+def run_once(
+    desk: ReturnsDesk, slack: SlackOutbox | None = None, stop: threading.Event | None = None
+) -> dict[str, int]:
+    """One round: finish interrupted cases, fire due timers, deliver the outbox. A case that
+    fails is quarantined and a message that fails stays queued; the round goes on."""
     return {
-        "orphans": desk.resume_orphans(),
-        "timers": desk.fire_due_timers(),
-        "outbox": deliver_outbox(desk, slack=slack),
+        "orphans": desk.resume_orphans(stop),
+        "timers": desk.fire_due_timers(stop=stop),
+        "outbox": deliver_outbox(desk, slack=slack, stop=stop),
     }
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT ask the worker to stop: it finishes the item in hand (a send ends
+    at the latest with its time-out) and exits cleanly. Only the main thread can listen."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def ask_to_stop(signum: int, _frame: object) -> None:
+        log.info("worker: %s received, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, ask_to_stop)
+    signal.signal(signal.SIGINT, ask_to_stop)
 
 
 def run_forever(
@@ -72,15 +128,15 @@ def run_forever(
     slack: SlackOutbox | None = None,
 ) -> None:
     stop = stop or threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop_on_signals(stop)
     log.info("worker %s started", desk.worker_id)
     while not stop.is_set():
         started = time.monotonic()
         try:
-            done = run_once(desk, slack)
+            done = run_once(desk, slack, stop)
             if any(done.values()):
                 log.info("worker: %s", done)
-        except Exception:  # keep the loop alive; the failed item is retried next round
+        except Exception:  # keep the loop alive (a database that is down comes back)
             log.exception("worker round failed")
         stop.wait(max(0.0, interval - (time.monotonic() - started)))
+    log.info("worker %s stopped", desk.worker_id)

@@ -60,6 +60,8 @@ def make_checkpointer(
             min_size=1,
             max_size=max(1, pool_size),
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            # a connection the server dropped (a restart) is replaced before use, not handed out
+            check=ConnectionPool.check_connection,
             open=True,
         )
         pg_saver = PostgresSaver(pool)  # type: ignore[arg-type]

@@ -11,14 +11,18 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
 from typing import Any, Literal
 
+import psycopg
+import psycopg_pool
 from langgraph.types import Command
 from pydantic import BaseModel
 from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from graph import case_steps
@@ -55,6 +59,16 @@ log = logging.getLogger("returnbridge.desk")
 
 # How long a claimed timer is left to the worker firing it before another may take it up.
 TIMER_LEASE = dt.timedelta(seconds=15)
+
+# The database itself failing (down, locked, full), through SQLAlchemy or straight from a
+# checkpointer's own connection: no case is to blame, the round stops and is tried again.
+DATABASE_TROUBLE = (
+    OperationalError,
+    InterfaceError,
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+    psycopg_pool.PoolTimeout,
+)
 
 SupplierAction = Literal["approve", "decline", "inspected_ok", "inspected_failed"]
 CarrierEvent = Literal["in_transit", "delivered", "exception"]
@@ -555,7 +569,9 @@ class ReturnsDesk:
             code = label.case_code
         return self.carrier_event(code, event)
 
-    def fire_due_timers(self, now: dt.datetime | None = None) -> int:
+    def fire_due_timers(
+        self, now: dt.datetime | None = None, stop: threading.Event | None = None
+    ) -> int:
         """Fire every timer due by ``now``, one at a time, in due order; returns how many.
 
         Each timer is claimed in a short transaction, fired with no transaction or row lock
@@ -565,21 +581,45 @@ class ReturnsDesk:
         it up again if this worker dies before marking it. Firing twice acts once: the case
         takes the event only in the status that waits for it. SQLite allows one writer at a
         time; run one worker there.
+
+        One bad case never stops the round: a timer whose case fails for a reason other than
+        a service being down is marked fired and its case goes to the owner (``quarantine``);
+        a timer whose service is down waits for the next round. ``stop`` ends the round
+        between two timers.
         """
         due_by = now or self.clock.now()
         fired = 0
-        while True:
+        passed: set[int] = set()
+        while stop is None or not stop.is_set():
             with self.session() as session:
-                timer = timers.claim_next(session, due_by)
+                timer = timers.claim_next(session, due_by, passed)
                 if timer is None:
                     return fired
                 claimed = (timer.id, timer.case_code, timer.kind, dict(timer.payload or {}))
                 if self.engine.dialect.name == "postgresql":
                     timers.lease(session, timer.id, self.clock.now() + TIMER_LEASE)
-            self._fire(claimed[1], claimed[2], claimed[3])
-            with self.session() as session:
-                timers.mark_fired(session, claimed[0], self.clock.now())
-            fired += 1
+            if self._fire_or_quarantine(claimed[1], claimed[2], claimed[3]):
+                with self.session() as session:
+                    timers.mark_fired(session, claimed[0], self.clock.now())
+                fired += 1
+            else:
+                passed.add(claimed[0])
+        return fired
+
+    def _fire_or_quarantine(self, code: str, kind: str, payload: dict[str, Any]) -> bool:
+        """Fire one timer. True: it is done with (fired, or its case quarantined); False: a
+        service it needs is down, try again next round."""
+        try:
+            self._fire(code, kind, payload)
+        except ServiceError as error:
+            log.warning("timer %s of %s waits for %s: %s", kind, code, error.service, error.message)
+            return False
+        except DATABASE_TROUBLE:
+            raise  # the database itself is failing: nothing to blame on this case
+        except Exception as error:
+            log.exception("timer %s of case %s failed", kind, code)
+            self.quarantine(code, error, timer=kind)
+        return True
 
     def _fire(self, code: str, kind: str, payload: dict[str, Any] | None = None) -> None:
         with self.session() as session:
@@ -589,28 +629,95 @@ class ReturnsDesk:
             # the payload (an owner rule's id and version) goes with the event
             self._resume(code, {**(payload or {}), "type": kind, "actor": "timer"})
 
-    def resume_orphans(self) -> int:
-        """Start or finish graphs that a crash left between a commit and a checkpoint."""
+    def resume_orphans(self, stop: threading.Event | None = None) -> int:
+        """Start or finish graphs that a crash left between a commit and a checkpoint.
+
+        A case whose graph fails for a reason other than a service being down is handed to
+        the owner (``quarantine``) and the others go on.
+        """
         count = 0
         with self.session() as session:
             codes = [
                 case.code for case in list_cases(session) if case.status not in case_steps.FINAL
             ]
         for code in codes:
-            config = self._config(code)
+            if stop is not None and stop.is_set():
+                break
+            try:
+                count += int(self._finish_orphan(code))
+            except ServiceError as error:  # a service is down: try this case next round
+                log.warning("case %s waits for %s: %s", code, error.service, error.message)
+            except DATABASE_TROUBLE:
+                raise
+            except Exception as error:
+                log.exception("case %s failed in the worker", code)
+                self.quarantine(code, error)
+        return count
+
+    def _finish_orphan(self, code: str) -> bool:
+        config = self._config(code)
+        with self._case_lock(code), self._watch_services(code):
+            snapshot = self.graph.get_state(config)
+            if not snapshot.values:
+                # the case committed, the process died before the graph's first checkpoint
+                self.graph.invoke({"case": code, "tick": 0}, config)
+                return True
+            if any(task.interrupts for task in snapshot.tasks):
+                return False  # waiting for a person, a carrier or a timer: as it should
+            if snapshot.next or snapshot.tasks:
+                # A crash between a step's commit and its checkpoint. With a step's writes
+                # saved but not the checkpoint after it, ``next`` is empty while the task is
+                # still there: LangGraph replays the saved writes and goes on.
+                self.graph.invoke(None, config)
+                return True
+            return False
+
+    def quarantine(self, code: str, error: BaseException, *, timer: str | None = None) -> None:
+        """Hand a case the worker cannot move to the owner: ``pending_review`` naming the
+        error, an owner alert, a ledger row; its graph waits for the owner's decision, so
+        the worker does not try it again round after round."""
+        why = f"the worker could not go on with it ({type(error).__name__}: {error})"[:480]
+        config = self._config(code)
+        try:
             with self._case_lock(code):
                 snapshot = self.graph.get_state(config)
-                try:
-                    with self._watch_services(code):
-                        if not snapshot.values:
-                            self.graph.invoke({"case": code, "tick": 0}, config)
-                            count += 1
-                        elif snapshot.next and not any(task.interrupts for task in snapshot.tasks):
-                            self.graph.invoke(None, config)
-                            count += 1
-                except ServiceError as error:  # a service is down: try this case next round
-                    log.warning("case %s waits for %s: %s", code, error.service, error.message)
-        return count
+                failed = next((task.name for task in snapshot.tasks if task.error), None)
+                failed = failed or (snapshot.next[0] if snapshot.next else None)
+                with self.session() as session:
+                    case = get_case(session, code, lock=True)
+                    if case is None or case.status in case_steps.FINAL:
+                        return
+                    ctx = self.context(session)
+                    decisions.append(
+                        session,
+                        at=ctx.now,
+                        case_code=case.code,
+                        actor="system",
+                        action="case_quarantined",
+                        data={"error": type(error).__name__, "step": failed, "timer": timer},
+                        reason=why,
+                    )
+                    case_steps.send_to_review(
+                        ctx,
+                        case,
+                        actor="system",
+                        clause="worker",
+                        why=why[0].upper() + why[1:] + ".",
+                        after=case_steps.SETTLE if failed == "settle" else case_steps.ASSESS,
+                    )
+                if snapshot.values and not any(task.interrupts for task in snapshot.tasks):
+                    # Put the graph at a wait for the owner's decision, past the failed step.
+                    tick = int(snapshot.values.get("tick", 0))
+                    self.graph.update_state(
+                        config,
+                        Command(goto="wait", update={"tick": tick + 1}),
+                        as_node=failed if failed in ("assess", "wait", "settle") else "assess",
+                    )
+                    self.graph.invoke(None, config)
+        except DATABASE_TROUBLE:
+            raise
+        except Exception:  # never let the quarantine itself stop the round
+            log.exception("case %s could not be quarantined", code)
 
     # -- reading ----------------------------------------------------------------------------
 

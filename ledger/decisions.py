@@ -52,6 +52,7 @@ ACTIONS = frozenset(
         # Added beyond the design's list; never renamed.
         "owner_alerted",
         "action_refused",
+        "case_quarantined",
         "supplier_question",
         "handoff_requested",
         "owner_reply",

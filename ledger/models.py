@@ -267,6 +267,10 @@ class OutboxRow(Base):
     delivered_at: Mapped[dt.datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The worker sending it, and until when: sent outside any transaction, so the lease is
+    # what keeps a second worker from sending it too (see ledger/outbox.py).
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[dt.datetime | None]
 
 
 class TimerRow(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ledger.models import OutboxRow
@@ -68,13 +68,56 @@ def messages(
     return list(session.execute(query).scalars())
 
 
-def claim_undelivered(session: Session, limit: int = 50) -> list[OutboxRow]:
-    """Undelivered messages, locked so a second worker skips them (PostgreSQL)."""
-    query = (
-        select(OutboxRow)
-        .where(OutboxRow.delivered_at.is_(None), OutboxRow.attempts < 10)
-        .order_by(OutboxRow.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+MAX_ATTEMPTS = 10
+
+
+def claim_next(
+    session: Session,
+    *,
+    worker: str,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    skip: set[int] | frozenset[int] = frozenset(),
+) -> OutboxRow | None:
+    """Lease the oldest undelivered message to ``worker`` until ``now + lease``.
+
+    The claim is its own short transaction: the message is then sent outside any
+    transaction (SMTP and Slack never hold the database), and ``finish`` records the
+    outcome in another. ``FOR UPDATE SKIP LOCKED`` keeps two workers off the same row while
+    they claim it (PostgreSQL); the lease keeps them off it while it is sent. A worker that
+    dies mid-send leaves the lease to run out, and the message is sent again then (with the
+    same Message-ID). ``skip`` names messages this round already tried.
+    """
+    query = select(OutboxRow).where(
+        OutboxRow.delivered_at.is_(None),
+        OutboxRow.attempts < MAX_ATTEMPTS,
+        or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
     )
-    return list(session.execute(query).scalars())
+    if skip:
+        query = query.where(OutboxRow.id.not_in(skip))
+    query = query.order_by(OutboxRow.id).limit(1).with_for_update(skip_locked=True)
+    row = session.execute(query).scalars().first()
+    if row is None:
+        return None
+    row.claimed_by = worker
+    row.claimed_until = now + lease
+    row.attempts += 1
+    session.flush()
+    return row
+
+
+def finish(
+    session: Session,
+    message_id: int,
+    *,
+    worker: str,
+    delivered_at: dt.datetime | None,
+    error: str | None,
+) -> bool:
+    """Record how sending went and end the lease; False when the lease was no longer ours."""
+    result = session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == message_id, OutboxRow.claimed_by == worker)
+        .values(delivered_at=delivered_at, last_error=error, claimed_by=None, claimed_until=None)
+    )
+    return bool(getattr(result, "rowcount", 0))

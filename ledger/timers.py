@@ -64,20 +64,21 @@ def _pending():  # type: ignore[no-untyped-def]
     return select(TimerRow).where(TimerRow.fired_at.is_(None), TimerRow.cancelled_at.is_(None))
 
 
-def claim_next(session: Session, now: dt.datetime) -> TimerRow | None:
+def claim_next(
+    session: Session, now: dt.datetime, skip: frozenset[int] | set[int] = frozenset()
+) -> TimerRow | None:
     """The next due timer, locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
 
     The caller leases it (``lease``) in the same short transaction and fires it after the
     commit, so two workers never take one timer and no row lock is held while it fires.
     (SQLite has no row locks; run one worker there.)
+    ``skip`` names timers this round already passed over (their service is down): they
+    wait for the next round.
     """
-    query = (
-        _pending()
-        .where(TimerRow.due_at <= now)
-        .order_by(TimerRow.due_at, TimerRow.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
+    query = _pending().where(TimerRow.due_at <= now)
+    if skip:
+        query = query.where(TimerRow.id.not_in(skip))
+    query = query.order_by(TimerRow.due_at, TimerRow.id).limit(1).with_for_update(skip_locked=True)
     return session.execute(query).scalars().first()
 
 
