@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,9 @@ OWNER_MIXED_ORDER = "5005"  # the same, with approvals and denials at once
 def write_store(folder: Path) -> Path:
     """The demo store's policy and two of its suppliers, in a folder of its own."""
     (folder / "suppliers").mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO_STORE / "policy.yaml", folder / "policy.yaml")
+    policy = yaml.safe_load((REPO_STORE / "policy.yaml").read_text())
+    policy.pop("vendors", None)  # it names suppliers this store leaves out
+    (folder / "policy.yaml").write_text(yaml.safe_dump(policy))
     for supplier in ("acme", "shenzhen-gadgets"):
         shutil.copy(REPO_STORE / "suppliers" / f"{supplier}.yaml", folder / "suppliers")
     return folder
