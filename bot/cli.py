@@ -52,6 +52,16 @@ def _desk():  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from None
 
 
+def _secret_key() -> str:
+    from bot.install_secret import SecretKeyError, installation_secret
+
+    try:
+        return installation_secret(get_settings())
+    except SecretKeyError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -73,6 +83,7 @@ def serve(
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     desk = _desk()
+    secret_key = _secret_key()
     stop = threading.Event()
     if with_worker:
         threading.Thread(
@@ -83,7 +94,7 @@ def serve(
         ).start()
     try:
         uvicorn.run(
-            create_app(desk, settings.secret_key),
+            create_app(desk, secret_key),
             host=host or settings.host,
             port=port or settings.port,
         )

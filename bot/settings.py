@@ -18,7 +18,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str = "http://127.0.0.1:8000"
-    secret_key: str = "change-me-in-production"
+    # Signs links and form tokens. Unset: generated once per installation and kept in
+    # <data_dir>/secret_key (bot/install_secret.py).
+    secret_key: str | None = None
+    # Where the generated secret key lives; unset: the SQLite file's folder, else var/.
+    data_dir: Path | None = None
     smtp_url: str | None = None
     mail_from: str = "returns@example.com"
     worker_interval_seconds: float = 1.0
