@@ -76,12 +76,14 @@ def serve(
     """Serve the returns page and the API."""
     import uvicorn
 
+    from bot.log_redaction import redact_access_log
     from bot.slack_app import slack_outbox_from_settings
     from bot.web import create_app
     from bot.worker import run_forever
 
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    redact_access_log()
     desk = _desk()
     secret_key = _secret_key()
     stop = threading.Event()

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     slack_owner_channel: str | None = None
     slack_api_url: str | None = None
     supplier_link_days: int = 30
+    # How long the customer's private link to a case (returns page, e-mail) opens it.
+    case_link_days: int = Field(default=90, ge=1)
     # The owner console page (/owner): HTTP basic auth with this password; unset, the page
     # answers only requests from this machine (127.0.0.1 / ::1, not through a proxy).
     owner_password: str | None = None

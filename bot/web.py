@@ -10,9 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, ValidationError
 
+from bot.settings import get_settings
 from bot.slack_app import slack_router
 from bot.web_carrier import carrier_router
 from bot.web_chat import chat_router
@@ -85,19 +86,22 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
     app.state.desk = desk
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    signer = URLSafeSerializer(secret_key, salt="case-access")
+    # The case link's token carries the case code only (no e-mail, no name), signed and
+    # dated: it stops opening the case after RETURNBRIDGE_CASE_LINK_DAYS.
+    signer = URLSafeTimedSerializer(secret_key, salt="case-link")
+    link_age = get_settings().case_link_days * 86400
 
     def token_for(view: CaseView, email: str) -> str:
-        return signer.dumps({"case": view.code, "email": email.strip().lower()})
+        return signer.dumps(view.code)
 
     def case_from_token(code: str, token: str) -> str:
         try:
-            data = signer.loads(token)
-        except BadSignature:
-            raise CaseNotFound("That return link is not valid.") from None
-        if not isinstance(data, dict) or data.get("case") != code.strip().upper():
-            raise CaseNotFound("That return link is not valid.")
-        return str(data["case"])
+            case = signer.loads(token, max_age=link_age)
+        except BadSignature:  # forged, altered or expired (SignatureExpired is one)
+            raise CaseNotFound("That return link is not valid or has expired.") from None
+        if not isinstance(case, str) or case != code.strip().upper():
+            raise CaseNotFound("That return link is not valid or has expired.")
+        return case
 
     def case_payload(view: CaseView, token: str) -> dict[str, Any]:
         return {

@@ -85,10 +85,8 @@ def supplier_inbox_router(
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     router = APIRouter()
     if not (settings.slack_bot_token and settings.slack_signing_secret):
-        for supplier_id in desk.store.suppliers:
-            log.info(
-                "supplier inbox for %s: %s", supplier_id, links.url(settings.base_url, supplier_id)
-            )
+        # The links themselves are keys: never written to a log, printed only on request.
+        log.info("suppliers answer on their inbox pages; `returnbridge slack links` prints them")
 
     def refused_page(request: Request) -> HTMLResponse:
         return templates.TemplateResponse(
