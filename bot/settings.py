@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     # The owner console page (/owner): HTTP basic auth with this password; unset, the page
     # answers only requests from this machine (127.0.0.1 / ::1, not through a proxy).
     owner_password: str | None = None
+    # Reverse proxies whose Forwarded / X-Forwarded-For / X-Real-IP headers are believed
+    # (addresses or networks, comma-separated); unset: none, the TCP peer is the client.
+    trusted_proxies: str = ""
+    # Host names the owner page answers to (comma-separated); unset: the base URL's host,
+    # localhost, 127.0.0.1 and ::1.
+    allowed_hosts: str = ""
     # Real services (tools/easypost_carrier.py, tools/shopify_payments.py). "local" renders
     # labels here and records refunds in the journal only.
     carrier: Literal["local", "easypost"] = "local"

@@ -15,17 +15,20 @@ from pydantic import BaseModel, ValidationError
 
 from bot.settings import get_settings
 from bot.slack_app import slack_router
+from bot.web_access import WebAccess, WebGuard
 from bot.web_carrier import carrier_router
 from bot.web_chat import chat_router
 from bot.web_owner import owner_router
 from bot.web_supplier import supplier_inbox_router
 from graph.desk import CaseView, ReturnsDesk
+from graph.identity_guard import guessing_guard
 from ledger.repository import units_in_cases
 from policies.loader import describe_validation
 from policies.models import Reason
 from policies.money import Money
 from tools.accept_photo import MAX_BYTES
 from tools.errors import CaseNotFound, IdentityError, InvalidUpload, ReturnError
+from tools.guess_throttle import TooManyAttempts
 from tools.open_case import ReturnRequest
 from tools.service_errors import ServiceUnavailable
 from tools.verify_identity import verify_identity
@@ -84,6 +87,8 @@ def error(status: int, code: str, message: str) -> JSONResponse:
 def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
     app = FastAPI(title="ReturnBridge", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.desk = desk
+    access = WebAccess.from_settings(get_settings())
+    app.add_middleware(WebGuard, access=access)  # client address, security headers
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     # The case link's token carries the case code only (no e-mail, no name), signed and
@@ -120,6 +125,10 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
             status = 413 if exc.too_large else 415
         if isinstance(exc, ServiceUnavailable):
             status = 503  # a carrier or payment service is down; the same request can be retried
+        if isinstance(exc, TooManyAttempts):
+            answer = error(429, exc.code, exc.message)
+            answer.headers["Retry-After"] = str(exc.retry_after)
+            return answer
         return error(status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
@@ -147,7 +156,7 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
 
     @app.post("/api/returns/lookup")
     def lookup(body: LookupRequest, desk: DeskDep) -> dict[str, Any]:
-        with desk.session() as session:
+        with guessing_guard(desk, body.order, "lookup"), desk.session() as session:
             order = verify_identity(session, body.order, body.email)
             currency = desk.store.policy.currency
             items = [
@@ -208,7 +217,8 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
             return error(
                 422, "invalid_form", describe_validation("form", exc).replace("form: ", "")
             )
-        view = desk.submit_return(return_request, photo=photo)
+        with guessing_guard(desk, return_request.order, "returns form"):
+            view = desk.submit_return(return_request, photo=photo)
         return case_payload(view, token_for(view, return_request.email))
 
     @app.get("/api/cases/{code}")
