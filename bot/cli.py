@@ -99,6 +99,8 @@ def serve(
             create_app(desk, secret_key),
             host=host or settings.host,
             port=port or settings.port,
+            # The app reads forwarding headers itself, from RETURNBRIDGE_TRUSTED_PROXIES only.
+            proxy_headers=False,
         )
     finally:
         stop.set()

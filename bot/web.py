@@ -250,8 +250,8 @@ def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
         )
 
     app.include_router(slack_router(desk))  # suppliers in Slack: /slack/events
-    app.include_router(supplier_inbox_router(desk, secret_key))  # without Slack: /supplier/…
+    app.include_router(supplier_inbox_router(desk, secret_key, access=access))  # /supplier/…
     app.include_router(chat_router(desk))  # the chat widget: /, /widget.js, /api/chat/…
-    app.include_router(owner_router(desk, secret_key))  # the owner console: /owner
+    app.include_router(owner_router(desk, secret_key, access=access))  # the owner console
     app.include_router(carrier_router(desk))  # carrier tracking: /webhooks/easypost
     return app

@@ -89,7 +89,8 @@ def test_serve_installs_the_access_log_filter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RETURNBRIDGE_DATABASE_URL", f"sqlite:///{tmp_path / 'rb.db'}")
-    monkeypatch.setattr(uvicorn, "run", lambda app, **_: None)
+    options: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: options.update(kw))
     access = logging.getLogger("uvicorn.access")
     monkeypatch.setattr(access, "filters", [])
     get_settings.cache_clear()
@@ -99,3 +100,4 @@ def test_serve_installs_the_access_log_filter(
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert any(isinstance(f, RedactTokens) for f in access.filters)
+    assert options["proxy_headers"] is False  # forwarding headers: bot.web_access decides
