@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, ValidationError
 
+from bot.install_secret import PUBLISHED_DEFAULT
 from bot.settings import get_settings
 from bot.slack_app import slack_router
 from bot.web_access import WebAccess, WebGuard
@@ -85,6 +86,8 @@ def error(status: int, code: str, message: str) -> JSONResponse:
 
 
 def create_app(desk: ReturnsDesk, secret_key: str) -> FastAPI:
+    if not secret_key or secret_key == PUBLISHED_DEFAULT:
+        raise ValueError("the web app needs this installation's own secret key to sign links")
     app = FastAPI(title="ReturnBridge", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.desk = desk
     access = WebAccess.from_settings(get_settings())

@@ -87,3 +87,17 @@ def test_a_link_signed_with_the_old_default_opens_nothing(
         "/owner/cases/RB-1000/deny", data={"token": forged_form.decode(), "note": "forged"}
     )
     assert denied.status_code == 403
+
+
+def test_the_web_app_refuses_the_published_default(tmp_path: Path) -> None:
+    from bot.web import create_app
+    from graph.desk import ReturnsDesk
+    from tests.conftest import make_store
+
+    desk = ReturnsDesk(f"sqlite:///{tmp_path / 'rb.db'}", make_store())
+    try:
+        for key in ("", OLD_DEFAULT):
+            with pytest.raises(ValueError, match="own secret key"):
+                create_app(desk, key)
+    finally:
+        desk.close()
