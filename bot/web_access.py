@@ -22,7 +22,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -191,12 +190,3 @@ class WebGuard:
             await self.app(scope, receive, with_headers)
         finally:
             current_client.reset(token)
-
-
-def client_of(request: Any) -> str:
-    """The client address ``WebGuard`` worked out (the peer when the app runs without it)."""
-    state = getattr(request, "state", None)
-    found = getattr(state, "client_address", None) if state is not None else None
-    if found:
-        return str(found)
-    return request.client.host if request.client else ""

@@ -77,3 +77,27 @@ def test_wrong_pairs_for_one_order_count_across_addresses(desk: ReturnsDesk) -> 
         stranger.post("/api/returns/lookup", json=RIGHT)
     alerts = _alerts(desk)
     assert len(alerts) == 1 and "order number 1001" in alerts[0]
+
+
+def test_fresh_chat_sessions_do_not_reset_the_count(desk: ReturnsDesk) -> None:
+    web = _web(desk, "198.51.100.30")
+    for n in range(10):
+        assert "too many attempts" not in _chat(web, f"order 80{n}1 ana@example.com")
+    said = _chat(web, "order 1001 ana@example.com")
+    assert "too many attempts" in said and "Ana" not in said
+
+
+def test_the_count_is_shared_by_processes_on_one_database(
+    desk: ReturnsDesk, clock: FrozenClock
+) -> None:
+    other = ReturnsDesk(desk.url, desk.store, clock)  # a second web process
+    try:
+        first, second = _web(desk, "198.51.100.40"), _web(other, "198.51.100.40")
+        for n in range(10):
+            web = first if n % 2 else second
+            guess = {"order": f"90{n}1", "email": "x@example.com"}
+            assert web.post("/api/returns/lookup", json=guess).status_code == 404
+        assert first.post("/api/returns/lookup", json=RIGHT).status_code == 429
+        assert second.post("/api/returns/lookup", json=RIGHT).status_code == 429
+    finally:
+        other.close()
