@@ -58,6 +58,16 @@ def _desk():  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from None
 
 
+def _secret_key() -> str:
+    from bot.install_secret import SecretKeyError, installation_secret
+
+    try:
+        return installation_secret(get_settings())
+    except SecretKeyError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -72,13 +82,16 @@ def serve(
     """Serve the returns page and the API."""
     import uvicorn
 
+    from bot.log_redaction import redact_access_log
     from bot.slack_app import slack_outbox_from_settings
     from bot.web import create_app
     from bot.worker import run_forever
 
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    redact_access_log()
     desk = _desk()
+    secret_key = _secret_key()
     stop = threading.Event()
     if with_worker:
         threading.Thread(
@@ -89,9 +102,11 @@ def serve(
         ).start()
     try:
         uvicorn.run(
-            create_app(desk, settings.secret_key, threads=settings.web_threads),
+            create_app(desk, secret_key, threads=settings.web_threads),
             host=host or settings.host,
             port=port or settings.port,
+            # The app reads forwarding headers itself, from RETURNBRIDGE_TRUSTED_PROXIES only.
+            proxy_headers=False,
         )
     finally:
         stop.set()

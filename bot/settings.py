@@ -18,7 +18,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str = "http://127.0.0.1:8000"
-    secret_key: str = "change-me-in-production"
+    # Signs links and form tokens. Unset: generated once per installation and kept in
+    # <data_dir>/secret_key (bot/install_secret.py).
+    secret_key: str | None = None
+    # Where the generated secret key lives; unset: the SQLite file's folder, else var/.
+    data_dir: Path | None = None
     smtp_url: str | None = None
     mail_from: str = "returns@example.com"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -57,9 +61,17 @@ class Settings(BaseSettings):
     photo_max_megapixels: float = Field(default=40.0, gt=0)
     photos_per_case: int = Field(default=10, ge=1)
     photos_per_chat: int = Field(default=10, ge=1)
+    # How long the customer's private link to a case (returns page, e-mail) opens it.
+    case_link_days: int = Field(default=90, ge=1)
     # The owner console page (/owner): HTTP basic auth with this password; unset, the page
     # answers only requests from this machine (127.0.0.1 / ::1, not through a proxy).
     owner_password: str | None = None
+    # Reverse proxies whose Forwarded / X-Forwarded-For / X-Real-IP headers are believed
+    # (addresses or networks, comma-separated); unset: none, the TCP peer is the client.
+    trusted_proxies: str = ""
+    # Host names the owner page answers to (comma-separated); unset: the base URL's host,
+    # localhost, 127.0.0.1 and ::1.
+    allowed_hosts: str = ""
     # Real services (tools/easypost_carrier.py, tools/shopify_payments.py). "local" renders
     # labels here and records refunds in the journal only.
     carrier: Literal["local", "easypost"] = "local"

@@ -65,6 +65,7 @@ def slack(
 @slack_cli.command("links")
 def links() -> None:
     """Print each supplier's private inbox link (signed, expiring)."""
+    from bot.install_secret import SecretKeyError, installation_secret
     from bot.web_supplier import InboxLinks
     from policies.loader import PolicyError, load_store
 
@@ -74,7 +75,11 @@ def links() -> None:
     except PolicyError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
-    signer = InboxLinks(settings.secret_key, settings.supplier_link_days)
+    try:
+        signer = InboxLinks(installation_secret(settings), settings.supplier_link_days)
+    except SecretKeyError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
     for supplier_id, agreement in store.suppliers.items():
         typer.echo(
             f"{supplier_id:<24} {agreement.name}: {signer.url(settings.base_url, supplier_id)}"

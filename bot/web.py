@@ -17,24 +17,29 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from bot.db_health import RETRY_AFTER_SECONDS, check_database, is_database_trouble, lost_connection
+from bot.install_secret import PUBLISHED_DEFAULT
 from bot.request_limits import install_request_limits
+from bot.settings import get_settings
 from bot.slack_app import slack_router
+from bot.web_access import WebAccess, WebGuard
 from bot.web_carrier import carrier_router
 from bot.web_chat import chat_router
 from bot.web_owner import owner_router
 from bot.web_supplier import supplier_inbox_router
 from graph.desk import CaseView, ReturnsDesk
+from graph.identity_guard import guessing_guard
 from ledger.repository import units_in_cases
 from policies.loader import describe_validation
 from policies.models import Reason
 from policies.money import Money
 from tools.accept_photo import MAX_BYTES
 from tools.errors import CaseNotFound, IdentityError, InvalidUpload, ReturnError
+from tools.guess_throttle import TooManyAttempts
 from tools.marketplace import customer_notice
 from tools.open_case import ReturnRequest
 from tools.service_errors import ServiceUnavailable
@@ -113,23 +118,30 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
+    if not secret_key or secret_key == PUBLISHED_DEFAULT:
+        raise ValueError("the web app needs this installation's own secret key to sign links")
     app.state.desk = desk
+    access = WebAccess.from_settings(get_settings())
+    app.add_middleware(WebGuard, access=access)  # client address, security headers
     install_request_limits(app)  # body size, JSON depth, NUL and out-of-range numbers
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    signer = URLSafeSerializer(secret_key, salt="case-access")
+    # The case link's token carries the case code only (no e-mail, no name), signed and
+    # dated: it stops opening the case after RETURNBRIDGE_CASE_LINK_DAYS.
+    signer = URLSafeTimedSerializer(secret_key, salt="case-link")
+    link_age = get_settings().case_link_days * 86400
 
     def token_for(view: CaseView, email: str) -> str:
-        return signer.dumps({"case": view.code, "email": email.strip().lower()})
+        return signer.dumps(view.code)
 
     def case_from_token(code: str, token: str) -> str:
         try:
-            data = signer.loads(token)
-        except BadSignature:
-            raise CaseNotFound("That return link is not valid.") from None
-        if not isinstance(data, dict) or data.get("case") != code.strip().upper():
-            raise CaseNotFound("That return link is not valid.")
-        return str(data["case"])
+            case = signer.loads(token, max_age=link_age)
+        except BadSignature:  # forged, altered or expired (SignatureExpired is one)
+            raise CaseNotFound("That return link is not valid or has expired.") from None
+        if not isinstance(case, str) or case != code.strip().upper():
+            raise CaseNotFound("That return link is not valid or has expired.")
+        return case
 
     def case_payload(view: CaseView, token: str) -> dict[str, Any]:
         return {
@@ -148,6 +160,10 @@ def create_app(
             status = 413 if exc.too_large else 415
         if isinstance(exc, ServiceUnavailable):
             status = 503  # a carrier or payment service is down; the same request can be retried
+        if isinstance(exc, TooManyAttempts):
+            answer = error(429, exc.code, exc.message)
+            answer.headers["Retry-After"] = str(exc.retry_after)
+            return answer
         return error(status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
@@ -208,7 +224,7 @@ def create_app(
 
     @app.post("/api/returns/lookup")
     def lookup(body: LookupRequest, desk: DeskDep) -> dict[str, Any]:
-        with desk.session() as session:
+        with guessing_guard(desk, body.order, "lookup"), desk.session() as session:
             order = verify_identity(session, body.order, body.email.strip() or body.phone)
             currency = desk.store.policy.currency
             items = [
@@ -277,7 +293,8 @@ def create_app(
     def submit_in_thread(
         desk: ReturnsDesk, return_request: ReturnRequest, photo: bytes | None
     ) -> dict[str, Any]:
-        view = desk.submit_return(return_request, photo=photo)
+        with guessing_guard(desk, return_request.order, "returns form"):
+            view = desk.submit_return(return_request, photo=photo)
         return case_payload(view, token_for(view, return_request.contact))
 
     @app.get("/api/cases/{code}")
@@ -314,8 +331,8 @@ def create_app(
         )
 
     app.include_router(slack_router(desk))  # suppliers in Slack: /slack/events
-    app.include_router(supplier_inbox_router(desk, secret_key))  # without Slack: /supplier/…
+    app.include_router(supplier_inbox_router(desk, secret_key, access=access))  # /supplier/…
     app.include_router(chat_router(desk))  # the chat widget: /, /widget.js, /api/chat/…
-    app.include_router(owner_router(desk, secret_key))  # the owner console: /owner
+    app.include_router(owner_router(desk, secret_key, access=access))  # the owner console
     app.include_router(carrier_router(desk))  # carrier tracking: /webhooks/easypost
     return app

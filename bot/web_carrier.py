@@ -12,9 +12,13 @@ whose label has that tracking number:
   about;
 - anything else (``pre_transit``, ``unknown``) changes nothing.
 
-With ``RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET`` set, the ``X-Hmac-Signature`` header must be
-``hmac-sha256-hex=`` + the hex HMAC-SHA256 of the raw body under that secret (NFKD-normalised,
-as EasyPost signs); a missing or wrong signature gets 401 and changes nothing. Every event id
+Only signed events act: the ``X-Hmac-Signature`` header must be ``hmac-sha256-hex=`` + the hex
+HMAC-SHA256 of the raw body under ``RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET`` (NFKD-normalised,
+as EasyPost signs); a missing or wrong signature gets 401 and changes nothing. With no secret
+set the route refuses every event (403): the customer sees the tracking number, so an unsigned
+"delivered" would let anyone move a case towards its refund. Only labels this desk bought
+through EasyPost move; a locally rendered label has no tracking feed (the supplier's "parcel
+arrived" button stands in), so its tracking number is treated as unknown here. Every event id
 is handled once (EasyPost redelivers until it gets a 2xx). An unknown tracking number, or an
 event the case cannot take now, gets 200 with nothing done, so EasyPost does not retry it;
 a service that is down while the event is applied answers 503 (and any other failure on our
@@ -39,6 +43,7 @@ from bot.settings import get_settings
 from graph.desk import CarrierEvent, ReturnsDesk
 from ledger import carrier_models
 from ledger.models import CaseRow, LabelRow
+from tools.adapters import LocalCarrier
 from tools.errors import ReturnError
 from tools.service_errors import ServiceUnavailable
 
@@ -76,6 +81,12 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(easypost_signature(secret, body), header.strip().lower())
 
 
+def issued_through_easypost(label_carrier: str) -> bool:
+    """Whether a label row was bought from EasyPost (its carrier is EasyPost's rate, e.g.
+    "USPS GroundAdvantage"), not rendered here by the local carrier."""
+    return label_carrier != LocalCarrier.name
+
+
 def _answer(status: int, payload: dict[str, Any]) -> JSONResponse:
     return JSONResponse(payload, status_code=status)
 
@@ -109,13 +120,13 @@ def _apply(
         return f"status {tracker_status!r} changes nothing"
     with desk.session() as session:
         found = session.execute(
-            select(LabelRow.case_code, CaseRow.status)
+            select(LabelRow.case_code, CaseRow.status, LabelRow.carrier)
             .join(CaseRow, CaseRow.code == LabelRow.case_code)
             .where(LabelRow.tracking_number == tracking_number)
         ).first()
-    if found is None:
+    if found is None or not issued_through_easypost(found[2]):
         return "no return has this tracking number"
-    code, status = found
+    code, status, _ = found
     if status not in MOVES[event]:
         return f"{code} is {status.replace('_', ' ')}; nothing to change"
     try:
@@ -128,7 +139,8 @@ def _apply(
 
 
 def carrier_router(desk: ReturnsDesk, *, webhook_secret: str | None = None) -> APIRouter:
-    """The carrier webhook; the secret defaults to ``RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET``."""
+    """The carrier webhook; the secret defaults to ``RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET``
+    (an empty secret, or none set, refuses every event)."""
     router = APIRouter()
     secret = webhook_secret
     if secret is None:
@@ -136,8 +148,20 @@ def carrier_router(desk: ReturnsDesk, *, webhook_secret: str | None = None) -> A
 
     @router.post("/webhooks/easypost", include_in_schema=False)
     async def easypost_webhook(request: Request) -> JSONResponse:
+        if not secret:
+            log.warning("EasyPost webhook refused: RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET is not set")
+            return _answer(
+                403,
+                {
+                    "error": {
+                        "code": "webhook_not_configured",
+                        "message": "Carrier events are refused: no webhook secret is set "
+                        "(RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET).",
+                    }
+                },
+            )
         body = await request.body()
-        if secret and not signature_ok(secret, body, request.headers.get(SIGNATURE_HEADER)):
+        if not signature_ok(secret, body, request.headers.get(SIGNATURE_HEADER)):
             log.warning("EasyPost webhook with a missing or wrong signature refused")
             return _answer(
                 401, {"error": {"code": "bad_signature", "message": "Signature does not match."}}

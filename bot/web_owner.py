@@ -4,16 +4,22 @@
 would type in the console (a rule, "yes", "approve 1001", "why was order 1001 denied?"), the
 rule draft waiting for a yes, the cases waiting for a decision with approve and deny buttons,
 the supplier scorecards with credit forms (``bot/web_owner_desk.py``), and the active rules
-with retire buttons. Every form carries a signed token (against cross-site posts, since a browser
-re-sends basic-auth credentials on its own).
+with retire buttons. Every form carries a signed double-submit token and is refused when the
+browser says it comes from another site (``bot.web_forms``), since a browser re-sends
+basic-auth credentials on its own.
 
-Access: with ``RETURNBRIDGE_OWNER_PASSWORD`` set, HTTP basic auth with that password (any
-user name). Unset, only requests made from this machine are served (client 127.0.0.1 or
-::1 and no ``X-Forwarded-For`` header, so a local reverse proxy does not open it up).
+Access: only under the host names of ``RETURNBRIDGE_ALLOWED_HOSTS``. With
+``RETURNBRIDGE_OWNER_PASSWORD`` set, HTTP basic auth with that password (any user name);
+ten wrong passwords from one address within fifteen minutes lock that address out for
+fifteen minutes (429), counted in the database. Unset, only clients on this machine are
+served: the client address (``bot.web_access``: forwarding headers believed only from
+``RETURNBRIDGE_TRUSTED_PROXIES``) must be a loopback address, and forwarding headers from
+any other peer refuse the request, so a local reverse proxy does not open it up.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from base64 import b64decode
 from pathlib import Path
@@ -23,19 +29,22 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi import Path as PathPart
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from bot.request_limits import ID_MAX
+from bot.web_access import WebAccess, is_loopback
+from bot.web_forms import FormTokens
 from bot.web_owner_desk import add_desk_routes, desk_sections
 from graph.desk import ReturnsDesk
 from graph.owner_console import answer_owner
 from graph.rule_compiler_llm import choose_compiler
 from graph.rulebook import Rulebook
+from ledger import attempt_models
 from ledger.repository import list_cases
+from tools.guess_throttle import blocked_for
 
 HERE = Path(__file__).parent
-LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 FORM_MAX_AGE = 12 * 3600
+WRONG_PASSWORDS_ALLOWED = 10
 Token = Annotated[str, Form()]
 
 
@@ -51,23 +60,23 @@ def _password_from(request: Request) -> str | None:
     return decoded.partition(":")[2]
 
 
-def owner_guard(password: str | None) -> Any:
+def owner_guard(password: str | None, desk: ReturnsDesk, access: WebAccess) -> Any:
     """A dependency that lets the owner in, and nobody else."""
 
     def guard(request: Request) -> None:
+        host = request.headers.get("host", "")
+        if not access.host_allowed(host):
+            raise HTTPException(
+                status_code=400,
+                detail="The owner page is not served under this host name "
+                "(RETURNBRIDGE_ALLOWED_HOSTS).",
+            )
+        peer = request.client.host if request.client else ""
+        client = access.client_address(peer, request.headers)
         if password:
-            given = _password_from(request)
-            if given is None or not secrets.compare_digest(
-                given.encode("utf-8"), password.encode("utf-8")
-            ):
-                raise HTTPException(
-                    status_code=401,
-                    detail="The owner page needs the owner password.",
-                    headers={"WWW-Authenticate": 'Basic realm="ReturnBridge owner"'},
-                )
+            _check_password(desk, client, _password_from(request), password)
             return
-        host = request.client.host if request.client else ""
-        if host not in LOOPBACK or request.headers.get("x-forwarded-for"):
+        if access.forwarded_by_stranger(peer, request.headers) or not is_loopback(client):
             raise HTTPException(
                 status_code=403,
                 detail=(
@@ -79,26 +88,55 @@ def owner_guard(password: str | None) -> Any:
     return guard
 
 
-def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None) -> APIRouter:
-    """The ``/owner`` pages. ``password`` defaults to ``RETURNBRIDGE_OWNER_PASSWORD``."""
-    if password is None:
-        from bot.settings import get_settings
+def _check_password(desk: ReturnsDesk, client: str, given: str | None, password: str) -> None:
+    """Let the right password in; count wrong ones per address and lock the address out."""
+    now = desk.clock.now()
+    with desk.session() as session:
+        wait = blocked_for(session, now, "owner", client, allowed=WRONG_PASSWORDS_ALLOWED)
+    if wait:
+        minutes = max(1, math.ceil(wait / 60))
+        raise HTTPException(
+            status_code=429,
+            detail="Too many wrong owner passwords from this address; try again in about "
+            f"{minutes} minute{'s' if minutes != 1 else ''}.",
+            headers={"Retry-After": str(wait)},
+        )
+    if given is not None and secrets.compare_digest(
+        given.encode("utf-8"), password.encode("utf-8")
+    ):
+        return
+    if given is not None:  # no credentials at all is the browser asking, not a wrong guess
+        with desk.session() as session:
+            attempt_models.add(session, scope="owner", subject=client, source="owner", at=now)
+    raise HTTPException(
+        status_code=401,
+        detail="The owner page needs the owner password.",
+        headers={"WWW-Authenticate": 'Basic realm="ReturnBridge owner"'},
+    )
 
+
+def owner_router(
+    desk: ReturnsDesk,
+    secret_key: str,
+    password: str | None = None,
+    *,
+    access: WebAccess | None = None,
+) -> APIRouter:
+    """The ``/owner`` pages. ``password`` defaults to ``RETURNBRIDGE_OWNER_PASSWORD``, ``access``
+    (trusted proxies, allowed host names) to the settings."""
+    from bot.settings import get_settings
+
+    if password is None:
         password = get_settings().owner_password
-    router = APIRouter(prefix="/owner", dependencies=[Depends(owner_guard(password))])
+    if access is None:
+        access = WebAccess.from_settings(get_settings())
+    guard = owner_guard(password, desk, access)
+    router = APIRouter(prefix="/owner", dependencies=[Depends(guard)])
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    signer = TimestampSigner(secret_key, salt="owner-form")
+    forms = FormTokens(secret_key, "owner-form", access, FORM_MAX_AGE)
 
     def book() -> Rulebook:
         return Rulebook(desk, choose_compiler(desk.store))
-
-    def check_token(token: str) -> None:
-        try:
-            signer.unsign(token, max_age=FORM_MAX_AGE)
-        except (BadSignature, SignatureExpired):
-            raise HTTPException(
-                status_code=403, detail="This form is too old; reload the page."
-            ) from None
 
     def page(request: Request, reply: str = "", said: str = "") -> HTMLResponse:
         rules = book()
@@ -113,12 +151,13 @@ def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None
                 }
                 for case in list_cases(session, "pending_review")
             ]
-        return templates.TemplateResponse(
+        token, fresh = forms.issue(request)
+        response = templates.TemplateResponse(
             request,
             "owner.html",
             {
                 "store_name": desk.store.policy.name,
-                "token": signer.sign(secrets.token_hex(8)).decode(),
+                "token": token,
                 "reply": reply,
                 "said": said,
                 "draft": rules.pending(),
@@ -127,6 +166,8 @@ def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None
                 **desk_sections(desk),
             },
         )
+        forms.set_cookie(response, fresh)
+        return response
 
     @router.get("", response_class=HTMLResponse)
     def owner_page(request: Request) -> HTMLResponse:
@@ -134,7 +175,7 @@ def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None
 
     @router.post("/say", response_class=HTMLResponse)
     def say(request: Request, token: Token, text: Annotated[str, Form()] = "") -> HTMLResponse:
-        check_token(token)
+        forms.check(request, token)
         words = text.strip()[:2000]
         if not words:
             return page(request, "Type a rule, a decision or a question.")
@@ -142,7 +183,7 @@ def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None
 
     @router.post("/draft/{choice}", response_class=HTMLResponse)
     def draft(request: Request, choice: str, token: Token) -> HTMLResponse:
-        check_token(token)
+        forms.check(request, token)
         if choice not in ("confirm", "discard"):
             raise HTTPException(status_code=404, detail="No such choice.")
         rules = book()
@@ -152,7 +193,7 @@ def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None
     def decide(
         request: Request, code: str, verb: str, token: Token, note: Annotated[str, Form()] = ""
     ) -> HTMLResponse:
-        check_token(token)
+        forms.check(request, token)
         if verb not in ("approve", "deny"):
             raise HTTPException(status_code=404, detail="No such decision.")
         case = code.strip().upper()
@@ -165,8 +206,8 @@ def owner_router(desk: ReturnsDesk, secret_key: str, password: str | None = None
     def retire(
         request: Request, rule_id: Annotated[int, PathPart(ge=1, le=ID_MAX)], token: Token
     ) -> HTMLResponse:
-        check_token(token)
+        forms.check(request, token)
         return page(request, book().retire(rule_id))
 
-    add_desk_routes(router, desk, page, check_token)
+    add_desk_routes(router, desk, page, forms.check)
     return router

@@ -60,7 +60,7 @@ def add_desk_routes(
     router: APIRouter,
     desk: ReturnsDesk,
     page: Callable[..., HTMLResponse],
-    check_token: Callable[[str], None],
+    check_token: Callable[[Request, str], None],
 ) -> None:
     def done(request: Request, action: Callable[[], str]) -> HTMLResponse:
         try:
@@ -70,12 +70,12 @@ def add_desk_routes(
 
     @router.post("/inbox/{item_id}/reply", response_class=HTMLResponse)
     def inbox_reply(request: Request, item_id: int, token: Token, text: Text = "") -> HTMLResponse:
-        check_token(token)
+        check_token(request, token)
         return done(request, lambda: reply_to_item(desk, item_id, text.strip()[:2000]))
 
     @router.post("/inbox/{item_id}/close", response_class=HTMLResponse)
     def inbox_close(request: Request, item_id: int, token: Token) -> HTMLResponse:
-        check_token(token)
+        check_token(request, token)
         return done(request, lambda: close_item(desk, item_id))
 
     @router.post("/suppliers/credit", response_class=HTMLResponse)
@@ -87,7 +87,7 @@ def add_desk_routes(
         reference: Text = "",
         order: Text = "",
     ) -> HTMLResponse:
-        check_token(token)
+        check_token(request, token)
         return done(
             request,
             lambda: record_credit(
@@ -104,7 +104,7 @@ def add_desk_routes(
         amount: Text = "",
         note: Text = "",
     ) -> HTMLResponse:
-        check_token(token)
+        check_token(request, token)
         return done(
             request,
             lambda: write_off(

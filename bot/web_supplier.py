@@ -5,7 +5,9 @@ id with ``RETURNBRIDGE_SECRET_KEY``; ``RETURNBRIDGE_SUPPLIER_LINK_DAYS`` long). 
 the supplier's open returns with the same actions as in Slack (approve with RMA and address,
 decline with a reason, ask a question, inspected OK, problem found, or an answer in plain
 words) and every message of each case. Answers go through the same handler functions as
-Slack's; a form carries a one-time nonce, so a double submit acts once.
+Slack's; a form carries a one-time nonce, so a double submit acts once, and a signed
+double-submit token with a same-site check (``bot.web_forms``), so a page on another site
+cannot post it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from itsdangerous.encoding import base64_decode, base64_encode
 from sqlalchemy import select
 
 from bot.settings import get_settings
+from bot.web_access import WebAccess
+from bot.web_forms import FormRefused, FormTokens
 from graph.desk import ReturnsDesk
 from graph.supplier_answers import ACK_CHANNEL, Reader, SupplierSource, answer_button, answer_text
 from ledger import outbox
@@ -74,9 +78,13 @@ def supplier_inbox_router(
     *,
     link_days: int | None = None,
     reader: Reader | None = None,
+    access: WebAccess | None = None,
 ) -> APIRouter:
     settings = get_settings()
     links = InboxLinks(secret_key, link_days or settings.supplier_link_days)
+    forms = FormTokens(
+        secret_key, "supplier-form", access or WebAccess.from_settings(settings), 12 * 3600
+    )
     if reader is None:
         from graph.supplier_reader_llm import reader_from_env
 
@@ -85,21 +93,21 @@ def supplier_inbox_router(
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     router = APIRouter()
     if not (settings.slack_bot_token and settings.slack_signing_secret):
-        for supplier_id in desk.store.suppliers:
-            log.info(
-                "supplier inbox for %s: %s", supplier_id, links.url(settings.base_url, supplier_id)
-            )
+        # The links themselves are keys: never written to a log, printed only on request.
+        log.info("suppliers answer on their inbox pages; `returnbridge slack links` prints them")
 
-    def refused_page(request: Request) -> HTMLResponse:
+    def refused_page(request: Request, said: str = "") -> HTMLResponse:
         return templates.TemplateResponse(
             request,
             "supplier_inbox.html",
             {
                 "store_name": desk.store.policy.name,
                 "supplier_name": "supplier",
-                "said": "This link has expired or is not valid. Ask the store for a new one.",
+                "said": said
+                or "This link has expired or is not valid. Ask the store for a new one.",
                 "cases": [],
                 "nonce": lambda: "",
+                "csrf": "",
             },
             status_code=403,
         )
@@ -110,7 +118,8 @@ def supplier_inbox_router(
         if supplier_id is None or supplier_id not in desk.store.suppliers:
             return refused_page(request)
         agreement = desk.store.supplier(supplier_id)
-        return templates.TemplateResponse(
+        csrf, fresh = forms.issue(request)
+        response = templates.TemplateResponse(
             request,
             "supplier_inbox.html",
             {
@@ -119,8 +128,11 @@ def supplier_inbox_router(
                 "said": said[:1000],
                 "cases": _open_cases(desk, supplier_id, f"/supplier/{token}"),
                 "nonce": lambda: secrets.token_urlsafe(12),
+                "csrf": csrf,
             },
         )
+        forms.set_cookie(response, fresh)
+        return response
 
     @router.post("/supplier/{token}/cases/{code}", response_model=None)
     def answer(
@@ -133,10 +145,15 @@ def supplier_inbox_router(
         address: Annotated[str, Form()] = "",
         note: Annotated[str, Form()] = "",
         text: Annotated[str, Form()] = "",
+        csrf: Annotated[str, Form()] = "",
     ) -> HTMLResponse | RedirectResponse:
         supplier_id = links.supplier(token)
         if supplier_id is None or supplier_id not in desk.store.suppliers:
             return refused_page(request)
+        try:
+            forms.check(request, csrf)
+        except FormRefused as refused:
+            return refused_page(request, str(refused.detail))
         who = SupplierSource(supplier_id=supplier_id, event_key=f"inbox:{nonce}", source="inbox")
         code = code.strip().upper()
         if action == "parcel_arrived":

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph.desk import CaseView, ReturnsDesk
+from graph.identity_guard import count_failure, refuse_if_guessing
 from ledger import chat_log, decisions
 from ledger.chat_models import ChatHandoffRow, ChatIdentityFailureRow
 from ledger.models import PhotoRow
@@ -26,6 +27,7 @@ from tools import owner_inbox
 from tools.accept_photo import accept_photo
 from tools.check_eligibility import check_eligibility, find_line_item
 from tools.errors import IdentityError, ReturnError
+from tools.guess_throttle import TooManyAttempts
 from tools.marketplace import customer_notice
 from tools.notify import notify_owner
 from tools.open_case import ReturnRequest
@@ -166,6 +168,12 @@ def verify_customer(
         chat = chat_log.get_session(session, session_id, lock=True)
         if chat is None:
             raise ChatToolError("This chat has ended. Please start a new one.")
+        try:  # the count shared with the returns page, other chats and other processes
+            refuse_if_guessing(desk, session, order_number)
+        except TooManyAttempts as refused:
+            return IdentityOutcome(
+                None, refused.message + " You can also ask for a person from the store.", True
+            )
         if chat.slowed_until is not None and chat.slowed_until > now:
             wait = max(1, math.ceil((chat.slowed_until - now).total_seconds() / 60))
             return IdentityOutcome(
@@ -178,6 +186,7 @@ def verify_customer(
         try:
             order = verify_identity(session, order_number, email)
         except IdentityError as error:
+            count_failure(desk, session, order_number, "chat")
             chat.failed_identity += 1
             chat.updated_at = now
             session.add(

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 import ledger.slack_models  # noqa: F401  (the supplier tables)
 from ledger import (
+    attempt_models,  # noqa: F401  (failed attempts counted against guessing)
     carrier_models,  # noqa: F401  (carrier events handled once)
     chat_models,  # noqa: F401  (the customer chat tables)
     owner_models,  # noqa: F401  (the owner's inbox, supplier payments)

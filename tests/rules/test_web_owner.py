@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot.web import create_app
+from bot.web_access import LOCAL_HOSTS, WebAccess
 from bot.web_owner import owner_router
 from graph.desk import ReturnsDesk
 from graph.rulebook import Rulebook
@@ -17,11 +18,13 @@ from tools.open_case import ReturnRequest
 
 SECRET = "test-secret"
 LOCAL = ("127.0.0.1", 50000)
+# TestClient's requests name the host "testserver".
+ACCESS = WebAccess(allowed_hosts=frozenset({"testserver", *LOCAL_HOSTS}))
 
 
 def app_for(desk: ReturnsDesk, password: str | None) -> FastAPI:
     app = FastAPI()
-    app.include_router(owner_router(desk, SECRET, password=password))
+    app.include_router(owner_router(desk, SECRET, password=password, access=ACCESS))
     return app
 
 
@@ -69,8 +72,9 @@ def test_the_app_serves_the_owner_page_and_keeps_it_closed_to_strangers(
         app = create_app(desk, SECRET)
     finally:
         settings.get_settings.cache_clear()
-    assert TestClient(app, client=("198.51.100.7", 1)).get("/owner").status_code == 403
-    assert TestClient(app, client=LOCAL).get("/owner").status_code == 200
+    local = "http://127.0.0.1:8000"
+    assert TestClient(app, local, client=("198.51.100.7", 1)).get("/owner").status_code == 403
+    assert TestClient(app, local, client=LOCAL).get("/owner").status_code == 200
 
 
 def test_a_rule_typed_on_the_page_is_drafted_then_confirmed(desk: ReturnsDesk) -> None:

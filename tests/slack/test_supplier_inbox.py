@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from fastapi.testclient import TestClient
+from itsdangerous import TimestampSigner
 
 from bot.web import create_app
 from bot.web_supplier import InboxLinks
@@ -48,6 +49,12 @@ def _page(client: TestClient, supplier: str) -> str:
 def _post(client: TestClient, supplier: str, code: str, **fields: str) -> str:
     token = InboxLinks(SECRET).token(supplier)
     fields.setdefault("nonce", f"nonce-{len(fields)}-{fields.get('action')}-{code}")
+    form_token = re.search(r'name="csrf" value="([^"]+)"', _page(client, supplier))
+    if form_token is None:  # no form on that page: sign the browser's cookie as the page would
+        signer = TimestampSigner(SECRET, salt="supplier-form")
+        fields.setdefault("csrf", signer.sign(client.cookies["rb_form"]).decode())
+    else:
+        fields.setdefault("csrf", form_token.group(1))
     response = client.post(f"/supplier/{token}/cases/{code}", data=fields)
     assert response.status_code == 200  # followed the 303 back to the page
     said = re.search(r'id="said">([^<]*)<', response.text)
