@@ -48,7 +48,10 @@ def desk(
 def web(desk: ReturnsDesk) -> Iterator[TestClient]:
     # From this machine, so the owner page answers; server errors come back as 500s here.
     with TestClient(
-        create_app(desk, SECRET), raise_server_exceptions=False, client=("127.0.0.1", 5000)
+        create_app(desk, SECRET),
+        "http://127.0.0.1:8000",  # a host name the owner page answers to
+        raise_server_exceptions=False,
+        client=("127.0.0.1", 5000),
     ) as client:
         yield client
 

@@ -7,17 +7,20 @@ import re
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.web_access import LOCAL_HOSTS, WebAccess
 from bot.web_owner import owner_router
 from graph.chat_graph import CustomerChat
 from graph.desk import ReturnsDesk
 from tools.open_case import ReturnRequest
 
 LOCAL = ("127.0.0.1", 50000)
+# TestClient's requests name the host "testserver".
+ACCESS = WebAccess(allowed_hosts=frozenset({"testserver", *LOCAL_HOSTS}))
 
 
 def client_for(desk: ReturnsDesk) -> TestClient:
     app = FastAPI()
-    app.include_router(owner_router(desk, "test-secret", password=None))
+    app.include_router(owner_router(desk, "test-secret", password=None, access=ACCESS))
     return TestClient(app, client=LOCAL)
 
 
