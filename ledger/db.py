@@ -163,8 +163,9 @@ def _tune_sqlite(engine: Engine, writer: SqliteWriter) -> None:
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            dbapi_connection.holds_writer = False
-            writer.release()
+            # A failed BEGIN may already have rolled the connection back, which gave the
+            # writer back: let go only if it is still held.
+            dbapi_connection._let_go()
             raise
 
 

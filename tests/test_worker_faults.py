@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 from bot.worker import run_once
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
-from ledger import journal
-from ledger.models import DecisionRow, OutboxRow, TimerRow
+from ledger.models import DecisionRow, EffectRow, OutboxRow, TimerRow
 from ledger.repository import get_case, import_orders
 from policies.loader import orders_from_data
 from tests.conftest import make_store
@@ -59,20 +58,23 @@ def test_a_case_over_the_refund_cap_is_quarantined_and_the_round_goes_on(
     _cases_waiting_for_inspection(desk, 2, past)
     bad, good = "RB-000001", "RB-000002"
     with desk.session() as session:
-        # The first item was already paid back elsewhere: its refund now hits the cap.
+        # A refund of the first item is already under way (reserved, its payment not yet
+        # recorded): the refund-anyway timer's own refund now hits the cap when it reserves.
+        # (A refund already recorded would instead be lowered to what is left.)
         case = get_case(session, bad)
         assert case is not None
-        journal.post(
-            session,
-            key="paid-back-elsewhere",
-            at=past,
-            case_code=bad,
-            kind="refund",
-            currency="USD",
-            lines=[
-                journal.Line(journal.REFUNDS_PAID, 2400, case.line_item_id),
-                journal.Line(journal.CUSTOMER_PAYMENTS, -2400),
-            ],
+        session.add(
+            EffectRow(
+                idempotency_key="refund-under-way-elsewhere",
+                kind="refund",
+                case_code=bad,
+                result={
+                    "state": "pending",
+                    "line_item_id": case.line_item_id,
+                    "amount_minor": 2400,
+                },
+                at=past,
+            )
         )
     env = _env(database_url, tmp_path)
 
