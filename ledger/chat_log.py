@@ -105,6 +105,11 @@ def post_case_notices(
     codes = linked_cases(session, session_id)
     if not codes:
         return []
+    # The worker and a chat turn may post the same notices at once: the session's row lock
+    # makes the second one wait and then see what the first one posted (one copy each).
+    session.execute(
+        select(ChatSessionRow.id).where(ChatSessionRow.id == session_id).with_for_update()
+    )
     posted = set(
         session.execute(
             select(ChatMessageRow.source).where(

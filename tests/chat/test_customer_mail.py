@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import delete, select
 
 from bot.customer_mail import SmtpMailer, mail_customer
 from bot.worker import deliver_outbox
 from graph.chat_graph import CustomerChat
 from graph.desk import ReturnsDesk
-from ledger import outbox
+from ledger import chat_log, outbox
+from ledger.chat_models import ChatMessageRow
 from tools.accept_photo import sample_jpeg
 
 
@@ -100,3 +104,49 @@ def test_an_unreachable_smtp_server_keeps_the_message_queued(desk: ReturnsDesk) 
 def test_a_bad_smtp_url_is_refused() -> None:
     with pytest.raises(ValueError, match="smtp://host:port"):
         SmtpMailer("http://mail.example", "a@b.c")
+
+
+def test_case_news_posted_by_two_writers_at_once_lands_once(desk: ReturnsDesk) -> None:
+    # The worker and a chat turn post the same case news into one chat at the same moment:
+    # the second waits for the first and then finds the news already there (no duplicate,
+    # no unique-constraint failure that would fail the worker's whole round).
+    _chat, sid, code = open_chat_case(desk)
+    desk.supplier_action("acme", code, "approve", rma="RMA-1")
+    with desk.session() as session:  # back to before the news was copied into the chat
+        session.execute(
+            delete(ChatMessageRow).where(
+                ChatMessageRow.session_id == sid, ChatMessageRow.source.is_not(None)
+            )
+        )
+    first_posted = threading.Event()
+    errors: list[BaseException] = []
+    posted: list[int] = []
+
+    def writer(hold: float) -> None:
+        try:
+            with desk.session() as session:
+                posted.append(len(chat_log.post_case_notices(session, sid, desk.clock.now())))
+                if hold:
+                    first_posted.set()
+                    time.sleep(hold)  # keep the transaction open while the other one tries
+        except BaseException as error:
+            errors.append(error)
+            first_posted.set()
+
+    first = threading.Thread(target=writer, args=(0.5,))
+    first.start()
+    assert first_posted.wait(10)
+    second = threading.Thread(target=writer, args=(0,))
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert errors == []
+    assert sorted(posted)[0] == 0 and sorted(posted)[1] > 0
+    with desk.session() as session:
+        sources = session.execute(
+            select(ChatMessageRow.source).where(
+                ChatMessageRow.session_id == sid, ChatMessageRow.source.is_not(None)
+            )
+        ).scalars()
+        copies = list(sources)
+    assert len(copies) == len(set(copies)) == sorted(posted)[1]
