@@ -40,6 +40,7 @@ from graph.rule_vocabulary import (
     FILLER,
     FILLER_PHRASES,
     NUMBER_WORDS,
+    OWNER_SLANG,
     REASON_PHRASES,
     UNIT_WORDS,
     country_words,
@@ -399,6 +400,12 @@ def _contractions(text: str) -> str:
     return text
 
 
+def _owner_slang(text: str) -> str:
+    for pattern, replacement in OWNER_SLANG:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
 def _number_words(text: str) -> str:
     tens = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
     units = "one|two|three|four|five|six|seven|eight|nine"
@@ -509,6 +516,29 @@ def _money(parse: _Parse, text: str) -> str:
     for pattern in patterns:
         text = re.sub(pattern, amount, text)
     return text
+
+
+MONEY_SLANG = {"tenner": 10, "fiver": 5, "grand": 1000}
+
+
+def _money_slang(parse: _Parse, text: str) -> str:
+    """ "a tenner", "a fiver", "a grand", "half a grand", "2 grand": amounts in the store's
+    currency, since they name no currency ("300 quid" names one and is read by ``_money``)."""
+
+    def amount(match: re.Match[str]) -> str:
+        word = match.group("word")
+        count = Decimal(match.group("num")) if match.group("num") else Decimal(1)
+        if match.group("half"):
+            count = Decimal("0.5")
+        money = Money.parse(str(count * MONEY_SLANG[word]), parse.currency)
+        return parse.put("MONEY", money, match.group(0).strip())
+
+    return re.sub(
+        r"\b(?:(?P<half>half\s+a)|(?P<num>\d+(?:\.\d+)?)|a|one)\s+(?P<word>tenner|fiver|grand)"
+        r"(?!\s*(?:dollars?|bucks?|euros?|pounds?|quid|yen|[$€£¥]))\b",
+        amount,
+        text,
+    )
 
 
 def _percents(parse: _Parse, text: str) -> str:
@@ -1081,6 +1111,9 @@ KEEP_PHRASES = [
     rf"\b(?:do\s+not|never)\s+bother\s+(?:with\s+(?:the\s+|a\s+)?returns?(?:\s+shipping)?"
     rf"|(?:asking\s+(?:for\s+)?|having\s+{WHO}\s+|making\s+{WHO}\s+|getting\s+)?(?:{KEEP_OBJECT}\s+)?"
     rf"(?:{RETURN_VERB})?(?:\s+{KEEP_OBJECT})?(?:\s+back)?(?:\s+{KEEP_OBJECT})?)",
+    # "don't bother getting it back", "never bother having them send it back"
+    rf"\b(?:do\s+not|never|no\s+need\s+to)\s+bother\s+(?:getting|bringing|fetching|asking\s+for"
+    rf"|(?:having|making|asking)\s+{WHO}\s+(?:to\s+)?{RETURN_VERB})\s+(?:{KEEP_OBJECT}\s+)?back",
     rf"\b(?:it\s+is\s+)?not\s+worth\s+(?:the\s+)?(?:{RETURN_VERB}|return\s+shipping|return)"
     rf"(?:\s+{KEEP_OBJECT})?(?:\s+back)?(?:\s+{KEEP_OBJECT})?",
     r"\breturn\s?less(?:\s+refunds?)?|\breturn\s+free\s+refunds?|\bno\s+return\s+refunds?",
@@ -1877,12 +1910,19 @@ def _refund_now(parse: _Parse, kinds: set[ActionKind], conditions: list[Conditio
 )
 def _before_approving(parse: _Parse, match: re.Match[str]) -> bool | None:
     """ "ask me before approving": what review and photo rules mean already."""
-    if not any(
-        action.kind in (ActionKind.SEND_TO_REVIEW, ActionKind.REQUIRE_PHOTO)
-        for _, action in parse.actions
-    ):
-        return False
-    return None
+    kinds = {action.kind for _, action in parse.actions}
+    if kinds & {ActionKind.SEND_TO_REVIEW, ActionKind.REQUIRE_PHOTO}:
+        return None
+    if ActionKind.NOTIFY_OWNER in kinds and parse.trigger in (None, Trigger.CASE_ASSESSED):
+        # "ping me before approving": hearing of it before the approval is the owner's review
+        parse.actions = [
+            (at, Action(kind=ActionKind.SEND_TO_REVIEW))
+            if action.kind == ActionKind.NOTIFY_OWNER
+            else (at, action)
+            for at, action in parse.actions
+        ]
+        return None
+    return False
 
 
 @pattern(
@@ -2027,6 +2067,7 @@ def compile_rule(text: str, store: Store) -> RuleSpec:
     working = _iso_codes(parse, working)
     working = _lower_outside_placeholders(working)
     working = _contractions(working)
+    working = _owner_slang(working)
     working = re.sub(
         r"^\s*(?:please\s+)?(?:(?:add|create|make|set\s+up|new)\s+)?(?:a\s+)?(?:new\s+)?rule"
         r"(?:\s*(?::|that|to|where|for|saying))?\s*",
@@ -2036,6 +2077,7 @@ def compile_rule(text: str, store: Store) -> RuleSpec:
     working = re.sub(r"\be-mail\b", "email", working)
     working = _symbols(working)
     working = _number_words(working)
+    working = _money_slang(parse, working)
     working = _money(parse, working)
     working = _suppliers_exact(parse, working)
     working = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", working)

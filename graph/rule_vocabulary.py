@@ -40,6 +40,42 @@ CONTRACTIONS = [
     (r"s'(?=\s)", "s"),
 ]
 
+# Owners' own words for the documented vocabulary, rewritten before any pattern reads the
+# text (after contractions, in lower case). Each says exactly what its replacement says, so
+# a rewrite can never change what a rule does: words whose meaning depends on the sentence
+# ("ping me" is a heads-up, not a hold) are left to the patterns. Amounts in slang ("a
+# tenner", "half a grand") are read with the store's currency by the compiler.
+OWNER_SLANG: list[tuple[str, str]] = [
+    # actions
+    (r"\bbounce(?:s|d)?\b", "deny"),
+    (r"\b(?:knock|turn)\s+(?:it|them|those|these)\s+back\b", "deny"),
+    (
+        r"\bsend\s+(?:me\s+)?(?:it|them|those|these|the\s+case|the\s+return)\s+(?:to\s+me\s+"
+        r"|my\s+way\s+)?first\b",
+        "send it to me",
+    ),
+    (
+        r"\bsend\s+(?:me\s+)?(?:it|them|those|these|the\s+case|the\s+return)\s+my\s+way\b",
+        "send it to me",
+    ),
+    (r"\bsend\s+me\s+(?:it|them|those|these|the\s+case|the\s+return)\b", "send it to me"),
+    (
+        r"\b(?:make|get|have)\s+(?:them|the\s+customer|customers?)\s+prove\s+(?:it|that|the"
+        r"\s+\w+)\s+with\b",
+        "require",
+    ),
+    (r"\bprove\s+(?:it|that)\s+with\b", "send"),
+    (r"\bbefore\s+(?:we|i)\s+(?:do|touch|approve|refund)\s+anything\b", "first"),
+    (
+        r"\bnot\s+worth\s+(?:the\s+)?(?:postage|return\s+postage|hassle\s+of\s+a"
+        r"\s+return)\b",
+        "without a return",
+    ),
+    # durations
+    (r"\b(?:a\s+)?couple\s+(?:of\s+)?(?=(?:hours?|days?|weeks?|months?)\b)", "2 "),
+    (r"\bpast\s+(?=(?:\d+|a|an|one)\s+(?:hours?|days?|weeks?|months?|fortnight)\b)", "after "),
+]
+
 NUMBER_WORDS = {
     "zero": 0,
     "two": 2,
