@@ -473,9 +473,12 @@ def _currency_of(mark: str, store_currency: str) -> tuple[str | None, str]:
         family = {mark.upper()}
     if store_currency in family:
         return store_currency, ""
+    named = mark.upper() if len(mark) == 3 else repr(mark)
+    if len(family) == 1 and named != next(iter(family)):
+        named = f"{named} ({next(iter(family))})"
     return None, (
-        f"The amount is in {mark.upper() if len(mark) == 3 else repr(mark)}, but the store's "
-        f"currency is {store_currency}."
+        f"The amount is in {named}, but the store's currency is {store_currency}; I don't "
+        f"convert currencies, so write the amount in {store_currency}."
     )
 
 
@@ -1198,7 +1201,7 @@ PHOTO = (
 
 
 @pattern(
-    rf"\b(?:require|request|ask\s+(?:{WHO}\s+)?for|demand|need|insist\s+on|get|want|see"
+    rf"\b(?:require|requires|request|ask\s+(?:{WHO}\s+)?for|demand|need|needs|insist\s+on|get|want|see"
     rf"|need\s+to\s+see|want\s+to\s+see|must\s+(?:send|upload|include|provide|attach|show)"
     rf"|(?:ask|get|tell|have)\s+(?:{WHO}\s+)?(?:to\s+)?(?:send|upload|provide|attach|show|take)"
     rf"|make\s+{WHO}\s+(?:send|upload|provide|attach|show|take)"
@@ -1371,8 +1374,11 @@ def message(number: int) -> str:
     rf"|\bsay\s+no\s+to"
     rf"|\b(?:we\s+)?no\s+longer\s+(?:accept|allow|take|refund)"
     rf"|\b(?:do\s+not|never|will\s+not)\s+(?:refund|approve)\s+(?:it|them|those|these)\s+at\s+all"
-    rf"|(?:^|(?<=[\s,.;:]))no(?=\s+(?:(?:{R}|{S}|{C})\s*(?:,|or|and|/)?\s*)*(?:returns|refunds"
-    rf"|exchanges)\b)"
+    rf"|(?:^|(?<=[\s,.;:]))no(?:\s+more)?(?=\s+(?:(?:{R}|{S}|{C})\s*(?:,|or|and|/)?\s*)*"
+    rf"(?:returns|refunds|exchanges)\b)"
+    # "no change of mind after 14 days": a reason refused from some moment on
+    rf"|(?:^|(?<=[\s,.;:]))no(?:\s+more)?(?=\s+(?:{R}\s*(?:,|or|and|/)?\s*)+(?:after|past|beyond"
+    rf"|once|outside|later\s+than|older\s+than)\b)"
 )
 def _deny(parse: _Parse, match: re.Match[str]) -> None:
     parse.action(match.start(), ActionKind.DENY)
@@ -1945,6 +1951,15 @@ def _days_bare(parse: _Parse, match: re.Match[str]) -> None:
     _add_days(parse, match)
 
 
+@pattern(
+    rf"\b{D}\s+(?:after|since|from|following)\s+(?:the\s+)?(?:delivery|it\s+was\s+delivered"
+    rf"|they\s+were\s+delivered|the\s+order\s+arrived|it\s+arrived|they\s+arrived)"
+)
+def _days_since_delivery_first(parse: _Parse, match: re.Match[str]) -> None:
+    """ "a fortnight after delivery, no change of mind": once that time has passed."""
+    _add_days(parse, match, Op.GT)
+
+
 QUALITY_WORDS = {
     "low": r"cheap|cheaper|inexpensive|low\s+value|low\s+cost|low\s+priced|small",
     "high": r"expensive|pricey|costly|high\s+value|high\s+priced|big\s+ticket|big|large|valuable",
@@ -1954,6 +1969,8 @@ QUALITY_WORDS = {
 @pattern(rf"\b(?:{QUALITY_WORDS['low']}|{QUALITY_WORDS['high']})\b")
 def _quality_words(parse: _Parse, match: re.Match[str]) -> None:
     """ "cheap items under $10": the amount says how cheap; alone, "cheap" is refused."""
+    if any(entity.kind == "BADMONEY" for entity in parse.entities):
+        return  # the amount was refused already, with its reason
     low = re.fullmatch(QUALITY_WORDS["low"], match.group(0)) is not None
     wanted = (Op.LT, Op.LE) if low else (Op.GT, Op.GE)
     if not any(

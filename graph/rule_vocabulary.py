@@ -47,7 +47,8 @@ CONTRACTIONS = [
 # tenner", "half a grand") are read with the store's currency by the compiler.
 OWNER_SLANG: list[tuple[str, str]] = [
     # actions
-    (r"\bbounce(?:s|d)?\b", "deny"),
+    (r"\bbounces?\b", "deny"),
+    (r"\bbounced\b", "denied"),
     (r"\b(?:knock|turn)\s+(?:it|them|those|these)\s+back\b", "deny"),
     (
         r"\bsend\s+(?:me\s+)?(?:it|them|those|these|the\s+case|the\s+return)\s+(?:to\s+me\s+"
@@ -65,6 +66,20 @@ OWNER_SLANG: list[tuple[str, str]] = [
         "require",
     ),
     (r"\bprove\s+(?:it|that)\s+with\b", "send"),
+    (
+        r"\b(?:make|get|have)\s+(?:them|the\s+customer|customers?)\s+prove\s+(?:it|that)\b",
+        "require proof",
+    ),
+    # "no photo, no refund": the photo is the condition of the refund
+    (
+        r"\bno\s+(?:photos?|pics?|pictures?|proof)\s*,?\s*no\s+(?:refunds?|returns?|money)\b",
+        "require a photo",
+    ),
+    (
+        r"\b(?:send|pass|bring)\s+me\s+(?=(?:anything|everything|all|any|items?|returns?|orders?"
+        r"|stuff|things?)\b)",
+        "send to me ",
+    ),
     (r"\bbefore\s+(?:we|i)\s+(?:do|touch|approve|refund)\s+anything\b", "first"),
     (
         r"\bnot\s+worth\s+(?:the\s+)?(?:postage|return\s+postage|hassle\s+of\s+a"
