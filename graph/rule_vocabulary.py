@@ -36,6 +36,12 @@ CONTRACTIONS = [
     (r"'ll\b", " will"),
     (r"'d\b", " would"),
     (r"\b(it|that|there|what|he|she|who)'s\b", r"\1 is"),
+    # "once a return's approved": the verb, not a possessive
+    (
+        r"\b(return|case|request|refund|order|item)'s\s+(?=(?:approved|accepted|denied|rejected"
+        r"|been|over|under|more|less|worth)\b)",
+        r"\1 is ",
+    ),
     (r"'s\b", ""),
     (r"s'(?=\s)", "s"),
 ]
@@ -82,9 +88,28 @@ OWNER_SLANG: list[tuple[str, str]] = [
     ),
     (r"\bbefore\s+(?:we|i)\s+(?:do|touch|approve|refund)\s+anything\b", "first"),
     (
-        r"\bnot\s+worth\s+(?:the\s+)?(?:postage|return\s+postage|hassle\s+of\s+a"
-        r"\s+return)\b",
+        r"\bnot\s+worth\s+(?:the\s+)?(?:return\s+)?(?:postage|hassle|bother|effort|trouble|faff)"
+        r"(?:\s+of\s+(?:a\s+)?returns?)?\b",
         "without a return",
+    ),
+    (r"\b(?:chuck|throw|bung|stick)\s+in\b", "give"),
+    (r"\b(?:knock|take)\s+(?=\d+(?:\.\d+)?\s*(?:%|percent|per\s+cent)\s+off\b)", "give "),
+    (
+        r"\b(?:give\s+me\s+a\s+(?:shout|bell|buzz|ring)|shout\s+at\s+me|buzz\s+me|holler\s+at"
+        r"\s+me)\b",
+        "notify me",
+    ),
+    # a refusal said as an answer at the end of a clause: "change of mind after 14 days is a no"
+    (
+        r"(?:\s+(?:is|are)|\s*[-:,=])\s+(?:a\s+(?:hard\s+|flat\s+)?no|nope|a\s+no[\s-]go"
+        r"|no[\s-]go|not\s+happening|not\s+a\s+chance)(?=\s*(?:[.!]|$))",
+        " deny",
+    ),
+    # photos
+    (r"\bpics?\s+or\s+it\s+did\s+not\s+happen\b", "require a photo"),
+    (
+        r"(?:^|(?<=[,:;.\-]\s))(?:an?\s+)?(?:photos?|pics?|pictures?)\s+(?=(?:for|on)\b)",
+        "require a photo ",
     ),
     # durations
     (r"\b(?:a\s+)?couple\s+(?:of\s+)?(?=(?:hours?|days?|weeks?|months?)\b)", "2 "),

@@ -16,12 +16,15 @@ from graph.rule_compiler import RuleNotUnderstood, compile_rule
 from policies.rules import RuleSpec
 from tests.language_corpus.score_rules import score
 from tests.rules.helpers import (
+    CREDIT,
     DENY,
     KEEP,
     PHOTO,
     REVIEW,
     TELL_OWNER,
+    TELL_SUPPLIER,
     abroad,
+    act,
     days,
     price,
     reason,
@@ -93,6 +96,38 @@ READS: list[tuple[str, RuleSpec]] = [
         rule(reason("changed_mind"), days("gt", 30), actions=DENY),
     ),
     ("damaged, no more returns", rule(reason("damaged"), actions=DENY)),
+    (
+        "change of mind after 14 days is a no",
+        rule(reason("changed_mind"), days("gt", 14), actions=DENY),
+    ),
+    (
+        "change of mind over a fortnight - nope",
+        rule(reason("changed_mind"), days("gt", 14), actions=DENY),
+    ),
+    ("items over $50 is a no", rule(price("gt", "50.00"), actions=DENY)),
+    ("wrong size - pics or it didn't happen", rule(reason("wrong_size"), actions=PHOTO)),
+    ("photo for wrong size please", rule(reason("wrong_size"), actions=PHOTO)),
+    ("a photo for every return", rule(actions=PHOTO)),
+    (
+        "cosmetic damage - knock 30% off and let them keep it",
+        rule(reason("damaged"), actions=act("partial_refund", 30)),
+    ),
+    (
+        "if they go for store credit, chuck in an extra 10%",
+        rule(actions=act("store_credit_bonus", 10), trigger="store_credit_chosen"),
+    ),
+    (
+        "once a return's approved, give the supplier a heads up and pay them in store credit",
+        rule(actions=(CREDIT, TELL_SUPPLIER), trigger="return_approved"),
+    ),
+    (
+        "if it's under a tenner it's not worth the hassle, refund and let them keep it",
+        rule(price("lt", "10.00"), actions=KEEP),
+    ),
+    (
+        "give me a shout if anything over $500 comes in",
+        rule(price("gt", "500.00"), actions=TELL_OWNER),
+    ),
     ("overseas suppliers, just refund and don't ask for it back", rule(abroad(), actions=KEEP)),
 ]
 
@@ -122,6 +157,7 @@ REFUSED: list[tuple[str, str]] = [
     ("don't send me anything under $50", "not"),
     # no condition for an action that would decide every return
     ("bounce everything", "every return"),
+    ("anything under $20 is a no-go for refunds", "no"),
     ("refund everything", "Refund"),
     # an amount with nothing it is about, a slang amount not finished
     ("more than a tenner, photo please", "refers to"),
