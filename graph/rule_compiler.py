@@ -1714,9 +1714,12 @@ def _supplier_country_not(parse: _Parse, match: re.Match[str]) -> bool | None:
     rf"\b(?:{SUPPLIER_WORD}|the\s+supplier\s+is)\s+(?:(?:is|are)\s+)?(?:{PLACE_IN}\s+)"
     rf"(?:the\s+)?(?P<l>{listing(C)})"
     rf"|\b(?:items?|products?|goods|things|stuff|anything|everything|something|whatever"
-    rf"|merchandise|articles?)\s+(?:that\s+(?:is|are|was|were)\s+|that\s+comes?\s+)?(?:from|made"
-    rf"\s+in|shipped\s+from|sourced\s+from|coming\s+from|ships\s+from|manufactured\s+in)\s+"
+    rf"|merchandise|articles?)\s+(?:that\s+(?:is|are|was|were)\s+|that\s+comes?\s+)?(?:made"
+    rf"\s+in|shipped\s+from|sourced\s+from|ships\s+from|manufactured\s+in)\s+"
     rf"(?P<m>{listing(C)})"
+    # "anything from China" may be a return from a customer there: only goods come from a place
+    rf"|\b(?:items?|products?|goods|merchandise|articles?)\s+(?:that\s+(?:is|are|was|were)\s+"
+    rf"|that\s+comes?\s+)?(?:from|coming\s+from)\s+(?P<o>{listing(C)})"
     rf"|\b(?P<n>{listing(C)})\s*(?:-|\s)?(?:based\s+)?{SUPPLIER_WORD}"
 )
 def _supplier_country(parse: _Parse, match: re.Match[str]) -> None:

@@ -31,6 +31,20 @@ CONTRACTIONS = [
     (r"\bshan't\b", "shall not"),
     (r"n't\b", " not"),
     (r"\bi'm\b", "i am"),
+    # contractions typed without the apostrophe ("dont", "hasnt", "thats")
+    (r"\b(do|did|does|has|have|had|is|are|was|were|should|would|could|must|need)nt\b", r"\1 not"),
+    (r"\bwont\b", "will not"),
+    (r"\bcant\b", "can not"),
+    (r"\bthats\b", "that is"),
+    (r"\bwanna\b", "want to"),
+    (r"\bgonna\b", "going to"),
+    (r"\b(?:pls|plz|plse)\b", "please"),
+    # "its under $25", "says its broken": the verb, where a possessive cannot stand
+    (
+        r"\bits\s+(?=(?:under|over|above|below|more|less|cheaper|worth|a|an|the|been|not|broken"
+        r"|damaged|faulty|defective|wrong|too|missing|scratched|dented|cracked)\b)",
+        "it is ",
+    ),
     (r"'re\b", " are"),
     (r"'ve\b", " have"),
     (r"'ll\b", " will"),
@@ -87,6 +101,16 @@ OWNER_SLANG: list[tuple[str, str]] = [
         "send to me ",
     ),
     (r"\bbefore\s+(?:we|i)\s+(?:do|touch|approve|refund)\s+anything\b", "first"),
+    # "store credit, not cash back": the credit is instead of the refund
+    (
+        r"\b(store\s+credit)\s*,?\s*(?:and\s+|but\s+)?not\s+(?:cash|money|a\s+refund|refunds?)"
+        r"(?:\s+back)?\b",
+        r"\1 instead of a refund",
+    ),
+    # "anything returned over $200": the return, not an item
+    (r"\b(?:anything|everything|whatever)\s+(?:returned|sent\s+back)\b", "returns"),
+    # "proof (a photo)": the photo is the proof
+    (r"\b(?:proof|evidence)\s*\(\s*(?:an?\s+)?(?:photos?|pics?|pictures?)\s*\)", "a photo"),
     (
         r"\bnot\s+worth\s+(?:the\s+)?(?:return\s+)?(?:postage|hassle|bother|effort|trouble|faff)"
         r"(?:\s+of\s+(?:a\s+)?returns?)?\b",

@@ -20,6 +20,7 @@ from tests.rules.helpers import (
     DENY,
     KEEP,
     PHOTO,
+    REFUND,
     REVIEW,
     TELL_OWNER,
     TELL_SUPPLIER,
@@ -30,6 +31,7 @@ from tests.rules.helpers import (
     reason,
     rule,
     rules_store,
+    supplier_country,
     value,
 )
 
@@ -124,6 +126,26 @@ READS: list[tuple[str, RuleSpec]] = [
         "if it's under a tenner it's not worth the hassle, refund and let them keep it",
         rule(price("lt", "10.00"), actions=KEEP),
     ),
+    # contractions typed without the apostrophe
+    (
+        "dont ask for damaged stuff back if its under $15",
+        rule(reason("damaged"), price("lt", "15.00"), actions=KEEP),
+    ),
+    (
+        "if the customer says its the wrong size, want a pic first",
+        rule(reason("wrong_size"), actions=PHOTO),
+    ),
+    (
+        "if the supplier hasnt confirmed receipt within 5 days of delivery just refund",
+        rule(actions=REFUND, trigger="not_inspected", wait_hours=5 * 24),
+    ),
+    (
+        "change of mind gets store credit, not a refund",
+        rule(reason("changed_mind"), actions=CREDIT, trigger="return_approved"),
+    ),
+    ("anything sent back over $300 needs my ok", rule(value("gt", "300.00"), actions=REVIEW)),
+    ("I want evidence (a pic) for wrong size returns", rule(reason("wrong_size"), actions=PHOTO)),
+    ("items from germany need my ok", rule(supplier_country("DE"), actions=REVIEW)),
     (
         "give me a shout if anything over $500 comes in",
         rule(price("gt", "500.00"), actions=TELL_OWNER),
@@ -157,6 +179,9 @@ REFUSED: list[tuple[str, str]] = [
     ("don't send me anything under $50", "not"),
     # no condition for an action that would decide every return
     ("bounce everything", "every return"),
+    # whose country: a return "from" a place may be the customer's
+    ("anything from germany needs my ok", "supplier or the customer"),
+    ("returns over $100 dont need a photo", "photo"),
     ("anything under $20 is a no-go for refunds", "no"),
     ("refund everything", "Refund"),
     # an amount with nothing it is about, a slang amount not finished
