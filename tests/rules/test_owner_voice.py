@@ -212,3 +212,23 @@ def test_the_owner_voice_corpus_has_no_silent_misreading_and_reads_what_it_shoul
     assert result.silent_misreadings == []
     assert result.bad_references == []
     assert len(result.right) >= len(items) - 1
+
+
+def test_the_scorer_counts_a_misreading_apart_from_a_refusal_and_a_bad_reference() -> None:
+    items = [
+        {"text": "deny damaged returns", "reference": "Deny damaged returns"},
+        # compiles, but to another rule than the reference: a silent misreading
+        {"text": "deny damaged returns", "reference": "Deny wrong size returns"},
+        {"text": "big returns need me", "reference": "Returns over $200 need my approval"},
+        {"text": "deny damaged returns", "reference": "big returns need me"},
+        {"text": "big returns need me", "refused": True},
+        {"text": "deny damaged returns", "refused": True},
+    ]
+    result = score(items, STORE)
+    assert len(result.right) == 2
+    assert [text for text, _ in result.refused_but_should_read] == ["big returns need me"]
+    assert [text for text, _, _ in result.silent_misreadings] == [
+        "deny damaged returns",
+        "deny damaged returns",
+    ]
+    assert [reference for reference, _ in result.bad_references] == ["big returns need me"]
