@@ -137,7 +137,6 @@ OWNER_SLANG: list[tuple[str, str]] = [
     ),
     # durations
     (r"\b(?:a\s+)?couple\s+(?:of\s+)?(?=(?:hours?|days?|weeks?|months?)\b)", "2 "),
-    (r"\bpast\s+(?=(?:\d+|a|an|one)\s+(?:hours?|days?|weeks?|months?|fortnight)\b)", "after "),
 ]
 
 NUMBER_WORDS = {

@@ -29,6 +29,7 @@ from tests.rules.helpers import (
     days,
     price,
     reason,
+    returns,
     rule,
     rules_store,
     supplier_country,
@@ -146,6 +147,11 @@ READS: list[tuple[str, RuleSpec]] = [
     ("anything sent back over $300 needs my ok", rule(value("gt", "300.00"), actions=REVIEW)),
     ("I want evidence (a pic) for wrong size returns", rule(reason("wrong_size"), actions=PHOTO)),
     ("items from germany need my ok", rule(supplier_country("DE"), actions=REVIEW)),
+    # "the past 90 days" is the customer's returns period, never days since delivery
+    (
+        "anyone with more than 3 returns in the past 90 days needs my approval",
+        rule(returns("gt", 3, "days", days=90), actions=REVIEW),
+    ),
     (
         "give me a shout if anything over $500 comes in",
         rule(price("gt", "500.00"), actions=TELL_OWNER),
