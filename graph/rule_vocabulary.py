@@ -132,7 +132,9 @@ OWNER_SLANG: list[tuple[str, str]] = [
     # photos
     (r"\bpics?\s+or\s+it\s+did\s+not\s+happen\b", "require a photo"),
     (
-        r"(?:^|(?<=[,:;.\-]\s))(?:an?\s+)?(?:photos?|pics?|pictures?)\s+(?=(?:for|on)\b)",
+        r"(?:^|(?<=[,:;.\-]\s))(?:an?\s+)?(?:photos?|pics?|pictures?)\s+(?=(?:for|on)\b)"
+        # not when a negation follows ("photos for damaged items are not needed")
+        r"(?!.*\b(?:not|no|never|nah|nope|without|none)\b)",
         "require a photo ",
     ),
     # durations
