@@ -186,8 +186,8 @@ REFUSED: list[tuple[str, str]] = [
     # no condition for an action that would decide every return
     ("bounce everything", "every return"),
     # a photo named first and then negated is never a photo rule
-    ("photos for damaged items are not needed", "\"photos\""),
-    ("photo on wrong size? no need", "\"photo\""),
+    ("photos for damaged items are not needed", '"photos"'),
+    ("photo on wrong size? no need", '"photo"'),
     # whose country: a return "from" a place may be the customer's
     ("anything from germany needs my ok", "supplier or the customer"),
     ("returns over $100 dont need a photo", "photo"),
