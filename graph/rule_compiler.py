@@ -537,7 +537,7 @@ def _money_slang(parse: _Parse, text: str) -> str:
         return parse.put("MONEY", money, match.group(0).strip())
 
     return re.sub(
-        r"\b(?:(?P<half>half\s+a)|(?P<num>\d+(?:\.\d+)?)|a|one)\s+(?P<word>tenner|fiver|grand)"
+        r"\b(?:(?P<half>half\s+a)|(?P<num>\d+(?:\.\d+)?)|a|one)\s+(?P<word>tenner|fiver|grand)(?!\s+totals?\b)"
         r"(?!\s*(?:dollars?|bucks?|euros?|pounds?|quid|yen|[$€£¥]))\b",
         amount,
         text,

@@ -27,6 +27,7 @@ from tests.rules.helpers import (
     abroad,
     act,
     days,
+    order_total,
     price,
     reason,
     returns,
@@ -57,6 +58,7 @@ READS: list[tuple[str, RuleSpec]] = [
     ),
     ("returns over 2 grand need my say-so", rule(value("gt", "2000.00"), actions=REVIEW)),
     ("returns over 1.5 grand need my approval", rule(value("gt", "1500.00"), actions=REVIEW)),
+    ("orders over a grand need my approval", rule(order_total("gt", "1000.00"), actions=REVIEW)),
     # the owner is asked first
     ("big-ticket stuff over $300 comes to me first", rule(price("gt", "300.00"), actions=REVIEW)),
     ("anything over half a grand, send me it first", rule(price("gt", "500.00"), actions=REVIEW)),
@@ -185,6 +187,8 @@ REFUSED: list[tuple[str, str]] = [
     ("don't send me anything under $50", "not"),
     # no condition for an action that would decide every return
     ("bounce everything", "every return"),
+    # "a grand total" is not a thousand
+    ("orders with a grand total over $500 need my approval", "$500"),
     # a photo named first and then negated is never a photo rule
     ("photos for damaged items are not needed", '"photos"'),
     ("photo on wrong size? no need", '"photo"'),
