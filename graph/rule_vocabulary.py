@@ -1,8 +1,9 @@
 """The words the offline rule compiler knows: filler, numbers, reasons, countries.
 
-Kept apart from the grammar (``graph/rule_compiler.py``) so the vocabulary can be read and
-extended on its own. Words left out of ``FILLER`` on purpose: negations, "or", "unless",
-"but" and every word that changes what a rule means; left over, they are refused.
+Kept apart from the grammar (``graph/rule_patterns.py`` and its neighbours) so the
+vocabulary can be read and extended on its own. Words left out of ``FILLER`` on purpose:
+negations, "or", "unless", "but" and every word that changes what a rule means; left over,
+they are refused.
 """
 
 from __future__ import annotations
