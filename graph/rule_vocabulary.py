@@ -138,6 +138,12 @@ OWNER_SLANG: list[tuple[str, str]] = [
         r"(?!.*\b(?:not|no|never|nah|nope|without|none)\b)",
         "require a photo ",
     ),
+    # quantities: "5 units or more" is "5 or more units"; "in one return" is what a quantity counts
+    (
+        r"\b(\d+)\s+(units?|pieces?)\s+(or\s+(?:more|less|fewer|over|under|above|below))\b",
+        r"\1 \3 \2",
+    ),
+    (r"(?<=units)\s+in\s+(?:one|1|a\s+single|a|the\s+same)\s+return\b", " in a return"),
     # durations
     (r"\b(?:a\s+)?couple\s+(?:of\s+)?(?=(?:hours?|days?|weeks?|months?)\b)", "2 "),
 ]

@@ -29,6 +29,7 @@ from tests.rules.helpers import (
     days,
     order_total,
     price,
+    quantity,
     reason,
     returns,
     rule,
@@ -149,6 +150,8 @@ READS: list[tuple[str, RuleSpec]] = [
     ("anything sent back over $300 needs my ok", rule(value("gt", "300.00"), actions=REVIEW)),
     ("I want evidence (a pic) for wrong size returns", rule(reason("wrong_size"), actions=PHOTO)),
     ("items from germany need my ok", rule(supplier_country("DE"), actions=REVIEW)),
+    ("6 units or more in one return need my ok", rule(quantity("ge", 6), actions=REVIEW)),
+    ("2 pieces or less, let them keep it", rule(quantity("le", 2), actions=KEEP)),
     # "the past 90 days" is the customer's returns period, never days since delivery
     (
         "anyone with more than 3 returns in the past 90 days needs my approval",
