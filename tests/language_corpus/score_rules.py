@@ -3,7 +3,8 @@
 ``python -m tests.language_corpus.score_rules DIR`` reads ``DIR/rules.yaml``: a list of items,
 each with ``text`` and either ``reference`` (the same rule in the documented vocabulary) or
 ``refused: true``. An item with a reference is right when both compile to the same rule
-(compared by the rule's logic, ids and versions aside). When the text compiles to another rule,
+(compared by the rule's logic, ids and versions aside; "3 or more" and "more than 2"
+are the same whole-number condition). When the text compiles to another rule,
 that is a silent misreading: the figure that matters most, counted apart from refusals. A
 reference that does not compile itself is a bad reference and is not scored.
 """
@@ -39,14 +40,29 @@ class Score:
         )
 
 
-def _compile(text: str, store: Store) -> tuple[dict[str, object] | None, str]:
+def _same_meaning(logic: dict[str, Any]) -> dict[str, Any]:
+    """The logic with whole-number comparisons in one form: "3 or more" is "more than 2"."""
+    conditions = []
+    for condition in logic.get("conditions", []):
+        count = condition.get("value")
+        if isinstance(count, int) and not isinstance(count, bool):
+            if condition.get("op") == "ge":
+                condition = {**condition, "op": "gt", "value": count - 1}
+            elif condition.get("op") == "le":
+                condition = {**condition, "op": "lt", "value": count + 1}
+        conditions.append(condition)
+    ordered = sorted(conditions, key=lambda condition: repr(sorted(condition.items())))
+    return {**logic, "conditions": ordered}
+
+
+def _compile(text: str, store: Store) -> tuple[dict[str, Any] | None, str]:
     """The rule's logic and canonical sentence, or None and the reason it was refused."""
     try:
         spec = compile_rule(text, store)
     except RuleNotUnderstood as error:
         return None, error.message
     names = {key: agreement.name for key, agreement in store.suppliers.items()}
-    return spec.logic(), spec.canonical(names)
+    return _same_meaning(spec.logic()), spec.canonical(names)
 
 
 def score(items: list[dict[str, Any]], store: Store) -> Score:

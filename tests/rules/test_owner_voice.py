@@ -239,9 +239,14 @@ def test_the_scorer_counts_a_misreading_apart_from_a_refusal_and_a_bad_reference
         {"text": "deny damaged returns", "reference": "big returns need me"},
         {"text": "big returns need me", "refused": True},
         {"text": "deny damaged returns", "refused": True},
+        # the same whole-number condition said two ways
+        {
+            "text": "flag anyone with 3 or more returns this year",
+            "reference": "flag anyone with more than 2 returns this year",
+        },
     ]
     result = score(items, STORE)
-    assert len(result.right) == 2
+    assert len(result.right) == 3
     assert [text for text, _ in result.refused_but_should_read] == ["big returns need me"]
     assert [text for text, _, _ in result.silent_misreadings] == [
         "deny damaged returns",
