@@ -9,6 +9,7 @@ thing over a corpus file; these tests pin the readings one by one.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -231,7 +232,7 @@ def test_the_owner_voice_corpus_has_no_silent_misreading_and_reads_what_it_shoul
 
 
 def test_the_scorer_counts_a_misreading_apart_from_a_refusal_and_a_bad_reference() -> None:
-    items = [
+    items: list[dict[str, Any]] = [
         {"text": "deny damaged returns", "reference": "Deny damaged returns"},
         # compiles, but to another rule than the reference: a silent misreading
         {"text": "deny damaged returns", "reference": "Deny wrong size returns"},
