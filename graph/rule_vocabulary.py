@@ -1,8 +1,9 @@
 """The words the offline rule compiler knows: filler, numbers, reasons, countries.
 
-Kept apart from the grammar (``graph/rule_compiler.py``) so the vocabulary can be read and
-extended on its own. Words left out of ``FILLER`` on purpose: negations, "or", "unless",
-"but" and every word that changes what a rule means; left over, they are refused.
+Kept apart from the grammar (``graph/rule_patterns.py`` and its neighbours) so the
+vocabulary can be read and extended on its own. Words left out of ``FILLER`` on purpose:
+negations, "or", "unless", "but" and every word that changes what a rule means; left over,
+they are refused.
 """
 
 from __future__ import annotations
@@ -31,13 +32,120 @@ CONTRACTIONS = [
     (r"\bshan't\b", "shall not"),
     (r"n't\b", " not"),
     (r"\bi'm\b", "i am"),
+    # contractions typed without the apostrophe ("dont", "hasnt", "thats")
+    (r"\b(do|did|does|has|have|had|is|are|was|were|should|would|could|must|need)nt\b", r"\1 not"),
+    (r"\bwont\b", "will not"),
+    (r"\bcant\b", "can not"),
+    (r"\bthats\b", "that is"),
+    (r"\bwanna\b", "want to"),
+    (r"\bgonna\b", "going to"),
+    (r"\b(?:pls|plz|plse)\b", "please"),
+    # "its under $25", "says its broken": the verb, where a possessive cannot stand
+    (
+        r"\bits\s+(?=(?:under|over|above|below|more|less|cheaper|worth|a|an|the|been|not|broken"
+        r"|damaged|faulty|defective|wrong|too|missing|scratched|dented|cracked)\b)",
+        "it is ",
+    ),
     (r"'re\b", " are"),
     (r"'ve\b", " have"),
     (r"'ll\b", " will"),
     (r"'d\b", " would"),
     (r"\b(it|that|there|what|he|she|who)'s\b", r"\1 is"),
+    # "once a return's approved": the verb, not a possessive
+    (
+        r"\b(return|case|request|refund|order|item)'s\s+(?=(?:approved|accepted|denied|rejected"
+        r"|been|over|under|more|less|worth)\b)",
+        r"\1 is ",
+    ),
     (r"'s\b", ""),
     (r"s'(?=\s)", "s"),
+]
+
+# Owners' own words for the documented vocabulary, rewritten before any pattern reads the
+# text (after contractions, in lower case). Each says exactly what its replacement says, so
+# a rewrite can never change what a rule does: words whose meaning depends on the sentence
+# ("ping me" is a heads-up, not a hold) are left to the patterns. Amounts in slang ("a
+# tenner", "half a grand") are read with the store's currency by the compiler.
+OWNER_SLANG: list[tuple[str, str]] = [
+    # actions
+    (r"\bbounces?\b", "deny"),
+    (r"\bbounced\b", "denied"),
+    (r"\b(?:knock|turn)\s+(?:it|them|those|these)\s+back\b", "deny"),
+    (
+        r"\bsend\s+(?:me\s+)?(?:it|them|those|these|the\s+case|the\s+return)\s+(?:to\s+me\s+"
+        r"|my\s+way\s+)?first\b",
+        "send it to me",
+    ),
+    (
+        r"\bsend\s+(?:me\s+)?(?:it|them|those|these|the\s+case|the\s+return)\s+my\s+way\b",
+        "send it to me",
+    ),
+    (r"\bsend\s+me\s+(?:it|them|those|these|the\s+case|the\s+return)\b", "send it to me"),
+    (
+        r"\b(?:make|get|have)\s+(?:them|the\s+customer|customers?)\s+prove\s+(?:it|that|the"
+        r"\s+\w+)\s+with\b",
+        "require",
+    ),
+    (r"\bprove\s+(?:it|that)\s+with\b", "send"),
+    (
+        r"\b(?:make|get|have)\s+(?:them|the\s+customer|customers?)\s+prove\s+(?:it|that)\b",
+        "require proof",
+    ),
+    # "no photo, no refund": the photo is the condition of the refund
+    (
+        r"\bno\s+(?:photos?|pics?|pictures?|proof)\s*,?\s*no\s+(?:refunds?|returns?|money)\b",
+        "require a photo",
+    ),
+    (
+        r"\b(?:send|pass|bring)\s+me\s+(?=(?:anything|everything|all|any|items?|returns?|orders?"
+        r"|stuff|things?)\b)",
+        "send to me ",
+    ),
+    (r"\bbefore\s+(?:we|i)\s+(?:do|touch|approve|refund)\s+anything\b", "first"),
+    # "store credit, not cash back": the credit is instead of the refund
+    (
+        r"\b(store\s+credit)\s*,?\s*(?:and\s+|but\s+)?not\s+(?:cash|money|a\s+refund|refunds?)"
+        r"(?:\s+back)?\b",
+        r"\1 instead of a refund",
+    ),
+    # "anything returned over $200": the return, not an item
+    (r"\b(?:anything|everything|whatever)\s+(?:returned|sent\s+back)\b", "returns"),
+    # "proof (a photo)": the photo is the proof
+    (r"\b(?:proof|evidence)\s*\(\s*(?:an?\s+)?(?:photos?|pics?|pictures?)\s*\)", "a photo"),
+    (
+        r"\bnot\s+worth\s+(?:the\s+)?(?:return\s+)?(?:postage|hassle|bother|effort|trouble|faff)"
+        r"(?:\s+of\s+(?:a\s+)?returns?)?\b",
+        "without a return",
+    ),
+    (r"\b(?:chuck|throw|bung|stick)\s+in\b", "give"),
+    (r"\b(?:knock|take)\s+(?=\d+(?:\.\d+)?\s*(?:%|percent|per\s+cent)\s+off\b)", "give "),
+    (
+        r"\b(?:give\s+me\s+a\s+(?:shout|bell|buzz|ring)|shout\s+at\s+me|buzz\s+me|holler\s+at"
+        r"\s+me)\b",
+        "notify me",
+    ),
+    # a refusal said as an answer at the end of a clause: "change of mind after 14 days is a no"
+    (
+        r"(?:\s+(?:is|are)|\s*[-:,=])\s+(?:a\s+(?:hard\s+|flat\s+)?no|nope|a\s+no[\s-]go"
+        r"|no[\s-]go|not\s+happening|not\s+a\s+chance)(?=\s*(?:[.!]|$))",
+        " deny",
+    ),
+    # photos
+    (r"\bpics?\s+or\s+it\s+did\s+not\s+happen\b", "require a photo"),
+    (
+        r"(?:^|(?<=[,:;.\-]\s))(?:an?\s+)?(?:photos?|pics?|pictures?)\s+(?=(?:for|on)\b)"
+        # not when a negation follows ("photos for damaged items are not needed")
+        r"(?!.*\b(?:not|no|never|nah|nope|without|none)\b)",
+        "require a photo ",
+    ),
+    # quantities: "5 units or more" is "5 or more units"; "in one return" is what a quantity counts
+    (
+        r"\b(\d+)\s+(units?|pieces?)\s+(or\s+(?:more|less|fewer|over|under|above|below))\b",
+        r"\1 \3 \2",
+    ),
+    (r"(?<=units)\s+in\s+(?:one|1|a\s+single|a|the\s+same)\s+return\b", " in a return"),
+    # durations
+    (r"\b(?:a\s+)?couple\s+(?:of\s+)?(?=(?:hours?|days?|weeks?|months?)\b)", "2 "),
 ]
 
 NUMBER_WORDS = {

@@ -232,7 +232,7 @@ BY_DESIGN_RULE: dict[str, list[tuple[str, RuleSpec]]] = {
         ("For suppliers overseas, skip the return", OVERSEAS_KEEP),
         ("Refund foreign vendor items without a return", OVERSEAS_KEEP),
         (
-            "Anything from China, let them keep it",
+            "Goods from China, let them keep it",
             rule(supplier_country("CN"), actions=KEEP),
         ),
         (
@@ -462,6 +462,8 @@ MORE_OWNERS: list[tuple[str, RuleSpec]] = [
 
 # Refused, each with a fragment of its reason that names what was not understood.
 REFUSED: list[tuple[str, str]] = [
+    # "anything from China" may be a return from a customer there: whose country is not said
+    ("Anything from China, let them keep it", "supplier or the customer"),
     # negations around an action are never dropped or turned into a condition
     ("Don't require photos for wrong size returns", '"not"'),
     ("Don't deny change of mind returns", '"not"'),
