@@ -136,7 +136,10 @@ def create_app(
             "case": view.model_dump(mode="json", exclude=INTERNAL_FIELDS),
             "status_text": STATUS_WORDS.get(view.status, view.status),
             "token": token,
-            "label_url": f"/api/cases/{view.code}/label.pdf?token={token}" if view.label else None,
+            # A label the carrier sent back (the case went to review after it) is not offered.
+            "label_url": f"/api/cases/{view.code}/label.pdf?token={token}"
+            if view.label and view.status != "pending_review"
+            else None,
             "needs_photo": view.status == "awaiting_photo",
             "messages": desk.customer_messages(view.code),
         }

@@ -167,10 +167,10 @@ class FakeEasyPost(FakeService):
         }, None
 
     def _customs(
-        self, data: Any, to_address: dict[str, Any], from_address: dict[str, Any]
+        self, data: Any, to_address: dict[str, Any] | None, from_address: dict[str, Any] | None
     ) -> tuple[dict[str, Any] | None, Reply | None]:
         """Carriers refuse a parcel between two countries without a customs declaration."""
-        if to_address["country"] == from_address["country"]:
+        if (to_address or {}).get("country") == (from_address or {}).get("country"):
             return None, None
         if not isinstance(data, dict) or not data.get("customs_items"):
             return None, error(
