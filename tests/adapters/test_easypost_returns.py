@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
 from bot.settings import get_settings
+from bot.web import create_app
 from bot.web_carrier import carrier_router, easypost_signature
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
@@ -151,6 +153,24 @@ def test_return_to_sender_tells_the_customer_and_the_owner(tmp_path: Path) -> No
         view = desk.owner_decide(code, True, "refund anyway")
         assert view.status == "resolved" and view.refunded == "24.00"
         assert [i.status for i in _inbox(desk, PENDING_REVIEW) if i.case_code == code] == ["closed"]
+
+
+def test_the_return_page_stops_offering_a_label_sent_back(tmp_path: Path) -> None:
+    with easypost_desk(tmp_path) as (desk, _):
+        code = _open(desk)
+        tracking = desk.supplier_action("acme", code, "approve", rma="RMA-8").tracking_number
+        page = TestClient(create_app(desk, "app-secret"))
+        token = URLSafeSerializer("app-secret", salt="case-access").dumps(
+            {"case": code, "email": "ana@example.com"}
+        )
+        before = page.get(f"/api/cases/{code}", params={"token": token}).json()
+        assert before["label_url"] and before["status_text"].startswith("Label ready")
+
+        _post(_client(desk), tracker_event(tracking or "", "return_to_sender"))
+
+        after = page.get(f"/api/cases/{code}", params={"token": token}).json()
+        assert after["label_url"] is None
+        assert after["status_text"] == "Being reviewed by the store"
 
 
 def test_a_later_return_to_sender_after_delivery_changes_nothing(tmp_path: Path) -> None:
