@@ -27,6 +27,7 @@ from bot.slack_app import slack_router
 from bot.web_carrier import carrier_router
 from bot.web_chat import chat_router
 from bot.web_owner import owner_router
+from bot.web_shippo import shippo_router
 from bot.web_supplier import supplier_inbox_router
 from graph.desk import CaseView, ReturnsDesk
 from ledger.repository import units_in_cases
@@ -321,4 +322,5 @@ def create_app(
     app.include_router(chat_router(desk))  # the chat widget: /, /widget.js, /api/chat/…
     app.include_router(owner_router(desk, secret_key))  # the owner console: /owner
     app.include_router(carrier_router(desk))  # carrier tracking: /webhooks/easypost
+    app.include_router(shippo_router(desk))  # and /webhooks/shippo
     return app

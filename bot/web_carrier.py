@@ -89,19 +89,27 @@ def _answer(status: int, payload: dict[str, Any]) -> JSONResponse:
 
 
 def handle_tracker_event(
-    desk: ReturnsDesk, event_id: str, tracking_number: str, tracker_status: str
+    desk: ReturnsDesk,
+    event_id: str,
+    tracking_number: str,
+    tracker_status: str,
+    *,
+    source: str = "easypost",
+    event: CarrierEvent | None = None,
 ) -> str:
-    """Apply one tracker status to the case with that tracking number; returns what was done."""
+    """Apply one tracker status to the case with that tracking number; returns what was done.
+    ``event`` is the carrier event another carrier's status already means."""
     with desk.session() as session:
         if carrier_models.seen(session, event_id) is not None:
             return "already handled"
-    event = TRACKER_STATUS.get(tracker_status)
+    if event is None:
+        event = TRACKER_STATUS.get(tracker_status)
     outcome = _apply(desk, tracking_number, tracker_status, event)
     with desk.session() as session:
         carrier_models.remember(
             session,
             event_id=event_id,
-            source="easypost",
+            source=source,
             tracking_number=tracking_number,
             status=tracker_status,
             outcome=outcome,
