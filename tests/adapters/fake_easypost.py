@@ -192,8 +192,15 @@ class FakeEasyPost(FakeService):
                     "Invalid customs item",
                     [{"field": key, "message": "cannot be blank"} for key in missing],
                 )
-            items.append(
-                {"id": "cstitem_" + secrets.token_hex(16), "object": "CustomsItem", **item}
+            items.append(  # EasyPost answers the value as a decimal string
+                {
+                    "id": "cstitem_" + secrets.token_hex(16),
+                    "object": "CustomsItem",
+                    "code": None,
+                    "currency": None,
+                    **item,
+                    "value": f"{float(item['value']):.2f}",
+                }
             )
         if data.get("customs_certify") and not data.get("customs_signer"):
             return None, error(422, "CUSTOMS_INFO.INVALID", "customs_signer is required to certify")
