@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.settings import Settings
 from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
 from tools.easypost_carrier import EasyPostCarrier
+from tools.shippo_carrier import ShippoCarrier
 from tools.shopify_orders import ShopifyOrders
 from tools.shopify_payments import ShopifyPayments
 
@@ -22,6 +23,15 @@ class ServiceSettingsError(ValueError):
 def carrier_from_settings(settings: Settings) -> Carrier:
     if settings.carrier == "local":
         return LocalCarrier()
+    if settings.carrier == "shippo":
+        if not (settings.shippo_api_token or "").strip():
+            raise ServiceSettingsError("RETURNBRIDGE_CARRIER=shippo needs SHIPPO_API_TOKEN")
+        return ShippoCarrier(
+            settings.shippo_api_token or "",
+            base_url=settings.shippo_url,
+            service=settings.shippo_service,
+            parcel_weight_oz=settings.easypost_parcel_weight_oz,
+        )
     if not (settings.easypost_api_key or "").strip():
         raise ServiceSettingsError("RETURNBRIDGE_CARRIER=easypost needs EASYPOST_API_KEY")
     return EasyPostCarrier(

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     allowed_hosts: str = ""
     # Real services (tools/easypost_carrier.py, tools/shopify_payments.py). "local" renders
     # labels here and records refunds in the journal only.
-    carrier: Literal["local", "easypost"] = "local"
+    carrier: Literal["local", "easypost", "shippo"] = "local"
     easypost_api_key: str | None = Field(
         default=None,
         validation_alias=AliasChoices("EASYPOST_API_KEY", "RETURNBRIDGE_EASYPOST_API_KEY"),
@@ -83,6 +83,14 @@ class Settings(BaseSettings):
     easypost_webhook_secret: str | None = None
     easypost_service: str | None = None
     easypost_parcel_weight_oz: float = Field(default=16.0, gt=0)
+    # Shippo (tools/shippo_carrier.py), the other carrier behind the same port.
+    shippo_api_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SHIPPO_API_TOKEN", "RETURNBRIDGE_SHIPPO_API_TOKEN"),
+    )
+    shippo_url: str | None = None
+    shippo_service: str | None = None
+    shippo_webhook_token: str | None = None
     payments: Literal["local", "shopify"] = "local"
     shopify_shop: str | None = Field(
         default=None,

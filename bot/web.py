@@ -30,6 +30,7 @@ from bot.web_access import WebAccess, WebGuard
 from bot.web_carrier import carrier_router
 from bot.web_chat import chat_router
 from bot.web_owner import owner_router
+from bot.web_shippo import shippo_router
 from bot.web_supplier import supplier_inbox_router
 from graph.desk import CaseView, ReturnsDesk
 from graph.identity_guard import guessing_guard
@@ -148,7 +149,10 @@ def create_app(
             "case": view.model_dump(mode="json", exclude=INTERNAL_FIELDS),
             "status_text": STATUS_WORDS.get(view.status, view.status),
             "token": token,
-            "label_url": f"/api/cases/{view.code}/label.pdf?token={token}" if view.label else None,
+            # A label the carrier sent back (the case went to review after it) is not offered.
+            "label_url": f"/api/cases/{view.code}/label.pdf?token={token}"
+            if view.label and view.status != "pending_review"
+            else None,
             "needs_photo": view.status == "awaiting_photo",
             "messages": desk.customer_messages(view.code),
         }
@@ -335,4 +339,5 @@ def create_app(
     app.include_router(chat_router(desk))  # the chat widget: /, /widget.js, /api/chat/…
     app.include_router(owner_router(desk, secret_key, access=access))  # the owner console
     app.include_router(carrier_router(desk))  # carrier tracking: /webhooks/easypost
+    app.include_router(shippo_router(desk))  # and /webhooks/shippo
     return app

@@ -8,9 +8,15 @@ whose label has that tracking number:
 - ``in_transit``, ``out_for_delivery``, ``available_for_pickup`` → in transit (only a case
   still waiting for the parcel to be sent moves; later scans change nothing);
 - ``delivered`` → delivered: the case waits for the supplier's inspection;
-- ``return_to_sender``, ``failure``, ``error``, ``cancelled`` → a problem the owner is told
-  about;
+- ``return_to_sender`` → the parcel goes back to the customer: the case waits for the
+  owner's review (``pending_review``: settle without the item, or deny), the customer is told
+  not to ship again with the label and the owner's inbox has the item;
+- ``failure``, ``error``, ``cancelled`` → a problem the owner is told about;
 - anything else (``pre_transit``, ``unknown``) changes nothing.
+
+An event whose ``mode`` (``test`` or ``production``) is not the mode of the installation's
+API key (``EZTK…`` test, ``EZAK…`` production) gets 200 and changes nothing: a test tracker
+must never move a real customer's case.
 
 Only signed events act: the ``X-Hmac-Signature`` header must be ``hmac-sha256-hex=`` + the hex
 HMAC-SHA256 of the raw body under ``RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET`` (NFKD-normalised,
@@ -44,6 +50,7 @@ from graph.desk import CarrierEvent, ReturnsDesk
 from ledger import carrier_models
 from ledger.models import CaseRow, LabelRow
 from tools.adapters import LocalCarrier
+from tools.easypost_carrier import key_mode
 from tools.errors import ReturnError
 from tools.service_errors import ServiceUnavailable
 
@@ -56,7 +63,7 @@ TRACKER_STATUS: dict[str, CarrierEvent] = {
     "out_for_delivery": "in_transit",
     "available_for_pickup": "in_transit",
     "delivered": "delivered",
-    "return_to_sender": "exception",
+    "return_to_sender": "returned_to_sender",
     "failure": "exception",
     "error": "exception",
     "cancelled": "exception",
@@ -66,6 +73,7 @@ MOVES: dict[str, frozenset[str]] = {
     "in_transit": frozenset({"awaiting_shipment"}),
     "delivered": frozenset({"awaiting_shipment", "in_transit"}),
     "exception": frozenset({"awaiting_shipment", "in_transit", "awaiting_inspection"}),
+    "returned_to_sender": frozenset({"awaiting_shipment", "in_transit"}),
 }
 
 
@@ -92,19 +100,27 @@ def _answer(status: int, payload: dict[str, Any]) -> JSONResponse:
 
 
 def handle_tracker_event(
-    desk: ReturnsDesk, event_id: str, tracking_number: str, tracker_status: str
+    desk: ReturnsDesk,
+    event_id: str,
+    tracking_number: str,
+    tracker_status: str,
+    *,
+    source: str = "easypost",
+    event: CarrierEvent | None = None,
 ) -> str:
-    """Apply one tracker status to the case with that tracking number; returns what was done."""
+    """Apply one tracker status to the case with that tracking number; returns what was done.
+    ``event`` is the carrier event another carrier's status already means."""
     with desk.session() as session:
         if carrier_models.seen(session, event_id) is not None:
             return "already handled"
-    event = TRACKER_STATUS.get(tracker_status)
+    if event is None:
+        event = TRACKER_STATUS.get(tracker_status)
     outcome = _apply(desk, tracking_number, tracker_status, event)
     with desk.session() as session:
         carrier_models.remember(
             session,
             event_id=event_id,
-            source="easypost",
+            source=source,
             tracking_number=tracking_number,
             status=tracker_status,
             outcome=outcome,
@@ -138,13 +154,18 @@ def _apply(
     return f"{view.code} is now {view.status.replace('_', ' ')}"
 
 
-def carrier_router(desk: ReturnsDesk, *, webhook_secret: str | None = None) -> APIRouter:
+def carrier_router(
+    desk: ReturnsDesk, *, webhook_secret: str | None = None, mode: str | None = None
+) -> APIRouter:
     """The carrier webhook; the secret defaults to ``RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET``
-    (an empty secret, or none set, refuses every event)."""
+    (an empty secret, or none set, refuses every event), the mode events must have to that of
+    ``EASYPOST_API_KEY`` (none known: any mode)."""
     router = APIRouter()
     secret = webhook_secret
     if secret is None:
         secret = get_settings().easypost_webhook_secret
+    if mode is None:
+        mode = key_mode(get_settings().easypost_api_key)
 
     @router.post("/webhooks/easypost", include_in_schema=False)
     async def easypost_webhook(request: Request) -> JSONResponse:
@@ -173,6 +194,16 @@ def carrier_router(desk: ReturnsDesk, *, webhook_secret: str | None = None) -> A
         if not isinstance(event, dict) or event.get("object") != "Event":
             return _answer(
                 400, {"error": {"code": "not_an_event", "message": "Expected an Event object."}}
+            )
+        event_mode = str(event.get("mode") or "").strip().lower()
+        if mode and event_mode and event_mode != mode:
+            return _answer(
+                200,
+                {
+                    "ok": True,
+                    "handled": False,
+                    "outcome": f"a {event_mode} event; this installation's key is {mode}",
+                },
             )
         result = event.get("result")
         description = str(event.get("description") or "")

@@ -56,10 +56,25 @@ ACCEPTS: dict[str, frozenset[str]] = {
     # A supplier that reports its inspection has the parcel, whatever the tracking says
     # (delivery scans lag): its result is taken before the carrier's "delivered".
     "awaiting_shipment": frozenset(
-        {"in_transit", "delivered", "exception", "cancel", "inspected_ok", "inspected_failed"}
+        {
+            "in_transit",
+            "delivered",
+            "exception",
+            "returned_to_sender",
+            "cancel",
+            "inspected_ok",
+            "inspected_failed",
+        }
     ),
     "in_transit": frozenset(
-        {"in_transit", "delivered", "exception", "inspected_ok", "inspected_failed"}
+        {
+            "in_transit",
+            "delivered",
+            "exception",
+            "returned_to_sender",
+            "inspected_ok",
+            "inspected_failed",
+        }
     ),
     "awaiting_inspection": frozenset(
         {
@@ -107,7 +122,14 @@ def close(ctx: ToolContext, case: CaseRow, actor: str, reason: str = "") -> None
 
 
 def send_to_review(
-    ctx: ToolContext, case: CaseRow, *, actor: str, clause: str, why: str, after: str
+    ctx: ToolContext,
+    case: CaseRow,
+    *,
+    actor: str,
+    clause: str,
+    why: str,
+    after: str,
+    customer_words: str | None = None,
 ) -> dict[str, Any]:
     case.review_reason = why
     case.after_review = after
@@ -139,7 +161,9 @@ def send_to_review(
         payload={"case": case.code, "clause": clause},
         key_suffix=f":{ctx.now.isoformat()}",
     )
-    notify_customer(ctx, case, f"under_review:{after}", notices.under_review(case))
+    notify_customer(
+        ctx, case, f"under_review:{after}", customer_words or notices.under_review(case)
+    )
     return {"next": WAIT, "status": case.status}
 
 
@@ -379,7 +403,7 @@ def handle_event(ctx: ToolContext, case: CaseRow, event: dict[str, Any]) -> dict
         return timer_fired(ctx, case, kind)
     if kind in rule_steps.RULE_TIMERS:
         return rule_steps.rule_timer_fired(ctx, case, event)
-    if kind in ("in_transit", "delivered", "exception"):
+    if kind in ("in_transit", "delivered", "exception", "returned_to_sender"):
         return shipment_event(ctx, case, kind, event)
     if kind in ("inspected_ok", "inspected_failed"):
         return inspection_result(ctx, case, ok=kind == "inspected_ok", actor=actor, note=note)
@@ -526,6 +550,24 @@ def shipment_event(
     if kind == "in_transit":
         set_status(ctx, case, "in_transit")
         return {"next": WAIT, "status": case.status}
+    if kind == "returned_to_sender":
+        # The parcel is going back to the customer: it will never reach the supplier, so the
+        # label and "on its way back" are no longer true. What happens next is the owner's
+        # call (settle without the item, or close the return); the customer is told now.
+        tracking = event.get("tracking_number") or ""
+        return send_to_review(
+            ctx,
+            case,
+            actor="system",
+            clause="returned_to_sender",
+            why=(
+                f"The carrier is sending the return parcel (tracking {tracking}) back to the "
+                "customer; it will not reach the supplier. Approve to settle the return "
+                "without the item, or deny to close it (the customer can then ask again)."
+            ),
+            after=SETTLE,
+            customer_words=notices.returned_to_sender(case, str(tracking)),
+        )
     if kind == "exception":
         notify_owner(
             ctx,

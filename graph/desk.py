@@ -71,7 +71,7 @@ DATABASE_TROUBLE = (
 )
 
 SupplierAction = Literal["approve", "decline", "inspected_ok", "inspected_failed"]
-CarrierEvent = Literal["in_transit", "delivered", "exception"]
+CarrierEvent = Literal["in_transit", "delivered", "exception", "returned_to_sender"]
 
 
 class CaseView(BaseModel):

@@ -163,6 +163,9 @@ class SupplierAgreement(BaseModel):
     role: Literal["logistical", "financial"] = "logistical"
     country: str = "US"
     return_address: str | None = None
+    # On the return label: carriers call it when a parcel cannot be delivered, and most
+    # require one on a parcel that crosses a border.
+    phone: str = ""
     rma_required: bool = False
     restocking_fee_percent: int = Field(default=0, ge=0, le=100)
     slack_channel: str | None = None

@@ -1,8 +1,11 @@
 """Return labels bought from EasyPost (API v2), behind the ``Carrier`` protocol.
 
-For each label: read the customer's address (from) and the supplier's return address (to)
-into EasyPost's address fields, create a shipment (``POST /v2/shipments``) whose
-``reference`` is the case's idempotency key, buy the lowest rate or the configured service
+For each label: read the customer's address and the supplier's return address into
+EasyPost's address fields (with each side's phone), create a return shipment
+(``POST /v2/shipments`` with ``is_return: true``: the addresses go in as the outbound parcel
+had them, supplier to customer, and EasyPost swaps them on the label) whose ``reference`` is
+the case's idempotency key, with a customs declaration (``returned_goods``, the value the
+customer paid) when the parcel crosses a border, buy the lowest rate or the configured service
 (``POST /v2/shipments/{id}/buy``), and download the label: the PDF when EasyPost gives one,
 else the PNG it gives, wrapped into a one-page PDF. The API key travels as HTTP basic auth
 (the key as user name, no password); label files are fetched without it.
@@ -32,6 +35,7 @@ from reportlab.lib.units import inch  # type: ignore[import-untyped]
 from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
+from policies.money import Money
 from tools.adapters import PurchasedLabel
 from tools.http_service import ErrorFamily, as_dict, send
 from tools.label_pdf import LabelContent
@@ -48,6 +52,9 @@ FAMILY = ErrorFamily(
 )
 LOOKBACK_DAYS = 3  # how far back an earlier purchase with the same reference is searched
 LOOKBACK_PAGES = 3  # pages of 100 purchased shipments
+# Goods under USD 2,500 leave the US without an export filing, under this exemption.
+NO_EEI = "NOEEI 30.37(a)"
+EEI_LIMIT_CENTS = 250_000
 
 
 def explain_error(body: Any) -> str:
@@ -193,22 +200,29 @@ class EasyPostCarrier:
         options: dict[str, Any] = {"label_format": "PDF", "print_custom_1": content.case_id}
         if content.rma:
             options["print_custom_2"] = f"RMA {content.rma}"
+        customer = _address(
+            sender, content.sender_name, email=content.sender_email, phone=content.sender_phone
+        )
+        supplier = _address(recipient, content.recipient_name, phone=content.recipient_phone)
+        body: dict[str, Any] = {
+            "reference": key,
+            # A return label, billed and scanned as one by carriers that price returns
+            # apart. EasyPost takes the addresses of the outbound parcel (the supplier's
+            # to the customer's) and swaps them itself for the label.
+            "is_return": True,
+            "from_address": supplier,
+            "to_address": customer,
+            "parcel": {"weight": self.parcel_weight_oz},
+            "options": options,
+        }
+        if sender.country != recipient.country:
+            body["customs_info"] = self._customs(content, sender.country or recipient.country)
         shipment = self._api(
             "POST",
             "/shipments",
             what="creating the return shipment",
             key=key,
-            json_body={
-                "shipment": {
-                    "reference": key,
-                    "from_address": _address(
-                        sender, content.sender_name, email=content.sender_email
-                    ),
-                    "to_address": _address(recipient, content.recipient_name),
-                    "parcel": {"weight": self.parcel_weight_oz},
-                    "options": options,
-                }
-            },
+            json_body={"shipment": body},
         )
         shipment_id = str(shipment.get("id") or "")
         if not shipment_id:
@@ -309,6 +323,54 @@ class EasyPostCarrier:
             "set the label format to PDF or PNG in the EasyPost dashboard.",
         )
 
+    def _customs(self, content: LabelContent, sender_country: str) -> dict[str, Any]:
+        """The declaration of a parcel that crosses a border: the goods go back to where they
+        came from (``returned_goods``), declared at what the customer paid for them."""
+        if content.goods_value_minor <= 0 or not content.currency:
+            raise CarrierRejected(
+                SERVICE,
+                f"The return of order {content.order_number} crosses a border and needs a "
+                "customs declaration, but the value of the returned goods is not known.",
+            )
+        value = Money(minor=content.goods_value_minor, currency=content.currency)
+        if content.currency.upper() == "USD" and content.goods_value_minor >= EEI_LIMIT_CENTS:
+            raise CarrierRejected(
+                SERVICE,
+                f"The return of order {content.order_number} is worth {value}: goods of "
+                "USD 2,500 or more need an export filing (an ITN); buy this label by hand.",
+            )
+        item: dict[str, Any] = {
+            "description": (content.goods_description or content.item_description)[:255],
+            "quantity": max(content.goods_quantity, 1),
+            "value": float(value.to_decimal()),
+            "currency": content.currency.upper(),
+            "weight": self.parcel_weight_oz,  # the whole line's weight, in ounces
+            "origin_country": content.origin_country or sender_country,
+        }
+        if content.hs_tariff_number:
+            item["hs_tariff_number"] = content.hs_tariff_number
+        return {
+            "contents_type": "returned_goods",
+            "contents_explanation": f"Customer return {content.case_id}",
+            "customs_certify": True,
+            "customs_signer": content.recipient_name,
+            "eel_pfc": NO_EEI,
+            "non_delivery_option": "return",
+            "restriction_type": "none",
+            "customs_items": [item],
+        }
+
+
+def key_mode(api_key: str | None) -> str | None:
+    """The mode of the objects an API key makes: EasyPost's test keys start ``EZTK``, its
+    production keys ``EZAK``; None when the key says neither."""
+    key = (api_key or "").strip().upper()
+    if key.startswith("EZTK"):
+        return "test"
+    if key.startswith("EZAK"):
+        return "production"
+    return None
+
 
 def _price(rate: dict[str, Any]) -> Decimal | None:
     try:
@@ -317,7 +379,9 @@ def _price(rate: dict[str, Any]) -> Decimal | None:
         return None
 
 
-def _address(address: PostalAddress, name: str, *, email: str = "") -> dict[str, str]:
+def _address(
+    address: PostalAddress, name: str, *, email: str = "", phone: str = ""
+) -> dict[str, str]:
     fields = {
         "name": name,
         "company": address.company,
@@ -328,6 +392,7 @@ def _address(address: PostalAddress, name: str, *, email: str = "") -> dict[str,
         "zip": address.zip,
         "country": address.country,
         "email": email,
+        "phone": phone.strip(),
     }
     return {key: value for key, value in fields.items() if value}
 

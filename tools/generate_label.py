@@ -43,6 +43,18 @@ def generate_label(ctx: ToolContext, case: CaseRow, *, actor: str = "system") ->
         sender_country=case.order.country,
         sender_email=case.customer_email,
         recipient_country=agreement.country,
+        sender_phone=case.order.phone,
+        recipient_phone=agreement.phone,
+        goods_description=case.line_item.name or case.line_item.sku,
+        goods_quantity=case.quantity,
+        # What the customer paid for the returned units: the value a customs declaration
+        # states for goods coming back.
+        goods_value_minor=case.line_item.paid_total_minor
+        * case.quantity
+        // max(case.line_item.quantity, 1),
+        currency=ctx.currency,
+        # The goods came from the supplier; its country is the best origin the desk knows.
+        origin_country=agreement.country,
     )
     call = ServiceCall(
         key=key,

@@ -80,6 +80,16 @@ class LabelContent(pydantic.BaseModel):
     sender_country: str = ""
     sender_email: str = ""
     recipient_country: str = ""
+    sender_phone: str = ""
+    recipient_phone: str = ""
+    # What a customs declaration needs when the parcel crosses a border: the returned goods'
+    # value (what the customer paid for them) and where they came from.
+    goods_description: str = ""
+    goods_quantity: int = 0
+    goods_value_minor: int = 0
+    currency: str = ""
+    origin_country: str = ""
+    hs_tariff_number: str = ""
 
 
 # --------------------------------------------------------------------------

@@ -31,6 +31,14 @@ def under_review(case: CaseRow) -> str:
     )
 
 
+def returned_to_sender(case: CaseRow, tracking: str) -> str:
+    return (
+        f"The carrier could not deliver your return parcel for {case.code} (tracking "
+        f"{tracking}) and is sending it back to you. Please do not ship it again with the "
+        "same label: the store is looking at your return and will tell you what happens next."
+    )
+
+
 def waiting_for_supplier(case: CaseRow) -> str:
     return (
         f"Your return {case.code} is approved by the store; we are arranging it with "

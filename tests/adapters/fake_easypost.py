@@ -166,6 +166,51 @@ class FakeEasyPost(FakeService):
             "verifications": {},
         }, None
 
+    def _customs(
+        self, data: Any, to_address: dict[str, Any] | None, from_address: dict[str, Any] | None
+    ) -> tuple[dict[str, Any] | None, Reply | None]:
+        """Carriers refuse a parcel between two countries without a customs declaration."""
+        if (to_address or {}).get("country") == (from_address or {}).get("country"):
+            return None, None
+        if not isinstance(data, dict) or not data.get("customs_items"):
+            return None, error(
+                422,
+                "SHIPMENT.CUSTOMS.MISSING",
+                "Customs information is required for international shipments.",
+            )
+        items = []
+        for item in data["customs_items"]:
+            missing = [
+                key
+                for key in ("description", "quantity", "value", "weight", "origin_country")
+                if not item.get(key)
+            ]
+            if missing:
+                return None, error(
+                    422,
+                    "CUSTOMS_ITEM.INVALID",
+                    "Invalid customs item",
+                    [{"field": key, "message": "cannot be blank"} for key in missing],
+                )
+            items.append(  # EasyPost answers the value as a decimal string
+                {
+                    "id": "cstitem_" + secrets.token_hex(16),
+                    "object": "CustomsItem",
+                    "code": None,
+                    "currency": None,
+                    **item,
+                    "value": f"{float(item['value']):.2f}",
+                }
+            )
+        if data.get("customs_certify") and not data.get("customs_signer"):
+            return None, error(422, "CUSTOMS_INFO.INVALID", "customs_signer is required to certify")
+        return {
+            "id": "cstinfo_" + secrets.token_hex(16),
+            "object": "CustomsInfo",
+            **data,
+            "customs_items": items,
+        }, None
+
     def _create(self, request: Recorded) -> Reply:
         try:
             body = request.json()["shipment"]
@@ -180,6 +225,12 @@ class FakeEasyPost(FakeService):
         parcel = body.get("parcel") or {}
         if not parcel.get("weight"):
             return error(422, "PARCEL.WEIGHT.MISSING", "Parcel weight is required.")
+        is_return = bool(body.get("is_return", False))
+        if is_return:  # EasyPost swaps the outbound parcel's addresses for a return label
+            to_address, from_address = from_address, to_address
+        customs, problem = self._customs(body.get("customs_info"), to_address, from_address)
+        if problem:
+            return problem
         shipment_id = "shp_" + secrets.token_hex(16)
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         shipment = {
@@ -191,7 +242,8 @@ class FakeEasyPost(FakeService):
             "reference": body.get("reference"),
             "status": "unknown",
             "tracking_code": None,
-            "is_return": bool(body.get("is_return", False)),
+            "is_return": is_return,
+            "customs_info": customs,
             "options": body.get("options") or {},
             "from_address": from_address,
             "to_address": to_address,
@@ -294,14 +346,19 @@ class FakeEasyPost(FakeService):
 
 
 def tracker_event(
-    tracking_code: str, status: str, *, event_id: str | None = None, carrier: str = "USPS"
+    tracking_code: str,
+    status: str,
+    *,
+    event_id: str | None = None,
+    carrier: str = "USPS",
+    mode: str = "test",
 ) -> dict[str, Any]:
     """An EasyPost Event as its webhook posts it: ``tracker.updated`` with a Tracker."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "id": event_id or "evt_" + secrets.token_hex(16),
         "object": "Event",
-        "mode": "test",
+        "mode": mode,
         "description": "tracker.updated",
         "previous_attributes": {"status": "pre_transit"},
         "pending_urls": [],
@@ -313,7 +370,7 @@ def tracker_event(
         "result": {
             "id": "trk_" + secrets.token_hex(16),
             "object": "Tracker",
-            "mode": "test",
+            "mode": mode,
             "tracking_code": tracking_code,
             "status": status,
             "status_detail": "arrived_at_facility" if status == "in_transit" else status,

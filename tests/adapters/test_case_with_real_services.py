@@ -291,7 +291,7 @@ def test_the_webhook_checks_signatures_and_handles_each_event_once(
         _post(client, tracker_event(tracking, "pre_transit"))["outcome"]
     )
 
-    _post(client, tracker_event(tracking, "return_to_sender"))
+    _post(client, tracker_event(tracking, "failure"))
     assert desk.case_view(code).status == "in_transit"  # the owner is told; the case waits
     with desk.session() as session:
         actions = [row.action for row in decisions.case_history(session, code)]

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.adapters.fake_easypost import API_KEY, FakeEasyPost
-from tools.easypost_carrier import EasyPostCarrier
+from tools.easypost_carrier import EasyPostCarrier, key_mode
 from tools.label_pdf import LabelContent
 from tools.service_errors import (
     AddressUnreadable,
@@ -62,7 +62,10 @@ def test_buys_the_cheapest_rate_and_returns_the_pdf(easypost: FakeEasyPost) -> N
     assert request.headers["idempotency-key"] == "RB-000007:label"
     shipment = request.json()["shipment"]
     assert shipment["reference"] == "RB-000007:label"
-    assert shipment["from_address"] == {
+    # A return label: the addresses go in as the outbound parcel had them (supplier to
+    # customer) and EasyPost swaps them, so the label runs from the customer to the supplier.
+    assert shipment["is_return"] is True
+    assert shipment["to_address"] == {
         "name": "Ana Silva",
         "street1": "412 Maple Ave",
         "street2": "Apt 2B",
@@ -72,9 +75,10 @@ def test_buys_the_cheapest_rate_and_returns_the_pdf(easypost: FakeEasyPost) -> N
         "country": "US",
         "email": "ana@example.com",
     }
-    assert shipment["to_address"]["company"] == "Acme Returns"
-    assert shipment["to_address"]["street1"] == "10 Main St"
-    assert shipment["to_address"]["zip"] == "93650"
+    assert shipment["from_address"]["company"] == "Acme Returns"
+    assert shipment["from_address"]["street1"] == "10 Main St"
+    assert shipment["from_address"]["zip"] == "93650"
+    assert "customs_info" not in shipment  # a parcel within one country declares nothing
     assert shipment["parcel"]["weight"] == 16.0
     assert shipment["options"]["print_custom_2"] == "RMA RMA-55"
 
@@ -91,6 +95,114 @@ def test_buys_the_cheapest_rate_and_returns_the_pdf(easypost: FakeEasyPost) -> N
     assert label.carrier == "USPS GroundAdvantage"
     pdf_path = easypost.shipments[shipment_id]["postage_label"]["label_pdf_url"]
     assert label.pdf == easypost.files[pdf_path.removeprefix(easypost.url)]
+    stored = easypost.shipments[shipment_id]
+    assert stored["is_return"] is True
+    assert stored["to_address"]["zip"] == "93650"  # the parcel goes to the supplier
+    assert stored["from_address"]["zip"] == "43215"
+
+
+def test_both_addresses_carry_their_phone(easypost: FakeEasyPost) -> None:
+    carrier_for(easypost).buy_label(
+        content(sender_phone=" +1 614 555 0101 ", recipient_phone="+1 559 555 0199"),
+        "RB-000007:label",
+    )
+
+    shipment = easypost.calls("POST", SHIPMENTS)[0].json()["shipment"]
+    assert shipment["to_address"]["phone"] == "+1 614 555 0101"  # the customer's
+    assert shipment["from_address"]["phone"] == "+1 559 555 0199"  # the supplier's
+
+
+def international(**changes: object) -> LabelContent:
+    base: dict[str, object] = dict(
+        recipient_address="Acme Returns, 10 Main St, Fresno, CA 93650, US",
+        sender_name="Jean Tremblay",
+        sender_address="1200 Rue Sainte-Catherine O, Montreal, QC H3G 1P1, CA",
+        sender_country="CA",
+        sender_phone="+1 514 555 0123",
+        recipient_phone="+1 559 555 0199",
+        goods_description="Ceramic mug",
+        goods_quantity=2,
+        goods_value_minor=4800,
+        currency="USD",
+        origin_country="US",
+    )
+    return content(**{**base, **changes})
+
+
+def test_a_parcel_across_a_border_declares_returned_goods(easypost: FakeEasyPost) -> None:
+    label = carrier_for(easypost).buy_label(
+        international(hs_tariff_number="6912.00"), "RB-000008:label"
+    )
+
+    shipment = easypost.calls("POST", SHIPMENTS)[0].json()["shipment"]
+    customs = shipment["customs_info"]
+    assert customs["contents_type"] == "returned_goods"
+    assert customs["customs_certify"] is True
+    assert customs["customs_signer"] == "Acme Home Goods"
+    assert customs["eel_pfc"] == "NOEEI 30.37(a)"
+    assert customs["customs_items"] == [
+        {
+            "description": "Ceramic mug",
+            "quantity": 2,
+            "value": 48.0,
+            "currency": "USD",
+            "weight": 16.0,
+            "origin_country": "US",
+            "hs_tariff_number": "6912.00",
+        }
+    ]
+    assert label.tracking_number
+
+
+def test_without_a_tariff_number_the_item_leaves_it_out(easypost: FakeEasyPost) -> None:
+    carrier_for(easypost).buy_label(international(), "RB-000008:label")
+
+    item = easypost.calls("POST", SHIPMENTS)[0].json()["shipment"]["customs_info"]["customs_items"][
+        0
+    ]
+    assert "hs_tariff_number" not in item
+
+
+def test_a_border_crossing_of_unknown_value_is_refused_before_buying(
+    easypost: FakeEasyPost,
+) -> None:
+    with pytest.raises(CarrierRejected, match="customs declaration"):
+        carrier_for(easypost).buy_label(international(goods_value_minor=0), "RB-000008:label")
+    assert easypost.calls("POST", SHIPMENTS) == []
+
+
+def test_goods_worth_an_export_filing_are_left_to_the_owner(easypost: FakeEasyPost) -> None:
+    with pytest.raises(CarrierRejected, match="ITN"):
+        carrier_for(easypost).buy_label(international(goods_value_minor=250_000), "RB-000008:label")
+    assert easypost.calls("POST", SHIPMENTS) == []
+
+
+def test_the_fake_refuses_a_border_crossing_without_customs(easypost: FakeEasyPost) -> None:
+    """The double behaves as the carriers do, so the declaration above is what passes."""
+    import httpx
+
+    response = httpx.post(
+        f"{easypost.api_url}/shipments",
+        auth=(API_KEY, ""),
+        json={
+            "shipment": {
+                "is_return": True,
+                "to_address": {"street1": "1 Rue", "city": "Montreal", "country": "CA"},
+                "from_address": {"street1": "10 Main St", "city": "Fresno", "country": "US"},
+                "parcel": {"weight": 16},
+            }
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "SHIPMENT.CUSTOMS.MISSING"
+
+
+@pytest.mark.parametrize(
+    ("key", "mode"),
+    [("EZTK1234abcd", "test"), ("EZAK1234abcd", "production"), ("other", None), (None, None)],
+)
+def test_the_mode_of_an_api_key(key: str | None, mode: str | None) -> None:
+    assert key_mode(key) == mode
 
 
 def test_a_configured_service_is_bought_even_when_dearer(easypost: FakeEasyPost) -> None:

@@ -21,6 +21,7 @@ from bot.settings import Settings, get_settings
 from bot.web_carrier import easypost_signature, signature_ok
 from tools.adapters import LocalCarrier, LocalPayments
 from tools.easypost_carrier import EasyPostCarrier
+from tools.shippo_carrier import ShippoCarrier
 from tools.shopify_client import shop_domain
 from tools.shopify_payments import ShopifyPayments
 
@@ -67,6 +68,7 @@ def test_real_services_come_from_their_variables(monkeypatch: pytest.MonkeyPatch
     ("env", "missing"),
     [
         ({"RETURNBRIDGE_CARRIER": "easypost"}, "EASYPOST_API_KEY"),
+        ({"RETURNBRIDGE_CARRIER": "shippo"}, "SHIPPO_API_TOKEN"),
         ({"RETURNBRIDGE_PAYMENTS": "shopify", "SHOPIFY_SHOP": "x"}, "SHOPIFY_ACCESS_TOKEN"),
         ({"RETURNBRIDGE_PAYMENTS": "shopify", "SHOPIFY_ACCESS_TOKEN": "t"}, "SHOPIFY_SHOP"),
     ],
@@ -82,13 +84,23 @@ def test_a_missing_credential_is_named(
         payments_from_settings(settings)
 
 
+def test_shippo_comes_from_its_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETURNBRIDGE_CARRIER", "shippo")
+    monkeypatch.setenv("SHIPPO_API_TOKEN", "shippo_live_abc")
+    monkeypatch.setenv("RETURNBRIDGE_SHIPPO_SERVICE", "usps_ground_advantage")
+    carrier = carrier_from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert isinstance(carrier, ShippoCarrier)
+    assert carrier.base_url == "https://api.goshippo.com"
+    assert carrier.service == "usps_ground_advantage"
+
+
 def test_reading_orders_needs_shopify_credentials() -> None:
     with pytest.raises(ServiceSettingsError, match="SHOPIFY_ACCESS_TOKEN"):
         shopify_orders_from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
 
 
 def test_an_unknown_carrier_is_refused_by_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RETURNBRIDGE_CARRIER", "shippo")
+    monkeypatch.setenv("RETURNBRIDGE_CARRIER", "fedex")
     with pytest.raises(ValueError, match="carrier"):
         Settings(_env_file=None)  # type: ignore[call-arg]
 
@@ -118,11 +130,11 @@ def test_the_webhook_signature_is_easyposts_hmac() -> None:
 def test_the_command_line_names_a_bad_or_missing_setting(
     store_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("RETURNBRIDGE_CARRIER", "shippo")
+    monkeypatch.setenv("RETURNBRIDGE_CARRIER", "fedex")
     get_settings.cache_clear()
     result = CliRunner().invoke(app, ["cases", "list"])
     assert result.exit_code == 2
-    assert "settings: carrier: Input should be 'local' or 'easypost'" in result.output
+    assert "settings: carrier: Input should be 'local', 'easypost' or 'shippo'" in result.output
     monkeypatch.setenv("RETURNBRIDGE_CARRIER", "easypost")
     get_settings.cache_clear()
     result = CliRunner().invoke(app, ["cases", "list"])
