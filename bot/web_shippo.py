@@ -12,7 +12,8 @@ the webhook URL carries a shared token instead: with ``RETURNBRIDGE_SHIPPO_WEBHO
 register ``https://YOUR-HOST/webhooks/shippo?token=<that token>`` in Shippo; a call without
 it, or with another, gets 401 and changes nothing; with no token set every call gets 403. An
 event whose ``test`` flag does not match the API token's mode (``shippo_test_…`` /
-``shippo_live_…``) changes nothing. Shippo sends no event id: the body's hash stands for it, so a redelivered body is handled once.
+``shippo_live_…``) changes nothing. Shippo sends no event id: the body's hash stands for it,
+so a redelivered body is handled once.
 """
 
 from __future__ import annotations
