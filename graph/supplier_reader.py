@@ -34,6 +34,7 @@ class SupplierReading(BaseModel):
     address: str | None = None
     note: str = ""
     question: str | None = None
+    conditions: list[str] = []
     text: str = ""
     backend: str = "offline"
 
@@ -46,7 +47,7 @@ class SupplierReading(BaseModel):
             facts.append(f"return address {self.address}")
         tail = (", " + ", ".join(facts)) if facts else ""
         if self.intent == "approve":
-            return "Approved" + tail
+            return "Approved" + tail + (f", on condition: {'; '.join(self.conditions)}" if self.conditions else "")
         if self.intent == "decline":
             return "Declined" + (f": {self.note}" if self.note else "")
         if self.intent == "inspected_ok":
@@ -103,13 +104,20 @@ def clean_slack_text(text: str) -> str:
 _RMA_LABEL = (
     r"(?:r\.?m\.?a\.?(?:\s*(?:number|num|no\.?|nr\.?|code|id))?"
     r"|return(?:s)?\s+(?:merchandise\s+)?auth(?:ori[sz]ation)?(?:\s*(?:number|num|no\.?|code|id))?"
-    r"|return\s+(?:number|no\.?|code|#)"
+    r"|return\s+(?:number|no\.?|nr\.?|code|#|id|ref(?:erence)?)"
+    r"|ret\.?\s*(?:no\.?|nr\.?|#)"
+    # German, Dutch, French, Spanish and Chinese labels from suppliers abroad
+    r"|retouren?\s*-?\s*(?:nr\.?|nummer|no\.?|n°|code|id)|retourenr\.?|retourennr\.?"
+    r"|r(?:ü|ue|u)cksende\s*-?\s*(?:nr\.?|nummer|no\.?)|r(?:ü|ue|u)cksendenummer"
+    r"|retoure?nummer|retourcode|num[ée]ro\s+de\s+retour|n°\s*de\s+retour"
+    r"|n[úu]mero\s+de\s+devoluci[óo]n"
+    r"|退货单号|退货号|退货编号|退货单|退货码|退换货单号"
     r"|auth(?:ori[sz]ation)?\s+(?:number|num|no\.?|code|#)"
     r"|r\.?a\.?(?=\s*(?:#|:|number|no\b|nr\b|\d)))"
 )
 _RMA_VALUE = r"([A-Za-z0-9](?:[A-Za-z0-9\-_/.]*[A-Za-z0-9])?)"
 _RMA = re.compile(
-    rf"\b(?P<label>{_RMA_LABEL})(?P<sep>(?:\s*(?:is|=|:|#|-|\bnumber\b|\bno\.?)\s*)*|\s*)"
+    rf"(?:\b|(?<=[^\x00-\x7f]))(?P<label>{_RMA_LABEL})(?P<sep>(?:\s*(?:is|=|:|：|#|-|\bnumber\b|\bno\.?|\bnr\.?)\s*)*|\s*)"
     rf"(?P<value>{_RMA_VALUE[1:-1]})",
     re.IGNORECASE,
 )
@@ -163,6 +171,14 @@ _POSTCODE_CITY = re.compile(
     r"\b(?:[A-Z]{1,2}-)?\d{4,5}\s+[A-ZÄÖÜÀ-Ý][\wÀ-ÿ\-]+"  # 50735 Köln, D-50735 Köln, 1011 Amsterdam
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"  # UK
     r"|\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"  # Canada
+    r"|\b\d{4}\s?[A-Z]{2}\s+[A-Z][\wÀ-ÿ\-]+"  # Netherlands: 1011 AB Amsterdam
+    r"|\b\d{2,4}-\d{3}\s+[A-ZÀ-Ý][\wÀ-ÿ\-]+"  # Poland, Portugal: 00-950 Warszawa
+    r"|\b\d{3}\s\d{2}\s+[A-ZÅÄÖ][\wÀ-ÿ\-]+"  # Sweden, Czechia: 114 55 Stockholm
+    # the city first and the postcode after it (China, and many others): "Hangzhou, Zhejiang
+    # 310052", "Shenzhen 518000", "Dublin D02 X285"
+    r"|\b[A-Z][\wÀ-ÿ\-]+(?:\s[A-Z][\wÀ-ÿ\-]+)?,?(?:\s+[A-Z][\wÀ-ÿ\-]+,?)?\s+\d{5,6}\b"
+    r"|\b[A-Z]\d{2}\s?[A-Z\d]{4}\b"  # Ireland
+    r"|[\u4e00-\u9fff]{2,}(?:省|市|区|县|路|街|号|镇|大道)"  # an address in Chinese
 )
 _COUNTRIES = {
     "us", "usa", "u.s.", "u.s.a.", "united states", "united states of america", "uk",
@@ -179,8 +195,9 @@ _RECIPIENT = re.compile(
     re.IGNORECASE,
 )
 _TRIGGER = re.compile(
-    r"(?:(?:return|returns|shipping|our|the|new|correct|different)\s+)?address(?:\s+is)?"
-    r"(?:\s+(?:below|as\s+follows))?\s*[:\-]?"
+    r"(?:(?:return|returns|shipping|our|the|new|correct|different|folgende|unsere|die)\s+)?"
+    r"(?:address|adresse|anschrift|adres|indirizzo|direcci[óo]n|地址)(?:\s+(?:is|lautet|est))?"
+    r"(?:\s+(?:below|as\s+follows|follows|here|hier))?\s*[:：\-]?"
     r"|\b(?:ship|send|mail|return|post|deliver|courier)(?:\s+(?:it|them|this|the\s+\w+|items?|"
     r"the\s+parcel|the\s+package))?(?:\s+back)?\s+to(?:\s+(?:our|this|the)\s+"
     r"(?:warehouse|returns?\s+(?:center|centre|dept|department|address)|address|facility))?"
@@ -278,6 +295,8 @@ def find_address(text: str) -> tuple[str | None, list[int]]:
         parts: list[str] = []
         used: list[int] = []
         rest = line[trigger.end() :].strip(" :,-")
+        if rest and _address_line_score(rest) == 0 and not re.search(r"\d", rest):
+            rest = ""  # "Adresse senden:", "address follows": words about the address
         if rest:
             parts.append(rest)
             used.append(index)
