@@ -369,6 +369,8 @@ _VOCABULARY = [
 _KEEP = {
     "improve", "recline", "dented", "except", "expect", "defined", "design", "designed", "receipt",
     "return", "reason", "refund", "refunded", "proved", "prove", "approach", "accent",
+    "issued", "issuing", "credited", "restocked", "processed", "refused", "accessories",
+    "unopened", "sealed", "opened", "perfectly",
 }  # fmt: skip
 
 
@@ -424,7 +426,15 @@ _INSPECT_OK = re.compile(
     r"as\s+(?:described|expected|reported|the\s+customer\s+said)|checks?\s+out|"
     r"checked(?:\s+and)?\s+(?:ok|okay|fine|good)|received\s+(?:ok|okay|fine|safely|in\s+good)|"
     r"(?:everything|all)(?:'s|\s+is)?\s+(?:ok|okay|fine|good|there|in\s+order|correct)|"
-    r"customer\s+was\s+right|can\s+confirm|confirmed?(?:\s+(?:defect\w*|damage\w*|faulty|broken))?)\b",
+    r"customer\s+was\s+right|can\s+confirm|confirmed?(?:\s+(?:defect\w*|damage\w*|faulty|broken))?|"
+    # the goods were taken in: credit or refund given, restocked, on us
+    r"restock\w*|back\s+(?:in|on)\s+(?:stock|the\s+shelf)|resellable|sellable|"
+    r"(?:credit|refund)(?:\s+note)?\s+(?:issued|raised|processed|given|sent|applied|done|"
+    r"approved|to\s+follow|on\s+(?:its|the)\s+way|coming|is\s+coming)|"
+    r"(?:credit|refund)(?:ed|ing)?\s+(?:you|your\s+account)|credit\s+note|"
+    r"(?:will|we'll|happy\s+to|can|going\s+to|shall)\s+(?:issue\s+(?:a\s+|the\s+)?)?credit\w*|"
+    r"(?:it'?s|this\s+one'?s?|that'?s|this\s+is|is)\s+on\s+us|our\s+fault|accepted|"
+    r"nothing\s+wrong)\b",
     re.IGNORECASE,
 )
 _FAULT = re.compile(
@@ -435,7 +445,12 @@ _FAULT = re.compile(
     r"no\s+original|fail(?:ed|s)?|counterfeit|fake|tamper\w*|smell\w*|cracked|dent\w*|"
     r"defect\w*|faulty|water\s+damage|parts?\s+missing|torn|ripped|mismatch\w*|swapped|"
     r"different\s+(?:item|product|serial)|doesn't\s+match|does\s+not\s+match|unacceptable|"
-    r"not\s+acceptable)\b",
+    r"not\s+acceptable|misuse\w*|abuse\w*|mishandl\w*|signs?\s+of\s+(?:use|wear)|"
+    r"wear\s+and\s+tear|heavy\s+wear|customer\s+damage|not\s+(?:re)?sell?able|"
+    r"can'?t\s+(?:re)?sell|cannot\s+(?:re)?sell|unsell?able|washed|worn|assembled|"
+    r"(?:been|was|is)\s+(?:opened|installed|mounted|washed|modified|repaired|altered)|"
+    r"(?:no|zero)\s+(?:credit|refund)|won'?t\s+(?:be\s+)?(?:credit|refund)\w*|"
+    r"not\s+(?:be\s+)?(?:credit|refund)\w*|reject\w*|refus\w*|declin\w*)\b",
     re.IGNORECASE,
 )
 _NEGATED_FAULT = re.compile(
@@ -498,6 +513,43 @@ _CONDITIONAL = re.compile(
 )
 
 
+# A condition an approval sets on the goods coming back ("fine if all the accessories come
+# back", "ok but only unopened", "approved as long as it's in the original packaging"). The
+# approval stands and the condition goes with it; a condition that asks the store for something
+# first (photos, a serial number) is a question and decides nothing.
+_CONDITION = re.compile(
+    r"\b(?P<word>only\s+if|if|as\s+long\s+as|so\s+long\s+as|provided(?:\s+that)?|providing"
+    r"|on\s+(?:the\s+)?condition(?:\s+that)?|subject\s+to|unless|but\s+only(?:\s+if)?"
+    r"|only\s+when|only\s+(?=(?:un\w+|sealed|new|complete|in\s+|with\s+)))\s+(?P<what>[^.;!?]+)"
+    r"|(?P<what2>\b(?:unopened|unused|sealed|complete|boxed)\s+(?:items?\s+|units?\s+)?only)\b"
+    r"|(?P<what3>\b(?:it|they|the\s+\w+|everything|all\s+\w+)\s+(?:must|needs?\s+to|has\s+to|"
+    r"have\s+to|should)\s+(?:be|come|arrive|include|have|still|go)\b[^.;!?]*)",
+    re.IGNORECASE,
+)
+# Conditions that are questions in disguise: "if so", "if you can send photos".
+_NOT_A_CONDITION = re.compile(r"^(?:so|not|yes|possible|needed|necessary|any)\b", re.IGNORECASE)
+
+
+def _condition(sentence: str) -> tuple[str, str] | None:
+    """The condition a sentence sets and the rest of the sentence, or None."""
+    match = _CONDITION.search(sentence)
+    if match is None:
+        return None
+    what = (match.group("what") or match.group("what2") or match.group("what3") or "").strip(
+        " ,"
+    )
+    if not what or _NOT_A_CONDITION.match(what) or _INFO_REQUEST.search(what):
+        return None
+    word = (match.group("word") or "").lower()
+    if word.startswith("only") or word.startswith("but only"):
+        what = "only " + what
+    elif word == "unless":
+        what = "unless " + what
+    rest = (sentence[: match.start()] + " " + sentence[match.end() :]).strip(" ,")
+    rest = re.sub(r"\bbut\s*$", "", rest).strip(" ,")
+    return what, rest
+
+
 def _sentences(text: str) -> list[str]:
     parts = re.split(r"(?<=[?!])\s*|(?<=\.)\s+|\n+|;\s*|\s+-\s+", text)
     return [part.strip(" ,") for part in parts if part and part.strip(" ,.!")]
@@ -532,7 +584,7 @@ def _sentence_votes(sentence: str, expecting: Expecting) -> set[str]:
         elif (
             fault_negated
             or fault_confirmed
-            or _INSPECT_OK.search(lowered)
+            or _INSPECT_OK.search(_NEGATED_APPROVAL.sub(" ", lowered))
             or (expecting == "inspection" and approval and not approval_negated)
         ):
             votes.add("inspected_ok")
@@ -574,8 +626,21 @@ def read_supplier_reply(text: str, expecting: Expecting = "any") -> SupplierRead
     votes: set[str] = set()
     questions: list[str] = []
     pending = False
+    conditions: list[str] = []
+    conditional: list[str] = []  # sentences that only set a condition, for when none approves
     for sentence in _sentences(remaining):
         corrected = _correct_typos(sentence)
+        found = None
+        if expecting != "inspection" and not sentence.rstrip().endswith("?"):
+            found = _condition(corrected)
+        if found is not None:
+            what, rest = found
+            conditions.append(what)
+            if rest and not _is_question(rest):
+                votes |= _sentence_votes(rest, expecting)
+            else:
+                conditional.append(sentence)
+            continue
         if _is_question(corrected) or _CONDITIONAL.search(corrected):
             questions.append(sentence)  # a question or a condition decides nothing
             continue
@@ -584,8 +649,12 @@ def read_supplier_reply(text: str, expecting: Expecting = "any") -> SupplierRead
             continue
         votes |= _sentence_votes(corrected, expecting)
     note = re.sub(r"\s+", " ", clean).strip()[:500]
-    question = " ".join(questions) if questions else None
     auth = votes & {"approve", "decline"}
+    if auth != {"approve"}:
+        # a condition with no approval to hang on ("if it's unopened") decides nothing
+        questions.extend(conditional)
+        conditions = []
+    question = " ".join(questions) if questions else None
     inspect = votes & {"inspected_ok", "inspected_failed"}
     if expecting == "any" and not receipt:
         inspect = set()
@@ -595,7 +664,13 @@ def read_supplier_reply(text: str, expecting: Expecting = "any") -> SupplierRead
         if len(auth) == 1:
             intent: Intent = "approve" if "approve" in auth else "decline"
             return SupplierReading(
-                intent=intent, rma=rma, address=address, note=note, question=question, text=text
+                intent=intent,
+                rma=rma,
+                address=address,
+                note=note,
+                question=question,
+                conditions=conditions if intent == "approve" else [],
+                text=text,
             )
     elif (expecting == "inspection" or (expecting == "any" and inspect and not auth)) and (
         len(inspect) == 1 and not pending
