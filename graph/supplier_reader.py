@@ -47,7 +47,8 @@ class SupplierReading(BaseModel):
             facts.append(f"return address {self.address}")
         tail = (", " + ", ".join(facts)) if facts else ""
         if self.intent == "approve":
-            return "Approved" + tail + (f", on condition: {'; '.join(self.conditions)}" if self.conditions else "")
+            terms = f", on condition: {'; '.join(self.conditions)}" if self.conditions else ""
+            return "Approved" + tail + terms
         if self.intent == "decline":
             return "Declined" + (f": {self.note}" if self.note else "")
         if self.intent == "inspected_ok":
@@ -535,9 +536,7 @@ def _condition(sentence: str) -> tuple[str, str] | None:
     match = _CONDITION.search(sentence)
     if match is None:
         return None
-    what = (match.group("what") or match.group("what2") or match.group("what3") or "").strip(
-        " ,"
-    )
+    what = (match.group("what") or match.group("what2") or match.group("what3") or "").strip(" ,")
     if not what or _NOT_A_CONDITION.match(what) or _INFO_REQUEST.search(what):
         return None
     word = (match.group("word") or "").lower()
