@@ -250,7 +250,8 @@ def _act(
             parts.append(_unclear_words(desk, code, reading))
     except ActionRefused as refusal:
         answer.refused = True
-        if reading.intent == "approve" and "is needed" in refusal.message:
+        kept = reading.rma or reading.address or reading.conditions
+        if reading.intent == "approve" and kept and "is needed" in refusal.message:
             _note_details(desk, code, who, reading, refusal.message)
         parts.append(_refusal_words(code, reading, refusal))
     except ReturnError as error:
