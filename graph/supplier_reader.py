@@ -169,10 +169,10 @@ _US_CITY_ZIP = re.compile(
     r"\d{5}(?:-\d{4})?\b"
 )
 _POSTCODE_CITY = re.compile(
+    r"\b\d{4}\s?[A-Z]{2}\s+[A-Z][\wÀ-ÿ\-]+|"  # Netherlands, first: 1011 AB Amsterdam
     r"\b(?:[A-Z]{1,2}-)?\d{4,5}\s+[A-ZÄÖÜÀ-Ý][\wÀ-ÿ\-]+"  # 50735 Köln, D-50735 Köln, 1011 Amsterdam
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"  # UK
     r"|\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"  # Canada
-    r"|\b\d{4}\s?[A-Z]{2}\s+[A-Z][\wÀ-ÿ\-]+"  # Netherlands: 1011 AB Amsterdam
     r"|\b\d{2,4}-\d{3}\s+[A-ZÀ-Ý][\wÀ-ÿ\-]+"  # Poland, Portugal: 00-950 Warszawa
     r"|\b\d{3}\s\d{2}\s+[A-ZÅÄÖ][\wÀ-ÿ\-]+"  # Sweden, Czechia: 114 55 Stockholm
     # the city first and the postcode after it (China, and many others): "Hangzhou, Zhejiang
@@ -454,10 +454,14 @@ _FAULT = re.compile(
     r"not\s+(?:be\s+)?(?:credit|refund)\w*|reject\w*|refus\w*|declin\w*)\b",
     re.IGNORECASE,
 )
+_FAULT_WORD = (
+    r"(?:problem|problems|issue|issues|damage\w*|broken|used|worn|dirty|stain\w*|scratch\w*|"
+    r"missing|wrong|defect\w*|faulty|fault|crack\w*|chipped|bent|leak\w*|dent\w*|torn)"
+)
 _NEGATED_FAULT = re.compile(
-    rf"\b(?:{_NEG}|nothing|zero|without)\s+(?:\w+\s+){{0,2}}?(?:problem|problems|issue|issues|"
-    r"damage\w*|broken|used|worn|dirty|stain\w*|scratch\w*|missing|wrong|defect\w*|faulty|"
-    r"crack\w*|chipped|bent|leak\w*|dent\w*|torn)\b|\bnothing\s+(?:is\s+)?(?:wrong|missing|broken)\b",
+    rf"\b(?:{_NEG}|nothing|zero|without)\s+(?:\w+\s+){{0,2}}?{_FAULT_WORD}\b"
+    rf"(?:\s*(?:,|\bor\b|\bnor\b|\band\b)\s*(?:no\s+|any\s+)?{_FAULT_WORD}\b)*"
+    r"|\bnothing\s+(?:is\s+)?(?:wrong|missing|broken)\b",
     re.IGNORECASE,
 )
 _CONFIRMED_FAULT = re.compile(
@@ -524,7 +528,14 @@ _CONDITION = re.compile(
     r"|only\s+when|only\s+(?=(?:un\w+|sealed|new|complete|in\s+|with\s+)))\s+(?P<what>[^.;!?]+)"
     r"|(?P<what2>\b(?:unopened|unused|sealed|complete|boxed)\s+(?:items?\s+|units?\s+)?only)\b"
     r"|(?P<what3>\b(?:it|they|the\s+\w+|everything|all\s+\w+)\s+(?:must|needs?\s+to|has\s+to|"
-    r"have\s+to|should)\s+(?:be|come|arrive|include|have|still|go)\b[^.;!?]*)",
+    r"have\s+to|should)\s+(?:be|come|arrive|include|have|still|go)\b[^.;!?]*)"
+    # who pays, and what is kept back: "but the customer pays the return shipping", "at the
+    # buyer's cost", "less a 15% restocking fee"
+    r"|\bbut\s+(?P<what4>(?:the\s+)?(?:customer|buyer|client|end\s+user|they|he|she)\s+"
+    r"(?!(?:can|can't|cannot|won't|will\s+not|didn't|did\s+not|does\s+not|doesn't)\b)[^.;!?]+)"
+    r"|(?P<what5>\bat\s+(?:the\s+)?(?:customer|buyer|client)'?s?\s+(?:own\s+)?(?:cost|expense)"
+    r"|\b(?:minus|less|with)\s+(?:a\s+)?(?:\d+\s*%\s+)?restocking\s+fee[^.;!?]*)"
+    r"|\b(?:please\s+)?(?:ensure|make\s+sure)\s+(?:that\s+)?(?P<what6>[^.;!?]+)",
     re.IGNORECASE,
 )
 # Conditions that are questions in disguise: "if so", "if you can send photos".
@@ -536,7 +547,8 @@ def _condition(sentence: str) -> tuple[str, str] | None:
     match = _CONDITION.search(sentence)
     if match is None:
         return None
-    what = (match.group("what") or match.group("what2") or match.group("what3") or "").strip(" ,")
+    groups = ("what", "what2", "what3", "what4", "what5", "what6")
+    what = next((match.group(g) for g in groups if match.group(g)), "").strip(" ,")
     if not what or _NOT_A_CONDITION.match(what) or _INFO_REQUEST.search(what):
         return None
     word = (match.group("word") or "").lower()
@@ -547,6 +559,35 @@ def _condition(sentence: str) -> tuple[str, str] | None:
     rest = (sentence[: match.start()] + " " + sentence[match.end() :]).strip(" ,")
     rest = re.sub(r"\bbut\s*$", "", rest).strip(" ,")
     return what, rest
+
+
+# The usual words of suppliers writing in German, French, Spanish or Chinese, read as their
+# English: the decision rules then hold for them too.
+_FOREIGN_WORDS = [
+    (r"不同意|不接受|拒绝|不能退", " declined "),
+    (r"同意|批准|可以退", " approved "),
+    (r"没问题|完好|正常", " all good "),
+    (r"收到", " received "),
+    (r"损坏|破损|坏了", " damaged "),
+    (r"用过|使用过", " used "),
+    (r"\b(?:abgelehnt|nicht\s+möglich|refusé|rechazad[oa])(?!\w)", " declined "),
+    (
+        r"\b(?:genehmigt|einverstanden|akzeptiert|freigegeben|d'accord|accepté|aceptad[oa])(?!\w)",
+        " approved ",
+    ),
+    (r"\b(?:in\s+ordnung|alles\s+(?:gut|ok|klar)|einwandfrei|tout\s+est\s+bon)\b", " all good "),
+    (r"\b(?:angekommen|erhalten|eingetroffen|reçu|recibido)(?!\w)", " received "),
+    (r"\b(?:beschädigt|kaputt|defekt|verkratzt|endommagé|dañado)(?!\w)", " damaged "),
+    (r"\b(?:gebraucht|benutzt|getragen)\b", " used "),
+    (r"\bkeine\s+gutschrift\b", " no credit "),
+    (r"\bgutschrift\s+(?:erstellt|veranlasst|erteilt)\b", " credit issued "),
+]
+
+
+def _in_english(text: str) -> str:
+    for pattern, words in _FOREIGN_WORDS:
+        text = re.sub(pattern, words, text, flags=re.IGNORECASE)
+    return text
 
 
 def _sentences(text: str) -> list[str]:
@@ -566,7 +607,9 @@ def _sentence_votes(sentence: str, expecting: Expecting) -> set[str]:
     votes: set[str] = set()
     lowered = sentence.lower()
     approval_negated = bool(_NEGATED_APPROVAL.search(lowered))
-    fault_words = [m for m in _FAULT.finditer(lowered)]
+    # a fault word negated ("not shipping damage", "no scratches") leaves the others standing:
+    # "it was dropped, the corner is smashed and that's not shipping damage" is a fault
+    fault_words = [m for m in _FAULT.finditer(_NEGATED_FAULT.sub(" ", lowered))]
     fault_negated = bool(_NEGATED_FAULT.search(lowered))
     fault_confirmed = bool(_CONFIRMED_FAULT.search(lowered))
     approval = bool(_APPROVE.search(re.sub(_NEGATED_APPROVAL, " ", lowered)))
@@ -578,7 +621,7 @@ def _sentence_votes(sentence: str, expecting: Expecting) -> set[str]:
         elif approval:
             votes.add("approve")
     if expecting != "authorisation":
-        if fault_words and not fault_negated and not fault_confirmed:
+        if fault_words and not fault_confirmed:
             votes.add("inspected_failed")
         elif (
             fault_negated
@@ -606,6 +649,9 @@ def read_supplier_reply(text: str, expecting: Expecting = "any") -> SupplierRead
     """Read one reply. ``expecting`` is what the case waits for: an authorisation answer,
     an inspection answer, or either."""
     clean = clean_slack_text(text)
+    if not re.search(r"[^\W_]", clean):
+        # "??" or "...": nothing asked and nothing said
+        return SupplierReading(intent="unclear", note=clean.strip(), text=text)
     rma, rma_span = find_rma(clean)
     rest = _strip_span(clean, rma_span)
     address, address_lines = find_address(rest)
@@ -619,6 +665,7 @@ def read_supplier_reply(text: str, expecting: Expecting = "any") -> SupplierRead
                 remaining += "\n" + lines[i][: trigger.start()]
         del trigger_rest
     remaining = re.sub(r"\brma\b|\bref\b", " ", remaining, flags=re.IGNORECASE)
+    remaining = _in_english(remaining)
     receipt = bool(_RECEIPT.search(remaining))
     if expecting == "any" and receipt:
         expecting = "inspection"  # the goods are back: "ok" and "fine" now speak of them

@@ -127,3 +127,55 @@ def test_the_scorer_prints_field_accuracy_and_fully_right(
 def test_the_harness_refuses_an_unknown_stage() -> None:
     with pytest.raises(ValueError, match="Unknown stage"):
         read_supplier_reply("approved", "shipping")
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "decision"),
+    [
+        # a fault word negated leaves the other fault words standing, and a negated list holds
+        (
+            "it was dropped, the corner is smashed and thats not transport damage",
+            "inspection",
+            "inspected_failed",
+        ),
+        ("Not damaged or scratched, all fine", "inspection", "inspected_ok"),
+        ("no scratches, no dents, credit issued", "inspection", "inspected_ok"),
+        # the usual words of suppliers writing in their own language
+        ("Ware ist angekommen und in Ordnung.", "inspection", "inspected_ok"),
+        (
+            "Ware erhalten, beschädigt durch Kunde, keine Gutschrift",
+            "inspection",
+            "inspected_failed",
+        ),
+        ("收到，没问题", "inspection", "inspected_ok"),
+        ("Rücksendung genehmigt. Retourennummer 4471", "authorization", "approve"),
+        ("Rücksendung abgelehnt", "authorization", "decline"),
+        ("我们不同意退货", "authorization", "decline"),
+        # punctuation alone says nothing and asks nothing
+        ("??", "authorization", "unclear"),
+        ("...", "inspection", "unclear"),
+    ],
+)
+def test_negations_and_other_languages(text: str, stage: str, decision: str) -> None:
+    assert read_supplier_reply(text, stage)["decision"] == decision
+
+
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        ("Approved, but customer pays the return shipping.", "customer pays the return shipping"),
+        ("Approved at the buyer's cost", "at the buyer's cost"),
+        ("approved less a 15% restocking fee", "less a 15% restocking fee"),
+        ("Accepted, please make sure all accessories are included", "all accessories are included"),
+    ],
+)
+def test_terms_of_an_approval_are_its_conditions(text: str, condition: str) -> None:
+    reading = read_supplier_reply(text, "authorization")
+    assert (reading["decision"], reading["conditions"]) == ("approve", [condition])
+
+
+def test_a_dutch_postcode_keeps_its_city() -> None:
+    text = "Please return to: Acme EU BV, Industrieweg 5, 3044 AS Rotterdam, Netherlands"
+    assert read_supplier_reply(text, "authorization")["address"] == (
+        "Acme EU BV, Industrieweg 5, 3044 AS Rotterdam, Netherlands"
+    )
