@@ -435,13 +435,21 @@ def supplier_decision(
     timers.cancel(ctx.session, case.code, SUPPLIER_TIMERS, ctx.now)
     rma = event.get("rma") or None
     address = event.get("address") or None
+    conditions = [str(c) for c in event.get("conditions") or []] if approve else []
+    data: dict[str, Any] = {
+        "decision": "approve" if approve else "decline",
+        "rma": rma,
+        "address": address,
+    }
+    if conditions:
+        data["conditions"] = conditions
     decisions.append(
         ctx.session,
         at=ctx.now,
         case_code=case.code,
         actor=actor,
         action="supplier_decision",
-        data={"decision": "approve" if approve else "decline", "rma": rma, "address": address},
+        data=data,
         reason=str(event.get("note") or ""),
     )
     if not approve:
@@ -467,7 +475,7 @@ def supplier_decision(
         ctx,
         case,
         "label_ready",
-        notices.label_ready(case, label.tracking_number),
+        notices.label_ready(case, label.tracking_number, conditions),
         {"tracking_number": label.tracking_number},
     )
     return {"next": WAIT, "status": case.status}

@@ -407,8 +407,10 @@ class ReturnsDesk:
         address: str | None = None,
         note: str = "",
         channel: str | None = None,
+        conditions: list[str] | None = None,
     ) -> CaseView:
-        """A supplier's answer. Only the case's own supplier may move it."""
+        """A supplier's answer. Only the case's own supplier may move it. ``conditions``: what
+        an approval asks of the goods coming back; they go to the ledger and the customer."""
         kind = {
             "approve": "supplier_approve",
             "decline": "supplier_decline",
@@ -433,6 +435,7 @@ class ReturnsDesk:
                 "rma": (rma or "").strip() or None,
                 "address": (address or "").strip() or None,
                 "note": note,
+                "conditions": [c for c in (conditions or []) if c.strip()],
             },
         )
         if not taken:

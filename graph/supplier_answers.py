@@ -11,15 +11,19 @@ the supplier, not messages the case sent it, and the ``supplier_messages`` count
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+from sqlalchemy import select
+
 from graph.desk import ReturnsDesk
 from graph.supplier_reader import Expecting, SupplierReading, read_supplier_reply
 from ledger import decisions, outbox
+from ledger.models import DecisionRow
 from ledger.repository import get_case
 from ledger.slack_models import claim_event
 from tools.errors import ActionRefused, ReturnError
@@ -214,6 +218,9 @@ def _act(
         _acknowledge(desk, code, who, answer.ack, decided=None)
         return answer
     parts: list[str] = []
+    if reading.intent == "approve":
+        reading = _with_thread_details(desk, code, who.supplier_id, reading)
+        answer.reading = reading
     try:
         if reading.intent in ("approve", "decline", "inspected_ok", "inspected_failed"):
             desk.supplier_action(
@@ -224,6 +231,7 @@ def _act(
                 address=reading.address,
                 note=reading.note,
                 channel=who.channel,
+                conditions=reading.conditions,
             )
             answer.acted = True
             parts.append(_decided_words(desk, code, reading))
@@ -242,6 +250,9 @@ def _act(
             parts.append(_unclear_words(desk, code, reading))
     except ActionRefused as refusal:
         answer.refused = True
+        kept = reading.rma or reading.address or reading.conditions
+        if reading.intent == "approve" and kept and "is needed" in refusal.message:
+            _note_details(desk, code, who, reading, refusal.message)
         parts.append(_refusal_words(code, reading, refusal))
     except ReturnError as error:
         answer.refused = True
@@ -249,6 +260,69 @@ def _act(
     answer.ack = " ".join(parts)
     _acknowledge(desk, code, who, answer.ack, decided=reading.intent if answer.acted else None)
     return answer
+
+
+def _note_details(
+    desk: ReturnsDesk, code: str, who: SupplierSource, reading: SupplierReading, why: str
+) -> None:
+    """An approval that lacks a field the agreement requires waits, but what it did give (an
+    address, conditions, the RMA) is kept in the ledger: the thread's next message adds to it."""
+    with desk.session() as session:
+        case = get_case(session, code)
+        if case is None:
+            return
+        decisions.append(
+            session,
+            at=desk.clock.now(),
+            case_code=case.code,
+            actor=f"supplier:{who.supplier_id}",
+            action="action_refused",
+            data={
+                "action": "approve",
+                "channel": who.channel,
+                "rma": reading.rma,
+                "address": reading.address,
+                "conditions": list(reading.conditions),
+                "details_kept": True,
+            },
+            reason=why,
+        )
+
+
+def _with_thread_details(
+    desk: ReturnsDesk, code: str, supplier_id: str, reading: SupplierReading
+) -> SupplierReading:
+    """An approval with the details the supplier gave earlier in this round of the thread
+    (the address in one message, the RMA in a later one): what this message says wins, what
+    it leaves out comes from the newest earlier message that said it."""
+    with desk.session() as session:
+        case = get_case(session, code)
+        if case is None or case.status != "awaiting_supplier":
+            return reading
+        rows = session.scalars(
+            select(DecisionRow)
+            .where(DecisionRow.case_code == case.code)
+            .where(DecisionRow.action.in_(("supplier_authorization_requested", "action_refused")))
+            .order_by(DecisionRow.seq)
+        ).all()
+    rma, address, conditions = reading.rma, reading.address, list(reading.conditions)
+    kept: list[dict[str, Any]] = []
+    for row in rows:
+        if row.action == "supplier_authorization_requested":
+            kept = []  # a new request starts a new round
+            continue
+        data = json.loads(row.data or "{}")
+        if row.actor == f"supplier:{supplier_id}" and data.get("details_kept"):
+            kept.append(data)
+    for data in reversed(kept):
+        rma = rma or data.get("rma") or None
+        address = address or data.get("address") or None
+        for condition in data.get("conditions") or []:
+            if condition not in conditions:
+                conditions.insert(0, condition)
+    if (rma, address, conditions) == (reading.rma, reading.address, reading.conditions):
+        return reading
+    return reading.model_copy(update={"rma": rma, "address": address, "conditions": conditions})
 
 
 def _decided_words(desk: ReturnsDesk, code: str, reading: SupplierReading) -> str:
@@ -264,6 +338,8 @@ def _decided_words(desk: ReturnsDesk, code: str, reading: SupplierReading) -> st
         if return_required and address:
             on_file = "" if reading.address else " (on file)"
             facts.append(f"return address {address}{on_file}")
+        if reading.conditions:
+            facts.append(f"on condition: {'; '.join(reading.conditions)}")
         said = ", ".join(facts) + "."
     else:
         said = reading.understood() + ("" if reading.understood().endswith(".") else ".")

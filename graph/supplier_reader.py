@@ -34,6 +34,7 @@ class SupplierReading(BaseModel):
     address: str | None = None
     note: str = ""
     question: str | None = None
+    conditions: list[str] = []
     text: str = ""
     backend: str = "offline"
 
@@ -46,7 +47,8 @@ class SupplierReading(BaseModel):
             facts.append(f"return address {self.address}")
         tail = (", " + ", ".join(facts)) if facts else ""
         if self.intent == "approve":
-            return "Approved" + tail
+            terms = f", on condition: {'; '.join(self.conditions)}" if self.conditions else ""
+            return "Approved" + tail + terms
         if self.intent == "decline":
             return "Declined" + (f": {self.note}" if self.note else "")
         if self.intent == "inspected_ok":
@@ -103,13 +105,20 @@ def clean_slack_text(text: str) -> str:
 _RMA_LABEL = (
     r"(?:r\.?m\.?a\.?(?:\s*(?:number|num|no\.?|nr\.?|code|id))?"
     r"|return(?:s)?\s+(?:merchandise\s+)?auth(?:ori[sz]ation)?(?:\s*(?:number|num|no\.?|code|id))?"
-    r"|return\s+(?:number|no\.?|code|#)"
+    r"|return\s+(?:number|no\.?|nr\.?|code|#|id|ref(?:erence)?)"
+    r"|ret\.?\s*(?:no\.?|nr\.?|#)"
+    # German, Dutch, French, Spanish and Chinese labels from suppliers abroad
+    r"|retouren?\s*-?\s*(?:nr\.?|nummer|no\.?|n°|code|id)|retourenr\.?|retourennr\.?"
+    r"|r(?:ü|ue|u)cksende\s*-?\s*(?:nr\.?|nummer|no\.?)|r(?:ü|ue|u)cksendenummer"
+    r"|retoure?nummer|retourcode|num[ée]ro\s+de\s+retour|n°\s*de\s+retour"
+    r"|n[úu]mero\s+de\s+devoluci[óo]n"
+    r"|退货单号|退货号|退货编号|退货单|退货码|退换货单号"
     r"|auth(?:ori[sz]ation)?\s+(?:number|num|no\.?|code|#)"
     r"|r\.?a\.?(?=\s*(?:#|:|number|no\b|nr\b|\d)))"
 )
 _RMA_VALUE = r"([A-Za-z0-9](?:[A-Za-z0-9\-_/.]*[A-Za-z0-9])?)"
 _RMA = re.compile(
-    rf"\b(?P<label>{_RMA_LABEL})(?P<sep>(?:\s*(?:is|=|:|#|-|\bnumber\b|\bno\.?)\s*)*|\s*)"
+    rf"(?:\b|(?<=[^\x00-\x7f]))(?P<label>{_RMA_LABEL})(?P<sep>(?:\s*(?:is|=|:|：|#|-|\bnumber\b|\bno\.?|\bnr\.?)\s*)*|\s*)"
     rf"(?P<value>{_RMA_VALUE[1:-1]})",
     re.IGNORECASE,
 )
@@ -160,9 +169,17 @@ _US_CITY_ZIP = re.compile(
     r"\d{5}(?:-\d{4})?\b"
 )
 _POSTCODE_CITY = re.compile(
+    r"\b\d{4}\s?[A-Z]{2}\s+[A-Z][\wÀ-ÿ\-]+|"  # Netherlands, first: 1011 AB Amsterdam
     r"\b(?:[A-Z]{1,2}-)?\d{4,5}\s+[A-ZÄÖÜÀ-Ý][\wÀ-ÿ\-]+"  # 50735 Köln, D-50735 Köln, 1011 Amsterdam
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"  # UK
     r"|\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"  # Canada
+    r"|\b\d{2,4}-\d{3}\s+[A-ZÀ-Ý][\wÀ-ÿ\-]+"  # Poland, Portugal: 00-950 Warszawa
+    r"|\b\d{3}\s\d{2}\s+[A-ZÅÄÖ][\wÀ-ÿ\-]+"  # Sweden, Czechia: 114 55 Stockholm
+    # the city first and the postcode after it (China, and many others): "Hangzhou, Zhejiang
+    # 310052", "Shenzhen 518000", "Dublin D02 X285"
+    r"|\b[A-Z][\wÀ-ÿ\-]+(?:\s[A-Z][\wÀ-ÿ\-]+)?,?(?:\s+[A-Z][\wÀ-ÿ\-]+,?)?\s+\d{5,6}\b"
+    r"|\b[A-Z]\d{2}\s?[A-Z\d]{4}\b"  # Ireland
+    r"|[\u4e00-\u9fff]{2,}(?:省|市|区|县|路|街|号|镇|大道)"  # an address in Chinese
 )
 _COUNTRIES = {
     "us", "usa", "u.s.", "u.s.a.", "united states", "united states of america", "uk",
@@ -179,8 +196,9 @@ _RECIPIENT = re.compile(
     re.IGNORECASE,
 )
 _TRIGGER = re.compile(
-    r"(?:(?:return|returns|shipping|our|the|new|correct|different)\s+)?address(?:\s+is)?"
-    r"(?:\s+(?:below|as\s+follows))?\s*[:\-]?"
+    r"(?:(?:return|returns|shipping|our|the|new|correct|different|folgende|unsere|die)\s+)?"
+    r"(?:address|adresse|anschrift|adres|indirizzo|direcci[óo]n|地址)(?:\s+(?:is|lautet|est))?"
+    r"(?:\s+(?:below|as\s+follows|follows|here|hier))?\s*[:：\-]?"
     r"|\b(?:ship|send|mail|return|post|deliver|courier)(?:\s+(?:it|them|this|the\s+\w+|items?|"
     r"the\s+parcel|the\s+package))?(?:\s+back)?\s+to(?:\s+(?:our|this|the)\s+"
     r"(?:warehouse|returns?\s+(?:center|centre|dept|department|address)|address|facility))?"
@@ -278,6 +296,8 @@ def find_address(text: str) -> tuple[str | None, list[int]]:
         parts: list[str] = []
         used: list[int] = []
         rest = line[trigger.end() :].strip(" :,-")
+        if rest and _address_line_score(rest) == 0 and not re.search(r"\d", rest):
+            rest = ""  # "Adresse senden:", "address follows": words about the address
         if rest:
             parts.append(rest)
             used.append(index)
@@ -350,6 +370,8 @@ _VOCABULARY = [
 _KEEP = {
     "improve", "recline", "dented", "except", "expect", "defined", "design", "designed", "receipt",
     "return", "reason", "refund", "refunded", "proved", "prove", "approach", "accent",
+    "issued", "issuing", "credited", "restocked", "processed", "refused", "accessories",
+    "unopened", "sealed", "opened", "perfectly",
 }  # fmt: skip
 
 
@@ -405,7 +427,15 @@ _INSPECT_OK = re.compile(
     r"as\s+(?:described|expected|reported|the\s+customer\s+said)|checks?\s+out|"
     r"checked(?:\s+and)?\s+(?:ok|okay|fine|good)|received\s+(?:ok|okay|fine|safely|in\s+good)|"
     r"(?:everything|all)(?:'s|\s+is)?\s+(?:ok|okay|fine|good|there|in\s+order|correct)|"
-    r"customer\s+was\s+right|can\s+confirm|confirmed?(?:\s+(?:defect\w*|damage\w*|faulty|broken))?)\b",
+    r"customer\s+was\s+right|can\s+confirm|confirmed?(?:\s+(?:defect\w*|damage\w*|faulty|broken))?|"
+    # the goods were taken in: credit or refund given, restocked, on us
+    r"restock\w*|back\s+(?:in|on)\s+(?:stock|the\s+shelf)|resellable|sellable|"
+    r"(?:credit|refund)(?:\s+note)?\s+(?:issued|raised|processed|given|sent|applied|done|"
+    r"approved|to\s+follow|on\s+(?:its|the)\s+way|coming|is\s+coming)|"
+    r"(?:credit|refund)(?:ed|ing)?\s+(?:you|your\s+account)|credit\s+note|"
+    r"(?:will|we'll|happy\s+to|can|going\s+to|shall)\s+(?:issue\s+(?:a\s+|the\s+)?)?credit\w*|"
+    r"(?:it'?s|this\s+one'?s?|that'?s|this\s+is|is)\s+on\s+us|our\s+fault|accepted|"
+    r"nothing\s+wrong)\b",
     re.IGNORECASE,
 )
 _FAULT = re.compile(
@@ -416,13 +446,22 @@ _FAULT = re.compile(
     r"no\s+original|fail(?:ed|s)?|counterfeit|fake|tamper\w*|smell\w*|cracked|dent\w*|"
     r"defect\w*|faulty|water\s+damage|parts?\s+missing|torn|ripped|mismatch\w*|swapped|"
     r"different\s+(?:item|product|serial)|doesn't\s+match|does\s+not\s+match|unacceptable|"
-    r"not\s+acceptable)\b",
+    r"not\s+acceptable|misuse\w*|abuse\w*|mishandl\w*|signs?\s+of\s+(?:use|wear)|"
+    r"wear\s+and\s+tear|heavy\s+wear|customer\s+damage|not\s+(?:re)?sell?able|"
+    r"can'?t\s+(?:re)?sell|cannot\s+(?:re)?sell|unsell?able|washed|worn|assembled|"
+    r"(?:been|was|is)\s+(?:opened|installed|mounted|washed|modified|repaired|altered)|"
+    r"(?:no|zero)\s+(?:credit|refund)|won'?t\s+(?:be\s+)?(?:credit|refund)\w*|"
+    r"not\s+(?:be\s+)?(?:credit|refund)\w*|reject\w*|refus\w*|declin\w*)\b",
     re.IGNORECASE,
 )
+_FAULT_WORD = (
+    r"(?:problem|problems|issue|issues|damage\w*|broken|used|worn|dirty|stain\w*|scratch\w*|"
+    r"missing|wrong|defect\w*|faulty|fault|crack\w*|chipped|bent|leak\w*|dent\w*|torn)"
+)
 _NEGATED_FAULT = re.compile(
-    rf"\b(?:{_NEG}|nothing|zero|without)\s+(?:\w+\s+){{0,2}}?(?:problem|problems|issue|issues|"
-    r"damage\w*|broken|used|worn|dirty|stain\w*|scratch\w*|missing|wrong|defect\w*|faulty|"
-    r"crack\w*|chipped|bent|leak\w*|dent\w*|torn)\b|\bnothing\s+(?:is\s+)?(?:wrong|missing|broken)\b",
+    rf"\b(?:{_NEG}|nothing|zero|without)\s+(?:\w+\s+){{0,2}}?{_FAULT_WORD}\b"
+    rf"(?:\s*(?:,|\bor\b|\bnor\b|\band\b)\s*(?:no\s+|any\s+)?{_FAULT_WORD}\b)*"
+    r"|\bnothing\s+(?:is\s+)?(?:wrong|missing|broken)\b",
     re.IGNORECASE,
 )
 _CONFIRMED_FAULT = re.compile(
@@ -479,6 +518,78 @@ _CONDITIONAL = re.compile(
 )
 
 
+# A condition an approval sets on the goods coming back ("fine if all the accessories come
+# back", "ok but only unopened", "approved as long as it's in the original packaging"). The
+# approval stands and the condition goes with it; a condition that asks the store for something
+# first (photos, a serial number) is a question and decides nothing.
+_CONDITION = re.compile(
+    r"\b(?P<word>only\s+if|if|as\s+long\s+as|so\s+long\s+as|provided(?:\s+that)?|providing"
+    r"|on\s+(?:the\s+)?condition(?:\s+that)?|subject\s+to|unless|but\s+only(?:\s+if)?"
+    r"|only\s+when|only\s+(?=(?:un\w+|sealed|new|complete|in\s+|with\s+)))\s+(?P<what>[^.;!?]+)"
+    r"|(?P<what2>\b(?:unopened|unused|sealed|complete|boxed)\s+(?:items?\s+|units?\s+)?only)\b"
+    r"|(?P<what3>\b(?:it|they|the\s+\w+|everything|all\s+\w+)\s+(?:must|needs?\s+to|has\s+to|"
+    r"have\s+to|should)\s+(?:be|come|arrive|include|have|still|go)\b[^.;!?]*)"
+    # who pays, and what is kept back: "but the customer pays the return shipping", "at the
+    # buyer's cost", "less a 15% restocking fee"
+    r"|\bbut\s+(?P<what4>(?:the\s+)?(?:customer|buyer|client|end\s+user|they|he|she)\s+"
+    r"(?!(?:can|can't|cannot|won't|will\s+not|didn't|did\s+not|does\s+not|doesn't)\b)[^.;!?]+)"
+    r"|(?P<what5>\bat\s+(?:the\s+)?(?:customer|buyer|client)'?s?\s+(?:own\s+)?(?:cost|expense)"
+    r"|\b(?:minus|less|with)\s+(?:a\s+)?(?:\d+\s*%\s+)?restocking\s+fee[^.;!?]*)"
+    r"|\b(?:please\s+)?(?:ensure|make\s+sure)\s+(?:that\s+)?(?P<what6>[^.;!?]+)",
+    re.IGNORECASE,
+)
+# Conditions that are questions in disguise: "if so", "if you can send photos".
+_NOT_A_CONDITION = re.compile(r"^(?:so|not|yes|possible|needed|necessary|any)\b", re.IGNORECASE)
+
+
+def _condition(sentence: str) -> tuple[str, str] | None:
+    """The condition a sentence sets and the rest of the sentence, or None."""
+    match = _CONDITION.search(sentence)
+    if match is None:
+        return None
+    groups = ("what", "what2", "what3", "what4", "what5", "what6")
+    what = next((match.group(g) for g in groups if match.group(g)), "").strip(" ,")
+    if not what or _NOT_A_CONDITION.match(what) or _INFO_REQUEST.search(what):
+        return None
+    word = (match.group("word") or "").lower()
+    if word.startswith("only") or word.startswith("but only"):
+        what = "only " + what
+    elif word == "unless":
+        what = "unless " + what
+    rest = (sentence[: match.start()] + " " + sentence[match.end() :]).strip(" ,")
+    rest = re.sub(r"\bbut\s*$", "", rest).strip(" ,")
+    return what, rest
+
+
+# The usual words of suppliers writing in German, French, Spanish or Chinese, read as their
+# English: the decision rules then hold for them too.
+_FOREIGN_WORDS = [
+    (r"不同意|不接受|拒绝|不能退", " declined "),
+    (r"同意|批准|可以退", " approved "),
+    (r"没问题|完好|正常", " all good "),
+    (r"收到", " received "),
+    (r"损坏|破损|坏了", " damaged "),
+    (r"用过|使用过", " used "),
+    (r"\b(?:abgelehnt|nicht\s+möglich|refusé|rechazad[oa])(?!\w)", " declined "),
+    (
+        r"\b(?:genehmigt|einverstanden|akzeptiert|freigegeben|d'accord|accepté|aceptad[oa])(?!\w)",
+        " approved ",
+    ),
+    (r"\b(?:in\s+ordnung|alles\s+(?:gut|ok|klar)|einwandfrei|tout\s+est\s+bon)\b", " all good "),
+    (r"\b(?:angekommen|erhalten|eingetroffen|reçu|recibido)(?!\w)", " received "),
+    (r"\b(?:beschädigt|kaputt|defekt|verkratzt|endommagé|dañado)(?!\w)", " damaged "),
+    (r"\b(?:gebraucht|benutzt|getragen)\b", " used "),
+    (r"\bkeine\s+gutschrift\b", " no credit "),
+    (r"\bgutschrift\s+(?:erstellt|veranlasst|erteilt)\b", " credit issued "),
+]
+
+
+def _in_english(text: str) -> str:
+    for pattern, words in _FOREIGN_WORDS:
+        text = re.sub(pattern, words, text, flags=re.IGNORECASE)
+    return text
+
+
 def _sentences(text: str) -> list[str]:
     parts = re.split(r"(?<=[?!])\s*|(?<=\.)\s+|\n+|;\s*|\s+-\s+", text)
     return [part.strip(" ,") for part in parts if part and part.strip(" ,.!")]
@@ -496,7 +607,9 @@ def _sentence_votes(sentence: str, expecting: Expecting) -> set[str]:
     votes: set[str] = set()
     lowered = sentence.lower()
     approval_negated = bool(_NEGATED_APPROVAL.search(lowered))
-    fault_words = [m for m in _FAULT.finditer(lowered)]
+    # a fault word negated ("not shipping damage", "no scratches") leaves the others standing:
+    # "it was dropped, the corner is smashed and that's not shipping damage" is a fault
+    fault_words = [m for m in _FAULT.finditer(_NEGATED_FAULT.sub(" ", lowered))]
     fault_negated = bool(_NEGATED_FAULT.search(lowered))
     fault_confirmed = bool(_CONFIRMED_FAULT.search(lowered))
     approval = bool(_APPROVE.search(re.sub(_NEGATED_APPROVAL, " ", lowered)))
@@ -508,12 +621,12 @@ def _sentence_votes(sentence: str, expecting: Expecting) -> set[str]:
         elif approval:
             votes.add("approve")
     if expecting != "authorisation":
-        if fault_words and not fault_negated and not fault_confirmed:
+        if fault_words and not fault_confirmed:
             votes.add("inspected_failed")
         elif (
             fault_negated
             or fault_confirmed
-            or _INSPECT_OK.search(lowered)
+            or _INSPECT_OK.search(_NEGATED_APPROVAL.sub(" ", lowered))
             or (expecting == "inspection" and approval and not approval_negated)
         ):
             votes.add("inspected_ok")
@@ -536,6 +649,9 @@ def read_supplier_reply(text: str, expecting: Expecting = "any") -> SupplierRead
     """Read one reply. ``expecting`` is what the case waits for: an authorisation answer,
     an inspection answer, or either."""
     clean = clean_slack_text(text)
+    if not re.search(r"[^\W_]", clean):
+        # "??" or "...": nothing asked and nothing said
+        return SupplierReading(intent="unclear", note=clean.strip(), text=text)
     rma, rma_span = find_rma(clean)
     rest = _strip_span(clean, rma_span)
     address, address_lines = find_address(rest)
@@ -549,14 +665,28 @@ def read_supplier_reply(text: str, expecting: Expecting = "any") -> SupplierRead
                 remaining += "\n" + lines[i][: trigger.start()]
         del trigger_rest
     remaining = re.sub(r"\brma\b|\bref\b", " ", remaining, flags=re.IGNORECASE)
+    remaining = _in_english(remaining)
     receipt = bool(_RECEIPT.search(remaining))
     if expecting == "any" and receipt:
         expecting = "inspection"  # the goods are back: "ok" and "fine" now speak of them
     votes: set[str] = set()
     questions: list[str] = []
     pending = False
+    conditions: list[str] = []
+    conditional: list[str] = []  # sentences that only set a condition, for when none approves
     for sentence in _sentences(remaining):
         corrected = _correct_typos(sentence)
+        found = None
+        if expecting != "inspection" and not sentence.rstrip().endswith("?"):
+            found = _condition(corrected)
+        if found is not None:
+            what, rest = found
+            conditions.append(what)
+            if rest and not _is_question(rest):
+                votes |= _sentence_votes(rest, expecting)
+            else:
+                conditional.append(sentence)
+            continue
         if _is_question(corrected) or _CONDITIONAL.search(corrected):
             questions.append(sentence)  # a question or a condition decides nothing
             continue
@@ -565,8 +695,12 @@ def read_supplier_reply(text: str, expecting: Expecting = "any") -> SupplierRead
             continue
         votes |= _sentence_votes(corrected, expecting)
     note = re.sub(r"\s+", " ", clean).strip()[:500]
-    question = " ".join(questions) if questions else None
     auth = votes & {"approve", "decline"}
+    if auth != {"approve"}:
+        # a condition with no approval to hang on ("if it's unopened") decides nothing
+        questions.extend(conditional)
+        conditions = []
+    question = " ".join(questions) if questions else None
     inspect = votes & {"inspected_ok", "inspected_failed"}
     if expecting == "any" and not receipt:
         inspect = set()
@@ -576,7 +710,13 @@ def read_supplier_reply(text: str, expecting: Expecting = "any") -> SupplierRead
         if len(auth) == 1:
             intent: Intent = "approve" if "approve" in auth else "decline"
             return SupplierReading(
-                intent=intent, rma=rma, address=address, note=note, question=question, text=text
+                intent=intent,
+                rma=rma,
+                address=address,
+                note=note,
+                question=question,
+                conditions=conditions if intent == "approve" else [],
+                text=text,
             )
     elif (expecting == "inspection" or (expecting == "any" and inspect and not auth)) and (
         len(inspect) == 1 and not pending

@@ -35,6 +35,7 @@ class SupplierReplyReading(BaseModel):
     rma: str | None = None
     address: str | None = None
     question: str | None = None
+    conditions: list[str] = []
     note: str = ""
 
 
@@ -67,6 +68,18 @@ def _grounded_address(address: str | None, reply: str) -> str | None:
     return re.sub(r"\s+", " ", address).strip(" ,")
 
 
+def _grounded_conditions(conditions: list[str], reply: str) -> list[str]:
+    """The conditions whose words the reply holds (most of them): a condition is told to the
+    customer, so one the model made up is dropped."""
+    kept = []
+    text = reply.lower()
+    for condition in conditions:
+        words = re.findall(r"[^\W\d_]{3,}", condition.lower())
+        if words and sum(w in text for w in words) * 3 >= len(words) * 2:
+            kept.append(re.sub(r"\s+", " ", condition).strip(" ,."))
+    return kept
+
+
 def read_with_llm(llm: LLM, text: str, expecting: Expecting) -> SupplierReading:
     """The model's reading, checked against the reply. Raises ``LLMError`` when it fails."""
     clean = clean_slack_text(text)
@@ -89,6 +102,11 @@ def read_with_llm(llm: LLM, text: str, expecting: Expecting) -> SupplierReading:
         address=_grounded_address(answer.address, clean),
         note=(answer.note or "").strip()[:500] or re.sub(r"\s+", " ", clean).strip()[:500],
         question=(answer.question or "").strip() or offline.question,
+        conditions=(
+            (_grounded_conditions(answer.conditions, clean) or offline.conditions)
+            if intent == "approve"
+            else []
+        ),
         text=text,
         backend="llm",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ledger.models import CaseRow
 from policies.money import Money
 
@@ -46,11 +48,17 @@ def waiting_for_supplier(case: CaseRow) -> str:
     )
 
 
-def label_ready(case: CaseRow, tracking: str) -> str:
+def label_ready(case: CaseRow, tracking: str, conditions: Sequence[str] = ()) -> str:
     rma = f" Write RMA {case.rma} on the parcel." if case.rma else ""
+    # the supplier's conditions, so the customer sends back what the credit depends on
+    terms = (
+        " The supplier takes it back on this condition: " + "; ".join(conditions) + "."
+        if conditions
+        else ""
+    )
     return (
         f"Your return label for {case.code} is ready: download it from your return page "
-        f"and drop the parcel off with the carrier. Tracking number {tracking}.{rma}"
+        f"and drop the parcel off with the carrier. Tracking number {tracking}.{rma}{terms}"
     )
 
 

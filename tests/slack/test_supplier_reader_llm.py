@@ -54,3 +54,18 @@ def test_model_failure_falls_back_to_the_offline_reader(model: ScriptedOpenAI) -
     model.reply_text("still not json")
     reading = read("RMA 55102", "authorisation")
     assert reading.intent == "approve" and reading.backend == "offline"
+
+
+def test_conditions_are_kept_when_the_reply_holds_them(model: ScriptedOpenAI) -> None:
+    text = "fine if all the accessories come back, RMA 5521"
+    model.reply_json(
+        {"intent": "approve", "rma": "5521", "conditions": ["all the accessories come back"]}
+    )
+    reading = read_with_llm(LLM(model.config()), text, "authorisation")
+    assert (reading.intent, reading.conditions) == ("approve", ["all the accessories come back"])
+    # a condition the reply does not hold is dropped; the offline reading's stands instead
+    model.reply_json({"intent": "approve", "conditions": ["the customer pays the shipping"]})
+    reading = read_with_llm(LLM(model.config()), text, "authorisation")
+    assert reading.conditions == ["all the accessories come back"]
+    model.reply_json({"intent": "decline", "conditions": ["all the accessories come back"]})
+    assert read_with_llm(LLM(model.config()), text, "authorisation").conditions == []
