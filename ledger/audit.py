@@ -27,6 +27,8 @@ MONEY_ACTIONS = (
     "label_generated",
     "replacement_ordered",
     "supplier_credit_recorded",
+    "supplier_credit_received",
+    "supplier_credit_written_off",
 )
 
 

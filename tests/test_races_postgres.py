@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 import pytest
-from itsdangerous import TimestampSigner
 
 from bot.web_supplier import InboxLinks
 from graph.clock import SystemClock
@@ -156,6 +155,19 @@ def at_once(count: int, act: Callable[[int], Any]) -> list[Any]:
     return results
 
 
+def browsers(cluster: Cluster, count: int, page: str, field: str) -> list[tuple[httpx.Client, str]]:
+    """One browser per racer, each having opened ``page`` on its own server first: its form
+    cookie and the form token the page carries (cross-site protection holds in the race)."""
+    opened = []
+    for index in range(count):
+        client = httpx.Client(base_url=cluster.base(index), timeout=REQUEST_TIMEOUT_S)
+        html = client.get(page).text
+        found = re.search(rf'name="{field}" value="([^"]+)"', html)
+        assert found is not None, html[:500]
+        opened.append((client, found.group(1)))
+    return opened
+
+
 def statuses(responses: list[Any]) -> list[int | str]:
     return [r.status_code if isinstance(r, httpx.Response) else repr(r) for r in responses]
 
@@ -233,12 +245,18 @@ def test_ten_chat_confirmations_for_one_unit_open_one_case(cluster: Cluster) -> 
 def test_simultaneous_supplier_approvals_act_once_and_say_so(cluster: Cluster) -> None:
     code = open_case(cluster, world.SUPPLIER_ORDER, "LAMP-3", "wrong_size")
     token = InboxLinks(SECRET).token("acme")
+    racers = browsers(cluster, 6, f"/supplier/{token}", "csrf")
 
     def approve(index: int) -> httpx.Response:
-        return httpx.post(
-            f"{cluster.base(index)}/supplier/{token}/cases/{code}",
-            data={"action": "approve", "nonce": f"race-nonce-{index:04d}", "rma": f"RMA-{index}"},
-            timeout=REQUEST_TIMEOUT_S,
+        client, csrf = racers[index]
+        return client.post(
+            f"/supplier/{token}/cases/{code}",
+            data={
+                "action": "approve",
+                "nonce": f"race-nonce-{index:04d}",
+                "rma": f"RMA-{index}",
+                "csrf": csrf,
+            },
         )
 
     responses = at_once(6, approve)
@@ -267,13 +285,14 @@ def test_simultaneous_arrivals_and_inspections_pay_once(cluster: Cluster) -> Non
         code = case.code
     assert case.status == "awaiting_shipment"
     token = InboxLinks(SECRET).token("acme")
+    racers = browsers(cluster, 4, f"/supplier/{token}", "csrf")
 
     def press(action: str) -> Callable[[int], httpx.Response]:
         def post(index: int) -> httpx.Response:
-            return httpx.post(
-                f"{cluster.base(index)}/supplier/{token}/cases/{code}",
-                data={"action": action, "nonce": f"race-{action}-{index:04d}"},
-                timeout=REQUEST_TIMEOUT_S,
+            client, csrf = racers[index]
+            return client.post(
+                f"/supplier/{token}/cases/{code}",
+                data={"action": action, "nonce": f"race-{action}-{index:04d}", "csrf": csrf},
             )
 
         return post
@@ -293,10 +312,6 @@ def test_simultaneous_arrivals_and_inspections_pay_once(cluster: Cluster) -> Non
     assert_invariants(cluster)
 
 
-def _owner_token() -> str:
-    return TimestampSigner(SECRET, salt="owner-form").sign("race").decode()
-
-
 def _owner_reply(response: httpx.Response) -> str:
     found = re.search(r"(Approved|Denied) return RB-\d+", response.text)
     if found:
@@ -309,12 +324,11 @@ def test_simultaneous_owner_approvals_act_once_and_say_so(cluster: Cluster) -> N
     with cluster.session() as session:
         assert session.query(CaseRow).filter_by(code=code).one().status == "pending_review"
 
+    racers = browsers(cluster, 6, "/owner", "token")
+
     def approve(index: int) -> httpx.Response:
-        return httpx.post(
-            f"{cluster.base(index)}/owner/cases/{code}/approve",
-            data={"token": _owner_token()},
-            timeout=REQUEST_TIMEOUT_S,
-        )
+        client, token = racers[index]
+        return client.post(f"/owner/cases/{code}/approve", data={"token": token})
 
     responses = at_once(6, approve)
     assert statuses(responses) == [200] * 6
@@ -330,13 +344,12 @@ def test_simultaneous_owner_approvals_act_once_and_say_so(cluster: Cluster) -> N
 def test_approve_and_deny_at_once_one_decision_stands(cluster: Cluster) -> None:
     code = open_case(cluster, world.OWNER_MIXED_ORDER, "TV-5")
 
+    racers = browsers(cluster, 6, "/owner", "token")
+
     def decide(index: int) -> httpx.Response:
         verb = "approve" if index % 2 else "deny"
-        return httpx.post(
-            f"{cluster.base(index)}/owner/cases/{code}/{verb}",
-            data={"token": _owner_token()},
-            timeout=REQUEST_TIMEOUT_S,
-        )
+        client, token = racers[index]
+        return client.post(f"/owner/cases/{code}/{verb}", data={"token": token})
 
     responses = at_once(6, decide)
     assert statuses(responses) == [200] * 6

@@ -183,8 +183,8 @@ def test_a_case_a_killed_server_left_half_started_is_finished_by_the_worker(
     (code,) = [view.code for view in desk.cases_for_order("K0")]
     snapshot = desk.graph.get_state({"configurable": {"thread_id": code}})
     assert not any(task.interrupts for task in snapshot.tasks), "the kill came too late"
-    if database_url.startswith("sqlite"):  # SQLite's saver leaves nothing next: stuck today
-        assert not snapshot.next
+    # Depending on where the kill fell, the thread has a step's writes saved with nothing
+    # next, or a step next that nobody runs: either way the case waits for no one.
 
     done = _worker_once(_env(database_url, tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]

@@ -197,7 +197,7 @@ def record_received(
     payment = _payment(ctx, supplier_id, "received", amount_minor, reference)
     left = {c.case_code: c.unpaid_minor for c in chosen}
     for code, part in settled:
-        journal.post(
+        entry = journal.post(
             ctx.session,
             key=f"supplier_payment:{payment.id}:{code}",
             at=ctx.now,
@@ -223,6 +223,7 @@ def record_received(
                 "reference": reference,
                 "still_owed": _money(ctx, left[code] - part),
                 "currency": ctx.currency,
+                "journal": journal.cover(entry),
             },
             reason="oldest open credits first" if not (order or case_code) else "named by owner",
         )
@@ -264,7 +265,7 @@ def write_off(
     count = _payments_of(ctx.session, supplier_id, "written_off") + 1
     payment = _payment(ctx, supplier_id, "written_off", amount, f"write-off {count}", note)
     for code, part in settled:
-        journal.post(
+        entry = journal.post(
             ctx.session,
             key=f"supplier_payment:{payment.id}:{code}",
             at=ctx.now,
@@ -283,7 +284,12 @@ def write_off(
             case_code=code,
             actor=actor,
             action="supplier_credit_written_off",
-            data={"supplier": supplier_id, "amount": _money(ctx, part), "currency": ctx.currency},
+            data={
+                "supplier": supplier_id,
+                "amount": _money(ctx, part),
+                "currency": ctx.currency,
+                "journal": journal.cover(entry),
+            },
             reason=note or "written off by the owner",
         )
     return Settlement(
