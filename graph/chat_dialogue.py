@@ -176,6 +176,7 @@ class OfflineDialogue:
     def _text(self, st: State, text: str, *, pressed: bool) -> list[Reply]:
         expecting = st.get("expecting")
         reading = read_message(text, expecting)
+        text = reading.text  # instructions to the bot are no facts: read without them
         if pressed and expecting == "reason":
             reading.reason = reason_from_choice(text) or reading.reason
         if reading.reason is None and _SAME_REASON.search(" ".join(words(text))):

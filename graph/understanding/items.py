@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from graph.understanding.identifiers import MONEY
-from graph.understanding.quantities import ALL, NUMBER_WORDS
+from graph.understanding.quantities import ALL, NUMBER_WORDS, unit_follows
 from graph.understanding.text import fold, words
 
 COLOURS = frozenset(
@@ -328,6 +328,8 @@ def _quantity_near(tokens: list[str], index: int, item: OrderItem) -> tuple[int 
             else (tokens[index] if index < len(tokens) else "")
         )
         pronoun = after != "of" and not (offset == 0 and index < len(tokens))
+        if unit_follows(tokens, index - 1 - offset):
+            continue  # "after 3 days the mug": a time, not a count
         if token in NUMBER_WORDS and not token.isdigit() and token != "both" and pronoun:
             continue  # "the blue one", "the ball bearing one": a pronoun, not a count
         if token in ("all", "every"):
@@ -346,6 +348,37 @@ _WHOLE_ORDER = re.compile(
     r"|\beverything\b|\ball (?:of )?(?:the |my )?(?:items|things|products|stuff)\b"
     r"|\ball of it\b|\bthe (?:whole )?lot\b|\beach item\b|\bevery item\b"
 )
+
+
+# "everything except the rug", "all but the rug", "all of it apart from the rug": every item
+# but the ones named after the exception word.
+_EXCEPT = re.compile(
+    r"\b(?:everything|every ?thing|all(?: of)?(?: it| them| the (?:items|things|stuff)| my"
+    r" (?:order|stuff|items))?|the (?:whole|entire) (?:order|lot)|the lot|whole order)"
+    r"\s*,?\s*(?:except(?: for)?|but(?: not)?|apart from|other than|besides|excluding|minus"
+    r"|aside from|save for|bar|without)\s+(?P<rest>[^.;!?]+)"
+)
+
+
+def _with_exceptions(text: str, items: Sequence[OrderItem]) -> ItemMatch | None:
+    """Every item but those named after "except" / "all but" / "apart from", all units."""
+    found = _EXCEPT.search(text)
+    if not found:
+        return None
+    rest = re.split(
+        r"\b(?:because|since|as|cause|cos|coz|they|it|its|it's)\b", found.group("rest")
+    )[0]
+    named = match_items(rest, items)
+    left_out = [mention.item for mention in named.found]
+    if not left_out:
+        return None
+    result = ItemMatch(whole_order=True, excluded=left_out)
+    result.found = [
+        ItemMention(item, quantity=ALL, plural=True, segment=text.strip())
+        for item in sorted(items, key=lambda i: i.position)
+        if item not in left_out
+    ]
+    return result if result.found else None
 
 
 def match_items(
@@ -367,6 +400,9 @@ def match_items(
     text = MONEY.sub(" ", fold(text))  # "$24" is a price, never a count or a position
     folded = fold(text)
     tokens = words(text)
+    excepted = _with_exceptions(" ".join(tokens), items)
+    if excepted:
+        return excepted
     raw_tokens = set(re.findall(r"[a-z0-9][a-z0-9-]*", folded))
     chosen: dict[str, ItemMention] = {}
 

@@ -29,6 +29,112 @@ NUMBER_WORDS = {
     "dozen": 12,
 }
 ALL = "all"
+# Words after a number that make it a time, a measure or a size, never a count of units:
+# "after 3 days", "3 hours of use", "10 inches", "2 weeks ago".
+UNIT_WORDS = frozenset(
+    {
+        "sec",
+        "secs",
+        "second",
+        "seconds",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "hr",
+        "hrs",
+        "hour",
+        "hours",
+        "day",
+        "days",
+        "night",
+        "nights",
+        "week",
+        "weeks",
+        "wk",
+        "wks",
+        "fortnight",
+        "fortnights",
+        "month",
+        "months",
+        "mo",
+        "mos",
+        "year",
+        "years",
+        "yr",
+        "yrs",
+        "time",
+        "times",
+        "uses",
+        "washes",
+        "wash",
+        "wears",
+        "cm",
+        "mm",
+        "m",
+        "km",
+        "inch",
+        "inches",
+        "in",
+        "ft",
+        "foot",
+        "feet",
+        "metre",
+        "metres",
+        "meter",
+        "meters",
+        "ml",
+        "l",
+        "litre",
+        "litres",
+        "liter",
+        "liters",
+        "g",
+        "kg",
+        "lb",
+        "lbs",
+        "oz",
+        "pounds",
+        "percent",
+        "pct",
+        "gb",
+        "tb",
+        "mah",
+        "w",
+        "watt",
+        "watts",
+        "v",
+        "volt",
+        "volts",
+        "am",
+        "pm",
+        "o'clock",
+        "stars",
+        "star",
+        "ago",
+        "th",
+        "st",
+        "nd",
+        "rd",
+    }
+)
+
+
+def unit_follows(tokens: list[str], index: int) -> bool:
+    """Is the number at ``index`` a time, a measure or a size ("3 days", "a week", "size 10")?"""
+    after = tokens[index + 1 : index + 3]
+    if after[:1] and after[0] in UNIT_WORDS:
+        return True
+    if (
+        after[:2]
+        and after[0] in ("more", "extra", "whole", "full", "long", "short")
+        and (after[1:2] and after[1] in UNIT_WORDS)
+    ):
+        return True
+    before = tokens[index - 1] if index > 0 else ""
+    return before in ("size", "sz", "eu", "uk", "us", "model", "version", "number", "nr")
+
+
 _ALL_WORDS = ("all of them", "all", "every one", "everything", "the whole lot", "all units")
 
 
@@ -44,13 +150,19 @@ def parse_quantity(text: str, *, expecting: bool = False) -> int | str | None:
         match = re.search(r"(?<![a-z0-9])(?:x\s?(\d{1,3})|(\d{1,3})\s?x)(?![a-z0-9])", joined)
         if match:
             return int(match.group(1) or match.group(2))
-    if re.search(r"\b(?:all|both) of (?:them|the|my)\b|\ball \d+\b|\bevery\b", joined):
+    if re.search(
+        r"\b(?:all|both) of (?:them|the|my)\b|\ball \d+\b"
+        r"|\bevery (?:one|single one|unit|item|piece)\b",
+        joined,
+    ):
         found = re.search(r"\ball (\d+)\b", joined)
         return int(found.group(1)) if found else (2 if "both" in tokens else ALL)
     if "both" in tokens:
         return 2
     if expecting:
-        for token in tokens:
+        for index, token in enumerate(tokens):
+            if unit_follows(tokens, index):
+                continue
             if token.isdigit() and 0 < int(token) < 1000:
                 return int(token)
             if token in NUMBER_WORDS and token not in ("a", "an"):
@@ -65,7 +177,7 @@ def parse_quantity(text: str, *, expecting: bool = False) -> int | str | None:
             value = int(token)
         elif token in NUMBER_WORDS and token not in ("a", "an", "pair", "couple", "dozen"):
             value = NUMBER_WORDS[token]
-        if value is None:
+        if value is None or unit_follows(tokens, index):
             continue
         before = tokens[index - 1] if index > 0 else ""
         after = tokens[index + 1] if index + 1 < len(tokens) else ""
@@ -82,6 +194,7 @@ def parse_quantity(text: str, *, expecting: bool = False) -> int | str | None:
             return value
         if after and after.endswith("s") and len(after) > 3 and not after.endswith("ss"):
             return value  # "two mugs", "3 chairs"
-    if re.search(r"\ba (?:pair|couple) of\b", joined):
+    couple = re.search(r"\ba (?:pair|couple) of (\w+)", joined)
+    if couple and couple.group(1) not in UNIT_WORDS:
         return 2
     return None
