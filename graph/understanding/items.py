@@ -313,6 +313,14 @@ def _positions(tokens: list[str], count: int) -> list[int]:
     return found
 
 
+def _count(token: str) -> int | None:
+    if token.isdigit() and 0 < int(token) < 100:
+        return int(token)
+    if token in NUMBER_WORDS and token not in ("a", "an", "pair", "couple", "dozen", "single"):
+        return NUMBER_WORDS[token]
+    return None
+
+
 def _quantity_near(tokens: list[str], index: int, item: OrderItem) -> tuple[int | str | None, bool]:
     """The quantity said just before a mention at ``index`` ("two of the mugs", "both mugs")."""
     window = tokens[max(0, index - 4) : index]
@@ -321,6 +329,10 @@ def _quantity_near(tokens: list[str], index: int, item: OrderItem) -> tuple[int 
     )
     if {"some", "few", "several", "couple"} & set(window):
         return None, False  # "some of the towels": how many is said elsewhere or asked
+    said = " ".join(window)
+    part = re.search(r"\b(\w+) of (?:the |my |those |these |all )?(\w+)$", said)
+    if part and _count(part.group(2)) and _count(part.group(1)):
+        return _count(part.group(1)), plural  # "two of the four mugs": two, not four
     for offset, token in enumerate(reversed(window)):
         after = (
             window[len(window) - offset]

@@ -563,6 +563,73 @@ class ReasonMatch:
     position: int
 
 
+# Shapes of a reason, beyond the fixed phrases: a thing that stops or refuses to do its job,
+# a looks-word that is off from what was shown. Each is (code, pattern) on the folded words.
+_SHOWN = (
+    r"(?:listing|listings|photo|photos|picture|pictures|pic|pics|image|images|description"
+    r"|website|site|ad|advert|advertisement|page|product page|shop|store|catalogue|catalog"
+    r"|sample|swatch|video|shown|advertised|described|pictured|online|screen)"
+)
+_LOOKS = (
+    r"(?:colou?r|colou?rs|finish|shade|tone|material|fabric|texture|pattern|print|design"
+    r"|look|looks|style|wood|leather|metal|glaze|size chart|dimensions|measurements)"
+)
+_JOB = (
+    r"(?:work|works|working|charge|charges|charging|turn on|turns on|power on|power up"
+    r"|switch on|start|starts|boot|boots|connect|connects|pair|pairs|heat|heats|heat up"
+    r"|cool|cools|spin|spins|light up|lights up|inflate|hold air|hold a charge|hold charge"
+    r"|function|functions|run|runs|play|plays|print|prints|lock|locks|close|closes|seal"
+    r"|seals|pump|pumps|blend|blends|cut|cuts|track|tracks|load|loads|read|reads)"
+)
+REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "defective",
+        re.compile(
+            rf"\b(?:stopped|stops|quit|quits|quitted|ceased|ceases|refuses to|refused to"
+            rf"|fails to|failed to|unable to|won't|wont|will not|doesn't|doesnt|does not"
+            rf"|didn't|didnt|did not|can't|cant|cannot|couldn't|never|no longer|not)"
+            rf" (?:even |properly |anymore |at all |really |ever )?{_JOB}\b"
+        ),
+    ),
+    (
+        "defective",
+        re.compile(
+            r"\b(?:it's|its|it is|is|was|it was|a|total|complete|absolute|real) "
+            r"(?:a )?(?:dud|lemon|dead|doa|kaput|faulty|duff|useless|junk|broken down)\b"
+            r"|\b(?:died|dies|dead on arrival|gave up|gave out|packed up|packed in|konked out"
+            r"|conked out|crapped out|gave up the ghost|went dead|went kaput|fried|fizzled out)\b"
+            r"|\bquit(?:s)?(?: on me)?(?: after| within| in| the| on)\b"
+        ),
+    ),
+    (
+        "not_as_described",
+        re.compile(
+            rf"\b{_LOOKS}\b[^.!?]{{0,40}}\b(?:nothing like|not like|unlike|way off|off from"
+            rf"|different (?:from|than|to)|doesn't match|does not match|don't match"
+            rf"|not match|isn't|is not|wasn't|not the same as|differs from|not as|looks nothing)"
+            rf"\b[^.!?]{{0,30}}\b{_SHOWN}\b"
+            rf"|\b(?:nothing like|not like|unlike|doesn't match|does not match|don't match"
+            rf"|doesn't look like|does not look like|didn't look like|looks nothing like"
+            rf"|not what was|not as|different (?:from|than|to)|far from|misrepresented"
+            rf"|misleading|false advertising|mis-?described|nothing close to)"
+            rf" (?:the |what (?:was |is )?|in the |on the |its |it's )?{_SHOWN}\b"
+            rf"|\b{_LOOKS} (?:is |was |are |were |looks |seems )?(?:totally |completely |way |a bit"
+            rf" |slightly |very |so )?(?:off|wrong|different|weird|not right|not the same)\b"
+        ),
+    ),
+)
+
+
+def _shaped(joined: str) -> list[ReasonMatch]:
+    found = []
+    for code, pattern in REASON_SHAPES:
+        match = pattern.search(joined)
+        if match:
+            index = joined[: match.start()].count(" ")
+            found.append(ReasonMatch(code=code, phrase=match.group(), position=index))
+    return found
+
+
 def find_reasons(text: str) -> list[ReasonMatch]:
     """Every reason named in the text, first mention first, negated mentions left out."""
     tokens = correct(words(text), VOCABULARY)
@@ -586,6 +653,10 @@ def find_reasons(text: str) -> list[ReasonMatch]:
                 if code not in found or index < found[code].position:
                     found[code] = match
                 break
+    # The shapes read the words as typed too: typo correction may bend a short word ("even").
+    for shaped in _shaped(joined) + _shaped(" ".join(words(text))):
+        if shaped.code not in found or shaped.position < found[shaped.code].position:
+            found[shaped.code] = shaped
     matches = sorted(found.values(), key=lambda m: m.position)
     clear = [m for m in matches if m.phrase not in _SOFT]
     return clear or matches

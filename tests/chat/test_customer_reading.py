@@ -92,3 +92,36 @@ def test_instructions_keep_the_facts() -> None:
 )
 def test_instructions_are_dropped(text: str, kept: str) -> None:
     assert without_instructions(text).strip(" ,") == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("the finish is nothing like the listing", "not_as_described"),
+        ("colour is way off from the photos", "not_as_described"),
+        ("it looks nothing like the picture", "not_as_described"),
+        ("the fabric is totally different from the description", "not_as_described"),
+        ("it's a dud", "defective"),
+        ("stopped charging on day two", "defective"),
+        ("it quit after 3 days", "defective"),
+        ("won't even power on", "defective"),
+        ("died after a week", "defective"),
+        ("no longer charges", "defective"),
+        # DESIGN's examples stay as they were
+        ("shattered", "damaged"),
+        ("leaks", "defective"),
+        ("doesn't turn on", "defective"),
+        ("not what I ordered", "wrong_item"),
+        ("not as pictured", "not_as_described"),
+        ("too small", "wrong_size"),
+        ("no longer want it", "changed_mind"),
+        ("took too long", "arrived_late"),
+    ],
+)
+def test_more_ways_of_giving_a_reason(text: str, reason: str) -> None:
+    assert read_customer(text, ITEMS).get("reason") == reason
+
+
+def test_it_is_not_faulty_names_no_fault() -> None:
+    reading = read_customer("it's not faulty, I just don't like the colour", [])
+    assert reading["reason"] == "changed_mind"
