@@ -412,7 +412,19 @@ def policy_answer(desk: ReturnsDesk, topics: set[str]) -> str:
         "Refunds go back to your original payment once the return is approved and the item "
         "is checked; when no return is needed, straight away."
     )
+    amounts = (
+        "A refund is what you paid for the items you send back"
+        + (
+            ""
+            if policy.return_shipping_paid_by == "store"
+            else ", less the return label when the return shipping is yours to pay"
+        )
+        + ". "
+        + credit
+        + " Before you confirm a return I show you the exact amounts."
+    )
     by_topic = {
+        "amounts": amounts,
         "window": window,
         "shipping": shipping,
         "photo": photo,
@@ -425,6 +437,7 @@ def policy_answer(desk: ReturnsDesk, topics: set[str]) -> str:
         topics = topics - {"shipping"}
     for topic in (
         "window",
+        "amounts",
         "shipping",
         "fees",
         "photo",

@@ -44,6 +44,11 @@ def read_customer(text: str, items: list[str]) -> dict[str, Any]:
                 quantity = ALL
     if quantity is not None:
         found["quantity"] = quantity
+    # A yes or a no with no facts in it answers the bot's last question ("nah dont", "never
+    # mind, don't return it"), whatever verbs it uses.
+    facts = reading.order_numbers or reading.emails or reading.reason or "item" in found
+    if reading.answer and not facts and found.get("intent") not in ("human", "status", "policy"):
+        found["intent"] = reading.answer
     if reading.reason:
         found["reason"] = reading.reason
     if reading.resolution:

@@ -125,3 +125,37 @@ def test_more_ways_of_giving_a_reason(text: str, reason: str) -> None:
 def test_it_is_not_faulty_names_no_fault() -> None:
     reading = read_customer("it's not faulty, I just don't like the colour", [])
     assert reading["reason"] == "changed_mind"
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("what's the deadline for sending stuff back?", "window"),
+        ("is it possible to return after 30 days?", "window"),
+        ("what will I actually get back?", "amounts"),
+        ("Will my refund go to my card?", "amounts"),
+        ("who is paying for the return shipping?", "shipping"),
+        ("who pays for shipping", "shipping"),
+    ],
+)
+def test_policy_questions_in_other_words(text: str, topic: str) -> None:
+    reading = read_message(text)
+    assert "policy" in reading.intents and topic in reading.policy_topics
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("get me a human", "human"),
+        ("is someone there who is not a bot?", "human"),
+        ("absolutely not, i want a refund not credit", "no"),
+        ("nah dont", "no"),
+        ("yep go ahead", "yes"),
+    ],
+)
+def test_intents_in_other_words(text: str, intent: str) -> None:
+    assert read_customer(text, ITEMS)["intent"] == intent
+
+
+def test_order_number_glued_to_its_cue() -> None:
+    assert read_customer("got a phone case. order#6677", [])["order"] == "6677"
