@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from graph.understanding.identifiers import MONEY
-from graph.understanding.quantities import ALL, NUMBER_WORDS, unit_follows
+from graph.understanding.quantities import ALL, NUMBER_WORDS, bought_count, unit_follows
 from graph.understanding.text import fold, words
 
 COLOURS = frozenset(
@@ -340,8 +340,9 @@ def _quantity_near(tokens: list[str], index: int, item: OrderItem) -> tuple[int 
             else (tokens[index] if index < len(tokens) else "")
         )
         pronoun = after != "of" and not (offset == 0 and index < len(tokens))
-        if unit_follows(tokens, index - 1 - offset):
-            continue  # "after 3 days the mug": a time, not a count
+        at = index - 1 - offset
+        if unit_follows(tokens, at) or bought_count(tokens, at):
+            continue  # "after 3 days the mug": a time; "ordered 6 plates": what was bought
         if token in NUMBER_WORDS and not token.isdigit() and token != "both" and pronoun:
             continue  # "the blue one", "the ball bearing one": a pronoun, not a count
         if token in ("all", "every"):
@@ -393,6 +394,31 @@ def _with_exceptions(text: str, items: Sequence[OrderItem]) -> ItemMatch | None:
     return result if result.found else None
 
 
+# "the red yoyo - no wait, the green one": what follows the correction replaces what came
+# before it, unless it adds ("actually the mug too").
+_CORRECTION = re.compile(
+    r"\b(?:no wait|wait no|wait|no sorry|sorry|i mean|i meant|actually|correction|scratch that"
+    r"|oops|my bad|my mistake|not that one|i said wrong)\b"
+)
+_ADDING = re.compile(r"\b(?:too|as well|also|and|plus|another)\b")
+
+
+def _corrected(text: str, items: Sequence[OrderItem], expecting: bool) -> ItemMatch | None:
+    marks = list(_CORRECTION.finditer(text))
+    if not marks:
+        return None
+    head, tail = text[: marks[-1].start()], text[marks[-1].end() :]
+    if _ADDING.search(tail.split(".")[0]) or not head.strip():
+        return None
+    said_after = match_items(tail, items, expecting=expecting)
+    if not said_after.found and not said_after.ambiguous:
+        return None
+    said_before = match_items(head, items, expecting=expecting)
+    if not said_before.found and not said_before.ambiguous:
+        return None
+    return said_after
+
+
 def match_items(
     text: str,
     items: Sequence[OrderItem],
@@ -415,6 +441,9 @@ def match_items(
     excepted = _with_exceptions(" ".join(tokens), items)
     if excepted:
         return excepted
+    corrected = _corrected(text, items, expecting)
+    if corrected:
+        return corrected
     raw_tokens = set(re.findall(r"[a-z0-9][a-z0-9-]*", folded))
     chosen: dict[str, ItemMention] = {}
 

@@ -120,6 +120,51 @@ UNIT_WORDS = frozenset(
 )
 
 
+# Verbs before a number that make it what was bought, not what goes back: "ordered 6 plates,
+# 2 came chipped", "got 3 towels, one is torn".
+BOUGHT = frozenset(
+    {"ordered", "bought", "got", "purchased", "received", "recieved", "have", "had", "order"}
+)
+# Verbs after a number that make it the units with the problem: "2 came chipped".
+_HAPPENED_TO = frozenset(
+    {
+        "is",
+        "are",
+        "was",
+        "were",
+        "came",
+        "come",
+        "arrived",
+        "has",
+        "have",
+        "had",
+        "broke",
+        "cracked",
+        "leak",
+        "leaks",
+        "leaked",
+        "don't",
+        "doesn't",
+        "didn't",
+        "won't",
+        "got",
+        "showed",
+        "look",
+        "looks",
+        "fit",
+        "fits",
+        "stopped",
+        "died",
+    }
+)
+
+
+def bought_count(tokens: list[str], index: int) -> bool:
+    """Is the number at ``index`` how many were bought ("ordered 6 plates")?"""
+    before = tokens[max(0, index - 2) : index]
+    return bool(before) and before[-1] in BOUGHT
+
+
 def unit_follows(tokens: list[str], index: int) -> bool:
     """Is the number at ``index`` a time, a measure or a size ("3 days", "a week", "size 10")?"""
     after = tokens[index + 1 : index + 3]
@@ -177,9 +222,15 @@ def parse_quantity(text: str, *, expecting: bool = False) -> int | str | None:
             value = int(token)
         elif token in NUMBER_WORDS and token not in ("a", "an", "pair", "couple", "dozen"):
             value = NUMBER_WORDS[token]
-        if value is None or unit_follows(tokens, index):
+        if value is None or unit_follows(tokens, index) or bought_count(tokens, index):
             continue
         before = tokens[index - 1] if index > 0 else ""
+        if (
+            tokens[index + 1 : index + 2]
+            and tokens[index + 1] in _HAPPENED_TO
+            and (any(bought_count(tokens, i) for i in range(index)))
+        ):
+            return value  # "ordered 6 plates, 2 came chipped"
         after = tokens[index + 1] if index + 1 < len(tokens) else ""
         if before in ("just", "only", "return", "returning", "send", "of") or after in (
             "of",

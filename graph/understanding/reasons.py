@@ -73,6 +73,21 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "arrived damaged",
         "came damaged",
         "punctured",
+        "frayed",
+        "fraying",
+        "peeling",
+        "peeled",
+        "gouged",
+        "gouge",
+        "rusted",
+        "rusty",
+        "water damaged",
+        "soaked",
+        "mouldy",
+        "moldy",
+        "faded",
+        "splintered",
+        "cracked open",
         "has a hole",
         "hole in",
     ),
@@ -581,7 +596,51 @@ _JOB = (
     r"|function|functions|run|runs|play|plays|print|prints|lock|locks|close|closes|seal"
     r"|seals|pump|pumps|blend|blends|cut|cuts|track|tracks|load|loads|read|reads)"
 )
+_LATE_UNIT = r"(?:minutes?|hours?|days?|weeks?|months?|ages)"
 REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "arrived_late",
+        re.compile(
+            rf"\b(?:\w+ )?{_LATE_UNIT} (?:too )?late\b"
+            rf"|\b(?:a |like a |about a |over a |\w+ )?{_LATE_UNIT} after (?:you|it|the"
+            rf" (?:date|deadline|day)|i was|we were)\b[^.!?]{{0,30}}\b(?:said|promised|due"
+            rf"|expected|supposed|needed|told)\b"
+            rf"|\b(?:arrived|came|delivered|got here|showed up|turned up|reached me)\b"
+            rf"[^.!?|]{{0,25}}\b(?:late|after the (?:event|party|trip|wedding|birthday|date))\b"
+            rf"(?! to (?:return|send|ask|cancel))"
+        ),
+    ),
+    (
+        "not_as_described",
+        re.compile(
+            r"\bnot\b[^.!?]{0,40}\bas (?:described|advertised|pictured|shown|listed|stated"
+            r"|promised|in the (?:photos?|pictures?|listing|description|ad))\b"
+        ),
+    ),
+    (
+        "wrong_item",
+        re.compile(
+            r"\b(?:sent|send|shipped|delivered|gave|got|received|recieved|mailed)"
+            r" (?:me |us )?(?:the |a |an |some )?wrong (?!size|fit)\w*"
+            r"|\bwrong (?:product|item|thing|things|stuff|article|parcel|package|order|model"
+            r"|colou?r|version|one)\b(?! size)"
+            r"|\b(?:i |we )?(?:ordered|bought|wanted|asked for|paid for) (?:a |an |the |some )?"
+            r"[a-z ]{2,30}(?:,| but| and)? (?:got|received|recieved|they sent|you sent|came)"
+            r" (?:a |an |the |some )?[a-z]"
+        ),
+    ),
+    (
+        "wrong_size",
+        re.compile(
+            r"\b(?:fits?|fitted|runs?|came up) (?:like|more like|as) (?:a |an )?(?:size )?\w+\b"
+            r"|\b(?:one|a|half a|1) size (?:smaller|bigger|larger|up|down)\b"
+            r"|\b(?:a |the )?(?:bigger|smaller|larger|next) (?:size|one)\b"
+            r"|\b(?:swap|exchange|change)\w* (?:it |them )?(?:for|to|into) (?:a |the )?"
+            r"(?:bigger|smaller|larger|bigger size|smaller size|size \w+)\b"
+            r"|\b(?:runs|run|running|came|comes|come) (?:too |very |really |a bit |way )?"
+            r"(?:small|big|large|tight|narrow|wide)\b"
+        ),
+    ),
     (
         "defective",
         re.compile(

@@ -133,6 +133,17 @@ VOCABULARY: tuple[str, ...] = tuple(
 )
 
 
+# An exchange for another size or colour is a replacement of the same item.
+_VARIANT = re.compile(
+    r"\b(?:one|a|half a|1) size (?:smaller|bigger|larger|up|down)\b"
+    r"|\b(?:in|for|need|want|get|send|swap\w* for|exchange\w* for) (?:a |the |me a |me the )?"
+    r"(?:bigger|smaller|larger|next) (?:size|one)\b"
+    r"|\b(?:swap|exchange|change)\w* (?:it |them |this |these )?(?:for|to|into) (?:a |the )?"
+    r"(?:bigger|smaller|larger|different|other) ?(?:size|colou?r|one)?\b"
+    r"|\b(?:in|for) (?:a |the )?(?:size|colou?r) \w+ instead\b"
+)
+
+
 def find_resolution(text: str) -> str | None:
     """The resolution asked for, the last one named winning ("refund... no, store credit").
 
@@ -175,6 +186,8 @@ def find_resolution(text: str) -> str | None:
         ):
             continue  # "I'd like to return another one": another item, not a replacement
         best = code
+    if best is None and _VARIANT.search(" ".join(words(text))):
+        return "replacement"
     return best
 
 

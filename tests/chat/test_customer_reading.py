@@ -159,3 +159,62 @@ def test_intents_in_other_words(text: str, intent: str) -> None:
 
 def test_order_number_glued_to_its_cue() -> None:
     assert read_customer("got a phone case. order#6677", [])["order"] == "6677"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("the tent arrived 2 weeks late", "arrived_late"),
+        ("came like a month after you said it would", "arrived_late"),
+        ("the coating is not non-stick as described", "not_as_described"),
+        ("sent wrong stuff", "wrong_item"),
+        ("i ordered headphones, got a phone case", "wrong_item"),
+        ("the cable is frayed", "damaged"),
+        ("they fit like a 9", "wrong_size"),
+        ("runs really small", "wrong_size"),
+    ],
+)
+def test_reason_shapes(text: str, reason: str) -> None:
+    assert read_customer(text, []).get("reason") == reason
+
+
+def test_too_late_to_return_is_no_late_delivery() -> None:
+    assert read_customer("is it too late to return it?", []).get("reason") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I swap for bigger?",
+        "I need one size smaller please",
+        "exchange it for a different colour",
+    ],
+)
+def test_an_exchange_for_a_variant_is_a_replacement(text: str) -> None:
+    assert read_customer(text, []).get("resolution") == "replacement"
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity"),
+    [
+        ("got 3 towels, one is coming apart at the seam", 1),
+        ("ordered 6 plates, 2 came chipped", 2),
+        ("return 2 of the 3 mugs I bought", 2),
+    ],
+)
+def test_what_was_bought_is_not_what_goes_back(text: str, quantity: int) -> None:
+    items = ["Bath towel", "Dinner plate", "Ceramic mug"]
+    assert read_customer(text, items).get("quantity") == quantity
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("the red yoyo - no wait, its the green one that is broken", "Yo-yo green"),
+        ("the red yoyo. sorry, I mean the mug", "Ceramic mug"),
+        ("the mug actually arrived broken", "Ceramic mug"),
+        ("the mug, actually the green yoyo too", ["Yo-yo green", "Ceramic mug"]),
+    ],
+)
+def test_a_correction_replaces_only_the_item(text: str, item: str | list[str]) -> None:
+    assert read_customer(text, ["Yo-yo red", "Yo-yo green", "Ceramic mug"])["item"] == item
