@@ -676,10 +676,12 @@ class OfflineDialogue:
             if code != draft.resolution:
                 options.append({"label": f"{RESOLUTION_LABELS[code]} instead", "value": code})
         summary = "; ".join(lines)
+        # The amounts come from the same computation the case will use, never from the chat.
+        money = chat_tools.quote_draft(self.desk, verified, draft)
         return [
             reply(
                 f"Here's your return on order {verified.order}: {summary}. You'd like {want}."
-                f"{photo} Shall I submit it? (yes or no)",
+                f" Amounts: {money}.{photo} Shall I submit it? (yes or no)",
                 options,
             )
         ]

@@ -22,9 +22,10 @@ from ledger.owner_models import HANDOFF
 from ledger.repository import find_order, get_case, units_in_cases
 from policies.models import Reason, normalize_email, normalize_order_number
 from policies.money import Money
-from tools import owner_inbox
+from tools import owner_inbox, refund_caps
 from tools.accept_photo import accept_photo
 from tools.check_eligibility import check_eligibility, find_line_item
+from tools.compute_amounts import compute_amounts
 from tools.errors import IdentityError, ReturnError
 from tools.marketplace import customer_notice
 from tools.notify import notify_owner
@@ -260,6 +261,44 @@ def check_draft(desk: ReturnsDesk, verified: Verified, draft: Draft) -> list[str
             except ReturnError as error:
                 problems.append(error.message)
     return problems
+
+
+def quote_draft(desk: ReturnsDesk, verified: Verified, draft: Draft) -> str:
+    """The money of the draft in words, computed by the same tool the cases use: what comes
+    back for each line, the label cost taken off, and the store credit with its bonus.
+    Read-only; the label line assumes the item is sent back (the supplier may waive it)."""
+    policy = desk.store.policy
+    currency = policy.currency
+    parts = []
+    with desk.session() as session:
+        order = verify_identity(session, verified.order, verified.email)
+        for line in draft.lines:
+            item = find_line_item(order, line.sku)
+            unit_price, quantity = refund_caps.priced_units(item, line.quantity)
+            amounts = compute_amounts(
+                policy,
+                desk.store.terms_for(item.supplier_id),
+                unit_price_minor=unit_price,
+                quantity=quantity,
+                reason=line.reason,
+                return_required=True,
+            )
+            label = Money(minor=amounts.label_deduction, currency=currency)
+            label_words = (
+                f"return label {label} taken off"
+                if amounts.label_deduction
+                else "return label free"
+            )
+            if draft.resolution == "store_credit":
+                bonus = Money(minor=amounts.store_credit_bonus, currency=currency)
+                credit = Money(minor=amounts.store_credit, currency=currency)
+                money = f"store credit {credit} (bonus {bonus} included)"
+            elif draft.resolution == "replacement":
+                money = "a replacement, no money back"
+            else:
+                money = f"refund {Money(minor=amounts.refund, currency=currency)}"
+            parts.append(f"{line.quantity} x {item.name}: {money}, {label_words}")
+    return "; ".join(parts)
 
 
 def submit_draft(
