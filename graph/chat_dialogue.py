@@ -483,8 +483,11 @@ class OfflineDialogue:
         lowered = " ".join(words(text))
         switching = reading.answer == "no" or any(w in lowered for w in _SWITCH_WORDS)
         adding = any(re.search(rf"\b{w}\b", lowered) for w in _ADD_WORDS)
+        replaced: list[dict[str, Any]] = []
         if st["lines"] and switching and not adding:
-            st["lines"] = []
+            replaced, st["lines"] = st["lines"], []
+        # "no wait, the green one": a correction of the item keeps what was said about it.
+        carried = replaced[0].get("reason") if len(replaced) == 1 == len(match.found) else None
         for mention in match.found:
             line = next((x for x in st["lines"] if x["sku"] == mention.item.sku), None)
             if line is None:
@@ -498,8 +501,8 @@ class OfflineDialogue:
             if quantity is not None:
                 line["quantity"] = quantity
             own_reason = find_reason(mention.segment) if len(match.found) > 1 else None
-            if own_reason or reading.reason:
-                line["reason"] = own_reason or reading.reason
+            if own_reason or reading.reason or carried:
+                line["reason"] = own_reason or reading.reason or carried
         st["quantity"] = None
         return True
 
