@@ -571,6 +571,13 @@ _ABOUT_ASKING = re.compile(
 )
 
 
+# What follows "instead of" / "rather than" when it compares resolutions, not items.
+_PREFERENCE = re.compile(
+    r"\s(?:the |a |my |getting |having )?(?:refund|refunds|money|cash|store credit|credit"
+    r"|replacement|exchange|voucher|gift card|my money back|money back)\b"
+)
+
+
 @dataclass(frozen=True)
 class ReasonMatch:
     code: str
@@ -708,6 +715,10 @@ def find_reasons(text: str) -> list[ReasonMatch]:
                     continue
                 if "late" in phrase and _ABOUT_ASKING.match(joined[occurrence.end() :]):
                     continue  # "is it too late to return?" asks about the window
+                if phrase.endswith(("instead of", "rather than", "than")) and _PREFERENCE.match(
+                    joined[occurrence.end() :]
+                ):
+                    continue  # "a new one instead of the refund" picks a resolution
                 match = ReasonMatch(code=code, phrase=phrase, position=index)
                 if code not in found or index < found[code].position:
                     found[code] = match

@@ -218,3 +218,22 @@ def test_what_was_bought_is_not_what_goes_back(text: str, quantity: int) -> None
 )
 def test_a_correction_replaces_only_the_item(text: str, item: str | list[str]) -> None:
     assert read_customer(text, ["Yo-yo red", "Yo-yo green", "Ceramic mug"])["item"] == item
+
+
+@pytest.mark.parametrize(
+    ("text", "resolution"),
+    [
+        ("could I get a fresh one rather than money", "replacement"),
+        ("actually can I have a different one instead of the refund", "replacement"),
+        ("rather have a replacement than cash", "replacement"),
+        ("I want store credit instead of a refund", "store_credit"),
+        ("I prefer a refund over store credit", "refund"),
+    ],
+)
+def test_a_change_of_resolution_names_no_reason(text: str, resolution: str) -> None:
+    reading = read_message(text)
+    assert (reading.reason, reading.resolution) == (None, resolution)
+
+
+def test_instead_of_between_items_is_still_a_wrong_item() -> None:
+    assert read_message("they sent a mug instead of a bowl").reason == "wrong_item"
