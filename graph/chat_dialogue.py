@@ -503,6 +503,8 @@ class OfflineDialogue:
             own_reason = find_reason(mention.segment) if len(match.found) > 1 else None
             if own_reason or reading.reason or carried:
                 line["reason"] = own_reason or reading.reason or carried
+            if own_reason and mention.segment:
+                line["note"] = mention.segment[:500]  # the note belongs to the item it is about
         st["quantity"] = None
         return True
 
@@ -634,7 +636,12 @@ class OfflineDialogue:
     def _draft(self, st: State) -> Draft:
         return Draft(
             lines=[
-                ReturnLine(sku=line["sku"], quantity=int(line["quantity"]), reason=line["reason"])
+                ReturnLine(
+                    sku=line["sku"],
+                    quantity=int(line["quantity"]),
+                    reason=line["reason"],
+                    note=line.get("note") or "",
+                )
                 for line in st["lines"]
             ],
             resolution=st.get("resolution") or "refund",

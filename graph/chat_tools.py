@@ -101,6 +101,9 @@ class ReturnLine(BaseModel):
     sku: str = Field(min_length=1, max_length=100)
     quantity: int = Field(default=1, ge=1, le=10_000)
     reason: Reason
+    # What the customer wrote about this item; the draft's note when none was (one message
+    # about two items gives each case its own part).
+    note: str = Field(default="", max_length=4000)
 
 
 class Draft(BaseModel):
@@ -320,7 +323,7 @@ def submit_draft(
             quantity=line.quantity,
             reason=line.reason,
             resolution=draft.resolution,  # type: ignore[arg-type]
-            note=draft.note,
+            note=line.note or draft.note,
             photo=bool(photo_ids),
         )
         try:

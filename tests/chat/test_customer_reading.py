@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from graph.chat_graph import CustomerChat
+from graph.desk import ReturnsDesk
 from graph.understanding import OrderItem, match_items, read_message
 from graph.understanding.instructions import without_instructions
 from graph.understanding.quantities import parse_quantity
 from graph.understanding.reading import read_customer
+from ledger.models import CaseRow
 
 ITEMS = ["Ceramic mug", "Yo-yo red", "Wool rug", "Desk lamp"]
 
@@ -237,3 +241,18 @@ def test_a_change_of_resolution_names_no_reason(text: str, resolution: str) -> N
 
 def test_instead_of_between_items_is_still_a_wrong_item() -> None:
     assert read_message("they sent a mug instead of a bowl").reason == "wrong_item"
+
+
+def test_each_case_gets_the_note_about_its_own_item(desk: ReturnsDesk) -> None:
+    """One message about two items: each case keeps what was said about its item only."""
+    chat = CustomerChat(desk, "offline")
+    sid = chat.open_session()
+    chat.say(sid, "order 1001 ana@example.com")
+    chat.say(sid, "the mug arrived chipped and the desk lamp doesn't turn on, refund please")
+    chat.say(sid, "1")  # the order has two lamps: how many
+    chat.say(sid, "yes")
+    with desk.session() as session:
+        rows = session.execute(select(CaseRow.code, CaseRow.note)).all()
+    notes = {desk.case_view(code).sku: note for code, note in rows}
+    assert "chipped" in notes["MUG-1"] and "lamp" not in notes["MUG-1"]
+    assert "turn on" in notes["LAMP-1"] and "mug" not in notes["LAMP-1"]
