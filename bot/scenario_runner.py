@@ -88,6 +88,11 @@ CASE_CHECKS = frozenset(
         "return_required",
         "label",
         "rma",
+        # What the customer asked for, as the chat understood it.
+        "item",
+        "quantity",
+        "reason",
+        "requested_resolution",
     }
 )
 
@@ -490,6 +495,15 @@ class ScenarioRun:
             elif key == "rma":
                 actual = view.rma
                 ok = normalize_rma(actual) == normalize_rma(expected)
+            elif key == "item":  # the SKU or the item's name
+                actual = f"{view.sku} ({view.item})"
+                ok = str(expected).lower() in (view.sku.lower(), view.item.lower())
+            elif key == "quantity":
+                actual = view.quantity
+                ok = str(actual) == str(expected)
+            elif key in ("reason", "requested_resolution"):
+                actual = getattr(view, key)
+                ok = actual == str(expected)
             else:
                 raise ScenarioFormatError(f"line {line}: unknown case check {key!r}")
             if not ok:

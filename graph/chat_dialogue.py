@@ -176,6 +176,7 @@ class OfflineDialogue:
     def _text(self, st: State, text: str, *, pressed: bool) -> list[Reply]:
         expecting = st.get("expecting")
         reading = read_message(text, expecting)
+        text = reading.text  # instructions to the bot are no facts: read without them
         if pressed and expecting == "reason":
             reading.reason = reason_from_choice(text) or reading.reason
         if reading.reason is None and _SAME_REASON.search(" ".join(words(text))):
@@ -482,8 +483,11 @@ class OfflineDialogue:
         lowered = " ".join(words(text))
         switching = reading.answer == "no" or any(w in lowered for w in _SWITCH_WORDS)
         adding = any(re.search(rf"\b{w}\b", lowered) for w in _ADD_WORDS)
+        replaced: list[dict[str, Any]] = []
         if st["lines"] and switching and not adding:
-            st["lines"] = []
+            replaced, st["lines"] = st["lines"], []
+        # "no wait, the green one": a correction of the item keeps what was said about it.
+        carried = replaced[0].get("reason") if len(replaced) == 1 == len(match.found) else None
         for mention in match.found:
             line = next((x for x in st["lines"] if x["sku"] == mention.item.sku), None)
             if line is None:
@@ -497,8 +501,10 @@ class OfflineDialogue:
             if quantity is not None:
                 line["quantity"] = quantity
             own_reason = find_reason(mention.segment) if len(match.found) > 1 else None
-            if own_reason or reading.reason:
-                line["reason"] = own_reason or reading.reason
+            if own_reason or reading.reason or carried:
+                line["reason"] = own_reason or reading.reason or carried
+            if own_reason and mention.segment:
+                line["note"] = mention.segment[:500]  # the note belongs to the item it is about
         st["quantity"] = None
         return True
 
@@ -630,7 +636,12 @@ class OfflineDialogue:
     def _draft(self, st: State) -> Draft:
         return Draft(
             lines=[
-                ReturnLine(sku=line["sku"], quantity=int(line["quantity"]), reason=line["reason"])
+                ReturnLine(
+                    sku=line["sku"],
+                    quantity=int(line["quantity"]),
+                    reason=line["reason"],
+                    note=line.get("note") or "",
+                )
                 for line in st["lines"]
             ],
             resolution=st.get("resolution") or "refund",
@@ -675,10 +686,12 @@ class OfflineDialogue:
             if code != draft.resolution:
                 options.append({"label": f"{RESOLUTION_LABELS[code]} instead", "value": code})
         summary = "; ".join(lines)
+        # The amounts come from the same computation the case will use, never from the chat.
+        money = chat_tools.quote_draft(self.desk, verified, draft)
         return [
             reply(
                 f"Here's your return on order {verified.order}: {summary}. You'd like {want}."
-                f"{photo} Shall I submit it? (yes or no)",
+                f" Amounts: {money}.{photo} Shall I submit it? (yes or no)",
                 options,
             )
         ]

@@ -23,9 +23,10 @@ from ledger.owner_models import HANDOFF
 from ledger.repository import find_order, get_case, units_in_cases
 from policies.models import Reason, normalize_email, normalize_order_number
 from policies.money import Money
-from tools import owner_inbox
+from tools import owner_inbox, refund_caps
 from tools.accept_photo import accept_photo
 from tools.check_eligibility import check_eligibility, find_line_item
+from tools.compute_amounts import compute_amounts
 from tools.errors import IdentityError, ReturnError
 from tools.guess_throttle import TooManyAttempts
 from tools.marketplace import customer_notice
@@ -102,6 +103,9 @@ class ReturnLine(BaseModel):
     sku: str = Field(min_length=1, max_length=100)
     quantity: int = Field(default=1, ge=1, le=10_000)
     reason: Reason
+    # What the customer wrote about this item; the draft's note when none was (one message
+    # about two items gives each case its own part).
+    note: str = Field(default="", max_length=4000)
 
 
 class Draft(BaseModel):
@@ -271,6 +275,44 @@ def check_draft(desk: ReturnsDesk, verified: Verified, draft: Draft) -> list[str
     return problems
 
 
+def quote_draft(desk: ReturnsDesk, verified: Verified, draft: Draft) -> str:
+    """The money of the draft in words, computed by the same tool the cases use: what comes
+    back for each line, the label cost taken off, and the store credit with its bonus.
+    Read-only; the label line assumes the item is sent back (the supplier may waive it)."""
+    policy = desk.store.policy
+    currency = policy.currency
+    parts = []
+    with desk.session() as session:
+        order = verify_identity(session, verified.order, verified.email)
+        for line in draft.lines:
+            item = find_line_item(order, line.sku)
+            unit_price, quantity = refund_caps.priced_units(item, line.quantity)
+            amounts = compute_amounts(
+                policy,
+                desk.store.terms_for(item.supplier_id),
+                unit_price_minor=unit_price,
+                quantity=quantity,
+                reason=line.reason,
+                return_required=True,
+            )
+            label = Money(minor=amounts.label_deduction, currency=currency)
+            label_words = (
+                f"return label {label} taken off"
+                if amounts.label_deduction
+                else "return label free"
+            )
+            if draft.resolution == "store_credit":
+                bonus = Money(minor=amounts.store_credit_bonus, currency=currency)
+                credit = Money(minor=amounts.store_credit, currency=currency)
+                money = f"store credit {credit} (bonus {bonus} included)"
+            elif draft.resolution == "replacement":
+                money = "a replacement, no money back"
+            else:
+                money = f"refund {Money(minor=amounts.refund, currency=currency)}"
+            parts.append(f"{line.quantity} x {item.name}: {money}, {label_words}")
+    return "; ".join(parts)
+
+
 def submit_draft(
     desk: ReturnsDesk, session_id: str, verified: Verified, draft: Draft
 ) -> tuple[list[CaseView], list[str]]:
@@ -290,7 +332,7 @@ def submit_draft(
             quantity=line.quantity,
             reason=line.reason,
             resolution=draft.resolution,  # type: ignore[arg-type]
-            note=draft.note,
+            note=line.note or draft.note,
             photo=bool(photo_ids),
         )
         try:
@@ -421,7 +463,19 @@ def policy_answer(desk: ReturnsDesk, topics: set[str]) -> str:
         "Refunds go back to your original payment once the return is approved and the item "
         "is checked; when no return is needed, straight away."
     )
+    amounts = (
+        "A refund is what you paid for the items you send back"
+        + (
+            ""
+            if policy.return_shipping_paid_by == "store"
+            else ", less the return label when the return shipping is yours to pay"
+        )
+        + ". "
+        + credit
+        + " Before you confirm a return I show you the exact amounts."
+    )
     by_topic = {
+        "amounts": amounts,
         "window": window,
         "shipping": shipping,
         "photo": photo,
@@ -434,6 +488,7 @@ def policy_answer(desk: ReturnsDesk, topics: set[str]) -> str:
         topics = topics - {"shipping"}
     for topic in (
         "window",
+        "amounts",
         "shipping",
         "fees",
         "photo",

@@ -18,6 +18,7 @@ from graph.understanding.identifiers import (
     phones,
     without_phones,
 )
+from graph.understanding.instructions import without_instructions
 from graph.understanding.intents import read_intents
 from graph.understanding.items import ItemMatch, ItemMention, OrderItem, match_items
 from graph.understanding.quantities import ALL, parse_quantity
@@ -68,20 +69,25 @@ class Reading:
 def read_message(text: str, expecting: str | None = None) -> Reading:
     """Read one customer message. ``expecting`` names the question the bot just asked
     (``order``, ``email``, ``item``, ``quantity``, ``reason``, ``resolution``, ``confirm``),
-    which lets a bare answer ("1001", "2", "yes") count."""
+    which lets a bare answer ("1001", "2", "yes") count.
+
+    Order numbers, e-mails and phones come from the whole message; everything else from the
+    message without its instructions to the bot, which change nothing (``Reading.text``)."""
+    whole = text
+    text = without_instructions(text)
     intents, topics = read_intents(text)
-    found_emails = emails(text)
-    found_phones = phones(text)
-    numbers_text = without_phones(text) if found_phones else text
+    found_emails = emails(whole)
+    found_phones = phones(whole)
+    numbers_text = without_phones(whole) if found_phones else whole
     reading = Reading(
         text=text,
         order_numbers=order_numbers(
             numbers_text, expecting=expecting == "order" and not found_emails
         ),
-        case_codes=case_codes(text),
+        case_codes=case_codes(whole),
         emails=found_emails,
         phones=found_phones,
-        broken_email=broken_email(text),
+        broken_email=broken_email(whole),
         reason=find_reason(text),
         resolution=None if intents & {"status", "policy", "human"} else find_resolution(text),
         quantity=parse_quantity(text, expecting=expecting == "quantity"),

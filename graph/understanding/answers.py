@@ -155,6 +155,8 @@ def _read(tokens: list[str]) -> str | None:
         if joined == phrase or (joined.startswith(phrase + " ") and " " in phrase):
             return "yes"
     first = tokens[0]
+    if tokens[1:2] == ["not"] and first not in ("do", "don't", "why"):
+        return "no"  # "absolutely not", "certainly not": the yes word only makes it firmer
     if first in _NO_FIRST and first not in ("don't", "wait", "stop", "wrong"):
         return "no"
     if first in _YES_FIRST and first not in ("right", "fine", "good", "great", "k"):

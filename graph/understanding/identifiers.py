@@ -77,6 +77,7 @@ def order_numbers(text: str, *, expecting: bool = False) -> list[str]:
     """Order numbers as typed (upper case, no ``#``), in the order they appear."""
     folded = fold(text)
     folded = EMAIL.sub(" ", folded)
+    folded = re.sub(r"\b(order|no|nr|number|num)(?=[#:]\s*[a-z0-9])", r"\1 ", folded)  # order#66
     folded = CASE_CODE.sub(" ", folded)
     folded = MONEY.sub(" ", folded)
     tokens = folded.split()

@@ -27,6 +27,11 @@ HUMAN = (
     r"\bcustomer\s+(?:service|support|care)\b",
     r"\b(?:call|phone|ring)\s+me\b",
     r"\bescalate\b",
+    r"\b(?:get|give|find|want|need|fetch|bring)\s+(?:me\s+)?(?:a|an|the|some)\s+"
+    r"(?:human|person|agent|manager|real one)\b",
+    r"\b(?:someone|somebody|anyone|anybody|person|human)\b[^|]{0,30}\bnot an? "
+    r"(?:bot|robot|machine|ai|computer)\b",
+    r"\b(?:are|r) (?:you|u) (?:just )?an? (?:bot|robot|machine)\b.*\b(?:human|person)\b",
     r"\bcomplaint\b",
     r"\b(?:is there|can i get|i want|i need|i'd like)\s+(?:a|an|to speak to a)?\s*"
     r"(?:human|person|agent|manager)\b",
@@ -144,6 +149,25 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
         r"\btoo late to (?:return|send|get)\b",
         r"\bcan i still (?:return|send)\b",
         r"\bhow late can i\b",
+        r"\b(?:return|send|bring)\w* (?:\w+ ){0,3}(?:after|past|beyond|later than) "
+        r"(?:\d+|a|one|two|three|four|thirty) (?:days?|weeks?|months?)\b",
+        r"\b(?:last|latest|final) (?:day|date)\b",
+        r"\bhow long (?:have i got|do i get|is the window)\b",
+        r"\b(?:by|until|till) when\b",
+        r"\bwhen (?:is|does) (?:the )?(?:return|window|deadline|cut ?off)\b",
+        r"\bcut ?off\b",
+    ),
+    "amounts": (
+        r"\bwhat (?:will|would|do|did|can) i (?:actually |really )?get back\b",
+        r"\bhow much (?:will|would|do|can|money|of it) (?:i )?(?:get|be )?"
+        r"(?:back|refunded|returned)?\b",
+        r"\b(?:full|whole|entire|partial) (?:refund|amount|price)\b",
+        r"\b(?:take|keep|deduct|subtract|charge)\w* (?:\w+ ){0,2}(?:for|off) "
+        r"(?:the )?(?:shipping|postage|label|return)\b",
+        r"\brefund (?:go|goes|going|be|paid|sent)? ?(?:back )?to (?:my )?"
+        r"(?:card|paypal|bank|account|original)\b",
+        r"\b(?:paypal|card|bank) or\b.*\b(?:card|paypal|bank|credit)\b",
+        r"\bwhere (?:does|will) (?:the |my )?(?:refund|money)\b",
     ),
     "shipping": (
         r"\bwho pays\b",
@@ -155,6 +179,9 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
         r"\bpay (?:for )?(?:the )?(?:return )?"
         r"(?:shipping|postage|label|delivery|to send it back)\b",
         r"\bwho covers\b",
+        r"\bwho (?:is )?(?:paying|pays|covers|covering) (?:for )?(?:the )?"
+        r"(?:shipping|postage|label|return)\b",
+        r"\b(?:shipping|postage|label) (?:back )?(?:on me|on you|on us)\b",
         r"\b(?:shipping|postage|label) (?:back )?(?:is |be )?(?:free|paid|covered)\b",
         r"\bsend (?:it|them) back for free\b",
         r"\bdo i (?:have to|need to) pay\b",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from graph.understanding.identifiers import MONEY
-from graph.understanding.quantities import ALL, NUMBER_WORDS
+from graph.understanding.quantities import ALL, NUMBER_WORDS, bought_count, unit_follows
 from graph.understanding.text import fold, words
 
 COLOURS = frozenset(
@@ -313,6 +313,14 @@ def _positions(tokens: list[str], count: int) -> list[int]:
     return found
 
 
+def _count(token: str) -> int | None:
+    if token.isdigit() and 0 < int(token) < 100:
+        return int(token)
+    if token in NUMBER_WORDS and token not in ("a", "an", "pair", "couple", "dozen", "single"):
+        return NUMBER_WORDS[token]
+    return None
+
+
 def _quantity_near(tokens: list[str], index: int, item: OrderItem) -> tuple[int | str | None, bool]:
     """The quantity said just before a mention at ``index`` ("two of the mugs", "both mugs")."""
     window = tokens[max(0, index - 4) : index]
@@ -321,6 +329,10 @@ def _quantity_near(tokens: list[str], index: int, item: OrderItem) -> tuple[int 
     )
     if {"some", "few", "several", "couple"} & set(window):
         return None, False  # "some of the towels": how many is said elsewhere or asked
+    said = " ".join(window)
+    part = re.search(r"\b(\w+) of (?:the |my |those |these |all )?(\w+)$", said)
+    if part and _count(part.group(2)) and _count(part.group(1)):
+        return _count(part.group(1)), plural  # "two of the four mugs": two, not four
     for offset, token in enumerate(reversed(window)):
         after = (
             window[len(window) - offset]
@@ -328,6 +340,9 @@ def _quantity_near(tokens: list[str], index: int, item: OrderItem) -> tuple[int 
             else (tokens[index] if index < len(tokens) else "")
         )
         pronoun = after != "of" and not (offset == 0 and index < len(tokens))
+        at = index - 1 - offset
+        if unit_follows(tokens, at) or bought_count(tokens, at):
+            continue  # "after 3 days the mug": a time; "ordered 6 plates": what was bought
         if token in NUMBER_WORDS and not token.isdigit() and token != "both" and pronoun:
             continue  # "the blue one", "the ball bearing one": a pronoun, not a count
         if token in ("all", "every"):
@@ -346,6 +361,62 @@ _WHOLE_ORDER = re.compile(
     r"|\beverything\b|\ball (?:of )?(?:the |my )?(?:items|things|products|stuff)\b"
     r"|\ball of it\b|\bthe (?:whole )?lot\b|\beach item\b|\bevery item\b"
 )
+
+
+# "everything except the rug", "all but the rug", "all of it apart from the rug": every item
+# but the ones named after the exception word.
+_EXCEPT = re.compile(
+    r"\b(?:everything|every ?thing|all(?: of)?(?: it| them| the (?:items|things|stuff)| my"
+    r" (?:order|stuff|items))?|the (?:whole|entire) (?:order|lot)|the lot|whole order)"
+    r"\s*,?\s*(?:except(?: for)?|but(?: not)?|apart from|other than|besides|excluding|minus"
+    r"|aside from|save for|bar|without)\s+(?P<rest>[^.;!?]+)"
+)
+
+
+def _with_exceptions(text: str, items: Sequence[OrderItem]) -> ItemMatch | None:
+    """Every item but those named after "except" / "all but" / "apart from", all units."""
+    found = _EXCEPT.search(text)
+    if not found:
+        return None
+    rest = re.split(
+        r"\b(?:because|since|as|cause|cos|coz|they|it|its|it's)\b", found.group("rest")
+    )[0]
+    named = match_items(rest, items)
+    left_out = [mention.item for mention in named.found]
+    if not left_out:
+        return None
+    result = ItemMatch(whole_order=True, excluded=left_out)
+    result.found = [
+        ItemMention(item, quantity=ALL, plural=True, segment=text.strip())
+        for item in sorted(items, key=lambda i: i.position)
+        if item not in left_out
+    ]
+    return result if result.found else None
+
+
+# "the red yoyo - no wait, the green one": what follows the correction replaces what came
+# before it, unless it adds ("actually the mug too").
+_CORRECTION = re.compile(
+    r"\b(?:no wait|wait no|wait|no sorry|sorry|i mean|i meant|actually|correction|scratch that"
+    r"|oops|my bad|my mistake|not that one|i said wrong)\b"
+)
+_ADDING = re.compile(r"\b(?:too|as well|also|and|plus|another)\b")
+
+
+def _corrected(text: str, items: Sequence[OrderItem], expecting: bool) -> ItemMatch | None:
+    marks = list(_CORRECTION.finditer(text))
+    if not marks:
+        return None
+    head, tail = text[: marks[-1].start()], text[marks[-1].end() :]
+    if _ADDING.search(tail.split(".")[0]) or not head.strip():
+        return None
+    said_after = match_items(tail, items, expecting=expecting)
+    if not said_after.found and not said_after.ambiguous:
+        return None
+    said_before = match_items(head, items, expecting=expecting)
+    if not said_before.found and not said_before.ambiguous:
+        return None
+    return said_after
 
 
 def match_items(
@@ -367,6 +438,12 @@ def match_items(
     text = MONEY.sub(" ", fold(text))  # "$24" is a price, never a count or a position
     folded = fold(text)
     tokens = words(text)
+    excepted = _with_exceptions(" ".join(tokens), items)
+    if excepted:
+        return excepted
+    corrected = _corrected(text, items, expecting)
+    if corrected:
+        return corrected
     raw_tokens = set(re.findall(r"[a-z0-9][a-z0-9-]*", folded))
     chosen: dict[str, ItemMention] = {}
 

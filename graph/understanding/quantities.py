@@ -29,6 +29,157 @@ NUMBER_WORDS = {
     "dozen": 12,
 }
 ALL = "all"
+# Words after a number that make it a time, a measure or a size, never a count of units:
+# "after 3 days", "3 hours of use", "10 inches", "2 weeks ago".
+UNIT_WORDS = frozenset(
+    {
+        "sec",
+        "secs",
+        "second",
+        "seconds",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "hr",
+        "hrs",
+        "hour",
+        "hours",
+        "day",
+        "days",
+        "night",
+        "nights",
+        "week",
+        "weeks",
+        "wk",
+        "wks",
+        "fortnight",
+        "fortnights",
+        "month",
+        "months",
+        "mo",
+        "mos",
+        "year",
+        "years",
+        "yr",
+        "yrs",
+        "time",
+        "times",
+        "uses",
+        "washes",
+        "wash",
+        "wears",
+        "cm",
+        "mm",
+        "m",
+        "km",
+        "inch",
+        "inches",
+        "in",
+        "ft",
+        "foot",
+        "feet",
+        "metre",
+        "metres",
+        "meter",
+        "meters",
+        "ml",
+        "l",
+        "litre",
+        "litres",
+        "liter",
+        "liters",
+        "g",
+        "kg",
+        "lb",
+        "lbs",
+        "oz",
+        "pounds",
+        "percent",
+        "pct",
+        "gb",
+        "tb",
+        "mah",
+        "w",
+        "watt",
+        "watts",
+        "v",
+        "volt",
+        "volts",
+        "am",
+        "pm",
+        "o'clock",
+        "stars",
+        "star",
+        "ago",
+        "th",
+        "st",
+        "nd",
+        "rd",
+    }
+)
+
+
+# Verbs before a number that make it what was bought, not what goes back: "ordered 6 plates,
+# 2 came chipped", "got 3 towels, one is torn".
+BOUGHT = frozenset(
+    {"ordered", "bought", "got", "purchased", "received", "recieved", "have", "had", "order"}
+)
+# Verbs after a number that make it the units with the problem: "2 came chipped".
+_HAPPENED_TO = frozenset(
+    {
+        "is",
+        "are",
+        "was",
+        "were",
+        "came",
+        "come",
+        "arrived",
+        "has",
+        "have",
+        "had",
+        "broke",
+        "cracked",
+        "leak",
+        "leaks",
+        "leaked",
+        "don't",
+        "doesn't",
+        "didn't",
+        "won't",
+        "got",
+        "showed",
+        "look",
+        "looks",
+        "fit",
+        "fits",
+        "stopped",
+        "died",
+    }
+)
+
+
+def bought_count(tokens: list[str], index: int) -> bool:
+    """Is the number at ``index`` how many were bought ("ordered 6 plates")?"""
+    before = tokens[max(0, index - 2) : index]
+    return bool(before) and before[-1] in BOUGHT
+
+
+def unit_follows(tokens: list[str], index: int) -> bool:
+    """Is the number at ``index`` a time, a measure or a size ("3 days", "a week", "size 10")?"""
+    after = tokens[index + 1 : index + 3]
+    if after[:1] and after[0] in UNIT_WORDS:
+        return True
+    if (
+        after[:2]
+        and after[0] in ("more", "extra", "whole", "full", "long", "short")
+        and (after[1:2] and after[1] in UNIT_WORDS)
+    ):
+        return True
+    before = tokens[index - 1] if index > 0 else ""
+    return before in ("size", "sz", "eu", "uk", "us", "model", "version", "number", "nr")
+
+
 _ALL_WORDS = ("all of them", "all", "every one", "everything", "the whole lot", "all units")
 
 
@@ -44,13 +195,19 @@ def parse_quantity(text: str, *, expecting: bool = False) -> int | str | None:
         match = re.search(r"(?<![a-z0-9])(?:x\s?(\d{1,3})|(\d{1,3})\s?x)(?![a-z0-9])", joined)
         if match:
             return int(match.group(1) or match.group(2))
-    if re.search(r"\b(?:all|both) of (?:them|the|my)\b|\ball \d+\b|\bevery\b", joined):
+    if re.search(
+        r"\b(?:all|both) of (?:them|the|my)\b|\ball \d+\b"
+        r"|\bevery (?:one|single one|unit|item|piece)\b",
+        joined,
+    ):
         found = re.search(r"\ball (\d+)\b", joined)
         return int(found.group(1)) if found else (2 if "both" in tokens else ALL)
     if "both" in tokens:
         return 2
     if expecting:
-        for token in tokens:
+        for index, token in enumerate(tokens):
+            if unit_follows(tokens, index):
+                continue
             if token.isdigit() and 0 < int(token) < 1000:
                 return int(token)
             if token in NUMBER_WORDS and token not in ("a", "an"):
@@ -65,9 +222,15 @@ def parse_quantity(text: str, *, expecting: bool = False) -> int | str | None:
             value = int(token)
         elif token in NUMBER_WORDS and token not in ("a", "an", "pair", "couple", "dozen"):
             value = NUMBER_WORDS[token]
-        if value is None:
+        if value is None or unit_follows(tokens, index) or bought_count(tokens, index):
             continue
         before = tokens[index - 1] if index > 0 else ""
+        if (
+            tokens[index + 1 : index + 2]
+            and tokens[index + 1] in _HAPPENED_TO
+            and (any(bought_count(tokens, i) for i in range(index)))
+        ):
+            return value  # "ordered 6 plates, 2 came chipped"
         after = tokens[index + 1] if index + 1 < len(tokens) else ""
         if before in ("just", "only", "return", "returning", "send", "of") or after in (
             "of",
@@ -82,6 +245,7 @@ def parse_quantity(text: str, *, expecting: bool = False) -> int | str | None:
             return value
         if after and after.endswith("s") and len(after) > 3 and not after.endswith("ss"):
             return value  # "two mugs", "3 chairs"
-    if re.search(r"\ba (?:pair|couple) of\b", joined):
+    couple = re.search(r"\ba (?:pair|couple) of (\w+)", joined)
+    if couple and couple.group(1) not in UNIT_WORDS:
         return 2
     return None

@@ -73,6 +73,21 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "arrived damaged",
         "came damaged",
         "punctured",
+        "frayed",
+        "fraying",
+        "peeling",
+        "peeled",
+        "gouged",
+        "gouge",
+        "rusted",
+        "rusty",
+        "water damaged",
+        "soaked",
+        "mouldy",
+        "moldy",
+        "faded",
+        "splintered",
+        "cracked open",
         "has a hole",
         "hole in",
     ),
@@ -556,11 +571,129 @@ _ABOUT_ASKING = re.compile(
 )
 
 
+# What follows "instead of" / "rather than" when it compares resolutions, not items.
+_PREFERENCE = re.compile(
+    r"\s(?:the |a |my |getting |having )?(?:refund|refunds|money|cash|store credit|credit"
+    r"|replacement|exchange|voucher|gift card|my money back|money back)\b"
+)
+
+
 @dataclass(frozen=True)
 class ReasonMatch:
     code: str
     phrase: str
     position: int
+
+
+# Shapes of a reason, beyond the fixed phrases: a thing that stops or refuses to do its job,
+# a looks-word that is off from what was shown. Each is (code, pattern) on the folded words.
+_SHOWN = (
+    r"(?:listing|listings|photo|photos|picture|pictures|pic|pics|image|images|description"
+    r"|website|site|ad|advert|advertisement|page|product page|shop|store|catalogue|catalog"
+    r"|sample|swatch|video|shown|advertised|described|pictured|online|screen)"
+)
+_LOOKS = (
+    r"(?:colou?r|colou?rs|finish|shade|tone|material|fabric|texture|pattern|print|design"
+    r"|look|looks|style|wood|leather|metal|glaze|size chart|dimensions|measurements)"
+)
+_JOB = (
+    r"(?:work|works|working|charge|charges|charging|turn on|turns on|power on|power up"
+    r"|switch on|start|starts|boot|boots|connect|connects|pair|pairs|heat|heats|heat up"
+    r"|cool|cools|spin|spins|light up|lights up|inflate|hold air|hold a charge|hold charge"
+    r"|function|functions|run|runs|play|plays|print|prints|lock|locks|close|closes|seal"
+    r"|seals|pump|pumps|blend|blends|cut|cuts|track|tracks|load|loads|read|reads)"
+)
+_LATE_UNIT = r"(?:minutes?|hours?|days?|weeks?|months?|ages)"
+REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "arrived_late",
+        re.compile(
+            rf"\b(?:\w+ )?{_LATE_UNIT} (?:too )?late\b"
+            rf"|\b(?:a |like a |about a |over a |\w+ )?{_LATE_UNIT} after (?:you|it|the"
+            rf" (?:date|deadline|day)|i was|we were)\b[^.!?]{{0,30}}\b(?:said|promised|due"
+            rf"|expected|supposed|needed|told)\b"
+            rf"|\b(?:arrived|came|delivered|got here|showed up|turned up|reached me)\b"
+            rf"[^.!?|]{{0,25}}\b(?:late|after the (?:event|party|trip|wedding|birthday|date))\b"
+            rf"(?! to (?:return|send|ask|cancel))"
+        ),
+    ),
+    (
+        "not_as_described",
+        re.compile(
+            r"\bnot\b[^.!?]{0,40}\bas (?:described|advertised|pictured|shown|listed|stated"
+            r"|promised|in the (?:photos?|pictures?|listing|description|ad))\b"
+        ),
+    ),
+    (
+        "wrong_item",
+        re.compile(
+            r"\b(?:sent|send|shipped|delivered|gave|got|received|recieved|mailed)"
+            r" (?:me |us )?(?:the |a |an |some )?wrong (?!size|fit)\w*"
+            r"|\bwrong (?:product|item|thing|things|stuff|article|parcel|package|order|model"
+            r"|colou?r|version|one)\b(?! size)"
+            r"|\b(?:i |we )?(?:ordered|bought|wanted|asked for|paid for) (?:a |an |the |some )?"
+            r"[a-z ]{2,30}(?:,| but| and)? (?:got|received|recieved|they sent|you sent|came)"
+            r" (?:a |an |the |some )?[a-z]"
+        ),
+    ),
+    (
+        "wrong_size",
+        re.compile(
+            r"\b(?:fits?|fitted|runs?|came up) (?:like|more like|as) (?:a |an )?(?:size )?\w+\b"
+            r"|\b(?:one|a|half a|1) size (?:smaller|bigger|larger|up|down)\b"
+            r"|\b(?:a |the )?(?:bigger|smaller|larger|next) (?:size|one)\b"
+            r"|\b(?:swap|exchange|change)\w* (?:it |them )?(?:for|to|into) (?:a |the )?"
+            r"(?:bigger|smaller|larger|bigger size|smaller size|size \w+)\b"
+            r"|\b(?:runs|run|running|came|comes|come) (?:too |very |really |a bit |way )?"
+            r"(?:small|big|large|tight|narrow|wide)\b"
+        ),
+    ),
+    (
+        "defective",
+        re.compile(
+            rf"\b(?:stopped|stops|quit|quits|quitted|ceased|ceases|refuses to|refused to"
+            rf"|fails to|failed to|unable to|won't|wont|will not|doesn't|doesnt|does not"
+            rf"|didn't|didnt|did not|can't|cant|cannot|couldn't|never|no longer|not)"
+            rf" (?:even |properly |anymore |at all |really |ever )?{_JOB}\b"
+        ),
+    ),
+    (
+        "defective",
+        re.compile(
+            r"\b(?:it's|its|it is|is|was|it was|a|total|complete|absolute|real) "
+            r"(?:a )?(?:dud|lemon|dead|doa|kaput|faulty|duff|useless|junk|broken down)\b"
+            r"|\b(?:died|dies|dead on arrival|gave up|gave out|packed up|packed in|konked out"
+            r"|conked out|crapped out|gave up the ghost|went dead|went kaput|fried|fizzled out)\b"
+            r"|\bquit(?:s)?(?: on me)?(?: after| within| in| the| on)\b"
+        ),
+    ),
+    (
+        "not_as_described",
+        re.compile(
+            rf"\b{_LOOKS}\b[^.!?]{{0,40}}\b(?:nothing like|not like|unlike|way off|off from"
+            rf"|different (?:from|than|to)|doesn't match|does not match|don't match"
+            rf"|not match|isn't|is not|wasn't|not the same as|differs from|not as|looks nothing)"
+            rf"\b[^.!?]{{0,30}}\b{_SHOWN}\b"
+            rf"|\b(?:nothing like|not like|unlike|doesn't match|does not match|don't match"
+            rf"|doesn't look like|does not look like|didn't look like|looks nothing like"
+            rf"|not what was|not as|different (?:from|than|to)|far from|misrepresented"
+            rf"|misleading|false advertising|mis-?described|nothing close to)"
+            rf" (?:the |what (?:was |is )?|in the |on the |its |it's )?{_SHOWN}\b"
+            rf"|\b{_LOOKS} (?:is |was |are |were |looks |seems )?(?:totally |completely |way |a bit"
+            rf" |slightly |very |so )?(?:off|wrong|different|weird|not right|not the same)\b"
+        ),
+    ),
+)
+
+
+def _shaped(joined: str) -> list[ReasonMatch]:
+    found = []
+    for code, pattern in REASON_SHAPES:
+        match = pattern.search(joined)
+        if match:
+            index = joined[: match.start()].count(" ")
+            found.append(ReasonMatch(code=code, phrase=match.group(), position=index))
+    return found
 
 
 def find_reasons(text: str) -> list[ReasonMatch]:
@@ -582,10 +715,18 @@ def find_reasons(text: str) -> list[ReasonMatch]:
                     continue
                 if "late" in phrase and _ABOUT_ASKING.match(joined[occurrence.end() :]):
                     continue  # "is it too late to return?" asks about the window
+                if phrase.endswith(("instead of", "rather than", "than")) and _PREFERENCE.match(
+                    joined[occurrence.end() :]
+                ):
+                    continue  # "a new one instead of the refund" picks a resolution
                 match = ReasonMatch(code=code, phrase=phrase, position=index)
                 if code not in found or index < found[code].position:
                     found[code] = match
                 break
+    # The shapes read the words as typed too: typo correction may bend a short word ("even").
+    for shaped in _shaped(joined) + _shaped(" ".join(words(text))):
+        if shaped.code not in found or shaped.position < found[shaped.code].position:
+            found[shaped.code] = shaped
     matches = sorted(found.values(), key=lambda m: m.position)
     clear = [m for m in matches if m.phrase not in _SOFT]
     return clear or matches

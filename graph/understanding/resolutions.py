@@ -133,6 +133,18 @@ VOCABULARY: tuple[str, ...] = tuple(
 )
 
 
+# An exchange for another size or colour is a replacement of the same item.
+_VARIANT = re.compile(
+    r"\b(?:one|a|half a|1) size (?:smaller|bigger|larger|up|down)\b"
+    r"|\b(?:in|for|need|want|get|send|swap\w* for|exchange\w* for) (?:a |the |me a |me the )?"
+    r"(?:bigger|smaller|larger|next) (?:size|one)\b"
+    r"|\b(?:swap|exchange|change)\w* (?:it |them |this |these )?(?:for|to|into) (?:a |the )?"
+    r"(?:bigger|smaller|larger|different|other) ?(?:size|colou?r|one)?\b"
+    r"|\b(?:in|for) (?:a |the )?(?:size|colou?r) \w+ instead\b"
+    r"|\b(?:a |another )?(?:different|other) (?:one|size|colou?r) (?:instead|rather)\b"
+)
+
+
 def find_resolution(text: str) -> str | None:
     """The resolution asked for, the last one named winning ("refund... no, store credit").
 
@@ -165,7 +177,7 @@ def find_resolution(text: str) -> str | None:
         previous_end = max(previous_end, end)
         window = tokens[max(reach, index - 2) : index]
         negated = any(t in NEGATORS for t in window) and ("no" not in window or window[-1] == "no")
-        if negated or _unwanted(tokens[reach:index]):
+        if negated or _unwanted(tokens[reach:index]) or _compared_away(tokens[:index]):
             continue
         following = tokens[end : end + 1]
         if phrase == "credit" and following in (["card"], ["cards"]):
@@ -175,7 +187,18 @@ def find_resolution(text: str) -> str | None:
         ):
             continue  # "I'd like to return another one": another item, not a replacement
         best = code
+    if best is None and _VARIANT.search(" ".join(words(text))):
+        return "replacement"
     return best
+
+
+def _compared_away(before: list[str]) -> bool:
+    """Is the phrase the one given up in a comparison ("credit instead of a refund", "a
+    replacement rather than cash")?"""
+    near = before[-3:]
+    while near and near[-1] in ("a", "the", "my", "getting", "having", "some"):
+        near = near[:-1]
+    return near[-1:] in (["than"], ["over"]) or near[-2:] == ["instead", "of"]
 
 
 def _unwanted(before: list[str]) -> bool:
