@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from itsdangerous import URLSafeSerializer
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from bot.settings import get_settings
@@ -160,9 +160,8 @@ def test_the_return_page_stops_offering_a_label_sent_back(tmp_path: Path) -> Non
         code = _open(desk)
         tracking = desk.supplier_action("acme", code, "approve", rma="RMA-8").tracking_number
         page = TestClient(create_app(desk, "app-secret"))
-        token = URLSafeSerializer("app-secret", salt="case-access").dumps(
-            {"case": code, "email": "ana@example.com"}
-        )
+        # the case's private link, signed as the returns page signs it (bot/web.py)
+        token = URLSafeTimedSerializer("app-secret", salt="case-link").dumps(code)
         before = page.get(f"/api/cases/{code}", params={"token": token}).json()
         assert before["label_url"] and before["status_text"].startswith("Label ready")
 
