@@ -35,8 +35,8 @@ from reportlab.lib.units import inch  # type: ignore[import-untyped]
 from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
-from policies.money import Money
 from tools.adapters import PurchasedLabel
+from tools.customs import declared_value
 from tools.http_service import ErrorFamily, as_dict, send
 from tools.label_pdf import LabelContent
 from tools.postal_address import PostalAddress, parse_address
@@ -52,9 +52,9 @@ FAMILY = ErrorFamily(
 )
 LOOKBACK_DAYS = 3  # how far back an earlier purchase with the same reference is searched
 LOOKBACK_PAGES = 3  # pages of 100 purchased shipments
-# Goods under USD 2,500 leave the US without an export filing, under this exemption.
+# Goods under USD 2,500 (tools/customs.py) leave the US without an export filing, under this
+# exemption.
 NO_EEI = "NOEEI 30.37(a)"
-EEI_LIMIT_CENTS = 250_000
 
 
 def explain_error(body: Any) -> str:
@@ -326,19 +326,7 @@ class EasyPostCarrier:
     def _customs(self, content: LabelContent, sender_country: str) -> dict[str, Any]:
         """The declaration of a parcel that crosses a border: the goods go back to where they
         came from (``returned_goods``), declared at what the customer paid for them."""
-        if content.goods_value_minor <= 0 or not content.currency:
-            raise CarrierRejected(
-                SERVICE,
-                f"The return of order {content.order_number} crosses a border and needs a "
-                "customs declaration, but the value of the returned goods is not known.",
-            )
-        value = Money(minor=content.goods_value_minor, currency=content.currency)
-        if content.currency.upper() == "USD" and content.goods_value_minor >= EEI_LIMIT_CENTS:
-            raise CarrierRejected(
-                SERVICE,
-                f"The return of order {content.order_number} is worth {value}: goods of "
-                "USD 2,500 or more need an export filing (an ITN); buy this label by hand.",
-            )
+        value = declared_value(content, SERVICE)
         item: dict[str, Any] = {
             "description": (content.goods_description or content.item_description)[:255],
             "quantity": max(content.goods_quantity, 1),

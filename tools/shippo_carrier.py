@@ -25,9 +25,9 @@ from typing import Any
 
 import httpx
 
-from policies.money import Money
 from tools.adapters import PurchasedLabel
-from tools.easypost_carrier import EEI_LIMIT_CENTS, image_to_pdf
+from tools.customs import declared_value
+from tools.easypost_carrier import image_to_pdf
 from tools.http_service import ErrorFamily, as_dict, send
 from tools.label_pdf import LabelContent
 from tools.postal_address import PostalAddress, parse_address
@@ -196,19 +196,7 @@ class ShippoCarrier:
         return _Bought(tracking_number=tracking, carrier=carrier or SERVICE, label_url=label_url)
 
     def _customs(self, content: LabelContent, supplier_country: str) -> dict[str, Any]:
-        if content.goods_value_minor <= 0 or not content.currency:
-            raise CarrierRejected(
-                SERVICE,
-                f"The return of order {content.order_number} crosses a border and needs a "
-                "customs declaration, but the value of the returned goods is not known.",
-            )
-        value = Money(minor=content.goods_value_minor, currency=content.currency)
-        if content.currency.upper() == "USD" and content.goods_value_minor >= EEI_LIMIT_CENTS:
-            raise CarrierRejected(
-                SERVICE,
-                f"The return of order {content.order_number} is worth {value}: goods of "
-                "USD 2,500 or more need an export filing (an ITN); buy this label by hand.",
-            )
+        value = declared_value(content, SERVICE)
         item: dict[str, Any] = {
             "description": (content.goods_description or content.item_description)[:255],
             "quantity": max(content.goods_quantity, 1),
