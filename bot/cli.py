@@ -262,6 +262,43 @@ def cases_list(
         desk.close()
 
 
+@cases_app.command("export")
+def cases_export(
+    status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+) -> None:
+    """Every case as CSV: dates, status, who it waits for, amounts."""
+    from graph.exports import cases_csv
+
+    desk = _desk()
+    try:
+        _write_csv(cases_csv(desk, status), output, "cases")
+    finally:
+        desk.close()
+
+
+@ledger_app.command("journal")
+def ledger_journal(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+) -> None:
+    """The money journal as CSV, one row per line of each balanced entry."""
+    from graph.exports import journal_csv
+
+    desk = _desk()
+    try:
+        _write_csv(journal_csv(desk), output, "journal")
+    finally:
+        desk.close()
+
+
+def _write_csv(text: str, output: Path | None, what: str) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"{what} written to {output}")
+
+
 def _decide(target: str, verb: str, note: str) -> None:
     from graph.owner_console import answer_owner
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from graph.desk import ReturnsDesk
+from graph.exports import cases_csv, journal_csv
 from graph.owner_inbox import close_item, open_inbox, reply_to_item
 from graph.supplier_money import (
     record_credit,
@@ -114,6 +115,17 @@ def add_desk_routes(
                 amount=amount.strip() or None,
                 note=note.strip()[:500],
             ),
+        )
+
+    @router.get("/exports/{name}.csv")
+    def export(name: str) -> Response:
+        makers = {"cases": cases_csv, "journal": journal_csv}
+        if name not in makers:
+            raise HTTPException(status_code=404, detail="There is no such export.")
+        return Response(
+            makers[name](desk),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
 
     @router.get("/suppliers/{supplier_id}/statement.csv")

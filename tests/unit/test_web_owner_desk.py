@@ -100,3 +100,20 @@ def test_credit_is_recorded_on_the_page_and_shown_in_the_scorecard(desk: Returns
         f"{view.code},1001,LAMP-1" in csv_text.text and ",60.00,20.00,40.00,0.00" in csv_text.text
     )
     assert client.get("/owner/suppliers/nobody/statement.csv").status_code == 404
+
+
+def test_the_page_links_the_case_and_journal_exports(desk: ReturnsDesk) -> None:
+    view = desk.submit_return(
+        ReturnRequest(order="1001", email="ana@example.com", sku="MUG-1", reason="changed_mind")
+    )
+    client = client_for(desk)
+    page = client.get("/owner").text
+    assert 'href="/owner/exports/cases.csv"' in page and "/owner/exports/journal.csv" in page
+    cases = client.get("/owner/exports/cases.csv")
+    assert cases.status_code == 200 and cases.headers["content-type"].startswith("text/csv")
+    assert f"{view.code},1001," in cases.text
+    assert client.get("/owner/exports/journal.csv").text.startswith("entry,key,at,case,kind")
+    assert client.get("/owner/exports/passwords.csv").status_code == 404
+    # the exports are the owner's: a client from elsewhere gets nothing
+    stranger = TestClient(client.app, client=("198.51.100.7", 1))
+    assert stranger.get("/owner/exports/cases.csv").status_code == 403
