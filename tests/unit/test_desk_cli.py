@@ -1,10 +1,13 @@
-"""``returnbridge inbox``, ``reply`` and ``suppliers credit|writeoff|scorecard|statement``."""
+"""``returnbridge inbox``, ``reply``, ``suppliers credit|writeoff|scorecard|statement``, and the
+CSV exports ``cases export`` and ``ledger journal``."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -120,3 +123,48 @@ def test_reply_to_an_item_of_a_chat_that_never_named_its_order() -> None:
     finally:
         desk.close()
     assert any("which order is it about?" in text for text in said)
+
+
+def rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_cases_and_journal_export_as_csv(tmp_path: Path) -> None:
+    assert run("demo")[0] == 0
+    desk = desk_from_settings(get_settings())
+    try:
+        # Two towels at 11.50, under the demo store's keep_it_under: refunded at once.
+        kept = desk.submit_return(
+            ReturnRequest(
+                order="1004",
+                email="dana.whitfield@example.com",
+                sku="TWL-LIN-SND",
+                quantity=2,
+                reason="wrong_size",
+            )
+        )
+        assert kept.status == "resolved"
+    finally:
+        desk.close()
+
+    code, out = run("cases", "export")
+    assert code == 0, out
+    (case,) = rows(out)
+    assert case["case"] == kept.code and case["order"] == "1004"
+    assert case["status"] == "resolved" and case["waiting_for"] == ""
+    assert case["quantity"] == "2" and case["reason"] == "wrong_size"
+    assert case["refunded"] == kept.refunded and case["supplier_credit"] == "23.00"
+    assert case["currency"] == "USD"
+    assert rows(run("cases", "export", "--status", "pending_review")[1]) == []
+
+    target = tmp_path / "journal.csv"
+    code, out = run("ledger", "journal", "--output", str(target))
+    assert code == 0 and "journal written to" in out
+    lines = rows(target.read_text(encoding="utf-8"))
+    assert lines and all(line["case"] == kept.code for line in lines)
+    by_entry: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        by_entry[line["entry"]] += Decimal(line["amount"])
+    assert all(total == 0 for total in by_entry.values())  # every entry balances
+    refunds = [line for line in lines if line["kind"] == "refund" and Decimal(line["amount"]) > 0]
+    assert sum(Decimal(line["amount"]) for line in refunds) == Decimal(kept.refunded)
