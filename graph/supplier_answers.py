@@ -178,18 +178,13 @@ def _refuse_store_staff(
 ) -> SupplierAnswer:
     """A store member's words in the supplier's channel decide nothing for the supplier. The
     refusal is in the ledger; the thread gets no answer (people of both teams talk there)."""
-    with desk.session() as session:
-        case = get_case(session, code)
-        if case is not None:
-            decisions.append(
-                session,
-                at=desk.clock.now(),
-                case_code=case.code,
-                actor="system",
-                action="action_refused",
-                data={"action": what, "channel": who.channel, "user": who.user},
-                reason="a member of the store's own Slack team does not speak for the supplier",
-            )
+    _log_refusal(
+        desk,
+        code,
+        who,
+        what,
+        "a member of the store's own Slack team does not speak for the supplier",
+    )
     return SupplierAnswer(
         code=code,
         refused=True,
@@ -383,6 +378,13 @@ def _refusal_words(code: str, reading: SupplierReading, refusal: ActionRefused) 
 
 
 def _refuse_unknown_channel(desk: ReturnsDesk, code: str, who: SupplierSource, intent: str) -> None:
+    _log_refusal(
+        desk, code, who, intent, "a message from a channel that no supplier agreement names"
+    )
+
+
+def _log_refusal(desk: ReturnsDesk, code: str, who: SupplierSource, what: str, why: str) -> None:
+    """Write to the ledger that a message from ``who`` about the case changed nothing."""
     with desk.session() as session:
         case = get_case(session, code)
         if case is None:
@@ -393,8 +395,8 @@ def _refuse_unknown_channel(desk: ReturnsDesk, code: str, who: SupplierSource, i
             case_code=case.code,
             actor="system",
             action="action_refused",
-            data={"action": intent, "channel": who.channel, "user": who.user},
-            reason="a message from a channel that no supplier agreement names",
+            data={"action": what, "channel": who.channel, "user": who.user},
+            reason=why,
         )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -197,23 +198,14 @@ def record_received(
     payment = _payment(ctx, supplier_id, "received", amount_minor, reference)
     left = {c.case_code: c.unpaid_minor for c in chosen}
     for code, part in settled:
-        entry = journal.post(
-            ctx.session,
-            key=f"supplier_payment:{payment.id}:{code}",
-            at=ctx.now,
-            case_code=code,
+        _post_part(
+            ctx,
+            payment.id,
+            code,
+            part,
             kind=RECEIVED,
-            currency=ctx.currency,
-            lines=[
-                journal.Line(journal.SUPPLIER_REMITTANCES, part),
-                journal.Line(journal.SUPPLIER_RECEIVABLE, -part),
-            ],
+            account=journal.SUPPLIER_REMITTANCES,
             memo=f"{supplier_id} {reference}",
-        )
-        decisions.append(
-            ctx.session,
-            at=ctx.now,
-            case_code=code,
             actor=actor,
             action="supplier_credit_received",
             data={
@@ -223,7 +215,6 @@ def record_received(
                 "reference": reference,
                 "still_owed": _money(ctx, left[code] - part),
                 "currency": ctx.currency,
-                "journal": journal.cover(entry),
             },
             reason="oldest open credits first" if not (order or case_code) else "named by owner",
         )
@@ -265,35 +256,58 @@ def write_off(
     count = _payments_of(ctx.session, supplier_id, "written_off") + 1
     payment = _payment(ctx, supplier_id, "written_off", amount, f"write-off {count}", note)
     for code, part in settled:
-        entry = journal.post(
-            ctx.session,
-            key=f"supplier_payment:{payment.id}:{code}",
-            at=ctx.now,
-            case_code=code,
+        _post_part(
+            ctx,
+            payment.id,
+            code,
+            part,
             kind=WRITTEN_OFF,
-            currency=ctx.currency,
-            lines=[
-                journal.Line(journal.SUPPLIER_CREDIT_WRITTEN_OFF, part),
-                journal.Line(journal.SUPPLIER_RECEIVABLE, -part),
-            ],
+            account=journal.SUPPLIER_CREDIT_WRITTEN_OFF,
             memo=f"{supplier_id} written off" + (f": {note}" if note else ""),
-        )
-        decisions.append(
-            ctx.session,
-            at=ctx.now,
-            case_code=code,
             actor=actor,
             action="supplier_credit_written_off",
-            data={
-                "supplier": supplier_id,
-                "amount": _money(ctx, part),
-                "currency": ctx.currency,
-                "journal": journal.cover(entry),
-            },
+            data={"supplier": supplier_id, "amount": _money(ctx, part), "currency": ctx.currency},
             reason=note or "written off by the owner",
         )
     return Settlement(
         supplier_id, "written_off", amount, payment.reference, settled, _owed(ctx, supplier_id)
+    )
+
+
+def _post_part(
+    ctx: ToolContext,
+    payment_id: int,
+    code: str,
+    part: int,
+    *,
+    kind: str,
+    account: str,
+    memo: str,
+    actor: str,
+    action: str,
+    data: dict[str, Any],
+    reason: str,
+) -> None:
+    """The part of a payment or write-off that settles one case: its balanced journal entry
+    (off the supplier receivable, onto ``account``) and the decision that carries it."""
+    entry = journal.post(
+        ctx.session,
+        key=f"supplier_payment:{payment_id}:{code}",
+        at=ctx.now,
+        case_code=code,
+        kind=kind,
+        currency=ctx.currency,
+        lines=[journal.Line(account, part), journal.Line(journal.SUPPLIER_RECEIVABLE, -part)],
+        memo=memo,
+    )
+    decisions.append(
+        ctx.session,
+        at=ctx.now,
+        case_code=code,
+        actor=actor,
+        action=action,
+        data={**data, "journal": journal.cover(entry)},
+        reason=reason,
     )
 
 
