@@ -14,7 +14,7 @@ from ledger import outbox
 from ledger.db import transaction
 
 if TYPE_CHECKING:
-    from bot.slack_outbox import SlackOutbox
+    from bot.slack.outbox import SlackOutbox
 
 log = logging.getLogger("returnbridge.worker")
 

@@ -100,7 +100,7 @@ class CaseView(BaseModel):
 
 
 class ReturnsDesk:
-    # Size and count limits of customer photos; the settings replace it (bot/app_factory.py).
+    # Size and count limits of customer photos; the settings replace it (bot/composition.py).
     photo_limits: PhotoLimits = PhotoLimits()
 
     def __init__(

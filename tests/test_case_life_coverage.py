@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import bot.scenario_runner as runner
-from bot.scenario_format import Step, find_scenario_files
+import bot.scenarios.runner as runner
+from bot.scenarios.format import Step, find_scenario_files
 from ledger import decisions
 from ledger.models import CaseRow, DecisionRow
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from bot import customer_mail
 from bot.settings import get_settings
-from bot.web import create_app
+from bot.web.app import create_app
 from bot.worker import deliver_outbox
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.web_supplier import InboxLinks
+from bot.web.supplier import InboxLinks
 from graph.clock import SystemClock
 from graph.desk import ReturnsDesk
 from ledger.models import CaseRow, LabelRow

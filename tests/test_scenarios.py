@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.scenario_format import find_scenario_files
-from bot.scenario_runner import run_scenario
+from bot.scenarios.format import find_scenario_files
+from bot.scenarios.runner import run_scenario
 
 HERE = Path(__file__).parent
 FILES = find_scenario_files([HERE / "scenarios"])

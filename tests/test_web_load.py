@@ -20,7 +20,7 @@ import pytest
 import uvicorn
 from sqlalchemy import create_engine
 
-from bot.web import create_app
+from bot.web.app import create_app
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.db import normalize_url

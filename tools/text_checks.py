@@ -2,7 +2,7 @@
 
 PostgreSQL refuses both (``A string literal cannot contain NUL``, and a surrogate cannot be
 encoded as UTF-8), so a request carrying one would fail deep inside a write. The edge
-refuses it first with a sentence (``bot/request_limits.py`` for JSON, forms and addresses;
+refuses it first with a sentence (``bot/web/request_limits.py`` for JSON, forms and addresses;
 ``PlainText`` for the fields of models and multipart forms).
 """
 

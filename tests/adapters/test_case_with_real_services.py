@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from bot.settings import get_settings
-from bot.web import create_app
-from bot.web_carrier import carrier_router, easypost_signature
+from bot.web.app import create_app
+from bot.web.carrier import carrier_router, easypost_signature
 from bot.worker import run_once
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk

@@ -18,8 +18,8 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from bot.settings import get_settings
-from bot.web import create_app
-from bot.web_carrier import carrier_router, easypost_signature
+from bot.web.app import create_app
+from bot.web.carrier import carrier_router, easypost_signature
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.owner_models import PENDING_REVIEW, SERVICE_FAILING, InboxItemRow
@@ -160,7 +160,7 @@ def test_the_return_page_stops_offering_a_label_sent_back(tmp_path: Path) -> Non
         code = _open(desk)
         tracking = desk.supplier_action("acme", code, "approve", rma="RMA-8").tracking_number
         page = TestClient(create_app(desk, "app-secret"))
-        # the case's private link, signed as the returns page signs it (bot/web.py)
+        # the case's private link, signed as the returns page signs it (bot/web/app.py)
         token = URLSafeTimedSerializer("app-secret", salt="case-link").dumps(code)
         before = page.get(f"/api/cases/{code}", params={"token": token}).json()
         assert before["label_url"] and before["status_text"].startswith("Label ready")

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.service_adapters import (
+from bot.cli.main import app
+from bot.composition import (
     ServiceSettingsError,
     carrier_from_settings,
     payments_from_settings,
     shopify_orders_from_settings,
 )
 from bot.settings import Settings, get_settings
-from bot.web_carrier import easypost_signature, signature_ok
+from bot.web.carrier import easypost_signature, signature_ok
 from tools.adapters import LocalCarrier, LocalPayments
 from tools.easypost_carrier import EasyPostCarrier
 from tools.shippo_carrier import ShippoCarrier

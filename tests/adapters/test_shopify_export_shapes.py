@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger import decisions

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from bot.settings import get_settings
 from graph.desk import ReturnsDesk
 from ledger.repository import find_order

@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from PIL import Image
 
-from bot.web import create_app
+from bot.web.app import create_app
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import import_orders

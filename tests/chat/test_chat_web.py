@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from bot.web import create_app
+from bot.web.app import create_app
 from graph.desk import ReturnsDesk
 from ledger.models import PhotoRow
 from tools.accept_photo import PhotoLimits, sample_jpeg

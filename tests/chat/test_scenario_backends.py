@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot import scenario_chat
-from bot.cli import app
-from bot.scenario_runner import run_scenario
+from bot.cli.main import app
+from bot.scenarios import chat as scenario_chat
+from bot.scenarios.runner import run_scenario
 from tests.openai_server import ScriptedOpenAI
 
 CHAT = Path(__file__).parents[1] / "scenarios" / "chat"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.scenario_runner import run_scenario
+from bot.scenarios.runner import run_scenario
 
 HEAD = """
 name: {name}

@@ -1,4 +1,4 @@
-"""bot.web_owner: the owner console page, its access rules and its forms."""
+"""bot.web.owner: the owner console page, its access rules and its forms."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.web import create_app
-from bot.web_access import LOCAL_HOSTS, WebAccess
-from bot.web_owner import owner_router
+from bot.web.access import LOCAL_HOSTS, WebAccess
+from bot.web.app import create_app
+from bot.web.owner import owner_router
 from graph.desk import ReturnsDesk
 from graph.rulebook import Rulebook
 from tools.open_case import ReturnRequest

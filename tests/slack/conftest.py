@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.slack_app import SupplierSlackApp, slack_router
-from bot.slack_local import InlineExecutor
-from bot.slack_outbox import http_upload
-from bot.slack_payloads import SignedRequest, SlackRequests
+from bot.slack.app import SupplierSlackApp, slack_router
+from bot.slack.local import InlineExecutor
+from bot.slack.outbox import http_upload
+from bot.slack.payloads import SignedRequest, SlackRequests
 from bot.worker import deliver_outbox
 from graph.clock import FrozenClock
 from graph.desk import CaseView, ReturnsDesk

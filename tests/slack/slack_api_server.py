@@ -1,6 +1,6 @@
 """A local HTTP server speaking the Slack Web API methods the app uses, recording each request.
 
-It serves ``bot.slack_local.LocalSlackAPI`` over HTTP on 127.0.0.1: ``POST /api/<method>`` with
+It serves ``bot.slack.local.LocalSlackAPI`` over HTTP on 127.0.0.1: ``POST /api/<method>`` with
 a form, JSON or query string body and a ``Bearer`` token, answering Slack's JSON, plus
 ``POST /upload/<file id>`` for the upload step of ``files.getUploadURLExternal``. A real
 ``slack_sdk.WebClient`` (and so a real ``slack_bolt.App``) is pointed at it with ``base_url``.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bot.slack_local import LocalSlackAPI
+from bot.slack.local import LocalSlackAPI
 
 
 @dataclass

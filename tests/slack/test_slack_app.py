@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.settings import Settings
-from bot.slack_app import slack_from_settings
-from bot.slack_local import Message
+from bot.slack.app import slack_from_settings
+from bot.slack.local import Message
 from ledger import outbox
 from ledger.models import OutboxRow
 from tests.slack.conftest import SlackWorld

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from bot.settings import get_settings
-from bot.web_supplier import InboxLinks
+from bot.web.supplier import InboxLinks
 
 
 @pytest.fixture(autouse=True)

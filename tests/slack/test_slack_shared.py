@@ -16,9 +16,9 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.slack_app import SupplierSlackApp
-from bot.slack_local import TEAM, InlineExecutor
-from bot.slack_outbox import http_upload
+from bot.slack.app import SupplierSlackApp
+from bot.slack.local import TEAM, InlineExecutor
+from bot.slack.outbox import http_upload
 from graph.supplier_reader import Expecting, SupplierReading, read_supplier_reply
 from ledger import outbox
 from ledger.models import DecisionRow

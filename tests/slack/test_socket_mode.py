@@ -10,7 +10,7 @@ import time
 import urllib.parse
 from typing import Any
 
-from bot.slack_local import LocalSlackAPI
+from bot.slack.local import LocalSlackAPI
 from tests.slack.conftest import SlackWorld
 from tests.slack.socket_mode_server import SocketModeServer
 

@@ -12,8 +12,8 @@ import time_machine
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
 
-from bot.web import create_app
-from bot.web_supplier import InboxLinks
+from bot.web.app import create_app
+from bot.web.supplier import InboxLinks
 from bot.worker import deliver_outbox
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk

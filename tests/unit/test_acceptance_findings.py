@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.scenario_runner import run_scenario
+from bot.cli.main import app
+from bot.scenarios.runner import run_scenario
 from graph.desk import ReturnsDesk
 from graph.supplier_reader import read_supplier_reply
 from tools.accept_photo import sample_jpeg

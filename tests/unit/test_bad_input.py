@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.request_limits import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_UPLOAD_BYTES
-from bot.web import create_app
-from bot.web_supplier import InboxLinks
+from bot.web.app import create_app
+from bot.web.request_limits import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_UPLOAD_BYTES
+from bot.web.supplier import InboxLinks
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import count_cases, import_orders

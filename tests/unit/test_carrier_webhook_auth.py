@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot import settings
-from bot.web import create_app
-from bot.web_carrier import carrier_router, easypost_signature
+from bot.web.app import create_app
+from bot.web.carrier import carrier_router, easypost_signature
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import import_orders

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.app_factory import desk_from_settings
-from bot.cli import app
+from bot.cli.main import app
+from bot.composition import desk_from_settings
 from bot.settings import get_settings
 from ledger import outbox
 from tools.open_case import ReturnRequest

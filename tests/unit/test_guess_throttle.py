@@ -7,7 +7,7 @@ import datetime as dt
 
 from fastapi.testclient import TestClient
 
-from bot.web import create_app
+from bot.web.app import create_app
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger import outbox

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
 from typer.testing import CliRunner
 
-from bot.cli import app as cli
+from bot.cli.main import app as cli
 from bot.install_secret import KEY_FILE, PUBLISHED_DEFAULT, installation_secret
 from bot.settings import Settings, get_settings
-from bot.web_supplier import InboxLinks
+from bot.web.supplier import InboxLinks
 
 OLD_DEFAULT = "change-me-in-production"
 
@@ -90,7 +90,7 @@ def test_a_link_signed_with_the_old_default_opens_nothing(
 
 
 def test_the_web_app_refuses_the_published_default(tmp_path: Path) -> None:
-    from bot.web import create_app
+    from bot.web.app import create_app
     from graph.desk import ReturnsDesk
     from tests.conftest import make_store
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from bot.settings import get_settings
 from policies.loader import PolicyError, orders_from_data, store_from_data
 
@@ -106,7 +106,7 @@ def test_the_returns_page_sends_a_marketplace_buyer_to_the_marketplace(tmp_path:
 
     from fastapi.testclient import TestClient
 
-    from bot.web import create_app
+    from bot.web.app import create_app
     from graph.clock import FrozenClock
     from graph.desk import ReturnsDesk
     from ledger.repository import count_cases, import_orders

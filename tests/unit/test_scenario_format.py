@@ -1,4 +1,4 @@
-"""bot.scenario_format and bot.scenario_runner.run_scenario: a file that does not follow the
+"""bot.scenarios.format and bot.scenarios.runner.run_scenario: a file that does not follow the
 format fails with the key and the line; a run never raises."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.scenario_format import ScenarioFormatError, parse_scenario
-from bot.scenario_runner import ScenarioResult, run_scenario
+from bot.scenarios.format import ScenarioFormatError, parse_scenario
+from bot.scenarios.runner import ScenarioResult, run_scenario
 
 HEADER = """\
 name: tiny damaged mug

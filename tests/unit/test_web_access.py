@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from starlette.datastructures import Headers
 
 from bot import settings
-from bot.web import create_app
-from bot.web_access import LOCAL_HOSTS, WebAccess, parse_networks
-from bot.web_owner import owner_router
-from bot.web_supplier import InboxLinks
+from bot.web.access import LOCAL_HOSTS, WebAccess, parse_networks
+from bot.web.app import create_app
+from bot.web.owner import owner_router
+from bot.web.supplier import InboxLinks
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from graph.rulebook import Rulebook
@@ -70,7 +70,7 @@ def test_supplier_forms_need_the_pages_token(desk: ReturnsDesk) -> None:
     code = desk.submit_return(request).code
     assert desk.case_view(code).status == "awaiting_supplier"
     app = FastAPI()
-    from bot.web_supplier import supplier_inbox_router
+    from bot.web.supplier import supplier_inbox_router
 
     app.include_router(
         supplier_inbox_router(desk, SECRET, reader=lambda *_: None, access=ACCESS)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""bot.web: the customer's returns page API, through FastAPI's TestClient."""
+"""bot.web.app: the customer's returns page API, through FastAPI's TestClient."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from itsdangerous import URLSafeSerializer
 from PIL import Image
 
-from bot.web import create_app
+from bot.web.app import create_app
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import count_cases

@@ -7,8 +7,8 @@ import re
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.web_access import LOCAL_HOSTS, WebAccess
-from bot.web_owner import owner_router
+from bot.web.access import LOCAL_HOSTS, WebAccess
+from bot.web.owner import owner_router
 from graph.chat_graph import CustomerChat
 from graph.desk import ReturnsDesk
 from tools.open_case import ReturnRequest

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.web import create_app
+from bot.web.app import create_app
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import count_cases, import_orders

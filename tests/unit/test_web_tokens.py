@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from itsdangerous import URLSafeSerializer
 from typer.testing import CliRunner
 
-from bot.cli import app as cli
-from bot.log_redaction import RedactTokens, redact
+from bot.cli.main import app as cli
 from bot.settings import get_settings
-from bot.web import create_app
+from bot.web.app import create_app
+from bot.web.log_redaction import RedactTokens, redact
 from graph.desk import ReturnsDesk
 from tests.unit.test_web_api import MUG, SECRET, desk  # noqa: F401  (the desk fixture)
 
@@ -100,4 +100,4 @@ def test_serve_installs_the_access_log_filter(
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert any(isinstance(f, RedactTokens) for f in access.filters)
-    assert options["proxy_headers"] is False  # forwarding headers: bot.web_access decides
+    assert options["proxy_headers"] is False  # forwarding headers: bot.web.access decides

@@ -23,15 +23,15 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.db_health import RETRY_AFTER_SECONDS, check_database, is_database_trouble, lost_connection
 from bot.install_secret import PUBLISHED_DEFAULT
-from bot.request_limits import install_request_limits
 from bot.settings import get_settings
-from bot.slack_app import slack_router
-from bot.web_access import WebAccess, WebGuard
-from bot.web_carrier import carrier_router
-from bot.web_chat import chat_router
-from bot.web_owner import owner_router
-from bot.web_shippo import shippo_router
-from bot.web_supplier import supplier_inbox_router
+from bot.slack.app import slack_router
+from bot.web.access import WebAccess, WebGuard
+from bot.web.carrier import carrier_router
+from bot.web.chat import chat_router
+from bot.web.owner import owner_router
+from bot.web.request_limits import install_request_limits
+from bot.web.shippo import shippo_router
+from bot.web.supplier import supplier_inbox_router
 from graph.desk import CaseView, ReturnsDesk
 from graph.identity_guard import guessing_guard
 from ledger.repository import units_in_cases
@@ -100,7 +100,7 @@ def error(status: int, code: str, message: str) -> JSONResponse:
 
 
 # Threads that run the blocking routes (every plain ``def`` route and each desk call of an
-# ``async`` route). The database pool is sized from the same figure (bot/app_factory.py), so a
+# ``async`` route). The database pool is sized from the same figure (bot/composition.py), so a
 # thread never waits for a connection another thread holds.
 DEFAULT_WEB_THREADS = 16
 

@@ -2,7 +2,7 @@
 
 Each ``supplier`` step becomes signed Slack requests (a thread reply, a button press and its
 modal) dispatched to a real ``slack_bolt`` App, whose Web API calls go to an in-process
-recorder (``bot/slack_local.py``). The outbox is delivered to that recorder first, so each case
+recorder (``bot/slack/local.py``). The outbox is delivered to that recorder first, so each case
 has its thread, exactly as in a shared channel. A supplier without a ``slack_channel`` in the
 scenario gets a stand-in channel of its own.
 
@@ -27,10 +27,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.slack_app import SupplierSlackApp
-from bot.slack_blocks import APPROVE, DECLINE, INSPECTED_FAILED, INSPECTED_OK, QUESTION
-from bot.slack_local import TEAM, InlineExecutor, LocalSlackAPI, LocalSlackClient
-from bot.slack_payloads import SignedRequest, SlackRequests
+from bot.slack.app import SupplierSlackApp
+from bot.slack.blocks import APPROVE, DECLINE, INSPECTED_FAILED, INSPECTED_OK, QUESTION
+from bot.slack.local import TEAM, InlineExecutor, LocalSlackAPI, LocalSlackClient
+from bot.slack.payloads import SignedRequest, SlackRequests
 from bot.worker import deliver_outbox
 from graph.desk import ReturnsDesk
 from graph.supplier_answers import SupplierSource, answer_button, answer_edit, answer_text

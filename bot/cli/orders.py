@@ -32,7 +32,7 @@ def _summary(source: str, written: int, kept: list[str], read: OrdersRead) -> st
 
 def import_shopify_csv(path: Path) -> None:
     """Import a Shopify orders CSV export (one row per line item)."""
-    from bot.cli import _desk
+    from bot.cli.main import _desk
     from tools.shopify_orders import ShopifyOrdersError, read_orders_csv, store_orders
 
     desk = _desk()
@@ -53,8 +53,8 @@ def orders_sync_shopify(
     days: Annotated[int, typer.Option(min=1, help="Orders created in the last DAYS days.")] = 30,
 ) -> None:
     """Pull recent orders from the Shopify Admin API (SHOPIFY_SHOP, SHOPIFY_ACCESS_TOKEN)."""
-    from bot.cli import _desk
-    from bot.service_adapters import ServiceSettingsError, shopify_orders_from_settings
+    from bot.cli.main import _desk
+    from bot.composition import ServiceSettingsError, shopify_orders_from_settings
     from tools.service_errors import ServiceError
     from tools.shopify_orders import ShopifyOrdersError, store_orders
 

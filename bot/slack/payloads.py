@@ -17,7 +17,7 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack_local import SUPPLIER_TEAM, TEAM
+from bot.slack.local import SUPPLIER_TEAM, TEAM
 
 
 @dataclass

@@ -21,7 +21,7 @@ def marketplace_return(
     """Record a marketplace's return request: the supplier is asked within its response time."""
     from pydantic import ValidationError
 
-    from bot.cli import _desk
+    from bot.cli.main import _desk
     from policies.loader import describe_validation
     from tools.errors import ReturnError
     from tools.marketplace import MarketplaceReturn

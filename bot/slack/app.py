@@ -35,9 +35,10 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
-from bot import slack_blocks, slack_text
 from bot.settings import Settings, get_settings
-from bot.slack_outbox import SlackOutbox, Uploader, http_upload
+from bot.slack import blocks as slack_blocks
+from bot.slack import text as slack_text
+from bot.slack.outbox import SlackOutbox, Uploader, http_upload
 from graph.desk import ReturnsDesk
 from graph.owner_console import answer_owner
 from graph.supplier_answers import (

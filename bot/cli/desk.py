@@ -19,7 +19,7 @@ def _fail(message: str, code: int = 1) -> None:
 
 def inbox() -> None:
     """List what waits for the owner: handoffs, supplier questions, reviews, silences."""
-    from bot.cli import _desk
+    from bot.cli.main import _desk
     from graph.owner_inbox import open_inbox
 
     desk = _desk()
@@ -54,7 +54,7 @@ def reply(
 ) -> None:
     """Answer the customer or the supplier of an order, a case or an inbox item (#N); closes
     what it answers."""
-    from bot.cli import _desk
+    from bot.cli.main import _desk
     from graph.owner_inbox import reply as send_reply
     from graph.owner_inbox import reply_to_item
     from tools.errors import ReturnError
@@ -85,7 +85,7 @@ def suppliers_credit(
     case: Annotated[str | None, typer.Option(help="Settle this case's credit.")] = None,
 ) -> None:
     """Record a credit note or payment; it settles the oldest open credits first."""
-    from bot.cli import _desk
+    from bot.cli.main import _desk
     from graph.supplier_money import record_credit
     from tools.errors import ReturnError
 
@@ -107,7 +107,7 @@ def suppliers_writeoff(
     note: Annotated[str, typer.Option(help="Why.")] = "",
 ) -> None:
     """Write off what a supplier still owes on an order or case (or an amount)."""
-    from bot.cli import _desk
+    from bot.cli.main import _desk
     from graph.supplier_money import write_off
     from tools.errors import ReturnError
 
@@ -127,7 +127,7 @@ def suppliers_scorecard(
     supplier_id: Annotated[str | None, typer.Argument(help="One supplier (default all).")] = None,
 ) -> None:
     """Units sold, return rates, decision hours and credit, per supplier."""
-    from bot.cli import _desk
+    from bot.cli.main import _desk
     from graph.supplier_money import supplier_scorecards
     from tools.errors import ReturnError
 
@@ -154,7 +154,7 @@ def suppliers_statement(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
 ) -> None:
     """Each case of the supplier with its dates, tracking events and amounts."""
-    from bot.cli import _desk
+    from bot.cli.main import _desk
     from graph.supplier_money import supplier_statement
     from tools.errors import ReturnError
 

@@ -53,7 +53,7 @@ STEP_KEYS = {
     "carrier",
     "advance",
     "expect",
-    # format v2: the owner's desk (bot/scenario_desk.py)
+    # format v2: the owner's desk (bot/scenarios/desk.py)
     "owner_reply",
     "supplier_credit",
     "marketplace_return",

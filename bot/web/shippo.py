@@ -2,7 +2,7 @@
 
 Shippo posts ``{"event": "track_updated", "test": bool, "data": {"tracking_number": "…",
 "tracking_status": {"status": "TRANSIT"}}}`` whenever a label's tracking changes. The status
-becomes the same carrier event as EasyPost's (``bot.web_carrier``): ``TRANSIT`` in transit,
+becomes the same carrier event as EasyPost's (``bot.web.carrier``): ``TRANSIT`` in transit,
 ``DELIVERED`` delivered, ``RETURNED`` returned to sender (the case goes to the owner's
 review), ``FAILURE`` a problem the owner is told about; ``PRE_TRANSIT`` and ``UNKNOWN`` change
 nothing.
@@ -28,7 +28,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from bot.settings import get_settings
-from bot.web_carrier import handle_tracker_event
+from bot.web.carrier import handle_tracker_event
 from graph.desk import CarrierEvent, ReturnsDesk
 from tools.service_errors import ServiceUnavailable
 from tools.shippo_carrier import token_mode

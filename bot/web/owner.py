@@ -3,16 +3,16 @@
 ``/owner`` shows the owner's inbox with a reply box per item, a box for anything the owner
 would type in the console (a rule, "yes", "approve 1001", "why was order 1001 denied?"), the
 rule draft waiting for a yes, the cases waiting for a decision with approve and deny buttons,
-the supplier scorecards with credit forms (``bot/web_owner_desk.py``), and the active rules
+the supplier scorecards with credit forms (``bot/web/owner_desk.py``), and the active rules
 with retire buttons. Every form carries a signed double-submit token and is refused when the
-browser says it comes from another site (``bot.web_forms``), since a browser re-sends
+browser says it comes from another site (``bot.web.forms``), since a browser re-sends
 basic-auth credentials on its own.
 
 Access: only under the host names of ``RETURNBRIDGE_ALLOWED_HOSTS``. With
 ``RETURNBRIDGE_OWNER_PASSWORD`` set, HTTP basic auth with that password (any user name);
 ten wrong passwords from one address within fifteen minutes lock that address out for
 fifteen minutes (429), counted in the database. Unset, only clients on this machine are
-served: the client address (``bot.web_access``: forwarding headers believed only from
+served: the client address (``bot.web.access``: forwarding headers believed only from
 ``RETURNBRIDGE_TRUSTED_PROXIES``) must be a loopback address, and forwarding headers from
 any other peer refuse the request, so a local reverse proxy does not open it up.
 """
@@ -30,10 +30,10 @@ from fastapi import Path as PathPart
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from bot.request_limits import ID_MAX
-from bot.web_access import WebAccess, is_loopback
-from bot.web_forms import FormTokens
-from bot.web_owner_desk import add_desk_routes, desk_sections
+from bot.web.access import WebAccess, is_loopback
+from bot.web.forms import FormTokens
+from bot.web.owner_desk import add_desk_routes, desk_sections
+from bot.web.request_limits import ID_MAX
 from graph.desk import ReturnsDesk
 from graph.owner_console import answer_owner
 from graph.rule_compiler_llm import choose_compiler

@@ -18,14 +18,14 @@ from pydantic import ValidationError
 from pytimeparse import parse as parse_duration
 from sqlalchemy import func, select
 
-from bot.scenario_desk import (
+from bot.scenarios.desk import (
     DESK_CHECKS,
     DESK_STEPS,
     DeskCheckFailed,
     desk_checks,
     play_desk_step,
 )
-from bot.scenario_format import LineDict, Scenario, ScenarioFormatError, Step, parse_scenario
+from bot.scenarios.format import LineDict, Scenario, ScenarioFormatError, Step, parse_scenario
 from graph.clock import FrozenClock
 from graph.desk import CaseView, ReturnsDesk
 from graph.owner_console import answer_owner
@@ -172,19 +172,19 @@ class ScenarioRun:
         )
 
     def step_customer(self, value: Any, step: Step) -> None:
-        from bot.scenario_chat import customer_says
+        from bot.scenarios.chat import customer_says
 
         self._customer_turn()
         self.customer_said.extend(customer_says(self, step.session, value))
 
     def step_customer_choice(self, value: Any, step: Step) -> None:
-        from bot.scenario_chat import customer_presses
+        from bot.scenarios.chat import customer_presses
 
         self._customer_turn()
         self.customer_said.extend(customer_presses(self, step.session, value))
 
     def step_customer_photo(self, value: Any, step: Step) -> None:
-        from bot.scenario_chat import chat_session_open, customer_sends_photo
+        from bot.scenarios.chat import chat_session_open, customer_sends_photo
 
         self._customer_turn()
         if chat_session_open(self, step.session):
@@ -246,7 +246,7 @@ class ScenarioRun:
         code = self._case_for(value.get("order"), supplier)
         # Through the Slack app, as signed requests; a refusal is the bot's answer in the
         # thread and changes nothing.
-        from bot.slack_scenarios import SlackScenarioSide, SlackStepFailed
+        from bot.scenarios.slack import SlackScenarioSide, SlackStepFailed
 
         side = self.__dict__.get("supplier_slack")
         if side is None:

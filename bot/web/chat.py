@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.request_limits import ID_MAX
+from bot.web.request_limits import ID_MAX
 from graph.chat_graph import ChatMessage, CustomerChat, quick_replies_of
 from graph.desk import ReturnsDesk
 from tools.accept_photo import MAX_BYTES

@@ -10,7 +10,7 @@ rules_app = typer.Typer(help="Owner rules in plain English.", no_args_is_help=Tr
 
 
 def _book():  # type: ignore[no-untyped-def]
-    from bot.cli import _desk
+    from bot.cli.main import _desk
     from graph.rule_compiler_llm import choose_compiler
     from graph.rulebook import Rulebook
 

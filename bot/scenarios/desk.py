@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.scenario_format import ScenarioFormatError, Step
+from bot.scenarios.format import ScenarioFormatError, Step
 from graph.owner_inbox import ReplyRefused, reply
 from ledger import outbox
 from ledger.chat_models import ChatMessageRow

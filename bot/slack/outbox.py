@@ -20,7 +20,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import slack_blocks, slack_text
+from bot.slack import blocks as slack_blocks
+from bot.slack import text as slack_text
 from graph.supplier_answers import ACK_CHANNEL
 from ledger import outbox
 from ledger.db import transaction

@@ -21,7 +21,7 @@ import secrets
 from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, TimestampSigner
 
-from bot.web_access import WebAccess
+from bot.web.access import WebAccess
 
 COOKIE = "rb_form"
 SECURE_COOKIE = "__Host-rb_form"

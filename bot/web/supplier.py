@@ -6,7 +6,7 @@ the supplier's open returns with the same actions as in Slack (approve with RMA 
 decline with a reason, ask a question, inspected OK, problem found, or an answer in plain
 words) and every message of each case. Answers go through the same handler functions as
 Slack's; a form carries a one-time nonce, so a double submit acts once, and a signed
-double-submit token with a same-site check (``bot.web_forms``), so a page on another site
+double-submit token with a same-site check (``bot.web.forms``), so a page on another site
 cannot post it.
 """
 
@@ -26,8 +26,8 @@ from itsdangerous.encoding import base64_decode, base64_encode
 from sqlalchemy import select
 
 from bot.settings import get_settings
-from bot.web_access import WebAccess
-from bot.web_forms import FormRefused, FormTokens
+from bot.web.access import WebAccess
+from bot.web.forms import FormRefused, FormTokens
 from graph.desk import ReturnsDesk
 from graph.supplier_answers import ACK_CHANNEL, Reader, SupplierSource, answer_button, answer_text
 from ledger import outbox

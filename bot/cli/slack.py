@@ -32,8 +32,8 @@ def slack(
     if not socket:
         typer.echo(ctx.get_help())
         raise typer.Exit(0)
-    from bot.app_factory import desk_from_settings
-    from bot.slack_app import slack_from_settings
+    from bot.composition import desk_from_settings
+    from bot.slack.app import slack_from_settings
     from bot.worker import run_forever
 
     settings = get_settings()
@@ -66,7 +66,7 @@ def slack(
 def links() -> None:
     """Print each supplier's private inbox link (signed, expiring)."""
     from bot.install_secret import SecretKeyError, installation_secret
-    from bot.web_supplier import InboxLinks
+    from bot.web.supplier import InboxLinks
     from policies.loader import PolicyError, load_store
 
     settings = get_settings()

@@ -12,12 +12,12 @@ from typing import Annotated
 
 import typer
 
-from bot.desk_cli import inbox, reply, suppliers_app
-from bot.marketplace_cli import marketplace_app
-from bot.orders_cli import orders_sync_shopify
-from bot.rules_cli import rules_app
+from bot.cli.desk import inbox, reply, suppliers_app
+from bot.cli.marketplace import marketplace_app
+from bot.cli.orders import orders_sync_shopify
+from bot.cli.rules import rules_app
+from bot.cli.slack import slack_cli
 from bot.settings import get_settings
-from bot.slack_cli import slack_cli
 
 app = typer.Typer(
     help="ReturnBridge: the returns desk for dropshipping stores.", no_args_is_help=True
@@ -44,8 +44,7 @@ orders_app.command("sync-shopify")(orders_sync_shopify)
 def _desk():  # type: ignore[no-untyped-def]
     from pydantic import ValidationError
 
-    from bot.app_factory import desk_from_settings
-    from bot.service_adapters import ServiceSettingsError
+    from bot.composition import ServiceSettingsError, desk_from_settings
     from policies.loader import PolicyError, describe_validation
 
     try:
@@ -82,9 +81,9 @@ def serve(
     """Serve the returns page and the API."""
     import uvicorn
 
-    from bot.log_redaction import redact_access_log
-    from bot.slack_app import slack_outbox_from_settings
-    from bot.web import create_app
+    from bot.slack.app import slack_outbox_from_settings
+    from bot.web.app import create_app
+    from bot.web.log_redaction import redact_access_log
     from bot.worker import run_forever
 
     settings = get_settings()
@@ -118,7 +117,7 @@ def worker(
     once: Annotated[bool, typer.Option(help="Run one round and exit.")] = False,
 ) -> None:
     """Fire due timers, deliver the outbox and finish interrupted cases."""
-    from bot.slack_app import slack_outbox_from_settings
+    from bot.slack.app import slack_outbox_from_settings
     from bot.worker import run_forever, run_once, stop_on_signals
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -172,7 +171,7 @@ def orders_import(path: Path) -> None:
     """Import orders: a YAML file with the ``orders:`` shape of the scenario files, or a
     Shopify orders CSV export (``.csv``)."""
     if path.suffix.lower() == ".csv":
-        from bot.orders_cli import import_shopify_csv
+        from bot.cli.orders import import_shopify_csv
 
         import_shopify_csv(path)
         return
@@ -334,13 +333,13 @@ def scenario_run(
     llm: Annotated[bool, typer.Option("--llm", help="Use the LLM backend.")] = False,
 ) -> None:
     """Run scenario files or folders (recursively ``*.yaml``)."""
-    from bot.scenario_format import find_scenario_files
-    from bot.scenario_runner import run_scenario
+    from bot.scenarios.format import find_scenario_files
+    from bot.scenarios.runner import run_scenario
 
     files = find_scenario_files(paths)
     passed = failed = 0
     if llm:
-        from bot.scenario_chat import use_backend
+        from bot.scenarios.chat import use_backend
         from graph.llm import llm_enabled
 
         if not llm_enabled():

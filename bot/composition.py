@@ -1,4 +1,7 @@
-"""The carrier, payments and orders adapters the settings ask for.
+"""The composition root: the desk and the adapters the settings ask for, built in one place.
+
+The web app, Slack, the command line and the worker get their desk from ``desk_from_settings``
+(return stories build theirs on the story's own store, with local services).
 
 ``RETURNBRIDGE_CARRIER=easypost`` buys labels from EasyPost, ``RETURNBRIDGE_PAYMENTS=shopify``
 refunds through Shopify; the default ``local`` keeps both here (labels rendered as PDF,
@@ -8,7 +11,11 @@ the start with a sentence naming the missing variable.
 
 from __future__ import annotations
 
-from bot.settings import Settings
+from bot.settings import Settings, pool_sizes
+from graph.clock import Clock, SystemClock
+from graph.desk import ReturnsDesk
+from policies.loader import load_store
+from tools.accept_photo import PhotoLimits
 from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
 from tools.easypost_carrier import EasyPostCarrier
 from tools.shippo_carrier import ShippoCarrier
@@ -68,4 +75,28 @@ def shopify_orders_from_settings(settings: Settings) -> ShopifyOrders:
         settings.shopify_access_token or "",
         api_version=settings.shopify_api_version,
         base_url=settings.shopify_url,
+    )
+
+
+def desk_from_settings(settings: Settings, clock: Clock | None = None) -> ReturnsDesk:
+    store = load_store(settings.store_dir)
+    pool_size, max_overflow = pool_sizes(settings)
+    desk = ReturnsDesk(
+        settings.database_url,
+        store,
+        clock or SystemClock(),
+        carrier=carrier_from_settings(settings),
+        payments=payments_from_settings(settings),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+    )
+    desk.photo_limits = photo_limits_from_settings(settings)
+    return desk
+
+
+def photo_limits_from_settings(settings: Settings) -> PhotoLimits:
+    return PhotoLimits(
+        max_pixels=int(settings.photo_max_megapixels * 1_000_000),
+        per_case=settings.photos_per_case,
+        per_chat=settings.photos_per_chat,
     )

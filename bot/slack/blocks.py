@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import slack_text
+from bot.slack import text as slack_text
 
 APPROVE = "rb_approve"
 DECLINE = "rb_decline"

@@ -1,0 +1,1 @@
+"""Return stories (docs/scenarios.md): a feature of its own that drives every channel."""

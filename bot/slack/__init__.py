@@ -1,0 +1,1 @@
+"""The Slack channel: suppliers (and the owner) answering in their channels."""

@@ -1,0 +1,1 @@
+"""The web channel: customer pages and widget, supplier inbox, owner desk, webhooks."""
