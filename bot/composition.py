@@ -11,16 +11,16 @@ the start with a sentence naming the missing variable.
 
 from __future__ import annotations
 
+from adapters.easypost_carrier import EasyPostCarrier
+from adapters.shippo_carrier import ShippoCarrier
+from adapters.shopify_orders import ShopifyOrders
+from adapters.shopify_payments import ShopifyPayments
 from bot.settings import Settings, pool_sizes
 from graph.clock import Clock, SystemClock
 from graph.desk import ReturnsDesk
 from policies.loader import load_store
 from tools.accept_photo import PhotoLimits
 from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
-from tools.easypost_carrier import EasyPostCarrier
-from tools.shippo_carrier import ShippoCarrier
-from tools.shopify_orders import ShopifyOrders
-from tools.shopify_payments import ShopifyPayments
 
 
 class ServiceSettingsError(ValueError):

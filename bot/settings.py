@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     # Host names the owner page answers to (comma-separated); unset: the base URL's host,
     # localhost, 127.0.0.1 and ::1.
     allowed_hosts: str = ""
-    # Real services (tools/easypost_carrier.py, tools/shopify_payments.py). "local" renders
+    # Real services (adapters/easypost_carrier.py, adapters/shopify_payments.py). "local" renders
     # labels here and records refunds in the journal only.
     carrier: Literal["local", "easypost", "shippo"] = "local"
     easypost_api_key: str | None = Field(
@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     easypost_webhook_secret: str | None = None
     easypost_service: str | None = None
     easypost_parcel_weight_oz: float = Field(default=16.0, gt=0)
-    # Shippo (tools/shippo_carrier.py), the other carrier behind the same port.
+    # Shippo (adapters/shippo_carrier.py), the other carrier behind the same port.
     shippo_api_token: str | None = Field(
         default=None,
         validation_alias=AliasChoices("SHIPPO_API_TOKEN", "RETURNBRIDGE_SHIPPO_API_TOKEN"),

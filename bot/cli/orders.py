@@ -12,7 +12,7 @@ import typer
 from bot.settings import get_settings
 
 if TYPE_CHECKING:
-    from tools.shopify_orders import OrdersRead
+    from adapters.shopify_orders import OrdersRead
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -32,8 +32,8 @@ def _summary(source: str, written: int, kept: list[str], read: OrdersRead) -> st
 
 def import_shopify_csv(path: Path) -> None:
     """Import a Shopify orders CSV export (one row per line item)."""
+    from adapters.shopify_orders import ShopifyOrdersError, read_orders_csv, store_orders
     from bot.cli.main import _desk
-    from tools.shopify_orders import ShopifyOrdersError, read_orders_csv, store_orders
 
     desk = _desk()
     try:
@@ -53,10 +53,10 @@ def orders_sync_shopify(
     days: Annotated[int, typer.Option(min=1, help="Orders created in the last DAYS days.")] = 30,
 ) -> None:
     """Pull recent orders from the Shopify Admin API (SHOPIFY_SHOP, SHOPIFY_ACCESS_TOKEN)."""
+    from adapters.shopify_orders import ShopifyOrdersError, store_orders
     from bot.cli.main import _desk
     from bot.composition import ServiceSettingsError, shopify_orders_from_settings
     from tools.service_errors import ServiceError
-    from tools.shopify_orders import ShopifyOrdersError, store_orders
 
     settings = get_settings()
     try:

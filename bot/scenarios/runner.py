@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from pytimeparse import parse as parse_duration
 from sqlalchemy import func, select
 
+from adapters.shopify_orders import ShopifyOrdersError, read_orders_csv, store_orders
 from bot.scenarios.desk import (
     DESK_CHECKS,
     DESK_STEPS,
@@ -41,7 +42,6 @@ from tools.accept_photo import sample_jpeg
 from tools.errors import ReturnError
 from tools.open_case import ReturnRequest
 from tools.refund_caps import order_paid
-from tools.shopify_orders import ShopifyOrdersError, read_orders_csv, store_orders
 
 DatabaseFactory = Callable[[Path], contextlib.AbstractContextManager[str]]
 

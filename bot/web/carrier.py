@@ -45,12 +45,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
+from adapters.easypost_carrier import key_mode
 from bot.settings import get_settings
 from graph.desk import CarrierEvent, ReturnsDesk
 from ledger import carrier_models
 from ledger.models import CaseRow, LabelRow
 from tools.adapters import LocalCarrier
-from tools.easypost_carrier import key_mode
 from tools.errors import ReturnError
 from tools.service_errors import ServiceUnavailable
 

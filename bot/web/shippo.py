@@ -27,11 +27,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from adapters.shippo_carrier import token_mode
 from bot.settings import get_settings
 from bot.web.carrier import handle_tracker_event
 from graph.desk import CarrierEvent, ReturnsDesk
 from tools.service_errors import ServiceUnavailable
-from tools.shippo_carrier import token_mode
 
 log = logging.getLogger("returnbridge.shippo_webhook")
 

@@ -14,6 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from adapters.easypost_carrier import EasyPostCarrier
+from adapters.shopify_orders import read_orders_csv, store_orders
+from adapters.shopify_payments import ShopifyPayments
 from bot.settings import get_settings
 from bot.web.app import create_app
 from bot.web.carrier import carrier_router, easypost_signature
@@ -27,13 +30,10 @@ from tests.adapters.fake_shopify import TOKEN, VERSION, FakeShopify
 from tests.adapters.shopify_export import export_csv, order_rows
 from tests.conftest import NOW, make_store
 from tools.accept_photo import sample_jpeg
-from tools.easypost_carrier import EasyPostCarrier
 from tools.generate_label import generate_label
 from tools.issue_refund import issue_refund
 from tools.open_case import ReturnRequest
 from tools.service_errors import CarrierUnavailable, PaymentsUnavailable
-from tools.shopify_orders import read_orders_csv, store_orders
-from tools.shopify_payments import ShopifyPayments
 
 SHOPIFY_ORDER_ID = 5123456789
 BUY = r"/v2/shipments/shp_\w+/buy"

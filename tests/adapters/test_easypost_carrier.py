@@ -9,8 +9,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from adapters.easypost_carrier import EasyPostCarrier, key_mode
 from tests.adapters.fake_easypost import API_KEY, FakeEasyPost
-from tools.easypost_carrier import EasyPostCarrier, key_mode
 from tools.label_pdf import LabelContent
 from tools.service_errors import (
     AddressUnreadable,

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
+from adapters.easypost_carrier import EasyPostCarrier
 from bot.settings import get_settings
 from bot.web.app import create_app
 from bot.web.carrier import carrier_router, easypost_signature
@@ -28,7 +29,6 @@ from policies.loader import orders_from_data, store_from_data
 from tests.adapters.fake_easypost import API_KEY, FakeEasyPost, tracker_event
 from tests.conftest import NOW, ORDERS, SUPPLIERS
 from tools.accept_photo import sample_jpeg
-from tools.easypost_carrier import EasyPostCarrier
 from tools.open_case import ReturnRequest
 from tools.service_errors import CarrierRejected
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.postal_address import PostalAddress, country_code, parse_address
+from adapters.postal_address import PostalAddress, country_code, parse_address
 from tools.service_errors import AddressUnreadable
 
 

@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from adapters.easypost_carrier import EasyPostCarrier
+from adapters.shippo_carrier import ShippoCarrier
+from adapters.shopify_client import shop_domain
+from adapters.shopify_payments import ShopifyPayments
 from bot.cli.main import app
 from bot.composition import (
     ServiceSettingsError,
@@ -20,10 +24,6 @@ from bot.composition import (
 from bot.settings import Settings, get_settings
 from bot.web.carrier import easypost_signature, signature_ok
 from tools.adapters import LocalCarrier, LocalPayments
-from tools.easypost_carrier import EasyPostCarrier
-from tools.shippo_carrier import ShippoCarrier
-from tools.shopify_client import shop_domain
-from tools.shopify_payments import ShopifyPayments
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from adapters.shippo_carrier import ShippoCarrier, token_mode
 from bot.web.shippo import shippo_router
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
@@ -25,7 +26,6 @@ from tools.accept_photo import sample_jpeg
 from tools.label_pdf import LabelContent
 from tools.open_case import ReturnRequest
 from tools.service_errors import CarrierAuthFailed, CarrierRejected
-from tools.shippo_carrier import ShippoCarrier, token_mode
 
 HOOK_TOKEN = "hook-3f9a1c"
 

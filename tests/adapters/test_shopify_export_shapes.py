@@ -11,6 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from adapters.shopify_orders import (
+    read_orders_csv,
+    spread_discount,
+    store_orders,
+)
 from bot.cli.main import app
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
@@ -23,11 +28,6 @@ from tools import refund_caps
 from tools.errors import IdentityError, RefundCapExceeded
 from tools.issue_refund import check_cap
 from tools.open_case import ReturnRequest, open_case
-from tools.shopify_orders import (
-    read_orders_csv,
-    spread_discount,
-    store_orders,
-)
 from tools.verify_identity import verify_identity
 
 BOSTON = {
@@ -465,8 +465,8 @@ def test_delivery_dates_a_spreadsheet_rewrote_are_read() -> None:
 
 
 def test_the_admin_api_gives_refunds_phones_and_unknown_vendors_the_same_way() -> None:
+    from adapters.shopify_orders import ShopifyOrders
     from tests.adapters.fake_shopify import TOKEN, VERSION, FakeShopify
-    from tools.shopify_orders import ShopifyOrders
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     created = (now - dt.timedelta(days=3)).isoformat()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from adapters.shopify_orders import ShopifyOrders, ShopifyOrdersError, read_orders_csv
 from bot.cli.main import app
 from bot.settings import get_settings
 from graph.desk import ReturnsDesk
@@ -16,7 +17,6 @@ from policies.loader import PolicyError, load_store
 from tests.adapters.fake_shopify import TOKEN, VERSION, FakeShopify
 from tests.adapters.shopify_export import export_csv, order_rows
 from tests.conftest import make_store
-from tools.shopify_orders import ShopifyOrders, ShopifyOrdersError, read_orders_csv
 
 BOSTON = {
     "name": "Ana Silva",

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from adapters.shopify_payments import ShopifyPayments
 from tests.adapters.fake_shopify import TOKEN, VERSION, FakeShopify
 from tools.service_errors import (
     PaymentsAuthFailed,
     PaymentsRejected,
     PaymentsUnavailable,
 )
-from tools.shopify_payments import ShopifyPayments
 
 REFUNDS = r"/admin/api/.*/orders/\d+/refunds\.json"
 

@@ -22,15 +22,15 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from adapters.http_service import ErrorFamily
+from adapters.shopify_client import ShopifyService
 from policies.models import normalize_order_number
 from policies.money import Money, exponent
-from tools.http_service import ErrorFamily
 from tools.service_errors import (
     PaymentsAuthFailed,
     PaymentsRejected,
     PaymentsUnavailable,
 )
-from tools.shopify_client import ShopifyService
 
 SERVICE = "Shopify"
 FAMILY = ErrorFamily(

@@ -35,11 +35,11 @@ from reportlab.lib.units import inch  # type: ignore[import-untyped]
 from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
+from adapters.customs import declared_value
+from adapters.http_service import ErrorFamily, as_dict, send
+from adapters.postal_address import PostalAddress, parse_address
 from tools.adapters import PurchasedLabel
-from tools.customs import declared_value
-from tools.http_service import ErrorFamily, as_dict, send
 from tools.label_pdf import LabelContent
-from tools.postal_address import PostalAddress, parse_address
 from tools.service_errors import CarrierAuthFailed, CarrierRejected, CarrierUnavailable
 
 DEFAULT_URL = "https://api.easypost.com/v2"
@@ -52,7 +52,7 @@ FAMILY = ErrorFamily(
 )
 LOOKBACK_DAYS = 3  # how far back an earlier purchase with the same reference is searched
 LOOKBACK_PAGES = 3  # pages of 100 purchased shipments
-# Goods under USD 2,500 (tools/customs.py) leave the US without an export filing, under this
+# Goods under USD 2,500 (adapters/customs.py) leave the US without an export filing, under this
 # exemption.
 NO_EEI = "NOEEI 30.37(a)"
 

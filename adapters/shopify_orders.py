@@ -56,13 +56,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from adapters.http_service import ErrorFamily
+from adapters.shopify_client import ShopifyService
 from ledger.repository import cases_for_order, find_order, import_orders
 from policies.models import OrderSpec, Store, phone_digits
 from policies.money import Money, MoneyError, exponent, parse_amount, round_half_up
-from tools.http_service import ErrorFamily
 from tools.marketplace import channel_from_source
 from tools.service_errors import OrdersAuthFailed, OrdersRejected, OrdersUnavailable
-from tools.shopify_client import ShopifyService
 
 SKIPPED_FINANCIAL = frozenset({"pending", "authorized", "voided", "expired", "refunded"})
 REQUIRED_COLUMNS = (

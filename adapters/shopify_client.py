@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from tools.http_service import ErrorFamily, as_dict, body_json, send
+from adapters.http_service import ErrorFamily, as_dict, body_json, send
 from tools.service_errors import ServiceUnavailable
 
 DEFAULT_API_VERSION = "2026-10"

@@ -25,12 +25,12 @@ from typing import Any
 
 import httpx
 
+from adapters.customs import declared_value
+from adapters.easypost_carrier import image_to_pdf
+from adapters.http_service import ErrorFamily, as_dict, send
+from adapters.postal_address import PostalAddress, parse_address
 from tools.adapters import PurchasedLabel
-from tools.customs import declared_value
-from tools.easypost_carrier import image_to_pdf
-from tools.http_service import ErrorFamily, as_dict, send
 from tools.label_pdf import LabelContent
-from tools.postal_address import PostalAddress, parse_address
 from tools.service_errors import CarrierAuthFailed, CarrierRejected, CarrierUnavailable
 
 DEFAULT_URL = "https://api.goshippo.com"
