@@ -17,7 +17,7 @@ from typing import Any
 from graph import chat_tools
 from graph.chat_tools import Draft, ReturnLine, Verified
 from graph.desk import ReturnsDesk
-from graph.understanding import (
+from language.customer import (
     ALL,
     REASON_LABELS,
     RESOLUTION_LABELS,
@@ -27,8 +27,8 @@ from graph.understanding import (
     read_message,
     reason_from_choice,
 )
-from graph.understanding.reasons import find_reason
-from graph.understanding.text import words
+from language.customer.reasons import find_reason
+from language.customer.text import words
 from policies.models import Reason
 from tools.errors import ReturnError
 

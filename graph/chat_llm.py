@@ -26,8 +26,8 @@ from graph.chat_dialogue import OfflineDialogue, State, new_state, reply
 from graph.chat_tools import Draft, ReturnLine, Verified
 from graph.desk import ReturnsDesk
 from graph.llm import LLM, LLMError
-from graph.understanding import read_message
-from graph.understanding.answers import yes_or_no
+from language.customer import read_message
+from language.customer.answers import yes_or_no
 from prompts import render_prompt
 
 log = logging.getLogger("returnbridge.chat")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from graph.understanding.text import fold
+from language.customer.text import fold
 
 EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 NEAR_EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+'-]*@[a-z0-9.-]*")

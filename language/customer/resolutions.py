@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from graph.understanding.text import FUNCTION_WORDS, NEGATORS, correct, words
+from language.customer.text import FUNCTION_WORDS, NEGATORS, correct, words
 
 RESOLUTION_PHRASES: dict[str, tuple[str, ...]] = {
     "store_credit": (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from graph.understanding.text import words
+from language.customer.text import words
 
 YES_PHRASES = (
     "yes",

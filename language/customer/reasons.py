@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graph.understanding.text import FUNCTION_WORDS, correct, has_phrase, negated_at, words
+from language.customer.text import FUNCTION_WORDS, correct, has_phrase, negated_at, words
 
 REASON_PHRASES: dict[str, tuple[str, ...]] = {
     "damaged": (

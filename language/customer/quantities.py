@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from graph.understanding.identifiers import MONEY
-from graph.understanding.text import fold, words
+from language.customer.identifiers import MONEY
+from language.customer.text import fold, words
 
 NUMBER_WORDS = {
     "one": 1,
