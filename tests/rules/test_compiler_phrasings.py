@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.rule_compiler import RuleNotUnderstood, compile_rule
+from language.rules.compiler import RuleNotUnderstood, compile_rule
 from policies.rules import RuleSpec
 from tests.rules.helpers import (
     CREDIT,

@@ -14,16 +14,6 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from graph.rule_vocabulary import (
-    COMMON_WORD_CODES,
-    DEMONYMS,
-    FILLER,
-    FILLER_PHRASES,
-    NUMBER_WORDS,
-    REASON_PHRASES,
-    country_words,
-    phrases,
-)
 from language.lexicon import (
     CURRENCY_CODES,
     CURRENCY_WORDS,
@@ -33,6 +23,16 @@ from language.lexicon import (
     amount_value,
     currencies_of,
     duration_hours,
+)
+from language.rules.vocabulary import (
+    COMMON_WORD_CODES,
+    DEMONYMS,
+    FILLER,
+    FILLER_PHRASES,
+    NUMBER_WORDS,
+    REASON_PHRASES,
+    country_words,
+    phrases,
 )
 from policies.models import Reason, Store
 from policies.money import Money, MoneyError
@@ -528,7 +528,7 @@ def _suppliers_exact(parse: _Parse, text: str) -> str:
 def _vocabulary() -> frozenset[str]:
     """Every word the compiler knows; unknown runs of words are tried as supplier names."""
     # the patterns are built on this module, so they are read only once both are loaded
-    from graph.rule_patterns import _PATTERN_SOURCES, CMP_WORDS_TEXT
+    from language.rules.patterns import _PATTERN_SOURCES, CMP_WORDS_TEXT
 
     words: set[str] = set(FILLER)
     for source in (*_PATTERN_SOURCES, *CMP_WORDS_TEXT):

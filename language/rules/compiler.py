@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from pydantic import ValidationError
 
-from graph.rule_entities import (
+from language.rules.entities import (
     ACTION_VERBS,
     HINT,
     MAX_LENGTH,
@@ -50,7 +50,7 @@ from graph.rule_entities import (
     _suppliers_fuzzy,
     alt,
 )
-from graph.rule_normalising import (
+from language.rules.normalising import (
     _contractions,
     _lower_outside_placeholders,
     _normalise,
@@ -58,12 +58,12 @@ from graph.rule_normalising import (
     _owner_slang,
     _symbols,
 )
-from graph.rule_patterns import (
+from language.rules.patterns import (
     BARE_REFUND,
     PATTERNS,
     _refund_now,
 )
-from graph.rule_vocabulary import (
+from language.rules.vocabulary import (
     FILLER,
     FILLER_PHRASES,
 )
