@@ -11,4 +11,8 @@ imports the rest of the application (``ledger``, ``graph``, ``bot``, ``tools``).
 - ``language.supplier``: a supplier's reply in a case thread (decision, RMA, address,
   conditions).
 - ``language.rules``: an owner's rule in plain words, compiled to a ``RuleSpec``.
+
+The model-backed readers (``graph/supplier_reader_llm.py``, ``graph/rule_compiler_llm.py``)
+stay in ``graph/``: they call a model over the network with the settings of the running
+service (``graph.llm``), log, and fall back to the readers here, which keep the contract.
 """

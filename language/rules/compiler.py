@@ -16,8 +16,8 @@ every pattern has read the text, so words that mean something in a phrase are re
 A negation is never left over silently, and a pattern that would join words across a phrase
 already read ("don't require photos for wrong size") does not apply.
 
-The parts live apart: ``rule_normalising`` (text before entities), ``rule_entities`` (the
-parse state and the placeholders), ``rule_patterns`` (triggers, conditions, actions) and this
+The parts live apart: ``normalising`` (text before entities), ``entities`` (the
+parse state and the placeholders), ``patterns`` (triggers, conditions, actions) and this
 module, which puts them together and decides what is left over.
 """
 

@@ -1,6 +1,6 @@
 """The words the offline rule compiler knows: filler, numbers, reasons, countries.
 
-Kept apart from the grammar (``graph/rule_patterns.py`` and its neighbours) so the
+Kept apart from the grammar (``language/rules/patterns.py`` and its neighbours) so the
 vocabulary can be read and extended on its own. Words left out of ``FILLER`` on purpose:
 negations, "or", "unless", "but" and every word that changes what a rule means; left over,
 they are refused.
