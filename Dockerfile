@@ -11,6 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 COPY pyproject.toml README.md /src/
 COPY bot /src/bot
 COPY graph /src/graph
+COPY language /src/language
 COPY tools /src/tools
 COPY prompts /src/prompts
 COPY policies /src/policies

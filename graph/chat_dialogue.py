@@ -5,19 +5,21 @@ reason, resolution, photo), the bot asks only for what is still missing, one que
 time, with quick-reply buttons, and submits nothing before a plain "yes" to a summary.
 Nothing about an order is said before its number and email match.
 
-The state is a plain JSON-able dict kept by the chat graph's checkpointer (see
-``graph/chat_graph.py``); ``new_state`` gives its keys.
+The state is a :class:`graph.chat_state.DialogueState`; the chat graph's checkpointer keeps
+it as plain JSON (see ``graph/chat_graph.py``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from graph import chat_tools
+from graph.chat_state import DialogueState
 from graph.chat_tools import Draft, ReturnLine, Verified
 from graph.desk import ReturnsDesk
-from graph.understanding import (
+from language.customer import (
     ALL,
     REASON_LABELS,
     RESOLUTION_LABELS,
@@ -27,13 +29,12 @@ from graph.understanding import (
     read_message,
     reason_from_choice,
 )
-from graph.understanding.reasons import find_reason
-from graph.understanding.text import words
+from language.customer.reasons import find_reason
+from language.customer.text import words
 from policies.models import Reason
 from tools.errors import ReturnError
 
 Reply = dict[str, Any]
-State = dict[str, Any]
 
 PERSON = {"label": "Talk to a person", "value": "I'd like to talk to a person"}
 MENU = [
@@ -60,28 +61,6 @@ _NEW_REQUEST = re.compile(
 )
 
 
-def new_state(session_id: str) -> State:
-    return {
-        "session": session_id,
-        "verified": None,
-        "pending_order": None,
-        "pending_email": None,
-        "goal": None,
-        "lines": [],
-        "reason": None,
-        "resolution": None,
-        "note": "",
-        "photos": [],
-        "expecting": None,
-        "ambiguous": [],
-        "unplaced": [],
-        "cancel_code": None,
-        "submitted": [],
-        "quick_replies": [],
-        "last_reason": None,
-    }
-
-
 def reply(text: str, quick_replies: list[dict[str, str]] | None = None, **payload: Any) -> Reply:
     return {"text": text, "quick_replies": quick_replies or [], "payload": payload}
 
@@ -94,9 +73,12 @@ class OfflineDialogue:
 
     # -- entry points -----------------------------------------------------------------------
 
-    def turn(self, state: State, event: dict[str, Any]) -> tuple[State, list[Reply]]:
-        st = {**new_state(state.get("session", "")), **state}
-        st["lines"] = [dict(line) for line in st["lines"]]
+    def turn(
+        self, state: DialogueState | Mapping[str, Any], event: dict[str, Any]
+    ) -> tuple[DialogueState, list[Reply]]:
+        """One turn: the state after it (a new object; ``state`` is left as it was) and the
+        replies."""
+        st = DialogueState.load(state)
         kind = event.get("type")
         if kind == "photo":
             replies = self._photo(st, int(event["photo_id"]))
@@ -105,23 +87,21 @@ class OfflineDialogue:
             replies = self._text(st, text, pressed=kind == "choice")
             replies = self._no_third_time(st, replies)
         if replies:
-            st["quick_replies"] = replies[-1]["quick_replies"]
+            st.quick_replies = replies[-1]["quick_replies"]
         return st, replies
 
-    def _no_third_time(self, st: State, replies: list[Reply]) -> list[Reply]:
+    def _no_third_time(self, st: DialogueState, replies: list[Reply]) -> list[Reply]:
         """The same question is never asked a third time: after two misses the choices come
         as buttons with a person from the store among them."""
         question = replies[-1]["text"] if replies else None
-        if question is not None and not (
-            st.get("expecting") or question.startswith("Sorry, I didn't")
-        ):
+        if question is not None and not (st.expecting or question.startswith("Sorry, I didn't")):
             question = None  # an answer, not a question waiting for one
-        misses = int(st.get("misses") or 0)
-        misses = misses + 1 if question is not None and question == st.get("last_asked") else 0
-        st["last_asked"], st["misses"] = question, misses
+        misses = int(st.misses or 0)
+        misses = misses + 1 if question is not None and question == st.last_asked else 0
+        st.last_asked, st.misses = question, misses
         if misses < 2:
             return replies
-        st["misses"] = 0
+        st.misses = 0
         buttons = [b for b in replies[-1]["quick_replies"] if b["value"] != PERSON["value"]]
         offer = reply(
             "Sorry, I still didn't get that. You can pick one of these, or talk to a person "
@@ -132,19 +112,19 @@ class OfflineDialogue:
 
     # -- photos -----------------------------------------------------------------------------
 
-    def _photo(self, st: State, photo_id: int) -> list[Reply]:
+    def _photo(self, st: DialogueState, photo_id: int) -> list[Reply]:
         awaiting = self._case_awaiting_photo(st)
-        if awaiting and not st["lines"]:
+        if awaiting and not st.lines:
             return [self._photo_to_case(st, awaiting, photo_id)]
-        st["photos"].append(photo_id)
+        st.photos.append(photo_id)
         replies = [reply("Thanks, I've got your photo.")]
-        if st["goal"] is None:
-            st["goal"] = "return"
+        if st.goal is None:
+            st.goal = "return"
         replies.extend(self._next(st))
         return replies
 
-    def _case_awaiting_photo(self, st: State) -> str | None:
-        for code in reversed(st["submitted"]):
+    def _case_awaiting_photo(self, st: DialogueState) -> str | None:
+        for code in reversed(st.submitted):
             try:
                 if self.desk.case_view(code).status == "awaiting_photo":
                     return str(code)
@@ -152,7 +132,7 @@ class OfflineDialogue:
                 continue
         return None
 
-    def _photo_to_case(self, st: State, code: str, photo_id: int) -> Reply:
+    def _photo_to_case(self, st: DialogueState, code: str, photo_id: int) -> Reply:
         from ledger.models import PhotoRow
 
         with self.desk.session() as session:
@@ -173,16 +153,16 @@ class OfflineDialogue:
 
     # -- text -------------------------------------------------------------------------------
 
-    def _text(self, st: State, text: str, *, pressed: bool) -> list[Reply]:
-        expecting = st.get("expecting")
+    def _text(self, st: DialogueState, text: str, *, pressed: bool) -> list[Reply]:
+        expecting = st.expecting
         reading = read_message(text, expecting)
         text = reading.text  # instructions to the bot are no facts: read without them
         if pressed and expecting == "reason":
             reading.reason = reason_from_choice(text) or reading.reason
         if reading.reason is None and _SAME_REASON.search(" ".join(words(text))):
             # "the mug as well, same problem": the reason said last in this chat.
-            drafted = [line["reason"] for line in st["lines"] if line.get("reason")]
-            reading.reason = (drafted[-1] if drafted else None) or st.get("last_reason")
+            drafted = [line["reason"] for line in st.lines if line.get("reason")]
+            reading.reason = (drafted[-1] if drafted else None) or st.last_reason
             if reading.reason:
                 reading.intents.add("return")
         verified = self._verified(st)
@@ -195,10 +175,10 @@ class OfflineDialogue:
         replies: list[Reply] = []
 
         if "human" in reading.intents:
-            replies.append(reply(chat_tools.hand_off(self.desk, st["session"], text, verified)))
+            replies.append(reply(chat_tools.hand_off(self.desk, st.session, text, verified)))
 
         if verified is None:
-            st["unplaced"] = [*st["unplaced"], text][-10:]
+            st.unplaced = [*st.unplaced, text][-10:]
         identity_replies, stop = self._identity(st, reading)
         replies.extend(identity_replies)
         if stop:
@@ -211,27 +191,27 @@ class OfflineDialogue:
             self._clear_draft(st)
             replies.append(reply("Sure, let's start over. Nothing was submitted."))
 
-        if expecting == "cancel_confirm" and st.get("cancel_code"):
-            code = st["cancel_code"]
-            st["cancel_code"] = None
-            st["expecting"] = None
+        if expecting == "cancel_confirm" and st.cancel_code:
+            cancelling = st.cancel_code
+            st.cancel_code = None
+            st.expecting = None
             if reading.answer == "yes" and verified is not None:
-                replies.append(reply(chat_tools.cancel_case(self.desk, verified, code)))
+                replies.append(reply(chat_tools.cancel_case(self.desk, verified, cancelling)))
             else:
-                replies.append(reply(f"OK, return {code} stays as it is."))
+                replies.append(reply(f"OK, return {cancelling} stays as it is."))
             return replies
 
-        if expecting == "change" and st["lines"]:
+        if expecting == "change" and st.lines:
             lowered = " ".join(words(text))
             if re.search(r"\b(?:item|product|other one|different one)\b", lowered):
-                st["lines"] = []
+                st.lines = []
             elif re.search(r"\breason\b", lowered):
-                for line in st["lines"]:
+                for line in st.lines:
                     line["reason"] = None
-                st["reason"] = None
+                st.reason = None
 
         # "No" to the summary, then "yes" to "what would you like to change?": it stands.
-        if st["lines"] and (
+        if st.lines and (
             expecting == "confirm" or (expecting == "change" and reading.answer == "yes")
         ):
             handled = self._confirmation(st, reading, text)
@@ -239,7 +219,7 @@ class OfflineDialogue:
                 return replies + handled
 
         if "cancel" in reading.intents and "human" not in reading.intents:
-            if st["lines"] or st["goal"] == "return":
+            if st.lines or st.goal == "return":
                 self._clear_draft(st)
                 replies.append(
                     reply("OK, I've dropped that return request; nothing was submitted.", MENU)
@@ -252,49 +232,49 @@ class OfflineDialogue:
             reading.intents.add("status")
             reading.intents.discard("return")
             reading.reason = reading.resolution = None
-            if st["goal"] == "return" and not st["lines"]:
-                st["goal"] = None
+            if st.goal == "return" and not st.lines:
+                st.goal = None
         wants_status = "status" in reading.intents and not reading.reason
         answered_status = False
-        if wants_status or (st["goal"] == "status" and verified is not None):
+        if wants_status or (st.goal == "status" and verified is not None):
             if verified is not None:
                 code = reading.case_codes[0] if reading.case_codes else None
                 replies.append(self._status_reply(st, verified, code))
                 answered_status = wants_status
-                if st["goal"] == "status":
-                    st["goal"] = None
+                if st.goal == "status":
+                    st.goal = None
             else:
-                st["goal"] = st["goal"] or "status"
+                st.goal = st.goal or "status"
 
         if "policy" in reading.intents:
             replies.append(reply(chat_tools.policy_answer(self.desk, reading.policy_topics)))
 
         # A question about returns already made names their items: it starts nothing new.
         changed = False if answered_status else self._details(st, reading, text)
-        if st["goal"] != "return" and (changed or "return" in reading.intents):
-            st["goal"] = "return"
+        if st.goal != "return" and (changed or "return" in reading.intents):
+            st.goal = "return"
 
-        if st["goal"] in ("status", "identify") and verified is None:
+        if st.goal in ("status", "identify") and verified is None:
             replies.extend(self._ask_identity(st))
             return replies
-        if st["goal"] == "return":
+        if st.goal == "return":
             replies.extend(self._next(st))
             return replies
         if "thanks" in reading.intents and not replies:
             replies.append(reply("You're welcome! Is there anything else I can help with?", MENU))
         elif not replies:
             replies.append(self._didnt_understand(st, reading))
-        elif not replies[-1]["quick_replies"] and st.get("expecting") is None:
+        elif not replies[-1]["quick_replies"] and st.expecting is None:
             replies[-1]["quick_replies"] = MENU
         return replies
 
     # -- identity ---------------------------------------------------------------------------
 
-    def _verified(self, st: State) -> Verified | None:
-        data = st.get("verified")
+    def _verified(self, st: DialogueState) -> Verified | None:
+        data = st.verified
         return Verified.model_validate(data) if data else None
 
-    def _identity(self, st: State, reading: Reading) -> tuple[list[Reply], bool]:
+    def _identity(self, st: DialogueState, reading: Reading) -> tuple[list[Reply], bool]:
         """Take an order number and email from the message; check the pair when complete.
 
         Returns the replies and whether the turn stops here (a failed or refused check).
@@ -305,67 +285,62 @@ class OfflineDialogue:
         contacts = reading.emails or reading.phones
         if not numbers and reading.case_codes and contacts:
             numbers = self._orders_of_cases(reading.case_codes)
-        if (
-            st.get("expecting") == "email"
-            and reading.broken_email
-            and not reading.emails
-            and not numbers
-        ):
+        if st.expecting == "email" and reading.broken_email and not reading.emails and not numbers:
             return [
                 reply("That email address doesn't look complete. Could you type it again?")
             ], True
         if verified is not None:
             if not numbers or numbers[0] == verified.order.upper():
                 return [], False
-            st["pending_order"] = numbers[0]
-            st["pending_email"] = contacts[0] if contacts else verified.email
+            st.pending_order = numbers[0]
+            st.pending_email = contacts[0] if contacts else verified.email
         else:
             if not (numbers or contacts):
                 return [], False
             if numbers:
-                st["pending_order"] = numbers[0]
+                st.pending_order = numbers[0]
             if contacts:
-                st["pending_email"] = contacts[0]
-            if st["goal"] is None:
+                st.pending_email = contacts[0]
+            if st.goal is None:
                 if "status" in reading.intents:
-                    st["goal"] = "status"
+                    st.goal = "status"
                 elif reading.has_return_details or "return" in reading.intents:
-                    st["goal"] = "return"
+                    st.goal = "return"
                 else:
-                    st["goal"] = "identify"  # decided once the order is found
-            if not (st["pending_order"] and st["pending_email"]):
+                    st.goal = "identify"  # decided once the order is found
+            if not (st.pending_order and st.pending_email):
                 return [], False
         outcome = chat_tools.verify_customer(
-            self.desk, st["session"], st["pending_order"], st["pending_email"]
+            self.desk, st.session, st.pending_order, st.pending_email
         )
         if outcome.verified is None:
             if verified is not None:
-                st["pending_order"] = st["pending_email"] = None
-            st["expecting"] = "order" if verified is None else st.get("expecting")
+                st.pending_order = st.pending_email = None
+            st.expecting = "order" if verified is None else st.expecting
             return [reply(outcome.message)], True
-        st["verified"] = outcome.verified.model_dump()
-        st["pending_order"] = st["pending_email"] = None
-        if st.get("expecting") in ("order", "email"):
-            st["expecting"] = None  # answered: "2 of them" next is no order number
+        st.verified = outcome.verified.model_dump()
+        st.pending_order = st.pending_email = None
+        if st.expecting in ("order", "email"):
+            st.expecting = None  # answered: "2 of them" next is no order number
         if verified is not None and verified.order != outcome.verified.order:
             self._clear_draft(st)
-            st["goal"] = "return"
-        if st["goal"] in (None, "identify"):
-            st["goal"] = self._goal_once_found(st, outcome.verified)
-        elif st["goal"] == "return" and not st["lines"] and st["unplaced"]:
+            st.goal = "return"
+        if st.goal in (None, "identify"):
+            st.goal = self._goal_once_found(st, outcome.verified)
+        elif st.goal == "return" and not st.lines and st.unplaced:
             # "I want my money back for the bowl" before the order was found: the bowl may
             # already be in a return, and then this is about that return.
-            said = ". ".join(st["unplaced"])
+            said = ". ".join(st.unplaced)
             if self._about_existing(st, read_message(said), said, outcome.verified):
                 self._clear_draft(st)
-                st["goal"] = "status"
+                st.goal = "status"
         first = outcome.verified.customer_name.split(" ")[0]
         hello = f"Thanks{', ' + first if first else ''}! I found order {outcome.verified.order}."
         replies = [reply(hello)]
         self._place_earlier_texts(st, outcome.verified)
         if outcome.verified.marketplace:
             replies.append(reply(outcome.verified.marketplace))
-            if st["goal"] == "return":
+            if st.goal == "return":
                 self._clear_draft(st)
         elif not outcome.verified.delivered:
             replies.append(
@@ -374,15 +349,15 @@ class OfflineDialogue:
                     "return once it arrives."
                 )
             )
-            if st["goal"] == "return":
+            if st.goal == "return":
                 self._clear_draft(st)
         return replies, False
 
-    def _goal_once_found(self, st: State, verified: Verified) -> str:
+    def _goal_once_found(self, st: DialogueState, verified: Verified) -> str:
         """A customer who only said who they are: a return when they named an item or the
         order has no return yet, else where the order's returns stand."""
         items = _order_items(verified)
-        if any(match_items(text, items).found for text in st["unplaced"]):
+        if any(match_items(text, items).found for text in st.unplaced):
             return "return"
         return "status" if self.desk.cases_for_order(verified.order) else "return"
 
@@ -395,20 +370,20 @@ class OfflineDialogue:
                 found.append(f"{code}?")  # a code that names nothing: fails like a wrong pair
         return found
 
-    def _place_earlier_texts(self, st: State, verified: Verified) -> None:
-        texts, st["unplaced"] = st["unplaced"], []
-        if st["goal"] == "status":
+    def _place_earlier_texts(self, st: DialogueState, verified: Verified) -> None:
+        texts, st.unplaced = st.unplaced, []
+        if st.goal == "status":
             return
         for text in texts:
             self._apply_items(st, text, read_message(text), verified, expecting=False)
 
-    def _ask_identity(self, st: State) -> list[Reply]:
-        retry = st.pop("retry_pair", None)
-        if not st["pending_order"]:
-            st["expecting"] = "order"
-            ask = "What's your order number?" if not retry else "What's the order number?"
-            return [reply(ask + " You'll find it in your order confirmation email.")]
-        st["expecting"] = "email"
+    def _ask_identity(self, st: DialogueState) -> list[Reply]:
+        if not st.pending_order:
+            st.expecting = "order"
+            return [
+                reply("What's your order number? You'll find it in your order confirmation email.")
+            ]
+        st.expecting = "email"
         return [
             reply(
                 "And the email address you used for that order? (No email on it? The phone "
@@ -418,84 +393,84 @@ class OfflineDialogue:
 
     # -- return details ---------------------------------------------------------------------
 
-    def _details(self, st: State, reading: Reading, text: str) -> bool:
+    def _details(self, st: DialogueState, reading: Reading, text: str) -> bool:
         changed = False
         verified = self._verified(st)
-        if reading.resolution and reading.resolution != st["resolution"]:
-            st["resolution"] = reading.resolution
+        if reading.resolution and reading.resolution != st.resolution:
+            st.resolution = reading.resolution
             changed = True
         if verified is None:
             if reading.reason:
-                st["reason"] = reading.reason
+                st.reason = reading.reason
                 changed = True
             if reading.quantity is not None:
-                st["quantity"] = reading.quantity
+                st.quantity = reading.quantity
             return changed
-        expecting = st.get("expecting")
+        expecting = st.expecting
         items_named = self._apply_items(st, text, reading, verified, expecting=expecting == "item")
         changed = changed or items_named
         if reading.quantity is not None and not items_named:
             target = self._line_asked_about(st, "quantity")
-            if target is not None and (expecting == "quantity" or len(st["lines"]) == 1):
+            if target is not None and (expecting == "quantity" or len(st.lines) == 1):
                 target["quantity"] = reading.quantity
                 changed = True
-            elif not st["lines"]:
-                st["quantity"] = reading.quantity
+            elif not st.lines:
+                st.quantity = reading.quantity
         if reading.reason and not items_named:
             if expecting in ("confirm", "change"):
-                for line in st["lines"]:
+                for line in st.lines:
                     line["reason"] = reading.reason
             else:
-                missing = [line for line in st["lines"] if not line.get("reason")]
-                for line in missing or (st["lines"] if len(st["lines"]) == 1 else []):
+                missing = [line for line in st.lines if not line.get("reason")]
+                for line in missing or (st.lines if len(st.lines) == 1 else []):
                     line["reason"] = reading.reason
-            st["reason"] = reading.reason
+            st.reason = reading.reason
             changed = True
-        if reading.reason and not st["note"]:
-            st["note"] = text[:500]
+        if reading.reason and not st.note:
+            st.note = text[:500]
         return changed
 
     def _apply_items(
-        self, st: State, text: str, reading: Reading, verified: Verified, *, expecting: bool
+        self, st: DialogueState, text: str, reading: Reading, verified: Verified, *, expecting: bool
     ) -> bool:
         items = _order_items(verified)
         match = match_items(
-            text, items, expecting=expecting, whole_order=st.get("expecting") != "quantity"
+            text, items, expecting=expecting, whole_order=st.expecting != "quantity"
         )
         if match.whole_order:
             left = {item.sku: item.left for item in verified.items}
             match.found = [m for m in match.found if left.get(m.item.sku, 0) > 0]
-        if st["ambiguous"] and not match.found:
+        if st.ambiguous and not match.found:
             match = match_items(text, self._ambiguous_items(st, items), expecting=True)
         ruled_out = {item.sku for item in match.excluded}
-        dropped = any(line["sku"] in ruled_out for line in st["lines"])
-        st["lines"] = [line for line in st["lines"] if line["sku"] not in ruled_out]
+        dropped = any(line["sku"] in ruled_out for line in st.lines)
+        st.lines = [line for line in st.lines if line["sku"] not in ruled_out]
         if not match.found:
             if match.ambiguous:
-                st["ambiguous"] = [item.sku for item in match.ambiguous[0]]
+                st.ambiguous = [item.sku for item in match.ambiguous[0]]
                 if reading.reason:
-                    st["reason"] = reading.reason
+                    st.reason = reading.reason
                 if reading.quantity is not None:
-                    st["quantity"] = reading.quantity
+                    st.quantity = reading.quantity
                 return True
             return dropped
-        st["ambiguous"] = []
+        st.ambiguous = []
         lowered = " ".join(words(text))
         switching = reading.answer == "no" or any(w in lowered for w in _SWITCH_WORDS)
         adding = any(re.search(rf"\b{w}\b", lowered) for w in _ADD_WORDS)
         replaced: list[dict[str, Any]] = []
-        if st["lines"] and switching and not adding:
-            replaced, st["lines"] = st["lines"], []
+        if st.lines and switching and not adding:
+            replaced, st.lines = st.lines, []
         # "no wait, the green one": a correction of the item keeps what was said about it.
         carried = replaced[0].get("reason") if len(replaced) == 1 == len(match.found) else None
         for mention in match.found:
-            line = next((x for x in st["lines"] if x["sku"] == mention.item.sku), None)
+            line = next((x for x in st.lines if x["sku"] == mention.item.sku), None)
             if line is None:
                 line = {"sku": mention.item.sku, "quantity": None, "reason": None}
-                st["lines"].append(line)
+                st.lines.append(line)
             quantity = mention.quantity
             if quantity is None and len(match.found) == 1:
-                quantity = reading.quantity if reading.quantity is not None else st.get("quantity")
+                quantity = reading.quantity if reading.quantity is not None else st.quantity
             if quantity is None and mention.plural:
                 quantity = ALL
             if quantity is not None:
@@ -505,10 +480,12 @@ class OfflineDialogue:
                 line["reason"] = own_reason or reading.reason or carried
             if own_reason and mention.segment:
                 line["note"] = mention.segment[:500]  # the note belongs to the item it is about
-        st["quantity"] = None
+        st.quantity = None
         return True
 
-    def _about_existing(self, st: State, reading: Reading, text: str, verified: Verified) -> bool:
+    def _about_existing(
+        self, st: DialogueState, reading: Reading, text: str, verified: Verified
+    ) -> bool:
         """Is this about a return already made, though it may read like a new request?
 
         With no return being prepared and returns on the order: a message that names only
@@ -516,7 +493,7 @@ class OfflineDialogue:
         about money, credit, a replacement, a label or a parcel without naming anything left
         to return ("has my refund gone through?", "I want my money") opens nothing new.
         """
-        if st["lines"] or st["ambiguous"] or st.get("expecting") in _DRAFTING:
+        if st.lines or st.ambiguous or st.expecting in _DRAFTING:
             return False
         if reading.intents & {"policy", "human", "cancel", "restart"}:
             return False
@@ -538,32 +515,30 @@ class OfflineDialogue:
             return False
         return not _NEW_REQUEST.search(lowered)
 
-    def _ambiguous_items(self, st: State, items: list[OrderItem]) -> list[OrderItem]:
-        wanted = set(st["ambiguous"])
+    def _ambiguous_items(self, st: DialogueState, items: list[OrderItem]) -> list[OrderItem]:
+        wanted = set(st.ambiguous)
         return [item for item in items if item.sku in wanted]
 
-    def _line_asked_about(self, st: State, slot: str) -> dict[str, Any] | None:
-        for line in st["lines"]:
+    def _line_asked_about(self, st: DialogueState, slot: str) -> dict[str, Any] | None:
+        for line in st.lines:
             if slot == "quantity" and line.get("quantity") is None:
                 return line
-        return st["lines"][0] if len(st["lines"]) == 1 else None
+        return st.lines[0] if len(st.lines) == 1 else None
 
-    def _clear_draft(self, st: State) -> None:
-        st.update(
-            goal=None,
-            lines=[],
-            reason=None,
-            resolution=None,
-            note="",
-            expecting=None,
-            ambiguous=[],
-            quantity=None,
-            unplaced=[],
-        )
+    def _clear_draft(self, st: DialogueState) -> None:
+        st.goal = None
+        st.lines = []
+        st.reason = None
+        st.resolution = None
+        st.note = ""
+        st.expecting = None
+        st.ambiguous = []
+        st.quantity = None
+        st.unplaced = []
 
     # -- what to ask next -------------------------------------------------------------------
 
-    def _next(self, st: State) -> list[Reply]:
+    def _next(self, st: DialogueState) -> list[Reply]:
         verified = self._verified(st)
         if verified is None:
             return self._ask_identity(st)
@@ -571,9 +546,9 @@ class OfflineDialogue:
             self._clear_draft(st)
             return []
         by_sku = {item.sku: item for item in verified.items}
-        if st["ambiguous"]:
-            options = [by_sku[sku] for sku in st["ambiguous"] if sku in by_sku]
-            st["expecting"] = "item"
+        if st.ambiguous:
+            options = [by_sku[sku] for sku in st.ambiguous if sku in by_sku]
+            st.expecting = "item"
             names = " or ".join(item.name for item in options)
             return [
                 reply(
@@ -581,26 +556,24 @@ class OfflineDialogue:
                     [{"label": item.name, "value": item.sku} for item in options],
                 )
             ]
-        if not st["lines"]:
+        if not st.lines:
             returnable = [item for item in verified.items if item.left > 0]
             if not returnable:
                 self._clear_draft(st)
                 return [reply(f"Everything on order {verified.order} is already in a return.")]
             if len(returnable) == 1:
                 item = returnable[0]
-                st["lines"].append(
-                    {"sku": item.sku, "quantity": st.get("quantity"), "reason": None}
-                )
-                st["quantity"] = None
+                st.lines.append({"sku": item.sku, "quantity": st.quantity, "reason": None})
+                st.quantity = None
             else:
-                st["expecting"] = "item"
+                st.expecting = "item"
                 return [
                     reply(
                         "Which item would you like to return?",
                         [{"label": f"{item.name}", "value": item.sku} for item in returnable[:8]],
                     )
                 ]
-        for line in st["lines"]:
+        for line in st.lines:
             item = by_sku[line["sku"]]
             if line.get("quantity") == ALL:
                 line["quantity"] = max(1, item.left)
@@ -608,7 +581,7 @@ class OfflineDialogue:
                 if item.left <= 1:
                     line["quantity"] = 1
                 else:
-                    st["expecting"] = "quantity"
+                    st.expecting = "quantity"
                     counts = [
                         {"label": str(n), "value": str(n)} for n in range(1, min(item.left, 5) + 1)
                     ]
@@ -618,13 +591,13 @@ class OfflineDialogue:
                             counts,
                         )
                     ]
-        for line in st["lines"]:
+        for line in st.lines:
             if not line.get("reason"):
-                if st.get("reason"):
-                    line["reason"] = st["reason"]
+                if st.reason:
+                    line["reason"] = st.reason
                     continue
                 item = by_sku[line["sku"]]
-                st["expecting"] = "reason"
+                st.expecting = "reason"
                 return [
                     reply(
                         f"What's wrong with the {item.name}?",
@@ -633,7 +606,7 @@ class OfflineDialogue:
                 ]
         return self._confirm(st, verified)
 
-    def _draft(self, st: State) -> Draft:
+    def _draft(self, st: DialogueState) -> Draft:
         return Draft(
             lines=[
                 ReturnLine(
@@ -642,19 +615,19 @@ class OfflineDialogue:
                     reason=line["reason"],
                     note=line.get("note") or "",
                 )
-                for line in st["lines"]
+                for line in st.lines
             ],
-            resolution=st.get("resolution") or "refund",
-            note=st.get("note") or "",
-            photo_ids=list(st["photos"]),
+            resolution=st.resolution or "refund",
+            note=st.note or "",
+            photo_ids=list(st.photos),
         )
 
-    def _confirm(self, st: State, verified: Verified) -> list[Reply]:
+    def _confirm(self, st: DialogueState, verified: Verified) -> list[Reply]:
         draft = self._draft(st)
         problems = chat_tools.check_draft(self.desk, verified, draft)
         if problems:
-            st["lines"] = []
-            st["expecting"] = None
+            st.lines = []
+            st.expecting = None
             again = self._next(st) if any(i.left > 0 for i in verified.items) else []
             return [reply(" ".join(problems)), *again]
         by_sku = {item.sku: item for item in verified.items}
@@ -677,7 +650,7 @@ class OfflineDialogue:
             photo = " We'll need a photo of the problem: you can send it now or after."
         else:
             photo = ""
-        st["expecting"] = "confirm"
+        st.expecting = "confirm"
         options = [
             {"label": "Yes, submit it", "value": "yes"},
             {"label": "No", "value": "no"},
@@ -696,23 +669,23 @@ class OfflineDialogue:
             )
         ]
 
-    def _confirmation(self, st: State, reading: Reading, text: str) -> list[Reply] | None:
+    def _confirmation(self, st: DialogueState, reading: Reading, text: str) -> list[Reply] | None:
         verified = self._verified(st)
         if verified is None:
             return None
         before = (
-            [dict(line) for line in st["lines"]],
-            st.get("resolution"),
+            [dict(line) for line in st.lines],
+            st.resolution,
         )
         pressed_resolution = text.strip() in RESOLUTION_LABELS
         if pressed_resolution:
-            st["resolution"] = text.strip()
+            st.resolution = text.strip()
         self._details(st, reading, text)
-        if before[0] and not st["lines"] and not st["ambiguous"]:
+        if before[0] and not st.lines and not st.ambiguous:
             # Every item was taken out ("forget the mug"): nothing is left to submit.
             self._clear_draft(st)
             return [reply("OK, I've dropped that return request; nothing was submitted.", MENU)]
-        changed = before != ([dict(line) for line in st["lines"]], st.get("resolution"))
+        changed = before != ([dict(line) for line in st.lines], st.resolution)
         if reading.answer == "yes" and not changed:
             return self._submit(st, verified)
         if changed:
@@ -720,7 +693,7 @@ class OfflineDialogue:
         if "cancel" in reading.intents:
             return None  # "forget it", "I'll keep it": the draft is dropped below
         if reading.answer == "no":
-            st["expecting"] = "change"
+            st.expecting = "change"
             return [
                 reply(
                     "OK, I haven't submitted anything. What would you like to change? You can "
@@ -735,13 +708,13 @@ class OfflineDialogue:
             ]
         return None
 
-    def _submit(self, st: State, verified: Verified) -> list[Reply]:
+    def _submit(self, st: DialogueState, verified: Verified) -> list[Reply]:
         draft = self._draft(st)
-        opened, problems = chat_tools.submit_draft(self.desk, st["session"], verified, draft)
-        st["last_reason"] = draft.lines[-1].reason.value
-        st["submitted"] = [*st["submitted"], *[view.code for view in opened]]
+        opened, problems = chat_tools.submit_draft(self.desk, st.session, verified, draft)
+        st.last_reason = draft.lines[-1].reason.value
+        st.submitted = [*st.submitted, *[view.code for view in opened]]
         self._clear_draft(st)
-        st["photos"] = []
+        st.photos = []
         replies = []
         for view in opened:
             status = chat_tools.STATUS_WORDS[view.status]
@@ -762,20 +735,22 @@ class OfflineDialogue:
             replies.append(reply("Nothing was submitted."))
         replies[-1]["quick_replies"] = MENU
         # Refresh what is left to return for the next request in this chat.
-        st["verified"] = chat_tools.order_snapshot(
+        st.verified = chat_tools.order_snapshot(
             self.desk, verified.order, verified.email
         ).model_dump()
         return replies
 
     # -- status, cancel, fallbacks ----------------------------------------------------------
 
-    def _status_reply(self, st: State, verified: Verified, code: str | None) -> Reply:
+    def _status_reply(self, st: DialogueState, verified: Verified, code: str | None) -> Reply:
         text = chat_tools.case_status(self.desk, verified, code)
         views = self.desk.cases_for_order(verified.order)
         labels = [view.code for view in views if view.label]
         return reply(text, labels=labels)
 
-    def _ask_cancel_case(self, st: State, verified: Verified, reading: Reading) -> list[Reply]:
+    def _ask_cancel_case(
+        self, st: DialogueState, verified: Verified, reading: Reading
+    ) -> list[Reply]:
         cancellable = {"awaiting_photo", "pending_review", "awaiting_supplier", "awaiting_shipment"}
         views = [v for v in self.desk.cases_for_order(verified.order) if v.status in cancellable]
         if reading.case_codes:
@@ -787,8 +762,8 @@ class OfflineDialogue:
         if not views:
             return [reply("There's no return on this order that can still be cancelled.", MENU)]
         view = views[-1]
-        st["cancel_code"] = view.code
-        st["expecting"] = "cancel_confirm"
+        st.cancel_code = view.code
+        st.expecting = "cancel_confirm"
         return [
             reply(
                 f"Do you want to cancel return {view.code} ({view.quantity} x {view.item})? "
@@ -797,8 +772,8 @@ class OfflineDialogue:
             )
         ]
 
-    def _didnt_understand(self, st: State, reading: Reading) -> Reply:
-        expecting = st.get("expecting")
+    def _didnt_understand(self, st: DialogueState, reading: Reading) -> Reply:
+        expecting = st.expecting
         if "greeting" in reading.intents:
             return reply(
                 "Hi! I can help you return an item, check on a return, or answer questions "

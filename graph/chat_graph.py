@@ -20,7 +20,8 @@ from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
 from graph import chat_tools
-from graph.chat_dialogue import OfflineDialogue, new_state
+from graph.chat_dialogue import OfflineDialogue
+from graph.chat_state import DialogueState
 from graph.chat_tools import ALREADY_HANDED
 from graph.desk import ReturnsDesk
 from graph.llm import LLM, LLMConfig
@@ -45,6 +46,8 @@ class ChatMessage(BaseModel):
 
 
 class ChatTurnState(TypedDict, total=False):
+    # The dialogue as plain JSON (``DialogueState.dump``): a checkpoint never names a class,
+    # and the dicts earlier versions wrote load with ``DialogueState.load``.
     dialogue: dict[str, Any]
     event: dict[str, Any]
     replies: list[dict[str, Any]]
@@ -103,33 +106,33 @@ class CustomerChat:
 
     def _build(self) -> Any:
         def converse(state: ChatTurnState) -> dict[str, Any]:
-            dialogue = state.get("dialogue") or {}
+            dialogue = DialogueState.load(state.get("dialogue"))
             event = state.get("event") or {}
             if event.get("type") in ("text", "choice"):
                 # A customer handed to the owner talks to the owner now, not to the bot;
                 # only an order not yet identified is still read (so the owner can answer).
                 identified = forward_customer_words(
-                    self.desk, str(dialogue.get("session", "")), str(event.get("text") or "")
+                    self.desk, dialogue.session, str(event.get("text") or "")
                 )
                 if identified is not None:
                     # The words went to the owner's open item; the bot still answers what it
                     # can (a status, the return the customer goes on with), but does not
                     # start over with a menu or a "didn't get that".
                     forwarded = {"text": FORWARDED, "quick_replies": [], "payload": {}}
-                    if dialogue.get("backend") == "llm":
+                    if dialogue.backend == "llm":
                         dialogue, replies = self.agent().turn(dialogue, event)
                     else:
                         dialogue, replies = self.offline.turn(dialogue, event)
                     kept = [r for r in replies if not _starts_over(str(r.get("text", "")))]
-                    return {"dialogue": dialogue, "replies": [forwarded, *kept]}
-            if dialogue.get("backend") == "llm":
+                    return {"dialogue": dialogue.dump(), "replies": [forwarded, *kept]}
+            if dialogue.backend == "llm":
                 dialogue, replies = self.agent().turn(dialogue, event)
             else:
                 dialogue, replies = self.offline.turn(dialogue, event)
-            return {"dialogue": dialogue, "replies": replies}
+            return {"dialogue": dialogue.dump(), "replies": replies}
 
         def record(state: ChatTurnState) -> dict[str, Any]:
-            session_id = (state.get("dialogue") or {}).get("session", "")
+            session_id = DialogueState.load(state.get("dialogue")).session
             now = self.desk.clock.now()
             with self.desk.session() as session:
                 for item in state.get("replies") or []:
@@ -183,10 +186,9 @@ class CustomerChat:
                     "returns policy. What can I do for you?",
                     {"quick_replies": _menu()},
                 )
-        state = new_state(session_id)
-        state["backend"] = chosen
+        state = DialogueState(session=session_id, backend=chosen)
         self.graph.update_state(
-            self._config(session_id), {"dialogue": state, "replies": []}, as_node="record"
+            self._config(session_id), {"dialogue": state.dump(), "replies": []}, as_node="record"
         )
         return session_id
 
@@ -223,9 +225,9 @@ class CustomerChat:
                 )
             config = self._config(session_id)
             snapshot = self.graph.get_state(config)
-            dialogue = (snapshot.values or {}).get("dialogue") or new_state(session_id)
-            dialogue["session"] = session_id
-            self.graph.invoke({"dialogue": dialogue, "event": event, "replies": []}, config)
+            dialogue = DialogueState.load((snapshot.values or {}).get("dialogue"), session_id)
+            dialogue.session = session_id
+            self.graph.invoke({"dialogue": dialogue.dump(), "event": event, "replies": []}, config)
             with self.desk.session() as session:
                 rows = chat_log.transcript(session, session_id, mark)
         return [_message(row) for row in rows if row.role == "bot"]
@@ -273,9 +275,10 @@ class CustomerChat:
                 return []
         return []
 
-    def state(self, session_id: str) -> dict[str, Any]:
+    def state(self, session_id: str) -> DialogueState:
+        """What the session remembers (a new session's state when it has none)."""
         snapshot = self.graph.get_state(self._config(session_id))
-        return dict((snapshot.values or {}).get("dialogue") or {})
+        return DialogueState.load((snapshot.values or {}).get("dialogue"), session_id)
 
     def label_pdf(self, session_id: str, code: str) -> bytes:
         """A label of a case this chat opened or whose order it verified."""

@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from openai.types.chat import ChatCompletionMessageFunctionToolCall
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graph import chat_tools
-from graph.chat_dialogue import OfflineDialogue, State, new_state, reply
+from graph.chat_dialogue import OfflineDialogue, reply
+from graph.chat_state import DialogueState
 from graph.chat_tools import Draft, ReturnLine, Verified
 from graph.desk import ReturnsDesk
 from graph.llm import LLM, LLMError
-from graph.understanding import read_message
-from graph.understanding.answers import yes_or_no
+from language.customer import read_message
+from language.customer.answers import yes_or_no
 from prompts import render_prompt
 
 log = logging.getLogger("returnbridge.chat")
@@ -146,17 +148,19 @@ class LLMAgent:
         self.llm = llm
         self.offline = offline
 
-    def turn(self, state: State, event: dict[str, Any]) -> tuple[State, list[dict[str, Any]]]:
-        st = {**new_state(state.get("session", "")), **state}
+    def turn(
+        self, state: DialogueState | Mapping[str, Any], event: dict[str, Any]
+    ) -> tuple[DialogueState, list[dict[str, Any]]]:
+        st = DialogueState.load(state)
         text = str(event.get("text") or "")
         deterministic = event.get("type") == "photo" or (
-            st.get("expecting") in ("confirm", "cancel_confirm")
+            st.expecting in ("confirm", "cancel_confirm")
             and yes_or_no(text) is not None
-            and not read_message(text, st.get("expecting")).has_return_details
+            and not read_message(text, st.expecting).has_return_details
         )
         if deterministic:
             return self.offline.turn(st, event)
-        history = list(st.get("llm_messages") or [])[-HISTORY:]
+        history = list(st.llm_messages or [])[-HISTORY:]
         history.append({"role": "user", "content": text[:4000]})
         replies: list[dict[str, Any]] = []
         try:
@@ -177,7 +181,7 @@ class LLMAgent:
                 if not calls:
                     answer = (message.content or "").strip()
                     history.append({"role": "assistant", "content": answer})
-                    if answer and st.get("expecting") != "confirm":
+                    if answer and st.expecting != "confirm":
                         replies.insert(0, reply(answer))
                     elif answer and not replies:
                         replies.append(reply(answer))
@@ -209,23 +213,23 @@ class LLMAgent:
                     )
         except LLMError as error:
             log.warning("chat LLM turn fell back to the offline dialogue: %s", error)
-            st["llm_messages"] = history[:-1][-HISTORY:]
+            st.llm_messages = history[:-1][-HISTORY:]
             return self.offline.turn(st, event)
-        st["llm_messages"] = _trim(history)
+        st.llm_messages = _trim(history)
         if not replies:
             replies.append(reply("Sorry, could you say that again?"))
-        if st.get("expecting") == "confirm" and not replies[-1]["quick_replies"]:
+        if st.expecting == "confirm" and not replies[-1]["quick_replies"]:
             replies[-1]["quick_replies"] = [
                 {"label": "Yes, submit it", "value": "yes"},
                 {"label": "No", "value": "no"},
             ]
-        st["quick_replies"] = replies[-1]["quick_replies"]
+        st.quick_replies = replies[-1]["quick_replies"]
         return st, replies
 
     # -- tools ------------------------------------------------------------------------------
 
     def run_tool(
-        self, st: State, name: str, arguments: str, customer_text: str
+        self, st: DialogueState, name: str, arguments: str, customer_text: str
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Run one tool call; returns the result for the model and replies for the customer."""
         if name not in TOOLS:
@@ -249,17 +253,15 @@ class LLMAgent:
             return {"error": error.message}, []
 
     def _tool_verify_order(
-        self, st: State, args: VerifyOrderArgs, _text: str
+        self, st: DialogueState, args: VerifyOrderArgs, _text: str
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        outcome = chat_tools.verify_customer(
-            self.desk, st["session"], args.order_number, args.email
-        )
+        outcome = chat_tools.verify_customer(self.desk, st.session, args.order_number, args.email)
         if outcome.verified is None:
             return {"verified": False, "message": outcome.message}, []
         previous = self.offline._verified(st)
         if previous is not None and previous.order != outcome.verified.order:
             self.offline._clear_draft(st)
-        st["verified"] = outcome.verified.model_dump()
+        st.verified = outcome.verified.model_dump()
         verified = outcome.verified
         return {
             "verified": True,
@@ -271,7 +273,7 @@ class LLMAgent:
         }, []
 
     def _tool_return_status(
-        self, st: State, args: ReturnStatusArgs, _text: str
+        self, st: DialogueState, args: ReturnStatusArgs, _text: str
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         verified = self.offline._verified(st)
         if verified is None:
@@ -279,7 +281,7 @@ class LLMAgent:
         return {"status": chat_tools.case_status(self.desk, verified, args.case_code)}, []
 
     def _tool_prepare_return(
-        self, st: State, args: PrepareReturnArgs, text: str
+        self, st: DialogueState, args: PrepareReturnArgs, text: str
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         verified = self.offline._verified(st)
         if verified is None:
@@ -288,26 +290,26 @@ class LLMAgent:
             lines=args.items,
             resolution=args.resolution,
             note=args.note or text[:500],
-            photo_ids=list(st.get("photos") or []),
+            photo_ids=list(st.photos or []),
         )
         problems = chat_tools.check_draft(self.desk, verified, draft)
         if problems:
             return {"error": " ".join(problems)}, []
-        st["lines"] = [
+        st.lines = [
             {"sku": line.sku, "quantity": line.quantity, "reason": line.reason.value}
             for line in args.items
         ]
-        st["resolution"] = args.resolution
-        st["note"] = draft.note
-        st["goal"] = "return"
+        st.resolution = args.resolution
+        st.note = draft.note
+        st.goal = "return"
         shown = self.offline._confirm(st, verified)
         return {"prepared": True, "shown_to_customer": shown[-1]["text"]}, shown
 
     def _tool_request_human(
-        self, st: State, args: RequestHumanArgs, text: str
+        self, st: DialogueState, args: RequestHumanArgs, text: str
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         verified = self.offline._verified(st)
-        message = chat_tools.hand_off(self.desk, st["session"], args.reason or text, verified)
+        message = chat_tools.hand_off(self.desk, st.session, args.reason or text, verified)
         return {"handed_off": True}, [reply(message)]
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from graph.desk import ReturnsDesk
-from graph.understanding.items import OrderItem, match_items
-from graph.understanding.reasons import find_reason
+from language.customer.items import OrderItem, match_items
+from language.customer.reasons import find_reason
 from ledger.repository import find_order
 from policies.models import KNOWN_MARKETPLACES, Reason
 from tools.errors import ReturnError

@@ -15,8 +15,8 @@ from typing import Literal
 
 from graph.desk import ReturnsDesk
 from graph.marketplace_console import record_from_words
-from graph.rule_compiler import RuleNotUnderstood
 from graph.rulebook import Rulebook
+from language.rules.compiler import RuleNotUnderstood
 from ledger.repository import list_cases
 from tools.errors import ReturnError
 

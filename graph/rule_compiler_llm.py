@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict
 
 from graph.llm import LLM, LLMConfig, LLMError
-from graph.rule_compiler import RuleNotUnderstood, compile_rule
+from language.rules.compiler import RuleNotUnderstood, compile_rule
 from policies.models import Reason, Store
 from policies.rules import InCondition, MoneyCondition, RuleSpec
 from prompts import render_prompt

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from graph.desk import ReturnsDesk
-from graph.rule_compiler import RuleNotUnderstood, compile_rule
+from language.rules.compiler import RuleNotUnderstood, compile_rule
 from ledger import decisions
 from ledger.models import CaseRow, DecisionRow
 from ledger.rules_models import (

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from graph.desk import ReturnsDesk
-from graph.supplier_reader import Expecting, SupplierReading, read_supplier_reply
+from language.supplier.reader import Expecting, SupplierReading, read_supplier_reply
 from ledger import decisions, outbox
 from ledger.models import DecisionRow
 from ledger.repository import get_case

@@ -17,7 +17,12 @@ from pydantic import BaseModel
 
 from graph.llm import LLM, LLMConfig, LLMError
 from graph.supplier_answers import Reader
-from graph.supplier_reader import Expecting, SupplierReading, clean_slack_text, read_supplier_reply
+from language.supplier.reader import (
+    Expecting,
+    SupplierReading,
+    clean_slack_text,
+    read_supplier_reply,
+)
 
 log = logging.getLogger("returnbridge.supplier_reader")
 

@@ -27,7 +27,7 @@ def rules_add(
     ] = None,
 ) -> None:
     """Compile a rule, show it with its conflicts and backtest, and switch it on after a yes."""
-    from graph.rule_compiler import RuleNotUnderstood
+    from language.rules.compiler import RuleNotUnderstood
 
     desk, book = _book()
     try:
@@ -80,7 +80,7 @@ def rules_test(
     text: Annotated[str, typer.Argument(help="The rule, in plain English.")],
 ) -> None:
     """Compile a rule and backtest it over the stored cases; nothing is saved."""
-    from graph.rule_compiler import RuleNotUnderstood
+    from language.rules.compiler import RuleNotUnderstood
 
     desk, book = _book()
     try:

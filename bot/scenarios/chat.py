@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.chat_graph import Backend, ChatMessage, CustomerChat
-from graph.understanding.text import fold
+from language.customer.text import fold
 from tools.accept_photo import sample_jpeg
 from tools.errors import ReturnError
 

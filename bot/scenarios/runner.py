@@ -30,8 +30,8 @@ from bot.scenarios.format import LineDict, Scenario, ScenarioFormatError, Step, 
 from graph.clock import FrozenClock
 from graph.desk import CaseView, ReturnsDesk
 from graph.owner_console import answer_owner
-from graph.rule_compiler import RuleNotUnderstood
 from graph.rulebook import Rulebook
+from language.rules.compiler import RuleNotUnderstood
 from ledger import audit, decisions, outbox, timers
 from ledger.models import CaseRow, LabelRow, OrderRow, OutboxRow
 from ledger.repository import find_order, import_orders

@@ -49,7 +49,7 @@ from graph.supplier_answers import (
     answer_edit,
     answer_text,
 )
-from graph.supplier_reader import read_supplier_reply
+from language.supplier.reader import read_supplier_reply
 from ledger.repository import get_case
 from ledger.slack_models import claim_event, thread_by_ts
 

@@ -35,7 +35,7 @@ def test_a_refund_question_after_a_resolved_case_gives_the_amount(desk: ReturnsD
         answer = _said(chat, sid, question)
         assert refunded in answer, question
         assert "wrong with" not in answer and "Which item" not in answer, question
-        assert chat.state(sid)["lines"] == [], question
+        assert chat.state(sid).lines == [], question
     assert len(desk.cases_for_order("1001")) == 1
 
 
@@ -97,7 +97,7 @@ def test_i_meant_the_other_item_replaces_the_first(desk: ReturnsDesk) -> None:
     _said(chat, sid, "1001 ana@example.com the mug is cracked")
     answer = _said(chat, sid, "sorry, I meant a lamp, not the mug. the mug is fine")
     assert "Desk lamp" in answer and "Ceramic mug" not in answer
-    assert [line["sku"] for line in chat.state(sid)["lines"]] == ["LAMP-1"]
+    assert [line["sku"] for line in chat.state(sid).lines] == ["LAMP-1"]
 
 
 def test_the_whole_order_goes_back_in_one_request(desk: ReturnsDesk) -> None:
@@ -116,7 +116,7 @@ def test_a_policy_question_about_store_credit_chooses_nothing(desk: ReturnsDesk)
     sid = chat.open_session()
     answer = _said(chat, sid, "do you give extra if i take store credit")
     assert "store credit" in answer.lower() and "order number" not in answer
-    assert chat.state(sid)["resolution"] is None
+    assert chat.state(sid).resolution is None
 
 
 def test_same_reason_reuses_the_last_one(desk: ReturnsDesk) -> None:
@@ -144,7 +144,7 @@ def test_taking_every_item_out_of_the_summary_drops_it(desk: ReturnsDesk) -> Non
     sid = chat.open_session()
     _said(chat, sid, "1001 ana@example.com the mug is cracked")
     assert "nothing was submitted" in _said(chat, sid, "actually no, forget the mug")
-    assert chat.state(sid)["lines"] == [] and desk.cases_for_order("1001") == []
+    assert chat.state(sid).lines == [] and desk.cases_for_order("1001") == []
 
 
 def test_after_the_identity_numbers_are_no_longer_order_numbers(desk: ReturnsDesk) -> None:

@@ -103,7 +103,7 @@ def test_injection_unknown_tools_bad_arguments_and_amounts_change_nothing(
     assert sum("invalid arguments" in c for c in tool_messages) == 2
     assert counts(desk) == (0, 0)
     state = chat.state(sid)
-    assert state["lines"] == [] and state.get("expecting") != "confirm"
+    assert state.lines == [] and state.expecting != "confirm"
 
     # a yes with nothing prepared submits nothing either
     openai_server.reply_text("There is nothing to confirm yet.")

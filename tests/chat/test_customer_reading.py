@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from graph.chat_graph import CustomerChat
 from graph.desk import ReturnsDesk
-from graph.understanding import OrderItem, match_items, read_message
-from graph.understanding.instructions import without_instructions
-from graph.understanding.quantities import parse_quantity
-from graph.understanding.reading import read_customer
+from language.customer import OrderItem, match_items, read_message
+from language.customer.instructions import without_instructions
+from language.customer.quantities import parse_quantity
+from language.customer.reading import read_customer
 from ledger.models import CaseRow
 
 ITEMS = ["Ceramic mug", "Yo-yo red", "Wool rug", "Desk lamp"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.understanding import read_message
-from graph.understanding.identifiers import phones
+from language.customer import read_message
+from language.customer.identifiers import phones
 
 
 @pytest.mark.parametrize(

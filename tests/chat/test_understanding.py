@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from graph.understanding import OrderItem, match_items, read_message
-from graph.understanding.answers import yes_or_no
-from graph.understanding.identifiers import case_codes, emails, order_numbers
-from graph.understanding.intents import read_intents
-from graph.understanding.quantities import parse_quantity
-from graph.understanding.reasons import find_reason
-from graph.understanding.resolutions import find_resolution
+from language.customer import OrderItem, match_items, read_message
+from language.customer.answers import yes_or_no
+from language.customer.identifiers import case_codes, emails, order_numbers
+from language.customer.intents import read_intents
+from language.customer.quantities import parse_quantity
+from language.customer.reasons import find_reason
+from language.customer.resolutions import find_resolution
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from graph.understanding import OrderItem, match_items, read_message
-from graph.understanding.answers import yes_or_no
-from graph.understanding.intents import read_intents
-from graph.understanding.items import ItemMatch
-from graph.understanding.reasons import find_reason
-from graph.understanding.resolutions import find_resolution
-from graph.understanding.text import correct, real_words
+from language.customer import OrderItem, match_items, read_message
+from language.customer.answers import yes_or_no
+from language.customer.intents import read_intents
+from language.customer.items import ItemMatch
+from language.customer.reasons import find_reason
+from language.customer.resolutions import find_resolution
+from language.customer.text import correct, real_words
 
 
 @pytest.mark.parametrize(
@@ -141,10 +141,10 @@ def test_the_shipped_real_word_list_is_current() -> None:
     dictionary = Path("/usr/share/dict/words")
     if not dictionary.exists():
         pytest.skip("no spelling dictionary on this machine")
-    from graph.understanding.wordlist import needed
+    from language.customer.wordlist import needed
 
     missing = needed(dictionary.read_text(errors="ignore").splitlines()) - real_words()
-    assert not missing, f"run python -m graph.understanding.wordlist: {sorted(missing)[:20]}"
+    assert not missing, f"run python -m language.customer.wordlist: {sorted(missing)[:20]}"
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from graph.understanding.reading import read_customer
+from language.customer.reading import read_customer
 
 FIELDS = ("intent", "order", "email", "item", "quantity", "reason", "resolution")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from graph.rule_compiler import RuleNotUnderstood, compile_rule
+from language.rules.compiler import RuleNotUnderstood, compile_rule
 from policies.models import Store
 from tests.rules.helpers import rules_store
 

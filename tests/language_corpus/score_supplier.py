@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from graph.supplier_reply import read_supplier_reply
+from language.supplier.reply import read_supplier_reply
 
 
 def _rma_key(value: Any) -> str:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from graph.rule_compiler import compile_rule
+from language.rules.compiler import compile_rule
 from policies.models import Reason
 from policies.rules import (
     ALLOWED_ACTIONS,

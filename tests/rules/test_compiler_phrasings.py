@@ -1,4 +1,4 @@
-"""graph.rule_compiler: owners' words compile to the rule they mean, or are refused with a reason.
+"""The rule compiler: owners' words compile to the rule they mean, or are refused with a reason.
 
 Each phrasing states what the owner means. A phrasing that an owner could reasonably type and
 that compiles to something else is a bug, not an expectation to adjust. Refusals name what
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.rule_compiler import RuleNotUnderstood, compile_rule
+from language.rules.compiler import RuleNotUnderstood, compile_rule
 from policies.rules import RuleSpec
 from tests.rules.helpers import (
     CREDIT,

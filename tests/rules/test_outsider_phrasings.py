@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from graph.rule_compiler import RuleNotUnderstood, compile_rule
+from language.rules.compiler import RuleNotUnderstood, compile_rule
 from policies.rules import RuleSpec
 from tests.rules.helpers import (
     CREDIT,

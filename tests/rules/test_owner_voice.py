@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from graph.rule_compiler import RuleNotUnderstood, compile_rule
+from language.rules.compiler import RuleNotUnderstood, compile_rule
 from policies.rules import RuleSpec
 from tests.language_corpus.score_rules import score
 from tests.rules.helpers import (

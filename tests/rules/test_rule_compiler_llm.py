@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from graph.llm import LLM, LLMConfig
-from graph.rule_compiler import RuleNotUnderstood, compile_rule
 from graph.rule_compiler_llm import LLMRuleCompiler, choose_compiler
+from language.rules.compiler import RuleNotUnderstood, compile_rule
 from tests.openai_server import ScriptedOpenAI
 from tests.rules.helpers import KEEP, REVIEW, price, rule, rules_store, supplier, value
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.slack.app import SupplierSlackApp
 from bot.slack.local import TEAM, InlineExecutor
 from bot.slack.outbox import http_upload
-from graph.supplier_reader import Expecting, SupplierReading, read_supplier_reply
+from language.supplier.reader import Expecting, SupplierReading, read_supplier_reply
 from ledger import outbox
 from ledger.models import DecisionRow
 from tests.slack.conftest import SECRET, SlackWorld

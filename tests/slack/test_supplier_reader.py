@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.supplier_reader import clean_slack_text, find_address, find_rma, read_supplier_reply
+from language.supplier.reader import clean_slack_text, find_address, find_rma, read_supplier_reply
 
 # (reply, what the case waits for, intent, RMA, words the address must hold or None)
 AUTHORISATION = [

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from graph.supplier_reader import find_address, find_rma
-from graph.supplier_reply import read_supplier_reply
+from language.supplier.reader import find_address, find_rma
+from language.supplier.reply import read_supplier_reply
 from tests.language_corpus.score_supplier import check, main
 
 OWN = Path(__file__).parents[1] / "language_corpus" / "own"

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from bot.scenarios.runner import run_scenario
 from graph.desk import ReturnsDesk
-from graph.supplier_reader import read_supplier_reply
+from language.supplier.reader import read_supplier_reply
 from tools.accept_photo import sample_jpeg
 from tools.errors import ActionRefused
 from tools.open_case import ReturnRequest

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from graph.rule_entities import (
+from language.rules.entities import (
     CMP_WORDS,
     DELIVERY,
     EACH,

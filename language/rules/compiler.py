@@ -16,8 +16,8 @@ every pattern has read the text, so words that mean something in a phrase are re
 A negation is never left over silently, and a pattern that would join words across a phrase
 already read ("don't require photos for wrong size") does not apply.
 
-The parts live apart: ``rule_normalising`` (text before entities), ``rule_entities`` (the
-parse state and the placeholders), ``rule_patterns`` (triggers, conditions, actions) and this
+The parts live apart: ``normalising`` (text before entities), ``entities`` (the
+parse state and the placeholders), ``patterns`` (triggers, conditions, actions) and this
 module, which puts them together and decides what is left over.
 """
 
@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from pydantic import ValidationError
 
-from graph.rule_entities import (
+from language.rules.entities import (
     ACTION_VERBS,
     HINT,
     MAX_LENGTH,
@@ -50,7 +50,7 @@ from graph.rule_entities import (
     _suppliers_fuzzy,
     alt,
 )
-from graph.rule_normalising import (
+from language.rules.normalising import (
     _contractions,
     _lower_outside_placeholders,
     _normalise,
@@ -58,12 +58,12 @@ from graph.rule_normalising import (
     _owner_slang,
     _symbols,
 )
-from graph.rule_patterns import (
+from language.rules.patterns import (
     BARE_REFUND,
     PATTERNS,
     _refund_now,
 )
-from graph.rule_vocabulary import (
+from language.rules.vocabulary import (
     FILLER,
     FILLER_PHRASES,
 )

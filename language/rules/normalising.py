@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from graph.rule_vocabulary import (
+from language.rules.vocabulary import (
     CONTRACTIONS,
     NUMBER_WORDS,
     OWNER_SLANG,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from graph.understanding.text import correct, fold, words
+from language.customer.text import correct, fold, words
 
 HUMAN = (
     r"\b(?:talk|speak|chat|connect|transfer|put|get|pass)\w*\s+(?:me\s+)?(?:to|with|through to)\s+"

@@ -111,7 +111,7 @@ def correct(tokens: Iterable[str], vocabulary: tuple[str, ...]) -> list[str]:
 def real_words() -> frozenset[str]:
     """English words a vocabulary word is one or two edits from ("ship" and "chip", "well"
     and "fell"): typed, they are meant as themselves and are never corrected. The list is
-    made by ``python -m graph.understanding.wordlist`` from a spelling dictionary."""
+    made by ``python -m language.customer.wordlist`` from a spelling dictionary."""
     return frozenset(REAL_WORDS_FILE.read_text(encoding="utf-8").split())
 
 

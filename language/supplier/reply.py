@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.supplier_reader import Expecting
-from graph.supplier_reader import read_supplier_reply as _read
+from language.supplier.reader import Expecting
+from language.supplier.reader import read_supplier_reply as _read
 
 _STAGES: dict[str, Expecting] = {
     "authorization": "authorisation",

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import re
 
-from graph.understanding.text import fold
+from language.customer.text import fold
+from language.lexicon import MEASURE_UNITS, MONEY
 
 EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 NEAR_EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+'-]*@[a-z0-9.-]*")
 CASE_CODE = re.compile(r"\brb[-\s#]?0*(\d{1,9})\b")
-MONEY = re.compile(
-    r"[$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:\$|€|£|usd|eur|gbp|dollars?|euros?|bucks)\b"
-)
 _STRIP = "()[]{}<>\"'.,;:!?*"
-_UNITS = frozenset(
-    {"cm", "mm", "m", "ml", "l", "g", "kg", "gb", "tb", "mah", "w", "v", "in", "inch", "inches"}
-)
+_UNITS = MEASURE_UNITS
 _ORDER_CUE = re.compile(r"\border\b(?:\s+(?:number|no|nr|num|id))?\s*(?:is|was|:|#)?\s*#?$")
 _LETTER_CODE = re.compile(r"^[a-z]{1,4}-?\d{2,}(?:-\d+)?$")
 _DIGITS = re.compile(r"^\d{3,}(?:-\d+)?$")

@@ -1,6 +1,6 @@
 """The words the offline rule compiler knows: filler, numbers, reasons, countries.
 
-Kept apart from the grammar (``graph/rule_patterns.py`` and its neighbours) so the
+Kept apart from the grammar (``language/rules/patterns.py`` and its neighbours) so the
 vocabulary can be read and extended on its own. Words left out of ``FILLER`` on purpose:
 negations, "or", "unless", "but" and every word that changes what a rule means; left over,
 they are refused.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from language.lexicon import cardinals
 from policies.models import FAULT_REASONS, Reason
 
 
@@ -148,35 +149,8 @@ OWNER_SLANG: list[tuple[str, str]] = [
     (r"\b(?:a\s+)?couple\s+(?:of\s+)?(?=(?:hours?|days?|weeks?|months?)\b)", "2 "),
 ]
 
-NUMBER_WORDS = {
-    "zero": 0,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
+# Number words, but not "one": an owner's "one" is filler ("any one item").
+NUMBER_WORDS = cardinals(0, 90, without=("one",))
 
 UNIT_WORDS = (
     r"(?:hours?|days?|weeks?|months?|years?|returns?|units?|items?|pieces?|percent|%|times"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graph.understanding.answers import yes_or_no
-from graph.understanding.identifiers import (
+from language.customer.answers import yes_or_no
+from language.customer.identifiers import (
     broken_email,
     case_codes,
     emails,
@@ -18,12 +18,12 @@ from graph.understanding.identifiers import (
     phones,
     without_phones,
 )
-from graph.understanding.instructions import without_instructions
-from graph.understanding.intents import read_intents
-from graph.understanding.items import ItemMatch, ItemMention, OrderItem, match_items
-from graph.understanding.quantities import ALL, parse_quantity
-from graph.understanding.reasons import REASON_LABELS, find_reason, reason_from_choice
-from graph.understanding.resolutions import (
+from language.customer.instructions import without_instructions
+from language.customer.intents import read_intents
+from language.customer.items import ItemMatch, ItemMention, OrderItem, match_items
+from language.customer.quantities import ALL, parse_quantity
+from language.customer.reasons import REASON_LABELS, find_reason, reason_from_choice
+from language.customer.resolutions import (
     RESOLUTION_LABELS,
     find_resolution,
     resolution_from_choice,

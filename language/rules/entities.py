@@ -12,11 +12,19 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from price_parser import Price
-from pytimeparse import parse as parse_duration
 from rapidfuzz import fuzz
 
-from graph.rule_vocabulary import (
+from language.lexicon import (
+    CURRENCY_CODES,
+    CURRENCY_WORDS,
+    DOLLAR_CURRENCIES,
+    DURATION_UNITS,
+    MONEY_SLANG,
+    amount_value,
+    currencies_of,
+    duration_hours,
+)
+from language.rules.vocabulary import (
     COMMON_WORD_CODES,
     DEMONYMS,
     FILLER,
@@ -330,36 +338,10 @@ def _iso_codes(parse: _Parse, text: str) -> str:
     return re.sub(after, code, text)
 
 
-DOLLAR_CURRENCIES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"})
-CURRENCY_CODES = (
-    "usd|eur|gbp|cad|aud|nzd|jpy|chf|sek|nok|dkk|pln|cny|inr|mxn|brl|sgd|hkd|czk|huf|krw"
-)
-
-
 def _currency_of(mark: str, store_currency: str) -> tuple[str | None, str]:
     """The currency a symbol, code or word names, or None and why not."""
     mark = mark.strip().lower()
-    family: set[str]
-    if mark in ("$", "dollar", "dollars", "buck", "bucks"):
-        family = set(DOLLAR_CURRENCIES)
-    elif mark in ("us$",):
-        family = {"USD"}
-    elif mark in ("ca$", "c$"):
-        family = {"CAD"}
-    elif mark in ("au$", "a$"):
-        family = {"AUD"}
-    elif mark in ("nz$",):
-        family = {"NZD"}
-    elif mark in ("€", "euro", "euros"):
-        family = {"EUR"}
-    elif mark in ("£", "pound", "pounds", "quid"):
-        family = {"GBP"}
-    elif mark in ("¥", "yen"):
-        family = {"JPY", "CNY"}
-    elif mark in ("cent", "cents"):
-        family = {store_currency}
-    else:
-        family = {mark.upper()}
+    family = currencies_of(mark, store_currency)
     if store_currency in family:
         return store_currency, ""
     named = mark.upper() if len(mark) == 3 else repr(mark)
@@ -378,7 +360,7 @@ def _money(parse: _Parse, text: str) -> str:
         rf"(?P<num>{number})(?P<k>k)?\s?(?P<mark>\$|€|£|¥)",
         rf"\b(?P<mark>{CURRENCY_CODES})\s?(?P<num>{number})(?P<k>k\b)?",
         rf"\b(?P<num>{number})(?P<k>k)?\s?(?P<mark>{CURRENCY_CODES})\b",
-        rf"\b(?P<num>{number})(?P<k>k)?\s?(?P<mark>dollars?|bucks?|euros?|pounds?|quid|yen|cents?)\b",
+        rf"\b(?P<num>{number})(?P<k>k)?\s?(?P<mark>{CURRENCY_WORDS})\b",
     ]
 
     def amount(match: re.Match[str]) -> str:
@@ -389,8 +371,7 @@ def _money(parse: _Parse, text: str) -> str:
         raw = match.group("num")
         if re.fullmatch(r"\d+,\d{1,2}", raw) and currency not in DOLLAR_CURRENCIES:
             raw = raw.replace(",", ".")  # "20,50 €"
-        price = Price.fromstring(raw, decimal_separator=".")
-        value = price.amount
+        value = amount_value(raw)
         if value is None:
             parse.refuse(f"I could not read the amount {match.group(0)!r}.")
             return parse.put("BADMONEY", None, match.group(0))
@@ -408,9 +389,6 @@ def _money(parse: _Parse, text: str) -> str:
     for pattern in patterns:
         text = re.sub(pattern, amount, text)
     return text
-
-
-MONEY_SLANG = {"tenner": 10, "fiver": 5, "grand": 1000}
 
 
 def _money_slang(parse: _Parse, text: str) -> str:
@@ -453,11 +431,6 @@ def _percents(parse: _Parse, text: str) -> str:
 
 
 def _durations(parse: _Parse, text: str) -> str:
-    units = (
-        r"hours?|hrs?|h|days?|d|weeks?|wks?|w|months?|mos?|years?|yrs?|fortnights?"
-        r"|business\s+days?|working\s+days?"
-    )
-
     def duration(match: re.Match[str]) -> str:
         count, unit = int(match.group(1)), match.group(2)
         if unit.startswith(("business", "working")):
@@ -466,21 +439,13 @@ def _durations(parse: _Parse, text: str) -> str:
                 f"'{count + 2 * (count // 5)} days')."
             )
             return parse.put("BADDUR", None, match.group(0))
-        if unit.startswith("fortnight"):
-            hours = count * 14 * 24
-        elif unit.startswith("mo"):
-            hours = int(count * 365 / 12 + 0.5) * 24
-        elif unit.startswith("y"):
-            hours = count * 365 * 24
-        else:
-            seconds = parse_duration(f"{count} {unit}")
-            if seconds is None:
-                parse.refuse(f"I could not read the duration {match.group(0)!r}.")
-                return parse.put("BADDUR", None, match.group(0))
-            hours = int(seconds) // 3600
+        hours = duration_hours(count, unit)
+        if hours is None:
+            parse.refuse(f"I could not read the duration {match.group(0)!r}.")
+            return parse.put("BADDUR", None, match.group(0))
         return parse.put("DUR", hours, match.group(0).strip())
 
-    return re.sub(rf"\b(\d+)\s?({units})\b", duration, text)
+    return re.sub(rf"\b(\d+)\s?({DURATION_UNITS})\b", duration, text)
 
 
 def _numbers(parse: _Parse, text: str) -> str:
@@ -563,7 +528,7 @@ def _suppliers_exact(parse: _Parse, text: str) -> str:
 def _vocabulary() -> frozenset[str]:
     """Every word the compiler knows; unknown runs of words are tried as supplier names."""
     # the patterns are built on this module, so they are read only once both are loaded
-    from graph.rule_patterns import _PATTERN_SOURCES, CMP_WORDS_TEXT
+    from language.rules.patterns import _PATTERN_SOURCES, CMP_WORDS_TEXT
 
     words: set[str] = set(FILLER)
     for source in (*_PATTERN_SOURCES, *CMP_WORDS_TEXT):

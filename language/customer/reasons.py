@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graph.understanding.text import FUNCTION_WORDS, correct, has_phrase, negated_at, words
+from language.customer.text import FUNCTION_WORDS, correct, has_phrase, negated_at, words
+from language.lexicon import REASON_LABELS
 
 REASON_PHRASES: dict[str, tuple[str, ...]] = {
     "damaged": (
@@ -509,17 +510,6 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "late",
     ),
     "other": ("other reason", "something else", "another reason", "other"),
-}
-
-REASON_LABELS = {
-    "damaged": "Arrived damaged",
-    "defective": "Doesn't work / faulty",
-    "wrong_item": "Wrong item sent",
-    "not_as_described": "Not as described",
-    "wrong_size": "Wrong size / doesn't fit",
-    "changed_mind": "Changed my mind",
-    "arrived_late": "Arrived too late",
-    "other": "Something else",
 }
 
 VOCABULARY: tuple[str, ...] = tuple(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from graph.understanding.text import FUNCTION_WORDS, NEGATORS, correct, words
+from language.customer.text import FUNCTION_WORDS, NEGATORS, correct, words
+from language.lexicon import RESOLUTION_LABELS
 
 RESOLUTION_PHRASES: dict[str, tuple[str, ...]] = {
     "store_credit": (
@@ -113,12 +114,6 @@ _OTHER_VARIANTS = tuple(
     if not (kind == "a" and lead in ("need", "want", "get", "have", "with"))
 )
 RESOLUTION_PHRASES["replacement"] += _OTHER_VARIANTS
-
-RESOLUTION_LABELS = {
-    "refund": "Refund to my original payment",
-    "store_credit": "Store credit",
-    "replacement": "A replacement",
-}
 
 VOCABULARY: tuple[str, ...] = tuple(
     sorted(

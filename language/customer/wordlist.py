@@ -1,6 +1,6 @@
 """Rebuild ``real_words.txt``: the English words that typo correction must leave alone.
 
-``python -m graph.understanding.wordlist [DICTIONARY]`` reads a spelling dictionary (one word a
+``python -m language.customer.wordlist [DICTIONARY]`` reads a spelling dictionary (one word a
 line; default ``/usr/share/dict/words``) and keeps every word that ``correct`` would otherwise
 turn into a word of one of the understanding's vocabularies ("ship" into "chip", "take" into
 "fake"), except plain inflections of that word ("refunds" may still become "refund"). Run it
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from graph.understanding import text
+from language.customer import text
 
 DEFAULT_DICTIONARY = Path("/usr/share/dict/words")
 # Words never written to the list (it ships with the code); leaving one out only means it may
@@ -23,7 +23,7 @@ _LEFT_OUT = ("fuck", "shit", "cunt", "nigg", "fagg", "wank", "piss", "porn", "di
 
 
 def vocabularies() -> list[tuple[str, ...]]:
-    from graph.understanding import intents, reasons, resolutions
+    from language.customer import intents, reasons, resolutions
 
     return [reasons.VOCABULARY, resolutions.VOCABULARY, intents.VOCABULARY]
 

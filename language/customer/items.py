@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from graph.understanding.identifiers import MONEY
-from graph.understanding.quantities import ALL, NUMBER_WORDS, bought_count, unit_follows
-from graph.understanding.text import fold, words
+from language.customer.quantities import ALL, NUMBER_WORDS, bought_count, unit_follows
+from language.customer.text import fold, words
+from language.lexicon import MONEY
 
 COLOURS = frozenset(
     [

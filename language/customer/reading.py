@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.understanding import ALL, OrderItem, match_items, read_message
+from language.customer import ALL, OrderItem, match_items, read_message
 
 # When a message carries several intents, the one the dialogue acts on first.
 _INTENT_ORDER = ("human", "cancel", "status", "policy", "return")
