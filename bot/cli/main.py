@@ -15,6 +15,7 @@ import typer
 from bot.cli.desk import inbox, reply, suppliers_app
 from bot.cli.marketplace import marketplace_app
 from bot.cli.orders import orders_sync_shopify
+from bot.cli.products import products
 from bot.cli.rules import rules_app
 from bot.cli.slack import slack_cli
 from bot.settings import get_settings
@@ -38,6 +39,7 @@ app.add_typer(suppliers_app, name="suppliers")
 app.command("inbox")(inbox)
 app.command("reply")(reply)
 app.add_typer(marketplace_app, name="marketplace")
+app.command("products")(products)
 orders_app.command("sync-shopify")(orders_sync_shopify)
 
 

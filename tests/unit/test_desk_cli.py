@@ -168,3 +168,48 @@ def test_cases_and_journal_export_as_csv(tmp_path: Path) -> None:
     assert all(total == 0 for total in by_entry.values())  # every entry balances
     refunds = [line for line in lines if line["kind"] == "refund" and Decimal(line["amount"]) > 0]
     assert sum(Decimal(line["amount"]) for line in refunds) == Decimal(kept.refunded)
+
+
+def test_products_prints_figures_and_a_suggestion_once_several_customers_agree(
+    tmp_path: Path,
+) -> None:
+    assert run("demo")[0] == 0
+    code, out = run("products")
+    assert code == 0, out
+    assert "TWL-LIN-SND" in out and "returned 0 (0.0%)" in out
+    assert "suggestion" not in out
+
+    orders = "orders:\n" + "".join(
+        f"""  - number: "77{n}"
+    email: shopper{n}@example.com
+    country: US
+    placed_at: 2026-11-20T10:00:00Z
+    delivered_at: 2026-11-24T10:00:00Z
+    items:
+      - {{sku: TEE-BLK-M, name: Black tee M, price: "14.00", supplier: acme}}
+"""
+        for n in range(3)
+    )
+    (tmp_path / "tees.yaml").write_text(orders, encoding="utf-8")
+    assert run("orders", "import", str(tmp_path / "tees.yaml"))[0] == 0
+    desk = desk_from_settings(get_settings())
+    try:
+        for n, note in enumerate(["runs really small", "way too small", "tiny, size up"]):
+            desk.submit_return(
+                ReturnRequest(
+                    order=f"77{n}",
+                    email=f"shopper{n}@example.com",
+                    sku="TEE-BLK-M",
+                    quantity=1,
+                    reason="wrong_size",
+                    note=note,
+                )
+            )
+    finally:
+        desk.close()
+    code, out = run("products", "--words")
+    assert code == 0, out
+    assert "TEE-BLK-M  Black tee M: sold 3, returned 3 (100.0%); wrong size 3" in out
+    assert "suggestion (3 customers: runs small)" in out
+    assert '"way too small"' in out
+    assert "suggestion" not in run("products", "--min-customers", "4")[1]
