@@ -376,6 +376,17 @@ class ReturnsDesk:
             raise self._already_decided(code, "this decision")
         return self.case_view(code)
 
+    def refund_paid_by_hand(self, code: str, reference: str = "") -> CaseView:
+        """The owner paid a cash-on-delivery (or manual) refund by hand: the case completes."""
+        kind = "refund_paid_by_hand"
+        with self.session() as session:
+            case = self._load(session, code)
+            self._check_accepts(case, kind, "a refund paid by hand")
+            code = case.code
+        if not self._resume(code, {"type": kind, "actor": "owner", "note": reference}):
+            raise self._already_decided(code, "this payment")
+        return self.case_view(code)
+
     def cancel(self, code: str, *, actor: str = "owner", note: str = "") -> CaseView:
         with self.session() as session:
             case = self._load(session, code)

@@ -1,4 +1,4 @@
-"""Orders from Shopify: its orders CSV export, or its Admin REST API.
+"""Orders from Shopify: its orders CSV export, its GraphQL Admin API, or its order webhooks.
 
 **The export** (Admin → Orders → Export, "CSV for Excel, Numbers, or other spreadsheet
 programs") has one row per line item; an order's first row carries the order's fields
@@ -23,8 +23,17 @@ vendor) and the vendor is named in the import's report.
 else ``Shipping Phone``, else ``Billing Phone``); its customer identifies with the order number
 and that phone. The order's country is ``Shipping Country`` (else ``Billing Country``).
 
-**The Admin API**: ``GET /admin/api/{version}/orders.json?status=any`` from a date on, page by
-page; each line item's ``vendor`` the same way.
+**The Admin API** (GraphQL): the ``orders`` query from a date on (``status:any``), page by page
+over cursors; each line item's id (kept: a refund names the units it gives back), SKU,
+vendor, quantities and money bags (the shop's currency is what the desk counts in; the
+presentment currency is the refund's business), the order's gateways (cash on delivery is
+refunded by hand), and its refunds: those the store made in Shopify lower what is left on the
+order, the desk's own (their note holds its key) are in its journal already. A line's units
+are what is left after order edits (Shopify's current quantity, plus the units refunded).
+
+**Order webhooks** (``orders/create``, ``orders/updated``) carry the order in Shopify's REST
+JSON; :func:`order_from_webhook` reads it the same way, and :func:`update_order` keeps the
+desk's copy current (see there).
 
 **Delivery date.** A return window counts from delivery. The API's fulfilment events say when
 a parcel was delivered (``shipment_status: delivered``); the export has only ``Fulfilled at``
@@ -125,6 +134,7 @@ class _Item:
     vendor: str
     paid: str
     delivered: bool = True
+    external_id: str | None = None
 
 
 # A line the store has not shipped (the order's other lines may have been).
@@ -229,6 +239,7 @@ def _build(where: str, fields: dict[str, Any], items: list[_Item]) -> OrderSpec:
                         "vendor": item.vendor,
                         "paid": item.paid,
                         "delivered": item.delivered,
+                        "external_id": item.external_id,
                     }
                     for item in items
                 ],
@@ -437,183 +448,398 @@ def _order_from_rows(
         "delivered_at": fulfilled + dt.timedelta(days=transit_days) if fulfilled else None,
         "external_id": field_of("Id") or None,
         "refunded": _money(min(max(0, refunded), sum(paid)), currency),
+        "payment_gateway": field_of("Payment Method"),
     }
     return _build(where, fields, items)
 
 
-# -- the Admin API --------------------------------------------------------------------------
+# -- the Admin API (GraphQL) and order webhooks (REST JSON) ---------------------------------
+
+# A refund the desk itself made (``tools/shopify_payments.py`` notes its key): it is in the
+# desk's own journal already, so it does not lower the order's cap a second time.
+DESK_REFUND_NOTE = "ReturnBridge refund ["
+
+_MONEY = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
+_ADDRESS = "{ name address1 address2 city provinceCode zip countryCodeV2 phone }"
+ORDER_FIELDS = f"""
+      id legacyResourceId name email phone createdAt cancelledAt
+      displayFinancialStatus currencyCode presentmentCurrencyCode sourceName
+      paymentGatewayNames
+      customer {{ firstName lastName email phone }}
+      shippingAddress {_ADDRESS}
+      billingAddress {_ADDRESS}
+      totalPriceSet {_MONEY}
+      lineItems(first: 250) {{
+        nodes {{
+          id name sku vendor quantity currentQuantity refundableQuantity
+          originalUnitPriceSet {_MONEY}
+          discountedTotalSet {_MONEY}
+          discountAllocations {{ allocatedAmountSet {_MONEY} }}
+        }}
+      }}
+      refunds(first: 100) {{
+        note
+        refundLineItems(first: 100) {{ nodes {{ lineItem {{ id }} quantity }} }}
+        transactions(first: 20) {{ nodes {{ kind status amountSet {_MONEY} }} }}
+      }}
+      fulfillments(first: 50) {{ status displayStatus createdAt updatedAt deliveredAt }}
+"""
+ORDERS_QUERY = f"""
+query Orders($first: Int!, $after: String, $query: String) {{
+  orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT, reverse: true) {{
+    nodes {{ {ORDER_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+
+@dataclass
+class _ApiLine:
+    external_id: str
+    name: str
+    sku: str
+    vendor: str
+    quantity: int  # as ordered
+    units: int  # as ordered, less what an order edit removed
+    paid: int  # minor units (the shop's currency) for ``quantity``, after every discount
+    delivered: bool = True
+
+
+@dataclass
+class _ApiOrder:
+    number: str
+    external_id: str | None
+    email: str
+    phone: str
+    source: str
+    customer_name: str
+    address: dict[str, str]
+    placed: dt.datetime | None
+    cancelled: bool
+    financial: str
+    currency: str
+    gateways: list[str]
+    lines: list[_ApiLine]
+    refunded: int
+    delivered_at: dt.datetime | None
+
+
+def _bag_minor(bag: Any, currency: str, where: str) -> int:
+    money = ((bag or {}).get("shopMoney") or {}) if isinstance(bag, dict) else {}
+    return _minor(str(money.get("amount") or "0"), currency, where, "amount")
+
+
+def _text_of(value: Any) -> str:
+    return str(value or "").strip()
+
+
+def _units(quantity: int, current: Any, refunded_units: int) -> int:
+    """What is left of a line after an order edit: Shopify's current quantity leaves out the
+    units removed and the units refunded; the refunded ones stay the line's (their money
+    lowers the order's cap, or the desk counted them in its own cases)."""
+    if current is None:
+        return quantity
+    try:
+        now = int(current)
+    except (TypeError, ValueError):
+        return quantity
+    return max(0, min(quantity, now + refunded_units))
+
+
+def _from_graphql(node: dict[str, Any], currency: str, transit_days: int) -> _ApiOrder:
+    number = _text_of(node.get("name")) or _text_of(node.get("legacyResourceId"))
+    where = f"Shopify order {number}"
+    refunded_units: dict[str, int] = {}
+    refunded = 0
+    for refund in node.get("refunds") or []:
+        if not isinstance(refund, dict):
+            continue
+        for item in (refund.get("refundLineItems") or {}).get("nodes") or []:
+            line_id = _text_of((item.get("lineItem") or {}).get("id"))
+            refunded_units[line_id] = refunded_units.get(line_id, 0) + int(
+                item.get("quantity") or 0
+            )
+        if DESK_REFUND_NOTE in str(refund.get("note") or ""):
+            continue
+        for txn in (refund.get("transactions") or {}).get("nodes") or []:
+            if txn.get("kind") == "REFUND" and txn.get("status") in (None, "SUCCESS"):
+                refunded += _bag_minor(txn.get("amountSet"), currency, where)
+    lines = []
+    for item in (node.get("lineItems") or {}).get("nodes") or []:
+        quantity = int(item.get("quantity") or 0)
+        line_id = _text_of(item.get("id"))
+        unit = _bag_minor(item.get("originalUnitPriceSet"), currency, where)
+        off = sum(
+            _bag_minor(a.get("allocatedAmountSet"), currency, where)
+            for a in item.get("discountAllocations") or []
+            if isinstance(a, dict)
+        )
+        lines.append(
+            _ApiLine(
+                external_id=line_id.rsplit("/", 1)[-1],
+                name=_text_of(item.get("name")),
+                sku=_text_of(item.get("sku")),
+                vendor=_text_of(item.get("vendor")),
+                quantity=quantity,
+                units=_units(quantity, item.get("currentQuantity"), refunded_units.get(line_id, 0)),
+                paid=max(0, unit * quantity - off),
+            )
+        )
+    address = node.get("shippingAddress") or node.get("billingAddress") or {}
+    customer = node.get("customer") or {}
+    delivered: list[dt.datetime] = []
+    shipped: list[dt.datetime] = []
+    for fulfillment in node.get("fulfillments") or []:
+        if str(fulfillment.get("status") or "").upper() in ("CANCELLED", "ERROR", "FAILURE"):
+            continue
+        when = _when(_text_of(fulfillment.get("deliveredAt")), where, "deliveredAt")
+        if when is None and str(fulfillment.get("displayStatus") or "").upper() == "DELIVERED":
+            when = _when(_text_of(fulfillment.get("updatedAt")), where, "updatedAt")
+        if when is not None:
+            delivered.append(when)
+        created = _when(_text_of(fulfillment.get("createdAt")), where, "createdAt")
+        if created is not None:
+            shipped.append(created)
+    return _ApiOrder(
+        number=number,
+        external_id=_text_of(node.get("legacyResourceId")) or None,
+        email=_text_of(node.get("email") or customer.get("email")),
+        phone=_text_of(
+            node.get("phone")
+            or (node.get("shippingAddress") or {}).get("phone")
+            or (node.get("billingAddress") or {}).get("phone")
+            or customer.get("phone")
+        ),
+        source=_text_of(node.get("sourceName")),
+        customer_name=_text_of(address.get("name"))
+        or " ".join(_text_of(customer.get(k)) for k in ("firstName", "lastName")).strip(),
+        address={
+            "address1": _text_of(address.get("address1")),
+            "address2": _text_of(address.get("address2")),
+            "city": _text_of(address.get("city")),
+            "province": _text_of(address.get("provinceCode")),
+            "zip": _text_of(address.get("zip")),
+            "country": _text_of(address.get("countryCodeV2")).upper(),
+        },
+        placed=_when(_text_of(node.get("createdAt")), where, "createdAt"),
+        cancelled=bool(node.get("cancelledAt")),
+        financial=_text_of(node.get("displayFinancialStatus")).lower(),
+        currency=_text_of(node.get("currencyCode")).upper() or currency,
+        gateways=[str(g) for g in node.get("paymentGatewayNames") or []],
+        lines=lines,
+        refunded=refunded,
+        delivered_at=max(delivered)
+        if delivered
+        else (max(shipped) + dt.timedelta(days=transit_days) if shipped else None),
+    )
+
+
+def _from_rest(payload: dict[str, Any], currency: str, transit_days: int) -> _ApiOrder:
+    """An order in Shopify's REST JSON (the ``orders/create`` and ``orders/updated`` webhook
+    payloads): amounts as decimal strings in the shop's currency."""
+    number = _text_of(payload.get("name")) or _text_of(payload.get("order_number"))
+    where = f"Shopify order {number}"
+    refunded_units: dict[str, int] = {}
+    refunded = 0
+    for refund in payload.get("refunds") or []:
+        if not isinstance(refund, dict):
+            continue
+        for item in refund.get("refund_line_items") or []:
+            line_id = _text_of(item.get("line_item_id"))
+            refunded_units[line_id] = refunded_units.get(line_id, 0) + int(
+                item.get("quantity") or 0
+            )
+        if DESK_REFUND_NOTE in str(refund.get("note") or ""):
+            continue
+        for txn in refund.get("transactions") or []:
+            if txn.get("kind") == "refund" and txn.get("status") in (None, "success"):
+                refunded += _minor(_text_of(txn.get("amount")) or "0", currency, where, "refund")
+    lines = []
+    for item in payload.get("line_items") or []:
+        if not isinstance(item, dict):
+            continue
+        quantity = int(item.get("quantity") or 0)
+        line_id = _text_of(item.get("id"))
+        price = _minor(_text_of(item.get("price")) or "0", currency, where, "price")
+        off = _minor(_discount(item, currency), currency, where, "discount")
+        lines.append(
+            _ApiLine(
+                external_id=line_id,
+                name=_text_of(item.get("name") or item.get("title")),
+                sku=_text_of(item.get("sku")),
+                vendor=_text_of(item.get("vendor")),
+                quantity=quantity,
+                units=_units(
+                    quantity, item.get("current_quantity"), refunded_units.get(line_id, 0)
+                ),
+                paid=max(0, price * quantity - off),
+                # A line of a partly shipped order is not delivered with the order's parcel.
+                delivered=item.get("fulfillment_status") in ("fulfilled", "partial")
+                or not payload.get("fulfillments"),
+            )
+        )
+    address = payload.get("shipping_address") or payload.get("billing_address") or {}
+    customer = payload.get("customer") or {}
+    delivered: list[dt.datetime] = []
+    shipped: list[dt.datetime] = []
+    for fulfillment in payload.get("fulfillments") or []:
+        if not isinstance(fulfillment, dict) or fulfillment.get("status") in (
+            "cancelled",
+            "error",
+            "failure",
+        ):
+            continue
+        if fulfillment.get("shipment_status") == "delivered":
+            when = _when(_text_of(fulfillment.get("updated_at")), where, "updated_at")
+            if when is not None:
+                delivered.append(when)
+        created = _when(_text_of(fulfillment.get("created_at")), where, "created_at")
+        if created is not None:
+            shipped.append(created)
+    return _ApiOrder(
+        number=number,
+        external_id=_text_of(payload.get("id")) or None,
+        email=_text_of(payload.get("email") or payload.get("contact_email")),
+        phone=_text_of(
+            payload.get("phone")
+            or (payload.get("shipping_address") or {}).get("phone")
+            or (payload.get("billing_address") or {}).get("phone")
+        ),
+        source=_text_of(payload.get("source_name")),
+        customer_name=_text_of(address.get("name"))
+        or " ".join(_text_of(customer.get(k)) for k in ("first_name", "last_name")).strip(),
+        address={
+            "address1": _text_of(address.get("address1")),
+            "address2": _text_of(address.get("address2")),
+            "city": _text_of(address.get("city")),
+            "province": _text_of(address.get("province_code")),
+            "zip": _text_of(address.get("zip")),
+            "country": _text_of(address.get("country_code")).upper(),
+        },
+        placed=_when(_text_of(payload.get("created_at")), where, "created_at"),
+        cancelled=bool(payload.get("cancelled_at")),
+        financial=_text_of(payload.get("financial_status")).lower(),
+        currency=_text_of(payload.get("currency")).upper() or currency,
+        gateways=[str(g) for g in payload.get("payment_gateway_names") or []],
+        lines=lines,
+        refunded=refunded,
+        delivered_at=max(delivered)
+        if delivered
+        else (max(shipped) + dt.timedelta(days=transit_days) if shipped else None),
+    )
+
+
+def _spec(
+    order: _ApiOrder, store: Store, names: Mapping[str, str], result: OrdersRead
+) -> OrderSpec | None:
+    number, where = order.number, f"Shopify order {order.number}"
+    if order.cancelled:
+        result.skipped.append(f"{number}: cancelled")
+        return None
+    if order.financial in SKIPPED_FINANCIAL:
+        result.skipped.append(f"{number}: financial status {order.financial}")
+        return None
+    currency = store.policy.currency
+    if order.currency != currency:
+        raise ShopifyOrdersError(
+            f"{where}: the order is in {order.currency}, the store in {currency}"
+        )
+    items = []
+    for line in order.lines:
+        if line.quantity < 1 or line.units < 1:
+            continue  # edited away
+        supplier = _supplier(line.vendor, names)
+        if not supplier:
+            result.vendor_unknown(line.vendor, number)
+        paid = round_half_up(Fraction(line.paid * line.units, line.quantity))
+        items.append(
+            _Item(
+                sku=line.sku or line.name,
+                name=line.name,
+                price=_money(round_half_up(Fraction(paid, line.units)), currency),
+                quantity=line.units,
+                supplier=supplier,
+                vendor=line.vendor or NO_VENDOR,
+                paid=_money(paid, currency),
+                delivered=line.delivered,
+                external_id=line.external_id or None,
+            )
+        )
+    if not items:
+        result.skipped.append(f"{number}: no line items")
+        return None
+    country = order.address["country"]
+    if not country:
+        raise ShopifyOrdersError(f"{where}: no shipping country")
+    if order.placed is None:
+        raise ShopifyOrdersError(f"{where}: no creation date")
+    if not order.email and len(phone_digits(order.phone)) < 8:
+        result.skipped.append(f"{number}: no email and no phone")
+        return None
+    paid_total = sum(parse_amount(item.paid, currency) for item in items)
+    fields = {
+        "number": number,
+        "email": order.email,
+        "phone": order.phone,
+        "channel": channel_from_source(order.source, store.policy),
+        "customer_name": order.customer_name,
+        "country": country,
+        "shipping_address": _address(
+            order.address["address1"],
+            order.address["address2"],
+            order.address["city"],
+            order.address["province"],
+            order.address["zip"],
+            country,
+        ),
+        "placed_at": order.placed,
+        "delivered_at": order.delivered_at,
+        "external_id": order.external_id,
+        "payment_gateway": ", ".join(order.gateways),
+        "refunded": _money(min(max(0, order.refunded), paid_total), currency),
+    }
+    return _build(where, fields, items)
+
+
+def order_from_webhook(
+    payload: dict[str, Any], store: Store, *, transit_days: int = 0
+) -> tuple[OrderSpec | None, OrdersRead]:
+    """An ``orders/create`` or ``orders/updated`` payload as an order (None when it is skipped:
+    cancelled, not paid, nothing left on it; the report says why)."""
+    result = OrdersRead()
+    order = _from_rest(payload, store.policy.currency, transit_days)
+    spec = _spec(order, store, supplier_lookup(store), result)
+    return spec, result
 
 
 class ShopifyOrders(ShopifyService):
-    """Reads recent orders from the Admin REST API."""
+    """Reads recent orders through the GraphQL Admin API (``orders`` with cursor pages)."""
 
     FAMILY = FAMILY
+    PAGE_SIZE = 50  # each order asks for up to 250 line items: a page's cost stays reasonable
 
     def recent(self, store: Store, *, since: dt.datetime, transit_days: int = 0) -> OrdersRead:
         """Orders created since ``since`` (any status), as orders for this store."""
         names = supplier_lookup(store)
         result = OrdersRead()
-        for order in self.admin.pages(
-            "orders.json",
-            "orders",
+        stamp = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for node in self.admin.connection(
+            ORDERS_QUERY,
+            {"first": self.PAGE_SIZE, "query": f"created_at:>='{stamp}' status:any"},
+            ("orders",),
             what="reading orders",
-            params={
-                "status": "any",
-                "limit": 250,
-                "created_at_min": since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            },
         ):
-            spec = self._order(order, store, names, transit_days, result)
+            number = _text_of(node.get("name")) or _text_of(node.get("legacyResourceId"))
+            try:
+                order = _from_graphql(node, store.policy.currency, transit_days)
+                spec = _spec(order, store, names, result)
+            except ShopifyOrdersError as error:
+                result.skipped.append(f"{number}: {error}")
+                continue
             if spec is not None:
                 result.orders.append(spec)
         return result
-
-    def _order(
-        self,
-        order: dict[str, Any],
-        store: Store,
-        names: Mapping[str, str],
-        transit_days: int,
-        result: OrdersRead,
-    ) -> OrderSpec | None:
-        number = str(order.get("name") or order.get("order_number") or order.get("id"))
-        where = f"Shopify order {number}"
-        if order.get("cancelled_at"):
-            result.skipped.append(f"{number}: cancelled")
-            return None
-        status = str(order.get("financial_status") or "").lower()
-        if status in SKIPPED_FINANCIAL:
-            result.skipped.append(f"{number}: financial status {status}")
-            return None
-        currency = store.policy.currency
-        if str(order.get("currency") or currency).upper() != currency:
-            raise ShopifyOrdersError(
-                f"{where}: the order is in {order.get('currency')}, the store in {currency}"
-            )
-        items = []
-        for line in order.get("line_items") or []:
-            if not isinstance(line, dict):
-                continue
-            quantity = int(line.get("quantity") or 0)
-            if quantity < 1:
-                continue
-            item_name = str(line.get("name") or line.get("title") or "")
-            # The API allocates order-level discounts to the lines already.
-            price = _minor(str(line.get("price") or "0"), currency, where, "price")
-            off = _minor(_discount(line, currency), currency, where, "discount")
-            line_paid = max(0, price * quantity - off)
-            vendor = str(line.get("vendor") or "")
-            supplier = _supplier(vendor, names)
-            if not supplier:
-                result.vendor_unknown(vendor, number)
-            items.append(
-                _Item(
-                    sku=str(line.get("sku") or "") or item_name,
-                    name=item_name,
-                    price=_money(round_half_up(Fraction(line_paid, quantity)), currency),
-                    quantity=quantity,
-                    supplier=supplier,
-                    vendor=vendor.strip() or NO_VENDOR,
-                    paid=_money(line_paid, currency),
-                )
-            )
-        if not items:
-            result.skipped.append(f"{number}: no line items")
-            return None
-        address = order.get("shipping_address") or order.get("billing_address") or {}
-        customer = order.get("customer") or {}
-        country = str(address.get("country_code") or "").upper()
-        if not country:
-            raise ShopifyOrdersError(f"{where}: no shipping country")
-        name = str(address.get("name") or "").strip() or " ".join(
-            str(part) for part in (customer.get("first_name"), customer.get("last_name")) if part
-        )
-        placed = _when(str(order.get("created_at") or ""), where, "created_at")
-        if placed is None:
-            raise ShopifyOrdersError(f"{where}: no created_at")
-        phone = str(
-            order.get("phone")
-            or (order.get("shipping_address") or {}).get("phone")
-            or (order.get("billing_address") or {}).get("phone")
-            or ""
-        )
-        fields = {
-            "number": number,
-            "email": str(order.get("email") or order.get("contact_email") or ""),
-            "phone": phone,
-            "channel": channel_from_source(str(order.get("source_name") or ""), store.policy),
-            "customer_name": name,
-            "country": country,
-            "shipping_address": _address(
-                str(address.get("address1") or ""),
-                str(address.get("address2") or ""),
-                str(address.get("city") or ""),
-                str(address.get("province_code") or ""),
-                str(address.get("zip") or ""),
-                country,
-            ),
-            "placed_at": placed,
-            "delivered_at": self._delivered_at(order, where, transit_days),
-            "external_id": str(order.get("id")) if order.get("id") is not None else None,
-        }
-        refunded = _refunded(order, currency, where)
-        if refunded:
-            paid_total = sum(parse_amount(item.paid, currency) for item in items)
-            fields["refunded"] = _money(min(refunded, paid_total), currency)
-        if not fields["email"] and len(phone_digits(phone)) < 8:
-            result.skipped.append(f"{number}: no email and no phone")
-            return None
-        return _build(where, fields, items)
-
-    def _delivered_at(
-        self, order: dict[str, Any], where: str, transit_days: int
-    ) -> dt.datetime | None:
-        fulfillments = [
-            f
-            for f in order.get("fulfillments") or []
-            if isinstance(f, dict) and f.get("status") not in ("cancelled", "error", "failure")
-        ]
-        if not fulfillments:
-            return None
-        delivered: list[dt.datetime] = []
-        for fulfillment in fulfillments:
-            if fulfillment.get("shipment_status") != "delivered":
-                continue
-            body, _ = self.admin.request(
-                "GET",
-                f"orders/{order.get('id')}/fulfillments/{fulfillment.get('id')}/events.json",
-                what=f"reading the delivery of order {order.get('name')}",
-            )
-            happened = [
-                _when(str(event.get("happened_at") or ""), where, "happened_at")
-                for event in body.get("fulfillment_events") or []
-                if isinstance(event, dict) and event.get("status") == "delivered"
-            ]
-            when = max((h for h in happened if h is not None), default=None)
-            fallback = _when(str(fulfillment.get("updated_at") or ""), where, "updated_at")
-            if when or fallback:
-                delivered.append(when or fallback)  # type: ignore[arg-type]
-        if delivered:
-            return max(delivered)
-        shipped = [_when(str(f.get("created_at") or ""), where, "created_at") for f in fulfillments]
-        latest = max((s for s in shipped if s is not None), default=None)
-        return latest + dt.timedelta(days=transit_days) if latest else None
-
-
-def _refunded(order: dict[str, Any], currency: str, where: str) -> int:
-    """What the order's refunds already paid back (their successful refund transactions)."""
-    total = 0
-    for refund in order.get("refunds") or []:
-        if not isinstance(refund, dict):
-            continue
-        for transaction in refund.get("transactions") or []:
-            if (
-                isinstance(transaction, dict)
-                and transaction.get("kind") == "refund"
-                and transaction.get("status") in (None, "success")
-            ):
-                total += _minor(str(transaction.get("amount") or "0"), currency, where, "refund")
-    return total
 
 
 def _discount(line: dict[str, Any], currency: str) -> str:
