@@ -31,6 +31,7 @@ from bot.web_carrier import carrier_router
 from bot.web_chat import chat_router
 from bot.web_owner import owner_router
 from bot.web_shippo import shippo_router
+from bot.web_shopify import shopify_router
 from bot.web_supplier import supplier_inbox_router
 from graph.desk import CaseView, ReturnsDesk
 from graph.identity_guard import guessing_guard
@@ -340,4 +341,5 @@ def create_app(
     app.include_router(owner_router(desk, secret_key, access=access))  # the owner console
     app.include_router(carrier_router(desk))  # carrier tracking: /webhooks/easypost
     app.include_router(shippo_router(desk))  # and /webhooks/shippo
+    app.include_router(shopify_router(desk))  # Shopify order webhooks: /webhooks/shopify
     return app

@@ -63,10 +63,19 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.repository import cases_for_order, find_order, import_orders
-from policies.models import OrderSpec, Store, phone_digits
+from ledger.models import LineItemRow, OrderRow
+from ledger.repository import (
+    cases_for_order,
+    find_order,
+    import_orders,
+    lock_line_item,
+    lock_order,
+    units_in_cases,
+)
+from policies.models import OrderSpec, Store, normalize_email, phone_digits
 from policies.money import Money, MoneyError, exponent, parse_amount, round_half_up
 from tools.http_service import ErrorFamily
 from tools.marketplace import channel_from_source
@@ -877,3 +886,113 @@ def store_orders(session: Session, orders: Iterable[OrderSpec], currency: str) -
             continue
         written += import_orders(session, [spec], currency)
     return Imported(written=written, kept=kept)
+
+
+def update_order(session: Session, spec: OrderSpec, currency: str) -> str:
+    """Bring the desk's copy of an order up to date (an order webhook): a new order is added,
+    an order without return cases replaced; an order with cases is changed in place so its
+    cases keep their line items. There a line keeps at least the units its cases hold (units
+    already returned keep their count); an order edited to fewer units lowers what is left
+    to return, and a line edited away entirely keeps only what its cases hold. Returns what
+    was done, in words."""
+    number = spec.number.strip().lstrip("#")
+    existing = find_order(session, spec.number)
+    if existing is None:
+        import_orders(session, [spec], currency)
+        return f"order #{number} added"
+    if not cases_for_order(session, existing.id):
+        import_orders(session, [spec], currency)
+        return f"order #{number} updated"
+    # The same lock order as every refund: line items first, then their order.
+    rows = list(existing.items)
+    for row in rows:
+        lock_line_item(session, row.id)
+    order = lock_order(session, existing.id)
+    order.email = normalize_email(spec.email) or order.email
+    order.phone = spec.phone.strip() or order.phone
+    order.customer_name = spec.customer_name or order.customer_name
+    order.shipping_address = spec.shipping_address or order.shipping_address
+    order.country = spec.country.upper()
+    order.delivered_at = spec.delivered_at or order.delivered_at
+    order.external_id = spec.external_id or order.external_id
+    order.payment_gateway = spec.payment_gateway.strip()[:200] or order.payment_gateway
+    order.refunded_before_minor = parse_amount(spec.refunded, currency)
+    by_id = {row.external_id: row for row in rows if row.external_id}
+    by_sku = {row.sku: row for row in rows if not row.external_id}
+    seen: set[int] = set()
+    position = max((row.position for row in rows), default=0)
+    changed: list[str] = []
+    for item in spec.items:
+        match = by_id.get(item.external_id or "") or by_sku.get(item.sku)
+        price = parse_amount(item.price, currency)
+        paid = parse_amount(item.paid, currency) if item.paid is not None else price * item.quantity
+        if match is None:
+            position += 1
+            order.items.append(
+                LineItemRow(
+                    position=position,
+                    sku=item.sku,
+                    name=item.name or item.sku,
+                    unit_price_minor=price,
+                    quantity=item.quantity,
+                    supplier_id=item.supplier.strip(),
+                    vendor=item.vendor.strip(),
+                    final_sale=item.final_sale,
+                    paid_minor=paid,
+                    delivered=item.delivered,
+                    external_id=item.external_id,
+                )
+            )
+            changed.append(f"{item.sku} added")
+            continue
+        row = match
+        seen.add(row.id)
+        held = units_in_cases(session, row.id)
+        if item.quantity != row.quantity:
+            changed.append(f"{row.sku} {row.quantity} -> {max(item.quantity, held)}")
+        if item.quantity >= held:
+            row.quantity, row.unit_price_minor, row.paid_minor = item.quantity, price, paid
+        else:  # cases hold more than Shopify now counts: they keep theirs
+            row.quantity = held
+        row.external_id = item.external_id or row.external_id
+        row.delivered = item.delivered or row.delivered
+        row.supplier_id = item.supplier.strip() or row.supplier_id
+        row.vendor = item.vendor.strip() or row.vendor
+    for row in rows:
+        if row.id in seen:
+            continue
+        held = units_in_cases(session, row.id)
+        if held != row.quantity:
+            changed.append(f"{row.sku} {row.quantity} -> {held}")
+        row.quantity = held
+    session.flush()
+    what = f" ({'; '.join(changed)})" if changed else ""
+    return f"order #{number} updated in place, its return cases kept{what}"
+
+
+def record_fulfillment(session: Session, payload: dict[str, Any], *, transit_days: int = 0) -> str:
+    """A ``fulfillments/create`` (or ``fulfillments/update``) payload: its lines are shipped,
+    and the order counts as delivered when the carrier says so (else at the fulfilment's date
+    plus ``transit_days``, unless a delivery date is known already)."""
+    order_id = str(payload.get("order_id") or "").strip()
+    order = (
+        session.execute(select(OrderRow).where(OrderRow.external_id == order_id)).scalars().first()
+        if order_id
+        else None
+    )
+    if order is None:
+        return f"fulfilment of Shopify order {order_id or '?'}: not an order known here"
+    if str(payload.get("status") or "").lower() in ("cancelled", "error", "failure"):
+        return f"fulfilment of order #{order.display_number} {payload.get('status')}: nothing"
+    where = f"Shopify fulfilment of order #{order.display_number}"
+    if payload.get("shipment_status") == "delivered":
+        order.delivered_at = _when(str(payload.get("updated_at") or ""), where, "updated_at")
+    elif order.delivered_at is None:
+        created = _when(str(payload.get("created_at") or ""), where, "created_at")
+        order.delivered_at = created + dt.timedelta(days=transit_days) if created else None
+    shipped = {str(line.get("id")) for line in payload.get("line_items") or [] if line}
+    for row in order.items:
+        if row.external_id in shipped:
+            row.delivered = True
+    session.flush()
+    return f"order #{order.display_number} fulfilled ({len(shipped)} line(s))"
