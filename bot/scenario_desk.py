@@ -17,7 +17,7 @@ from ledger import outbox
 from ledger.chat_models import ChatMessageRow
 from ledger.models import OutboxRow
 from ledger.owner_models import InboxItemRow
-from ledger.repository import cases_for_order, find_order
+from ledger.repository import find_order
 from policies.money import Money
 from tools import supplier_credit
 from tools.errors import ReturnError
@@ -107,21 +107,7 @@ def refund_paid(run: Any, value: Any, step: Step) -> None:
         raise ScenarioFormatError(
             f"line {step.line}: refund_paid needs 'order' (or 'case') and may name a 'reference'"
         )
-    code = str(value.get("case") or "")
-    if not code:
-        with run.desk.session() as session:
-            order = find_order(session, str(value["order"]))
-            waiting = [
-                case.code
-                for case in (cases_for_order(session, order.id) if order is not None else [])
-                if case.status == "awaiting_refund_by_hand"
-            ]
-        if not waiting:
-            raise DeskCheckFailed(
-                f"line {step.line}: refund_paid: order {value['order']} has no refund waiting "
-                "to be paid by hand"
-            )
-        code = waiting[0]
+    code = str(value.get("case") or value.get("order"))
     run.owner_said = []
     run.owner_mark = run._outbox_mark()
     try:

@@ -72,6 +72,7 @@ STATUS_WORDS = {
     "awaiting_shipment": "Label ready: please ship the item",
     "in_transit": "On its way back",
     "awaiting_inspection": "Arrived: being inspected",
+    "awaiting_refund_by_hand": "Approved: the store pays your refund back directly",
     "resolved": "Done",
     "denied": "Not accepted",
     "cancelled": "Cancelled",
