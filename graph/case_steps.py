@@ -301,6 +301,7 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
         actor = "owner"
     without_return = not case.return_required
     choice = case.requested_resolution
+    by_hand = False  # a refund the owner pays by hand (cash on delivery)
     clause = case.review_reason or "policy"
     if choice == "partial_refund":
         amounts = rule_steps.partial_amounts(ctx, case, rule_steps.offered_percent(ctx, case))
@@ -332,7 +333,6 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
         order_replacement(ctx, case, step="settle", actor=actor, reason=clause)
         text = notices.replacement(case, without_return)
     else:
-        by_hand = False
         computed, amounts = amounts.refund, refund_caps.lower_to_left(ctx, case, amounts)
         if computed > 0 and amounts.refund == 0:
             # All of it was given back already (in the store, before import): nothing to pay.
@@ -383,8 +383,10 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
                 + f". Please credit the store {owed}.",
                 {"case": case.code, "amount": owed.amount_str(), "disputed": disputed},
             )
-    if choice not in ("store_credit", "replacement") and by_hand:
-        # Nothing was paid yet: the customer is told it is coming, not that it was refunded.
+    if by_hand:
+        # Nothing was paid yet: the customer is told it is coming, not that it was refunded;
+        # the case waits for the owner alone (no timer of its earlier steps may act on it).
+        timers.cancel(ctx.session, case.code, ALL_TIMERS, ctx.now)
         set_status(ctx, case, "awaiting_refund_by_hand")
         notify_customer(ctx, case, "refund_by_hand", text)
         return {"next": WAIT, "status": case.status}

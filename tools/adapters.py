@@ -43,6 +43,8 @@ class RefundedItems:
     line_item_id: str | None = None
     quantity: int = 0
     restock: bool = False
+    # Found by its SKU when the order came without line ids (a CSV export).
+    sku: str | None = None
 
 
 class Payments(Protocol):

@@ -75,9 +75,8 @@ def issue_refund(
                 "line_item_id": case.line_item.external_id,
                 "quantity": units,
                 "restock": restock,
-            }
-            if case.line_item.external_id
-            else None,
+                "sku": case.line_item.sku,
+            },
         },
         line_item_id=case.line_item_id,
         amount_minor=amount_minor,

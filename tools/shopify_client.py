@@ -194,12 +194,15 @@ class ShopifyAdmin:
                 "and the app's scopes (read_orders, write_orders).",
             )
         if codes & {"THROTTLED", "INTERNAL_SERVER_ERROR", "IDEMPOTENCY_CONCURRENT_REQUEST"}:
+            # IDEMPOTENCY_CONCURRENT_REQUEST: the same key is still being worked on; later.
             raise self.family.unavailable(
                 service,
                 f"{service} is not available right now ({words} while {what}); the return was "
                 "left as it was. Please try again in a few minutes.",
             )
-        raise self.family.rejected(service, f"{service} refused {what}: {words}")
+        refused = self.family.rejected(service, f"{service} refused {what}: {words}")
+        refused.codes = frozenset(codes - {""})  # type: ignore[attr-defined]
+        raise refused
 
     def user_errors(self, payload: Any, what: str) -> None:
         """A mutation's ``userErrors`` as the family's "rejected" error."""

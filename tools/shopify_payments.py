@@ -31,6 +31,7 @@ from a Shopify export, the API or a webhook); without one it is looked up by nam
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -68,7 +69,10 @@ query OrderForRefund($id: ID!) {{
     lineItems(first: 250) {{
       nodes {{ id sku quantity refundableQuantity discountedTotalSet {MONEY} }}
     }}
-    refunds(first: 250) {{ id legacyResourceId note createdAt }}
+    refunds(first: 250) {{
+      id legacyResourceId note createdAt
+      transactions(first: 20) {{ nodes {{ status }} }}
+    }}
     transactions(first: 250) {{
       id kind status gateway createdAt
       parentTransaction {{ id }}
@@ -110,6 +114,12 @@ def _text(minor: int, currency: str) -> str:
     return Money(minor=minor, currency=currency).amount_str()
 
 
+def _went_through(refund: dict[str, Any]) -> bool:
+    """A refund some of whose money went (or is going) back: not one the gateway refused."""
+    nodes = (refund.get("transactions") or {}).get("nodes") or []
+    return any(str(t.get("status")) in ("SUCCESS", "PENDING") for t in nodes if isinstance(t, dict))
+
+
 def _bag(node: Any, side: str, currency: str) -> int:
     """Minor units of one side (``shopMoney``/``presentmentMoney``) of a MoneyBag."""
     money = (node or {}).get(side) or {}
@@ -141,16 +151,17 @@ class ShopifyPayments(ShopifyService):
             raise PaymentsRejected(SERVICE, "A refund must be more than zero.")
         order_id = gid("Order", (external_id or "").strip() or self.order_id(order_number))
         order = self._order(order_id, order_number)
-        earlier = next(
-            (
-                refund
-                for refund in order.get("refunds") or []
-                if isinstance(refund, dict) and f"[{key}]" in str(refund.get("note") or "")
-            ),
-            None,
-        )
-        if earlier is not None:
-            return f"shopify-refund-{earlier.get('legacyResourceId') or legacy_id(earlier['id'])}"
+        mine = [
+            refund
+            for refund in order.get("refunds") or []
+            if isinstance(refund, dict) and f"[{key}]" in str(refund.get("note") or "")
+        ]
+        paid = [refund for refund in mine if _went_through(refund)]
+        if paid:
+            return f"shopify-refund-{paid[0].get('legacyResourceId') or legacy_id(paid[0]['id'])}"
+        # An attempt the gateway refused is kept under its key (a retry with it would get
+        # the same refusal back): the next attempt goes under a key of its own.
+        shopify_key = f"{key}:retry-{len(mine)}" if mine else key
         shop_currency = str(order.get("currencyCode") or currency).upper()
         if shop_currency != currency.upper():
             raise PaymentsRejected(
@@ -174,11 +185,22 @@ class ShopifyPayments(ShopifyService):
         returned = self._refund_line_items(line, items)
         if returned:
             refund_input["refundLineItems"] = returned
-        data = self.admin.graphql(
-            REFUND_CREATE,
-            {"input": refund_input, "idempotencyKey": key},
-            what=f"refunding order {order_number}",
-        )
+        what = f"refunding order {order_number}"
+        try:
+            data = self.admin.graphql(
+                REFUND_CREATE, {"input": refund_input, "idempotencyKey": shopify_key}, what=what
+            )
+        except PaymentsRejected as error:
+            if "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED" not in getattr(error, "codes", ()):
+                raise
+            # Shopify keeps a failed attempt under its key and wants a new one. The order's
+            # refunds were read above: nothing was refunded under this key, so a fresh key
+            # (the note keeps the desk's own) cannot pay twice.
+            data = self.admin.graphql(
+                REFUND_CREATE,
+                {"input": refund_input, "idempotencyKey": f"{shopify_key}:{uuid.uuid4().hex[:12]}"},
+                what=what,
+            )
         payload = data.get("refundCreate") or {}
         self.admin.user_errors(payload, f"the refund of order {order_number}")
         refund = payload.get("refund")
@@ -234,13 +256,18 @@ class ShopifyPayments(ShopifyService):
 
     @staticmethod
     def _line(order: dict[str, Any], items: RefundedItems | None) -> dict[str, Any] | None:
-        if items is None or not items.line_item_id:
+        """The Shopify line item: by its id, else (an order imported from an export, which
+        has no line ids) the one line with the SKU."""
+        if items is None:
             return None
-        wanted = gid("LineItem", items.line_item_id)
-        for node in (order.get("lineItems") or {}).get("nodes") or []:
-            if isinstance(node, dict) and node.get("id") == wanted:
-                return node
-        return None
+        nodes = [
+            n for n in (order.get("lineItems") or {}).get("nodes") or [] if isinstance(n, dict)
+        ]
+        if items.line_item_id:
+            wanted = gid("LineItem", items.line_item_id)
+            return next((node for node in nodes if node.get("id") == wanted), None)
+        same = [n for n in nodes if items.sku and str(n.get("sku") or "") == items.sku]
+        return same[0] if len(same) == 1 else None
 
     @staticmethod
     def _in_presentment(

@@ -64,7 +64,8 @@ class FakeShopify(FakeService):
         self.throttled = 0  # answer this many next requests THROTTLED
         self.available = MAX_COST
         self.op_failures: list[tuple[str, Reply, list[int]]] = []
-        self.idempotency: dict[str, dict[str, Any]] = {}
+        self.idempotency: dict[str, dict[str, Any]] = {}  # key -> the answer it got
+        self.failed_keys: set[str] = set()  # keys whose attempt Shopify refused
         self._ids = itertools.count(5_100_000_001)
 
     def __enter__(self) -> FakeShopify:
@@ -398,10 +399,22 @@ class FakeShopify(FakeService):
                 ]
             }
         key = str(variables.get("idempotencyKey") or "")
+        if key in self.failed_keys:
+            return {
+                "errors": [
+                    {
+                        "message": "A previous request with this idempotency key failed. "
+                        "Retry with a new idempotency key.",
+                        "extensions": {"code": "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED"},
+                    }
+                ]
+            }
         if key in self.idempotency:
             return self.idempotency[key]
         answer = self._refund(variables.get("input") or {})
-        if answer["data"]["refundCreate"]["refund"] is not None:
+        if answer["data"]["refundCreate"]["refund"] is None:
+            self.failed_keys.add(key)
+        else:
             self.idempotency[key] = answer
         return answer
 

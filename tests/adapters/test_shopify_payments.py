@@ -311,3 +311,50 @@ def test_a_graphql_error_in_the_query_is_a_refusal(shopify: FakeShopify) -> None
     with pytest.raises(PaymentsRejected) as caught:
         payments(shopify).refund("1001", 100, "USD", "k", external_id=str(oid))
     assert "doesn't exist on type 'Order'" in caught.value.message
+
+
+def test_an_order_from_an_export_finds_its_line_by_sku(shopify: FakeShopify) -> None:
+    oid = mug_order(shopify)
+    payments(shopify).refund(
+        "1001", 2400, "USD", "k-sku", external_id=str(oid),
+        items=RefundedItems(line_item_id=None, quantity=1, sku="MUG-1"),
+    )  # fmt: skip
+    mug = shopify.line_id(oid, "MUG-1")
+    assert refund_input(shopify)["refundLineItems"] == [
+        {"lineItemId": f"gid://shopify/LineItem/{mug}", "quantity": 1, "restockType": "NO_RESTOCK"}
+    ]
+
+
+def test_a_refund_the_gateway_refused_is_tried_again_under_a_key_of_its_own(
+    shopify: FakeShopify,
+) -> None:
+    oid = mug_order(shopify)
+    shopify.gateway_failure = "CARD_DECLINED"
+    with pytest.raises(PaymentsRejected):
+        payments(shopify).refund(
+            "1001", 2400, "USD", "RB-000009:refund:settle", external_id=str(oid)
+        )
+    shopify.gateway_failure = None
+    # The refused refund carries the key in its note, but paid nothing: not a match.
+    reference = payments(shopify).refund(
+        "1001", 2400, "USD", "RB-000009:refund:settle", external_id=str(oid)
+    )
+    keys = [r.json()["variables"]["idempotencyKey"] for r in shopify.operations("RefundCreate")]
+    assert keys == ["RB-000009:refund:settle", "RB-000009:refund:settle:retry-1"]
+    assert reference == f"shopify-refund-{shopify.refunds[oid][1]['id']}"
+    assert shopify.refunded(oid) == Decimal("24.00")
+    # And once paid, the same desk key finds it and posts nothing.
+    again = payments(shopify).refund(
+        "1001", 2400, "USD", "RB-000009:refund:settle", external_id=str(oid)
+    )
+    assert again == reference and len(shopify.operations("RefundCreate")) == 2
+
+
+def test_a_key_shopify_refused_before_is_replaced_by_a_fresh_one(shopify: FakeShopify) -> None:
+    oid = mug_order(shopify)
+    shopify.failed_keys.add("RB-000010:refund:settle")  # an attempt Shopify answered with errors
+    payments(shopify).refund("1001", 2400, "USD", "RB-000010:refund:settle", external_id=str(oid))
+    keys = [r.json()["variables"]["idempotencyKey"] for r in shopify.operations("RefundCreate")]
+    assert keys[0] == "RB-000010:refund:settle"
+    assert keys[1].startswith("RB-000010:refund:settle:") and len(keys) == 2
+    assert shopify.refunded(oid) == Decimal("24.00")
