@@ -470,6 +470,8 @@ DESK_REFUND_NOTE = "ReturnBridge refund ["
 
 _MONEY = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
 _ADDRESS = "{ name address1 address2 city provinceCode zip countryCodeV2 phone }"
+# Sizes kept small: Shopify estimates a query's cost from every ``first`` (nested ones
+# multiplied) and refuses one over 1,000 points.
 ORDER_FIELDS = f"""
       id legacyResourceId name email phone createdAt cancelledAt
       displayFinancialStatus currencyCode presentmentCurrencyCode sourceName
@@ -478,7 +480,7 @@ ORDER_FIELDS = f"""
       shippingAddress {_ADDRESS}
       billingAddress {_ADDRESS}
       totalPriceSet {_MONEY}
-      lineItems(first: 250) {{
+      lineItems(first: 50) {{
         nodes {{
           id name sku vendor quantity currentQuantity refundableQuantity
           originalUnitPriceSet {_MONEY}
@@ -486,12 +488,12 @@ ORDER_FIELDS = f"""
           discountAllocations {{ allocatedAmountSet {_MONEY} }}
         }}
       }}
-      refunds(first: 100) {{
+      refunds(first: 5) {{
         note
-        refundLineItems(first: 100) {{ nodes {{ lineItem {{ id }} quantity }} }}
-        transactions(first: 20) {{ nodes {{ kind status amountSet {_MONEY} }} }}
+        refundLineItems(first: 20) {{ nodes {{ lineItem {{ id }} quantity }} }}
+        transactions(first: 5) {{ nodes {{ kind status amountSet {_MONEY} }} }}
       }}
-      fulfillments(first: 50) {{ status displayStatus createdAt updatedAt deliveredAt }}
+      fulfillments(first: 5) {{ status displayStatus createdAt updatedAt deliveredAt }}
 """
 ORDERS_QUERY = f"""
 query Orders($first: Int!, $after: String, $query: String) {{
@@ -826,7 +828,9 @@ class ShopifyOrders(ShopifyService):
     """Reads recent orders through the GraphQL Admin API (``orders`` with cursor pages)."""
 
     FAMILY = FAMILY
-    PAGE_SIZE = 50  # each order asks for up to 250 line items: a page's cost stays reasonable
+    # Shopify refuses a query estimated over 1,000 points; nested connections multiply (an
+    # order here asks for 50 line items and 5 refunds of 20 lines each), so a page is small.
+    PAGE_SIZE = 5
 
     def recent(self, store: Store, *, since: dt.datetime, transit_days: int = 0) -> OrdersRead:
         """Orders created since ``since`` (any status), as orders for this store."""

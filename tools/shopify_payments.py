@@ -56,6 +56,8 @@ FAMILY = ErrorFamily(
     rejected=PaymentsRejected,
 )
 REFUNDABLE_KINDS = ("SALE", "CAPTURE")
+# Shopify refuses a query whose estimated cost is over 1,000 points (each connection counts
+# its ``first`` objects, nested ones multiplied): the sizes below keep it near 300.
 MONEY = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
 ORDER_FOR_REFUND = f"""
 query OrderForRefund($id: ID!) {{
@@ -66,14 +68,14 @@ query OrderForRefund($id: ID!) {{
     presentmentCurrencyCode
     paymentGatewayNames
     totalPriceSet {MONEY}
-    lineItems(first: 250) {{
+    lineItems(first: 100) {{
       nodes {{ id sku quantity refundableQuantity discountedTotalSet {MONEY} }}
     }}
-    refunds(first: 250) {{
+    refunds(first: 20) {{
       id legacyResourceId note createdAt
-      transactions(first: 20) {{ nodes {{ status }} }}
+      transactions(first: 5) {{ nodes {{ status }} }}
     }}
-    transactions(first: 250) {{
+    transactions(first: 50) {{
       id kind status gateway createdAt
       parentTransaction {{ id }}
       amountSet {MONEY}

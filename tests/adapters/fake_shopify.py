@@ -32,6 +32,7 @@ UNAUTHORISED = {
     "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
 }
 MAX_COST = 2000.0
+MAX_QUERY_COST = 1000
 _OPERATION = re.compile(r"^\s*(query|mutation)\s+(\w+)", re.MULTILINE)
 
 
@@ -41,6 +42,29 @@ def operation_of(request: Recorded) -> str:
     except ValueError:
         return ""
     return match.group(2) if match else ""
+
+
+_FIRST = re.compile(r"first:\s*(\$?\w+)")
+
+
+def estimated_cost(document: str, variables: dict[str, Any]) -> int:
+    """A rough upper bound of Shopify's requested query cost: every object a ``first:``
+    asks for, multiplied by the ``first`` of the fields around it (Shopify's own estimate
+    counts connections this way; its exact weights differ)."""
+    cost, stack, pending = 0, [1], 1
+    for token in re.findall(r"(?<![$\w])first:\s*\$?\w+|[{}]", document):
+        if token == "{":
+            stack.append(stack[-1] * pending)
+            pending = 1
+        elif token == "}":
+            stack.pop()
+        else:
+            value = _FIRST.match(token)
+            raw = value.group(1) if value else "1"
+            number = variables.get(raw[1:]) if raw.startswith("$") else raw
+            pending = int(number or 1)
+            cost += stack[-1] * pending
+    return cost
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -66,6 +90,7 @@ class FakeShopify(FakeService):
         self.op_failures: list[tuple[str, Reply, list[int]]] = []
         self.idempotency: dict[str, dict[str, Any]] = {}  # key -> the answer it got
         self.failed_keys: set[str] = set()  # keys whose attempt Shopify refused
+        self.lose_answers = 0  # refund, then answer 502 (the answer lost on the way back)
         self._ids = itertools.count(5_100_000_001)
 
     def __enter__(self) -> FakeShopify:
@@ -209,6 +234,24 @@ class FakeShopify(FakeService):
             )
         body = request.json()
         variables = body.get("variables") or {}
+        estimate = estimated_cost(str(body.get("query") or ""), variables)
+        if estimate > MAX_QUERY_COST:
+            return Reply(
+                200,
+                {
+                    "errors": [
+                        {
+                            "message": f"Query cost is {estimate}, which exceeds the single "
+                            f"query max cost limit ({MAX_QUERY_COST}).",
+                            "extensions": {
+                                "code": "MAX_COST_EXCEEDED",
+                                "cost": estimate,
+                                "maxCost": MAX_QUERY_COST,
+                            },
+                        }
+                    ]
+                },
+            )
         handlers = {
             "Orders": self._orders,
             "OrderForRefund": self._order_for_refund,
@@ -222,6 +265,9 @@ class FakeShopify(FakeService):
                 {"errors": [{"message": f"Unknown operation {name!r}", "locations": []}]},
             )
         answer = handler(str(body.get("query") or ""), variables)
+        if name == "RefundCreate" and self.lose_answers > 0:
+            self.lose_answers -= 1
+            return Reply(502, b"<html><body>502 Bad Gateway</body></html>")
         if "errors" not in answer:
             answer["extensions"] = self._cost(cost, cost)
         return Reply(200, answer)

@@ -164,6 +164,25 @@ def test_the_same_key_refunds_once_even_when_the_answer_was_lost(shopify: FakeSh
     assert shopify.refunded(oid) == Decimal("24.00")
 
 
+def test_a_refund_whose_answer_was_lost_is_found_by_its_note_and_not_posted_again(
+    shopify: FakeShopify,
+) -> None:
+    oid = mug_order(shopify)
+    shopify.lose_answers = 1  # Shopify refunds, the answer never arrives
+    with pytest.raises(PaymentsUnavailable):
+        payments(shopify).refund(
+            "1001", 2400, "USD", "RB-000011:refund:settle", external_id=str(oid)
+        )
+    assert shopify.refunded(oid) == Decimal("24.00")
+    shopify.idempotency.clear()  # past Shopify's own window: only the note can tell
+    reference = payments(shopify).refund(
+        "1001", 2400, "USD", "RB-000011:refund:settle", external_id=str(oid)
+    )
+    assert reference == f"shopify-refund-{shopify.refunds[oid][0]['id']}"
+    assert len(shopify.operations("RefundCreate")) == 1
+    assert shopify.refunded(oid) == Decimal("24.00")
+
+
 def test_a_refund_spreads_over_captures_and_respects_earlier_refunds(shopify: FakeShopify) -> None:
     oid = mug_order(
         shopify,
@@ -358,3 +377,20 @@ def test_a_key_shopify_refused_before_is_replaced_by_a_fresh_one(shopify: FakeSh
     assert keys[0] == "RB-000010:refund:settle"
     assert keys[1].startswith("RB-000010:refund:settle:") and len(keys) == 2
     assert shopify.refunded(oid) == Decimal("24.00")
+
+
+def test_the_queries_stay_under_shopifys_single_query_cost_limit() -> None:
+    from tests.adapters.fake_shopify import MAX_QUERY_COST, estimated_cost
+    from tools.shopify_orders import ORDERS_QUERY, ShopifyOrders
+    from tools.shopify_payments import ORDER_FOR_REFUND, REFUND_CREATE
+
+    orders = estimated_cost(ORDERS_QUERY, {"first": ShopifyOrders.PAGE_SIZE})
+    assert orders <= MAX_QUERY_COST, orders
+    assert estimated_cost(ORDER_FOR_REFUND, {}) <= MAX_QUERY_COST
+    assert estimated_cost(REFUND_CREATE, {}) <= MAX_QUERY_COST
+    assert (
+        estimated_cost(
+            "query { orders(first: 250) { nodes { lineItems(first: 250) { nodes { id } } } } }", {}
+        )
+        > MAX_QUERY_COST
+    )

@@ -250,7 +250,15 @@ def test_orders_create_adds_the_order_with_its_line_ids_and_discounts(desk: Retu
         assert order.delivered_at is None  # not shipped yet
 
 
-def test_a_delivery_is_handled_once_and_replays_are_refused(desk: ReturnsDesk) -> None:
+def test_a_delivery_is_handled_once_and_replays_are_refused(database_url: str) -> None:
+    desk = ReturnsDesk(database_url, make_store(), FrozenClock(NOW))  # SQLite and PostgreSQL
+    try:
+        _handled_once(desk)
+    finally:
+        desk.close()
+
+
+def _handled_once(desk: ReturnsDesk) -> None:
     hooks = Webhooks(desk)
     first = hooks.post("orders/create", order_payload(), webhook_id="wh-1")
     again = hooks.post("orders/create", order_payload(), webhook_id="wh-1")
