@@ -35,8 +35,9 @@ are what is left after order edits (Shopify's current quantity, plus the units r
 JSON; :func:`order_from_webhook` reads it the same way, and :func:`update_order` keeps the
 desk's copy current (see there).
 
-**Delivery date.** A return window counts from delivery. The API's fulfilment events say when
-a parcel was delivered (``shipment_status: delivered``); the export has only ``Fulfilled at``
+**Delivery date.** A return window counts from delivery. The API's fulfilments say when a
+parcel was delivered (``deliveredAt``, or ``displayStatus: DELIVERED``; a webhook's
+``shipment_status: delivered``); the export has only ``Fulfilled at``
 (when it shipped), so then delivery is taken as the fulfilment date plus ``transit_days``
 (default 0: the window starts when the parcel left); a line whose ``Lineitem fulfillment
 status`` says it was not shipped (``pending``) is not delivered with it. An unfulfilled order
