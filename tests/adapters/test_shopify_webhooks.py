@@ -375,3 +375,31 @@ def test_a_webhook_imported_order_is_refunded_with_its_line_item(tmp_path: Path)
     assert given["refundLineItems"] == [
         {"lineItemId": f"gid://shopify/LineItem/{line}", "quantity": 1, "restockType": "NO_RESTOCK"}
     ]
+
+
+def test_a_cash_on_delivery_order_from_a_webhook_is_refunded_by_hand(desk: ReturnsDesk) -> None:
+    payload = order_payload(
+        email=None,
+        contact_email=None,
+        phone="+1 617 555 0199",
+        payment_gateway_names=["Cash on Delivery (COD)"],
+        financial_status="paid",
+        fulfillments=[fulfillment_payload(shipment_status="delivered")],
+    )
+    payload["customer"]["email"] = None
+    for line in payload["line_items"]:
+        line["fulfillment_status"] = "fulfilled"
+    assert Webhooks(desk).post("orders/create", payload).status_code == 200
+    view = desk.submit_return(
+        ReturnRequest(order="1001", email="617 555 0199", sku="MUG-1", reason="wrong_size"),
+    )
+    with desk.session() as session:
+        order = find_order(session, "1001")
+        assert order is not None and order.email == ""
+        assert order.payment_gateway == "Cash on Delivery (COD)"
+    assert view.status == "awaiting_supplier"  # the supplier is asked first (no keep-it rule)
+    view = desk.supplier_action("acme", view.code, "approve", rma="RMA-1")
+    desk.carrier_event(view.code, "delivered")
+    view = desk.supplier_action("acme", view.code, "inspected_ok")
+    assert view.status == "awaiting_refund_by_hand" and view.refunded == "0.00"
+    assert desk.refund_paid_by_hand(view.code, "cash").status == "resolved"
