@@ -3,7 +3,8 @@
 Topics (``X-Shopify-Topic``): ``orders/create`` and ``orders/updated`` carry the whole order in
 Shopify's REST JSON; it is added, or brought up to date (``tools.shopify_orders.update_order``:
 an order with return cases keeps them; an order edited to fewer units lowers what is left to
-return). ``fulfillments/create`` and ``fulfillments/update`` mark the order's lines shipped and
+return; one cancelled or refunded in full in Shopify has nothing more to refund).
+``fulfillments/create`` and ``fulfillments/update`` mark the order's lines shipped and
 date its delivery. Other topics are acknowledged and change nothing.
 
 Only Shopify's own deliveries act:
@@ -41,6 +42,7 @@ from graph.desk import ReturnsDesk
 from ledger import shopify_models
 from tools.shopify_orders import (
     ShopifyOrdersError,
+    close_order,
     order_from_webhook,
     record_fulfillment,
     update_order,
@@ -148,7 +150,8 @@ def _apply(
     except (ShopifyOrdersError, ValueError) as error:
         return f"not imported: {error}"
     if spec is None:
-        return "not imported: " + "; ".join(read.skipped)
+        closed = close_order(session, payload)  # cancelled or refunded since: nothing left
+        return closed or "not imported: " + "; ".join(read.skipped)
     outcome = update_order(session, spec, desk.store.policy.currency)
     unknown = sorted(read.unknown_vendors)
     return outcome + (f"; vendors without a supplier: {', '.join(unknown)}" if unknown else "")

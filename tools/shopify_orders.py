@@ -1001,3 +1001,30 @@ def record_fulfillment(session: Session, payload: dict[str, Any], *, transit_day
             row.delivered = True
     session.flush()
     return f"order #{order.display_number} fulfilled ({len(shipped)} line(s))"
+
+
+# A webhook order in one of these states has nothing left to give back.
+_CLOSED_FINANCIAL = frozenset({"refunded", "voided"})
+
+
+def close_order(session: Session, payload: dict[str, Any]) -> str | None:
+    """An ``orders/updated`` payload of an order cancelled, voided or refunded in full in
+    Shopify: the desk's copy keeps its cases, and nothing more can be refunded on it (what
+    was given back before covers all it paid). None when the payload is not such an order or
+    the desk does not know it."""
+    cancelled = bool(payload.get("cancelled_at"))
+    status = str(payload.get("financial_status") or "").lower()
+    if not cancelled and status not in _CLOSED_FINANCIAL:
+        return None
+    number = str(payload.get("name") or payload.get("order_number") or "").strip()
+    existing = find_order(session, number) if number else None
+    if existing is None:
+        return None
+    rows = list(existing.items)
+    for row in rows:
+        lock_line_item(session, row.id)
+    order = lock_order(session, existing.id)
+    order.refunded_before_minor = sum(row.paid_total_minor for row in rows)
+    session.flush()
+    why = "cancelled" if cancelled else status
+    return f"order #{order.display_number} {why} in Shopify: nothing more can be refunded on it"

@@ -403,3 +403,20 @@ def test_a_cash_on_delivery_order_from_a_webhook_is_refunded_by_hand(desk: Retur
     view = desk.supplier_action("acme", view.code, "inspected_ok")
     assert view.status == "awaiting_refund_by_hand" and view.refunded == "0.00"
     assert desk.refund_paid_by_hand(view.code, "cash").status == "resolved"
+
+
+def test_an_order_cancelled_in_shopify_has_nothing_more_to_refund(desk: ReturnsDesk) -> None:
+    hooks = Webhooks(desk)
+    hooks.post("orders/create", order_payload())
+    answer = hooks.post(
+        "orders/updated",
+        order_payload(cancelled_at="2026-03-09T08:00:00-05:00", financial_status="refunded"),
+    )
+    assert answer.status_code == 200
+    assert answer.json()["outcome"] == (
+        "order #1001 cancelled in Shopify: nothing more can be refunded on it"
+    )
+    with desk.session() as session:
+        order = find_order(session, "1001")
+        assert order is not None
+        assert order.refunded_before_minor == 2200 + 11000
