@@ -1,4 +1,4 @@
-"""Orders from Shopify: its orders CSV export, or its Admin REST API.
+"""Orders from Shopify: its orders CSV export, its GraphQL Admin API, or its order webhooks.
 
 **The export** (Admin → Orders → Export, "CSV for Excel, Numbers, or other spreadsheet
 programs") has one row per line item; an order's first row carries the order's fields
@@ -23,11 +23,21 @@ vendor) and the vendor is named in the import's report.
 else ``Shipping Phone``, else ``Billing Phone``); its customer identifies with the order number
 and that phone. The order's country is ``Shipping Country`` (else ``Billing Country``).
 
-**The Admin API**: ``GET /admin/api/{version}/orders.json?status=any`` from a date on, page by
-page; each line item's ``vendor`` the same way.
+**The Admin API** (GraphQL): the ``orders`` query from a date on (``status:any``), page by page
+over cursors; each line item's id (kept: a refund names the units it gives back), SKU,
+vendor, quantities and money bags (the shop's currency is what the desk counts in; the
+presentment currency is the refund's business), the order's gateways (cash on delivery is
+refunded by hand), and its refunds: those the store made in Shopify lower what is left on the
+order, the desk's own (their note holds its key) are in its journal already. A line's units
+are what is left after order edits (Shopify's current quantity, plus the units refunded).
 
-**Delivery date.** A return window counts from delivery. The API's fulfilment events say when
-a parcel was delivered (``shipment_status: delivered``); the export has only ``Fulfilled at``
+**Order webhooks** (``orders/create``, ``orders/updated``) carry the order in Shopify's REST
+JSON; :func:`order_from_webhook` reads it the same way, and :func:`update_order` keeps the
+desk's copy current (see there).
+
+**Delivery date.** A return window counts from delivery. The API's fulfilments say when a
+parcel was delivered (``deliveredAt``, or ``displayStatus: DELIVERED``; a webhook's
+``shipment_status: delivered``); the export has only ``Fulfilled at``
 (when it shipped), so then delivery is taken as the fulfilment date plus ``transit_days``
 (default 0: the window starts when the parcel left); a line whose ``Lineitem fulfillment
 status`` says it was not shipped (``pending``) is not delivered with it. An unfulfilled order
@@ -54,12 +64,21 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.http_service import ErrorFamily
 from adapters.shopify_client import ShopifyService
-from ledger.repository import cases_for_order, find_order, import_orders
-from policies.models import OrderSpec, Store, phone_digits
+from ledger.models import LineItemRow, OrderRow
+from ledger.repository import (
+    cases_for_order,
+    find_order,
+    import_orders,
+    lock_line_item,
+    lock_order,
+    units_in_cases,
+)
+from policies.models import OrderSpec, Store, normalize_email, phone_digits
 from policies.money import Money, MoneyError, exponent, parse_amount, round_half_up
 from tools.marketplace import channel_from_source
 from tools.service_errors import OrdersAuthFailed, OrdersRejected, OrdersUnavailable
@@ -125,6 +144,7 @@ class _Item:
     vendor: str
     paid: str
     delivered: bool = True
+    external_id: str | None = None
 
 
 # A line the store has not shipped (the order's other lines may have been).
@@ -229,6 +249,7 @@ def _build(where: str, fields: dict[str, Any], items: list[_Item]) -> OrderSpec:
                         "vendor": item.vendor,
                         "paid": item.paid,
                         "delivered": item.delivered,
+                        "external_id": item.external_id,
                     }
                     for item in items
                 ],
@@ -437,183 +458,402 @@ def _order_from_rows(
         "delivered_at": fulfilled + dt.timedelta(days=transit_days) if fulfilled else None,
         "external_id": field_of("Id") or None,
         "refunded": _money(min(max(0, refunded), sum(paid)), currency),
+        "payment_gateway": field_of("Payment Method"),
     }
     return _build(where, fields, items)
 
 
-# -- the Admin API --------------------------------------------------------------------------
+# -- the Admin API (GraphQL) and order webhooks (REST JSON) ---------------------------------
+
+# A refund the desk itself made (``adapters/shopify_payments.py`` notes its key): it is in the
+# desk's own journal already, so it does not lower the order's cap a second time.
+DESK_REFUND_NOTE = "ReturnBridge refund ["
+
+_MONEY = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
+_ADDRESS = "{ name address1 address2 city provinceCode zip countryCodeV2 phone }"
+# Sizes kept small: Shopify estimates a query's cost from every ``first`` (nested ones
+# multiplied) and refuses one over 1,000 points.
+ORDER_FIELDS = f"""
+      id legacyResourceId name email phone createdAt cancelledAt
+      displayFinancialStatus currencyCode presentmentCurrencyCode sourceName
+      paymentGatewayNames
+      customer {{ firstName lastName email phone }}
+      shippingAddress {_ADDRESS}
+      billingAddress {_ADDRESS}
+      totalPriceSet {_MONEY}
+      lineItems(first: 50) {{
+        nodes {{
+          id name sku vendor quantity currentQuantity refundableQuantity
+          originalUnitPriceSet {_MONEY}
+          discountedTotalSet {_MONEY}
+          discountAllocations {{ allocatedAmountSet {_MONEY} }}
+        }}
+      }}
+      refunds(first: 5) {{
+        note
+        refundLineItems(first: 20) {{ nodes {{ lineItem {{ id }} quantity }} }}
+        transactions(first: 5) {{ nodes {{ kind status amountSet {_MONEY} }} }}
+      }}
+      fulfillments(first: 5) {{ status displayStatus createdAt updatedAt deliveredAt }}
+"""
+ORDERS_QUERY = f"""
+query Orders($first: Int!, $after: String, $query: String) {{
+  orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT, reverse: true) {{
+    nodes {{ {ORDER_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+
+@dataclass
+class _ApiLine:
+    external_id: str
+    name: str
+    sku: str
+    vendor: str
+    quantity: int  # as ordered
+    units: int  # as ordered, less what an order edit removed
+    paid: int  # minor units (the shop's currency) for ``quantity``, after every discount
+    delivered: bool = True
+
+
+@dataclass
+class _ApiOrder:
+    number: str
+    external_id: str | None
+    email: str
+    phone: str
+    source: str
+    customer_name: str
+    address: dict[str, str]
+    placed: dt.datetime | None
+    cancelled: bool
+    financial: str
+    currency: str
+    gateways: list[str]
+    lines: list[_ApiLine]
+    refunded: int
+    delivered_at: dt.datetime | None
+
+
+def _bag_minor(bag: Any, currency: str, where: str) -> int:
+    money = ((bag or {}).get("shopMoney") or {}) if isinstance(bag, dict) else {}
+    return _minor(str(money.get("amount") or "0"), currency, where, "amount")
+
+
+def _text_of(value: Any) -> str:
+    return str(value or "").strip()
+
+
+def _units(quantity: int, current: Any, refunded_units: int) -> int:
+    """What is left of a line after an order edit: Shopify's current quantity leaves out the
+    units removed and the units refunded; the refunded ones stay the line's (their money
+    lowers the order's cap, or the desk counted them in its own cases)."""
+    if current is None:
+        return quantity
+    try:
+        now = int(current)
+    except (TypeError, ValueError):
+        return quantity
+    return max(0, min(quantity, now + refunded_units))
+
+
+def _from_graphql(node: dict[str, Any], currency: str, transit_days: int) -> _ApiOrder:
+    number = _text_of(node.get("name")) or _text_of(node.get("legacyResourceId"))
+    where = f"Shopify order {number}"
+    refunded_units: dict[str, int] = {}
+    refunded = 0
+    for refund in node.get("refunds") or []:
+        if not isinstance(refund, dict):
+            continue
+        for item in (refund.get("refundLineItems") or {}).get("nodes") or []:
+            line_id = _text_of((item.get("lineItem") or {}).get("id"))
+            refunded_units[line_id] = refunded_units.get(line_id, 0) + int(
+                item.get("quantity") or 0
+            )
+        if DESK_REFUND_NOTE in str(refund.get("note") or ""):
+            continue
+        for txn in (refund.get("transactions") or {}).get("nodes") or []:
+            if txn.get("kind") == "REFUND" and txn.get("status") in (None, "SUCCESS"):
+                refunded += _bag_minor(txn.get("amountSet"), currency, where)
+    lines = []
+    for item in (node.get("lineItems") or {}).get("nodes") or []:
+        quantity = int(item.get("quantity") or 0)
+        line_id = _text_of(item.get("id"))
+        unit = _bag_minor(item.get("originalUnitPriceSet"), currency, where)
+        off = sum(
+            _bag_minor(a.get("allocatedAmountSet"), currency, where)
+            for a in item.get("discountAllocations") or []
+            if isinstance(a, dict)
+        )
+        lines.append(
+            _ApiLine(
+                external_id=line_id.rsplit("/", 1)[-1],
+                name=_text_of(item.get("name")),
+                sku=_text_of(item.get("sku")),
+                vendor=_text_of(item.get("vendor")),
+                quantity=quantity,
+                units=_units(quantity, item.get("currentQuantity"), refunded_units.get(line_id, 0)),
+                paid=max(0, unit * quantity - off),
+            )
+        )
+    address = node.get("shippingAddress") or node.get("billingAddress") or {}
+    customer = node.get("customer") or {}
+    delivered: list[dt.datetime] = []
+    shipped: list[dt.datetime] = []
+    for fulfillment in node.get("fulfillments") or []:
+        if str(fulfillment.get("status") or "").upper() in ("CANCELLED", "ERROR", "FAILURE"):
+            continue
+        when = _when(_text_of(fulfillment.get("deliveredAt")), where, "deliveredAt")
+        if when is None and str(fulfillment.get("displayStatus") or "").upper() == "DELIVERED":
+            when = _when(_text_of(fulfillment.get("updatedAt")), where, "updatedAt")
+        if when is not None:
+            delivered.append(when)
+        created = _when(_text_of(fulfillment.get("createdAt")), where, "createdAt")
+        if created is not None:
+            shipped.append(created)
+    return _ApiOrder(
+        number=number,
+        external_id=_text_of(node.get("legacyResourceId")) or None,
+        email=_text_of(node.get("email") or customer.get("email")),
+        phone=_text_of(
+            node.get("phone")
+            or (node.get("shippingAddress") or {}).get("phone")
+            or (node.get("billingAddress") or {}).get("phone")
+            or customer.get("phone")
+        ),
+        source=_text_of(node.get("sourceName")),
+        customer_name=_text_of(address.get("name"))
+        or " ".join(_text_of(customer.get(k)) for k in ("firstName", "lastName")).strip(),
+        address={
+            "address1": _text_of(address.get("address1")),
+            "address2": _text_of(address.get("address2")),
+            "city": _text_of(address.get("city")),
+            "province": _text_of(address.get("provinceCode")),
+            "zip": _text_of(address.get("zip")),
+            "country": _text_of(address.get("countryCodeV2")).upper(),
+        },
+        placed=_when(_text_of(node.get("createdAt")), where, "createdAt"),
+        cancelled=bool(node.get("cancelledAt")),
+        financial=_text_of(node.get("displayFinancialStatus")).lower(),
+        currency=_text_of(node.get("currencyCode")).upper() or currency,
+        gateways=[str(g) for g in node.get("paymentGatewayNames") or []],
+        lines=lines,
+        refunded=refunded,
+        delivered_at=max(delivered)
+        if delivered
+        else (max(shipped) + dt.timedelta(days=transit_days) if shipped else None),
+    )
+
+
+def _from_rest(payload: dict[str, Any], currency: str, transit_days: int) -> _ApiOrder:
+    """An order in Shopify's REST JSON (the ``orders/create`` and ``orders/updated`` webhook
+    payloads): amounts as decimal strings in the shop's currency."""
+    number = _text_of(payload.get("name")) or _text_of(payload.get("order_number"))
+    where = f"Shopify order {number}"
+    refunded_units: dict[str, int] = {}
+    refunded = 0
+    for refund in payload.get("refunds") or []:
+        if not isinstance(refund, dict):
+            continue
+        for item in refund.get("refund_line_items") or []:
+            line_id = _text_of(item.get("line_item_id"))
+            refunded_units[line_id] = refunded_units.get(line_id, 0) + int(
+                item.get("quantity") or 0
+            )
+        if DESK_REFUND_NOTE in str(refund.get("note") or ""):
+            continue
+        for txn in refund.get("transactions") or []:
+            if txn.get("kind") == "refund" and txn.get("status") in (None, "success"):
+                refunded += _minor(_text_of(txn.get("amount")) or "0", currency, where, "refund")
+    lines = []
+    for item in payload.get("line_items") or []:
+        if not isinstance(item, dict):
+            continue
+        quantity = int(item.get("quantity") or 0)
+        line_id = _text_of(item.get("id"))
+        price = _minor(_text_of(item.get("price")) or "0", currency, where, "price")
+        off = _minor(_discount(item, currency), currency, where, "discount")
+        lines.append(
+            _ApiLine(
+                external_id=line_id,
+                name=_text_of(item.get("name") or item.get("title")),
+                sku=_text_of(item.get("sku")),
+                vendor=_text_of(item.get("vendor")),
+                quantity=quantity,
+                units=_units(
+                    quantity, item.get("current_quantity"), refunded_units.get(line_id, 0)
+                ),
+                paid=max(0, price * quantity - off),
+                # A line of a partly shipped order is not delivered with the order's parcel.
+                delivered=item.get("fulfillment_status") in ("fulfilled", "partial")
+                or not payload.get("fulfillments"),
+            )
+        )
+    address = payload.get("shipping_address") or payload.get("billing_address") or {}
+    customer = payload.get("customer") or {}
+    delivered: list[dt.datetime] = []
+    shipped: list[dt.datetime] = []
+    for fulfillment in payload.get("fulfillments") or []:
+        if not isinstance(fulfillment, dict) or fulfillment.get("status") in (
+            "cancelled",
+            "error",
+            "failure",
+        ):
+            continue
+        if fulfillment.get("shipment_status") == "delivered":
+            when = _when(_text_of(fulfillment.get("updated_at")), where, "updated_at")
+            if when is not None:
+                delivered.append(when)
+        created = _when(_text_of(fulfillment.get("created_at")), where, "created_at")
+        if created is not None:
+            shipped.append(created)
+    return _ApiOrder(
+        number=number,
+        external_id=_text_of(payload.get("id")) or None,
+        email=_text_of(payload.get("email") or payload.get("contact_email")),
+        phone=_text_of(
+            payload.get("phone")
+            or (payload.get("shipping_address") or {}).get("phone")
+            or (payload.get("billing_address") or {}).get("phone")
+        ),
+        source=_text_of(payload.get("source_name")),
+        customer_name=_text_of(address.get("name"))
+        or " ".join(_text_of(customer.get(k)) for k in ("first_name", "last_name")).strip(),
+        address={
+            "address1": _text_of(address.get("address1")),
+            "address2": _text_of(address.get("address2")),
+            "city": _text_of(address.get("city")),
+            "province": _text_of(address.get("province_code")),
+            "zip": _text_of(address.get("zip")),
+            "country": _text_of(address.get("country_code")).upper(),
+        },
+        placed=_when(_text_of(payload.get("created_at")), where, "created_at"),
+        cancelled=bool(payload.get("cancelled_at")),
+        financial=_text_of(payload.get("financial_status")).lower(),
+        currency=_text_of(payload.get("currency")).upper() or currency,
+        gateways=[str(g) for g in payload.get("payment_gateway_names") or []],
+        lines=lines,
+        refunded=refunded,
+        delivered_at=max(delivered)
+        if delivered
+        else (max(shipped) + dt.timedelta(days=transit_days) if shipped else None),
+    )
+
+
+def _spec(
+    order: _ApiOrder, store: Store, names: Mapping[str, str], result: OrdersRead
+) -> OrderSpec | None:
+    number, where = order.number, f"Shopify order {order.number}"
+    if order.cancelled:
+        result.skipped.append(f"{number}: cancelled")
+        return None
+    if order.financial in SKIPPED_FINANCIAL:
+        result.skipped.append(f"{number}: financial status {order.financial}")
+        return None
+    currency = store.policy.currency
+    if order.currency != currency:
+        raise ShopifyOrdersError(
+            f"{where}: the order is in {order.currency}, the store in {currency}"
+        )
+    items = []
+    for line in order.lines:
+        if line.quantity < 1 or line.units < 1:
+            continue  # edited away
+        supplier = _supplier(line.vendor, names)
+        if not supplier:
+            result.vendor_unknown(line.vendor, number)
+        paid = round_half_up(Fraction(line.paid * line.units, line.quantity))
+        items.append(
+            _Item(
+                sku=line.sku or line.name,
+                name=line.name,
+                price=_money(round_half_up(Fraction(paid, line.units)), currency),
+                quantity=line.units,
+                supplier=supplier,
+                vendor=line.vendor or NO_VENDOR,
+                paid=_money(paid, currency),
+                delivered=line.delivered,
+                external_id=line.external_id or None,
+            )
+        )
+    if not items:
+        result.skipped.append(f"{number}: no line items")
+        return None
+    country = order.address["country"]
+    if not country:
+        raise ShopifyOrdersError(f"{where}: no shipping country")
+    if order.placed is None:
+        raise ShopifyOrdersError(f"{where}: no creation date")
+    if not order.email and len(phone_digits(order.phone)) < 8:
+        result.skipped.append(f"{number}: no email and no phone")
+        return None
+    paid_total = sum(parse_amount(item.paid, currency) for item in items)
+    fields = {
+        "number": number,
+        "email": order.email,
+        "phone": order.phone,
+        "channel": channel_from_source(order.source, store.policy),
+        "customer_name": order.customer_name,
+        "country": country,
+        "shipping_address": _address(
+            order.address["address1"],
+            order.address["address2"],
+            order.address["city"],
+            order.address["province"],
+            order.address["zip"],
+            country,
+        ),
+        "placed_at": order.placed,
+        "delivered_at": order.delivered_at,
+        "external_id": order.external_id,
+        "payment_gateway": ", ".join(order.gateways),
+        "refunded": _money(min(max(0, order.refunded), paid_total), currency),
+    }
+    return _build(where, fields, items)
+
+
+def order_from_webhook(
+    payload: dict[str, Any], store: Store, *, transit_days: int = 0
+) -> tuple[OrderSpec | None, OrdersRead]:
+    """An ``orders/create`` or ``orders/updated`` payload as an order (None when it is skipped:
+    cancelled, not paid, nothing left on it; the report says why)."""
+    result = OrdersRead()
+    order = _from_rest(payload, store.policy.currency, transit_days)
+    spec = _spec(order, store, supplier_lookup(store), result)
+    return spec, result
 
 
 class ShopifyOrders(ShopifyService):
-    """Reads recent orders from the Admin REST API."""
+    """Reads recent orders through the GraphQL Admin API (``orders`` with cursor pages)."""
 
     FAMILY = FAMILY
+    # Shopify refuses a query estimated over 1,000 points; nested connections multiply (an
+    # order here asks for 50 line items and 5 refunds of 20 lines each), so a page is small.
+    PAGE_SIZE = 5
 
     def recent(self, store: Store, *, since: dt.datetime, transit_days: int = 0) -> OrdersRead:
         """Orders created since ``since`` (any status), as orders for this store."""
         names = supplier_lookup(store)
         result = OrdersRead()
-        for order in self.admin.pages(
-            "orders.json",
-            "orders",
+        stamp = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for node in self.admin.connection(
+            ORDERS_QUERY,
+            {"first": self.PAGE_SIZE, "query": f"created_at:>='{stamp}' status:any"},
+            ("orders",),
             what="reading orders",
-            params={
-                "status": "any",
-                "limit": 250,
-                "created_at_min": since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            },
         ):
-            spec = self._order(order, store, names, transit_days, result)
+            number = _text_of(node.get("name")) or _text_of(node.get("legacyResourceId"))
+            try:
+                order = _from_graphql(node, store.policy.currency, transit_days)
+                spec = _spec(order, store, names, result)
+            except ShopifyOrdersError as error:
+                result.skipped.append(f"{number}: {error}")
+                continue
             if spec is not None:
                 result.orders.append(spec)
         return result
-
-    def _order(
-        self,
-        order: dict[str, Any],
-        store: Store,
-        names: Mapping[str, str],
-        transit_days: int,
-        result: OrdersRead,
-    ) -> OrderSpec | None:
-        number = str(order.get("name") or order.get("order_number") or order.get("id"))
-        where = f"Shopify order {number}"
-        if order.get("cancelled_at"):
-            result.skipped.append(f"{number}: cancelled")
-            return None
-        status = str(order.get("financial_status") or "").lower()
-        if status in SKIPPED_FINANCIAL:
-            result.skipped.append(f"{number}: financial status {status}")
-            return None
-        currency = store.policy.currency
-        if str(order.get("currency") or currency).upper() != currency:
-            raise ShopifyOrdersError(
-                f"{where}: the order is in {order.get('currency')}, the store in {currency}"
-            )
-        items = []
-        for line in order.get("line_items") or []:
-            if not isinstance(line, dict):
-                continue
-            quantity = int(line.get("quantity") or 0)
-            if quantity < 1:
-                continue
-            item_name = str(line.get("name") or line.get("title") or "")
-            # The API allocates order-level discounts to the lines already.
-            price = _minor(str(line.get("price") or "0"), currency, where, "price")
-            off = _minor(_discount(line, currency), currency, where, "discount")
-            line_paid = max(0, price * quantity - off)
-            vendor = str(line.get("vendor") or "")
-            supplier = _supplier(vendor, names)
-            if not supplier:
-                result.vendor_unknown(vendor, number)
-            items.append(
-                _Item(
-                    sku=str(line.get("sku") or "") or item_name,
-                    name=item_name,
-                    price=_money(round_half_up(Fraction(line_paid, quantity)), currency),
-                    quantity=quantity,
-                    supplier=supplier,
-                    vendor=vendor.strip() or NO_VENDOR,
-                    paid=_money(line_paid, currency),
-                )
-            )
-        if not items:
-            result.skipped.append(f"{number}: no line items")
-            return None
-        address = order.get("shipping_address") or order.get("billing_address") or {}
-        customer = order.get("customer") or {}
-        country = str(address.get("country_code") or "").upper()
-        if not country:
-            raise ShopifyOrdersError(f"{where}: no shipping country")
-        name = str(address.get("name") or "").strip() or " ".join(
-            str(part) for part in (customer.get("first_name"), customer.get("last_name")) if part
-        )
-        placed = _when(str(order.get("created_at") or ""), where, "created_at")
-        if placed is None:
-            raise ShopifyOrdersError(f"{where}: no created_at")
-        phone = str(
-            order.get("phone")
-            or (order.get("shipping_address") or {}).get("phone")
-            or (order.get("billing_address") or {}).get("phone")
-            or ""
-        )
-        fields = {
-            "number": number,
-            "email": str(order.get("email") or order.get("contact_email") or ""),
-            "phone": phone,
-            "channel": channel_from_source(str(order.get("source_name") or ""), store.policy),
-            "customer_name": name,
-            "country": country,
-            "shipping_address": _address(
-                str(address.get("address1") or ""),
-                str(address.get("address2") or ""),
-                str(address.get("city") or ""),
-                str(address.get("province_code") or ""),
-                str(address.get("zip") or ""),
-                country,
-            ),
-            "placed_at": placed,
-            "delivered_at": self._delivered_at(order, where, transit_days),
-            "external_id": str(order.get("id")) if order.get("id") is not None else None,
-        }
-        refunded = _refunded(order, currency, where)
-        if refunded:
-            paid_total = sum(parse_amount(item.paid, currency) for item in items)
-            fields["refunded"] = _money(min(refunded, paid_total), currency)
-        if not fields["email"] and len(phone_digits(phone)) < 8:
-            result.skipped.append(f"{number}: no email and no phone")
-            return None
-        return _build(where, fields, items)
-
-    def _delivered_at(
-        self, order: dict[str, Any], where: str, transit_days: int
-    ) -> dt.datetime | None:
-        fulfillments = [
-            f
-            for f in order.get("fulfillments") or []
-            if isinstance(f, dict) and f.get("status") not in ("cancelled", "error", "failure")
-        ]
-        if not fulfillments:
-            return None
-        delivered: list[dt.datetime] = []
-        for fulfillment in fulfillments:
-            if fulfillment.get("shipment_status") != "delivered":
-                continue
-            body, _ = self.admin.request(
-                "GET",
-                f"orders/{order.get('id')}/fulfillments/{fulfillment.get('id')}/events.json",
-                what=f"reading the delivery of order {order.get('name')}",
-            )
-            happened = [
-                _when(str(event.get("happened_at") or ""), where, "happened_at")
-                for event in body.get("fulfillment_events") or []
-                if isinstance(event, dict) and event.get("status") == "delivered"
-            ]
-            when = max((h for h in happened if h is not None), default=None)
-            fallback = _when(str(fulfillment.get("updated_at") or ""), where, "updated_at")
-            if when or fallback:
-                delivered.append(when or fallback)  # type: ignore[arg-type]
-        if delivered:
-            return max(delivered)
-        shipped = [_when(str(f.get("created_at") or ""), where, "created_at") for f in fulfillments]
-        latest = max((s for s in shipped if s is not None), default=None)
-        return latest + dt.timedelta(days=transit_days) if latest else None
-
-
-def _refunded(order: dict[str, Any], currency: str, where: str) -> int:
-    """What the order's refunds already paid back (their successful refund transactions)."""
-    total = 0
-    for refund in order.get("refunds") or []:
-        if not isinstance(refund, dict):
-            continue
-        for transaction in refund.get("transactions") or []:
-            if (
-                isinstance(transaction, dict)
-                and transaction.get("kind") == "refund"
-                and transaction.get("status") in (None, "success")
-            ):
-                total += _minor(str(transaction.get("amount") or "0"), currency, where, "refund")
-    return total
 
 
 def _discount(line: dict[str, Any], currency: str) -> str:
@@ -651,3 +891,140 @@ def store_orders(session: Session, orders: Iterable[OrderSpec], currency: str) -
             continue
         written += import_orders(session, [spec], currency)
     return Imported(written=written, kept=kept)
+
+
+def update_order(session: Session, spec: OrderSpec, currency: str) -> str:
+    """Bring the desk's copy of an order up to date (an order webhook): a new order is added,
+    an order without return cases replaced; an order with cases is changed in place so its
+    cases keep their line items. There a line keeps at least the units its cases hold (units
+    already returned keep their count); an order edited to fewer units lowers what is left
+    to return, and a line edited away entirely keeps only what its cases hold. Returns what
+    was done, in words."""
+    number = spec.number.strip().lstrip("#")
+    existing = find_order(session, spec.number)
+    if existing is None:
+        import_orders(session, [spec], currency)
+        return f"order #{number} added"
+    if not cases_for_order(session, existing.id):
+        import_orders(session, [spec], currency)
+        return f"order #{number} updated"
+    # The same lock order as every refund: line items first, then their order.
+    rows = list(existing.items)
+    for row in rows:
+        lock_line_item(session, row.id)
+    order = lock_order(session, existing.id)
+    order.email = normalize_email(spec.email) or order.email
+    order.phone = spec.phone.strip() or order.phone
+    order.customer_name = spec.customer_name or order.customer_name
+    order.shipping_address = spec.shipping_address or order.shipping_address
+    order.country = spec.country.upper()
+    order.delivered_at = spec.delivered_at or order.delivered_at
+    order.external_id = spec.external_id or order.external_id
+    order.payment_gateway = spec.payment_gateway.strip()[:200] or order.payment_gateway
+    order.refunded_before_minor = parse_amount(spec.refunded, currency)
+    by_id = {row.external_id: row for row in rows if row.external_id}
+    by_sku = {row.sku: row for row in rows if not row.external_id}
+    seen: set[int] = set()
+    position = max((row.position for row in rows), default=0)
+    changed: list[str] = []
+    for item in spec.items:
+        match = by_id.get(item.external_id or "") or by_sku.get(item.sku)
+        price = parse_amount(item.price, currency)
+        paid = parse_amount(item.paid, currency) if item.paid is not None else price * item.quantity
+        if match is None:
+            position += 1
+            order.items.append(
+                LineItemRow(
+                    position=position,
+                    sku=item.sku,
+                    name=item.name or item.sku,
+                    unit_price_minor=price,
+                    quantity=item.quantity,
+                    supplier_id=item.supplier.strip(),
+                    vendor=item.vendor.strip(),
+                    final_sale=item.final_sale,
+                    paid_minor=paid,
+                    delivered=item.delivered,
+                    external_id=item.external_id,
+                )
+            )
+            changed.append(f"{item.sku} added")
+            continue
+        row = match
+        seen.add(row.id)
+        held = units_in_cases(session, row.id)
+        if item.quantity != row.quantity:
+            changed.append(f"{row.sku} {row.quantity} -> {max(item.quantity, held)}")
+        if item.quantity >= held:
+            row.quantity, row.unit_price_minor, row.paid_minor = item.quantity, price, paid
+        else:  # cases hold more than Shopify now counts: they keep theirs
+            row.quantity = held
+        row.external_id = item.external_id or row.external_id
+        row.delivered = item.delivered or row.delivered
+        row.supplier_id = item.supplier.strip() or row.supplier_id
+        row.vendor = item.vendor.strip() or row.vendor
+    for row in rows:
+        if row.id in seen:
+            continue
+        held = units_in_cases(session, row.id)
+        if held != row.quantity:
+            changed.append(f"{row.sku} {row.quantity} -> {held}")
+        row.quantity = held
+    session.flush()
+    what = f" ({'; '.join(changed)})" if changed else ""
+    return f"order #{number} updated in place, its return cases kept{what}"
+
+
+def record_fulfillment(session: Session, payload: dict[str, Any], *, transit_days: int = 0) -> str:
+    """A ``fulfillments/create`` (or ``fulfillments/update``) payload: its lines are shipped,
+    and the order counts as delivered when the carrier says so (else at the fulfilment's date
+    plus ``transit_days``, unless a delivery date is known already)."""
+    order_id = str(payload.get("order_id") or "").strip()
+    order = (
+        session.execute(select(OrderRow).where(OrderRow.external_id == order_id)).scalars().first()
+        if order_id
+        else None
+    )
+    if order is None:
+        return f"fulfilment of Shopify order {order_id or '?'}: not an order known here"
+    if str(payload.get("status") or "").lower() in ("cancelled", "error", "failure"):
+        return f"fulfilment of order #{order.display_number} {payload.get('status')}: nothing"
+    where = f"Shopify fulfilment of order #{order.display_number}"
+    if payload.get("shipment_status") == "delivered":
+        order.delivered_at = _when(str(payload.get("updated_at") or ""), where, "updated_at")
+    elif order.delivered_at is None:
+        created = _when(str(payload.get("created_at") or ""), where, "created_at")
+        order.delivered_at = created + dt.timedelta(days=transit_days) if created else None
+    shipped = {str(line.get("id")) for line in payload.get("line_items") or [] if line}
+    for row in order.items:
+        if row.external_id in shipped:
+            row.delivered = True
+    session.flush()
+    return f"order #{order.display_number} fulfilled ({len(shipped)} line(s))"
+
+
+# A webhook order in one of these states has nothing left to give back.
+_CLOSED_FINANCIAL = frozenset({"refunded", "voided"})
+
+
+def close_order(session: Session, payload: dict[str, Any]) -> str | None:
+    """An ``orders/updated`` payload of an order cancelled, voided or refunded in full in
+    Shopify: the desk's copy keeps its cases, and nothing more can be refunded on it (what
+    was given back before covers all it paid). None when the payload is not such an order or
+    the desk does not know it."""
+    cancelled = bool(payload.get("cancelled_at"))
+    status = str(payload.get("financial_status") or "").lower()
+    if not cancelled and status not in _CLOSED_FINANCIAL:
+        return None
+    number = str(payload.get("name") or payload.get("order_number") or "").strip()
+    existing = find_order(session, number) if number else None
+    if existing is None:
+        return None
+    rows = list(existing.items)
+    for row in rows:
+        lock_line_item(session, row.id)
+    order = lock_order(session, existing.id)
+    order.refunded_before_minor = sum(row.paid_total_minor for row in rows)
+    session.flush()
+    why = "cancelled" if cancelled else status
+    return f"order #{order.display_number} {why} in Shopify: nothing more can be refunded on it"

@@ -65,6 +65,7 @@ def payments_from_settings(settings: Settings) -> Payments:
         settings.shopify_access_token or "",
         api_version=settings.shopify_api_version,
         base_url=settings.shopify_url,
+        restock_location=settings.shopify_location_id,
     )
 
 

@@ -103,6 +103,19 @@ class Settings(BaseSettings):
     shopify_api_version: str = "2026-10"
     shopify_url: str | None = None
     shopify_transit_days: int = Field(default=0, ge=0)
+    # The app's client secret (API secret key): Shopify signs its webhooks with it. Unset: every
+    # Shopify webhook is refused.
+    shopify_webhook_secret: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "SHOPIFY_API_SECRET", "SHOPIFY_CLIENT_SECRET", "RETURNBRIDGE_SHOPIFY_WEBHOOK_SECRET"
+        ),
+    )
+    # A webhook triggered longer ago than this is refused (Shopify retries for a few hours).
+    shopify_webhook_max_age_hours: int = Field(default=6, ge=1)
+    # The location refunded units are restocked at (policy restock_returns); unset: Shopify's
+    # default for the order.
+    shopify_location_id: str | None = None
 
 
 def pool_sizes(settings: Settings) -> tuple[int, int]:

@@ -111,6 +111,6 @@ def build_case_graph(runtime: CaseRuntime, checkpointer: BaseCheckpointSaver[Any
     builder = StateGraph(CaseState)
     builder.add_node("assess", assess, destinations=("wait", "settle", END))
     builder.add_node("wait", wait, destinations=("wait", "assess", "settle", END))
-    builder.add_node("settle", settle, destinations=(END,))
+    builder.add_node("settle", settle, destinations=("wait", END))
     builder.add_edge(START, "assess")
     return builder.compile(checkpointer=checkpointer)

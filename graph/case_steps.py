@@ -16,6 +16,7 @@ from ledger.models import CaseRow
 from ledger.owner_models import PENDING_REVIEW, SUPPLIER_SILENT
 from policies.models import Reason
 from policies.money import Money
+from tools import issue_refund as issue_refund_module
 from tools import notices, owner_inbox, refund_caps
 from tools.compute_amounts import CaseAmounts, compute_amounts
 from tools.context import ToolContext
@@ -85,6 +86,8 @@ ACCEPTS: dict[str, frozenset[str]] = {
             "exception",
         }
     ),
+    # Settled, but paid by hand (cash on delivery): the owner says when the money went back.
+    "awaiting_refund_by_hand": frozenset({"refund_paid_by_hand"}),
 }
 
 
@@ -298,6 +301,7 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
         actor = "owner"
     without_return = not case.return_required
     choice = case.requested_resolution
+    by_hand = False  # a refund the owner pays by hand (cash on delivery)
     clause = case.review_reason or "policy"
     if choice == "partial_refund":
         amounts = rule_steps.partial_amounts(ctx, case, rule_steps.offered_percent(ctx, case))
@@ -338,10 +342,21 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
             )
         else:
             refund = issue_refund(
-                ctx, case, amounts.refund, step="settle", actor=actor, reason=clause
+                ctx,
+                case,
+                amounts.refund,
+                step="settle",
+                actor=actor,
+                reason=clause,
+                units=0 if choice == "partial_refund" else case.quantity,
+                restock=ctx.store.policy.restock_returns and not without_return,
             )
-            text = notices.refunded(
-                case, Money(minor=refund.amount_minor, currency=ctx.currency), without_return
+            money = Money(minor=refund.amount_minor, currency=ctx.currency)
+            by_hand = refund.by_hand
+            text = (
+                notices.refund_by_hand(case, money, without_return)
+                if by_hand
+                else notices.refunded(case, money, without_return)
             )
     case.resolution = choice
     if case.supplier_id and not case.supplier_declined and case.inspection != "failed":
@@ -368,9 +383,33 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
                 + f". Please credit the store {owed}.",
                 {"case": case.code, "amount": owed.amount_str(), "disputed": disputed},
             )
+    if by_hand:
+        # Nothing was paid yet: the customer is told it is coming, not that it was refunded;
+        # the case waits for the owner alone (no timer of its earlier steps may act on it).
+        timers.cancel(ctx.session, case.code, ALL_TIMERS, ctx.now)
+        set_status(ctx, case, "awaiting_refund_by_hand")
+        notify_customer(ctx, case, "refund_by_hand", text)
+        return {"next": WAIT, "status": case.status}
     set_status(ctx, case, "resolved")
     notify_customer(ctx, case, "resolved", text)
     close(ctx, case, actor, f"resolved with {choice}")
+    return {"next": END, "status": case.status}
+
+
+def refund_paid_by_hand(ctx: ToolContext, case: CaseRow, event: dict[str, Any]) -> dict[str, Any]:
+    """The owner paid the customer by hand: now the refund is issued and the case closes."""
+    paid = issue_refund_module.refund_paid_by_hand(
+        ctx, case, reference=str(event.get("note") or "paid by hand")
+    )
+    money = Money(minor=paid, currency=ctx.currency)
+    set_status(ctx, case, "resolved")
+    notify_customer(
+        ctx,
+        case,
+        "resolved",
+        f"Your refund of {money} for return {case.code} has been paid back to you by the store.",
+    )
+    close(ctx, case, "owner", f"resolved with {case.resolution}, paid by hand")
     return {"next": END, "status": case.status}
 
 
@@ -405,6 +444,8 @@ def handle_event(ctx: ToolContext, case: CaseRow, event: dict[str, Any]) -> dict
         return rule_steps.rule_timer_fired(ctx, case, event)
     if kind in ("in_transit", "delivered", "exception", "returned_to_sender"):
         return shipment_event(ctx, case, kind, event)
+    if kind == "refund_paid_by_hand":
+        return refund_paid_by_hand(ctx, case, event)
     if kind in ("inspected_ok", "inspected_failed"):
         return inspection_result(ctx, case, ok=kind == "inspected_ok", actor=actor, note=note)
     raise ValueError(f"unknown case event {kind!r}")

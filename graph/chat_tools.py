@@ -50,6 +50,8 @@ STATUS_NEXT = {
     "in_transit": "Next step: the parcel is on its way back; the money follows once it has "
     "arrived and been checked.",
     "awaiting_inspection": "Next step: it has arrived and is being inspected; your money follows.",
+    "awaiting_refund_by_hand": "Next step: the store pays your refund back to you directly (you "
+    "paid on delivery); we will tell you when it has been paid.",
     "resolved": "It's done.",
     "denied": "It was not accepted.",
     "cancelled": "It was cancelled.",
@@ -62,6 +64,7 @@ STATUS_WORDS = {
     "awaiting_shipment": "approved: the return label is ready",
     "in_transit": "on its way back",
     "awaiting_inspection": "arrived and being inspected",
+    "awaiting_refund_by_hand": "approved: the store pays your refund back by hand",
     "resolved": "resolved",
     "denied": "not accepted",
     "cancelled": "cancelled",

@@ -41,7 +41,7 @@ from ledger.db import (
 )
 from ledger.models import CaseRow, CaseStepRow, LabelRow, PhotoRow
 from ledger.owner_models import SUPPLIER_QUESTION
-from ledger.repository import find_order, get_case, list_cases
+from ledger.repository import cases_for_order, find_order, get_case, list_cases
 from ledger.slack_models import case_channel
 from policies.models import Store
 from policies.money import Money
@@ -374,6 +374,28 @@ class ReturnsDesk:
             code = case.code
         if not self._resume(code, {"type": kind, "actor": "owner", "note": note}):
             raise self._already_decided(code, "this decision")
+        return self.case_view(code)
+
+    def refund_paid_by_hand(self, code: str, reference: str = "") -> CaseView:
+        """The owner paid a cash-on-delivery (or manual) refund by hand: the case completes.
+        ``code`` is the case, or its order when one case of that order waits for it."""
+        kind = "refund_paid_by_hand"
+        with self.session() as session:
+            order = None if code.strip().upper().startswith("RB-") else find_order(session, code)
+            waiting = [
+                case.code
+                for case in (cases_for_order(session, order.id) if order is not None else [])
+                if kind in case_steps.ACCEPTS.get(case.status, frozenset())
+            ]
+            if order is not None and not waiting:
+                raise ActionRefused(
+                    f"Order {order.display_number} has no refund waiting to be paid by hand."
+                )
+            case = self._load(session, waiting[0] if waiting else code)
+            self._check_accepts(case, kind, "a refund paid by hand")
+            code = case.code
+        if not self._resume(code, {"type": kind, "actor": "owner", "note": reference}):
+            raise self._already_decided(code, "this payment")
         return self.case_view(code)
 
     def cancel(self, code: str, *, actor: str = "owner", note: str = "") -> CaseView:

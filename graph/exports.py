@@ -48,6 +48,7 @@ WAITING_FOR = {
     "awaiting_shipment": "the customer",
     "in_transit": "the carrier",
     "awaiting_inspection": "the supplier",
+    "awaiting_refund_by_hand": "the owner",
 }
 
 

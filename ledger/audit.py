@@ -29,6 +29,7 @@ MONEY_ACTIONS = (
     "supplier_credit_recorded",
     "supplier_credit_received",
     "supplier_credit_written_off",
+    "refund_by_hand_requested",
 )
 
 

@@ -60,6 +60,8 @@ ACTIONS = frozenset(
         "supplier_credit_written_off",
         "marketplace_refund",  # a marketplace refunds its buyer; the desk records, pays nothing
         "refund_capped",
+        # a refund no service can pay (cash on delivery): owed until the owner pays it by hand
+        "refund_by_hand_requested",
     }
 )
 

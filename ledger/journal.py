@@ -25,6 +25,9 @@ SUPPLIER_PAYABLE = "supplier_payable"
 # Money a supplier paid (or credited) against its receivable, and what the owner gave up on.
 SUPPLIER_REMITTANCES = "supplier_remittances"
 SUPPLIER_CREDIT_WRITTEN_OFF = "supplier_credit_written_off"
+# A refund the owner owes a customer who paid by hand (cash on delivery, a manual gateway):
+# given back on the line item when it is asked for, paid out when the owner says it is.
+REFUNDS_OWED_BY_HAND = "refunds_owed_by_hand"
 
 ACCOUNTS = frozenset(
     {
@@ -41,6 +44,7 @@ ACCOUNTS = frozenset(
         SUPPLIER_PAYABLE,
         SUPPLIER_REMITTANCES,
         SUPPLIER_CREDIT_WRITTEN_OFF,
+        REFUNDS_OWED_BY_HAND,
     }
 )
 

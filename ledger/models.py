@@ -84,6 +84,9 @@ class OrderRow(Base):
     # Given back before the order was imported: the order's cap is what its lines paid less
     # this (and less what the desk has given back since).
     refunded_before_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The gateway(s) it was paid through ("shopify_payments", "Cash on Delivery (COD)"): a
+    # refund of an order paid by hand is paid back by the owner by hand.
+    payment_gateway: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     items: Mapped[list[LineItemRow]] = relationship(
         back_populates="order", order_by="LineItemRow.position", lazy="select"
@@ -108,6 +111,9 @@ class LineItemRow(Base):
     vendor: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # False for a line not yet shipped while its order was (the order's delivery is not its).
     delivered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The line's id in the store's own system (Shopify's line item id), when known: a refund
+    # there names the units it gives back, and an order update finds its lines by it.
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)
 
     order: Mapped[OrderRow] = relationship(back_populates="items")
 

@@ -24,7 +24,17 @@ SUPPLIER_QUESTION = "supplier_question"
 PENDING_REVIEW = "pending_review"
 SUPPLIER_SILENT = "supplier_silent"
 SERVICE_FAILING = "service_failing"
-INBOX_KINDS = (HANDOFF, SUPPLIER_QUESTION, PENDING_REVIEW, SUPPLIER_SILENT, SERVICE_FAILING)
+# A refund the payments service cannot make (cash on delivery, a manual gateway): the owner
+# pays the customer by hand and marks it paid.
+REFUND_BY_HAND = "refund_by_hand"
+INBOX_KINDS = (
+    HANDOFF,
+    SUPPLIER_QUESTION,
+    PENDING_REVIEW,
+    SUPPLIER_SILENT,
+    SERVICE_FAILING,
+    REFUND_BY_HAND,
+)
 
 
 class InboxItemRow(Base):

@@ -43,6 +43,7 @@ def import_orders(session: Session, orders: Iterable[OrderSpec], currency: str) 
         row.placed_at = spec.placed_at
         row.delivered_at = spec.delivered_at
         row.external_id = spec.external_id
+        row.payment_gateway = spec.payment_gateway.strip()[:200]
         row.channel = spec.channel
         row.items = [
             LineItemRow(
@@ -56,6 +57,7 @@ def import_orders(session: Session, orders: Iterable[OrderSpec], currency: str) 
                 final_sale=item.final_sale,
                 paid_minor=parse_amount(item.paid, currency) if item.paid is not None else None,
                 delivered=item.delivered,
+                external_id=item.external_id,
             )
             for position, item in enumerate(spec.items, start=1)
         ]

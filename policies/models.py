@@ -97,6 +97,10 @@ class StorePolicy(BaseModel):
     store_credit_bonus_percent: int = Field(default=0, ge=0, le=100)
     keep_it_under: Amount | None = None
     keep_it_international: bool = True
+    # Whether returned units go back to the store's stock (a refund in Shopify restocks them
+    # at the store's location). Off by default: a dropshipping store's returns go to the
+    # supplier, not to a shelf of its own.
+    restock_returns: bool = False
     return_shipping_paid_by: Literal["store", "customer", "customer_unless_fault"] = (
         "customer_unless_fault"
     )
@@ -208,6 +212,13 @@ class LineItemSpec(BaseModel):
     # False for a line its store has not shipped yet while the order was (a partly fulfilled
     # Shopify order): it cannot be returned until a later import finds it fulfilled.
     delivered: bool = True
+    # The line's id in the store's own system (Shopify's line item id), when known.
+    external_id: str | None = None
+
+    @field_validator("external_id", mode="before")
+    @classmethod
+    def _id_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) else value
 
     @model_validator(mode="after")
     def _supplier_or_vendor(self) -> LineItemSpec:
@@ -234,6 +245,9 @@ class OrderSpec(BaseModel):
     external_id: str | None = None
     # Where it was sold: "web" (the store's own site) or a marketplace (amazon, ebay, ...).
     channel: str = "web"
+    # The gateway(s) it was paid through, comma-separated ("Cash on Delivery (COD)"): an order
+    # paid by hand is refunded by the owner by hand.
+    payment_gateway: str = ""
 
     @field_validator("channel")
     @classmethod

@@ -26,6 +26,27 @@ class Carrier(Protocol):
     def buy_label(self, content: LabelContent, idempotency_key: str) -> PurchasedLabel: ...
 
 
+@dataclass(frozen=True)
+class RefundByHand:
+    """The order was paid through a gateway no service can pay back (cash on delivery, a
+    manual payment): nothing was refunded; the store's owner pays the customer by hand."""
+
+    gateway: str
+    why: str
+
+
+@dataclass(frozen=True)
+class RefundedItems:
+    """What a refund gives back besides money, for a store that tracks it (Shopify's refund
+    line items): the item's id there, how many units, and whether they go back to stock."""
+
+    line_item_id: str | None = None
+    quantity: int = 0
+    restock: bool = False
+    # Found by its SKU when the order came without line ids (a CSV export).
+    sku: str | None = None
+
+
 class Payments(Protocol):
     def refund(
         self,
@@ -35,9 +56,11 @@ class Payments(Protocol):
         key: str,
         *,
         external_id: str | None = None,
-    ) -> str:
+        items: RefundedItems | None = None,
+    ) -> str | RefundByHand:
         """Refund to the order's original payment; ``external_id`` is the order's id in the
-        store's own system when it is known. Returns the payment service's reference."""
+        store's own system when it is known. Returns the payment service's reference, or
+        :class:`RefundByHand` when the payment cannot be refunded by a service."""
         ...
 
 
@@ -70,5 +93,6 @@ class LocalPayments:
         key: str,
         *,
         external_id: str | None = None,
-    ) -> str:
+        items: RefundedItems | None = None,
+    ) -> str | RefundByHand:
         return "local-" + hashlib.sha256(key.encode()).hexdigest()[:16]

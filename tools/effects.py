@@ -33,7 +33,7 @@ from ledger.models import CaseRow, EffectRow, LineItemRow
 from ledger.repository import lock_line_item, lock_order
 from policies.money import Money
 from tools import refund_caps
-from tools.adapters import Carrier, Payments
+from tools.adapters import Carrier, Payments, RefundByHand, RefundedItems
 from tools.context import ToolContext
 from tools.errors import RefundCapExceeded
 from tools.label_pdf import LabelContent
@@ -191,13 +191,23 @@ def perform(
 
 def _call(call: ServiceCall, payments: Payments, carrier: Carrier) -> dict[str, Any]:
     if call.service == "payments.refund":
+        items = call.args.get("items")
         reference = payments.refund(
             str(call.args["order_number"]),
             int(call.args["amount_minor"]),
             str(call.args["currency"]),
             call.key,
             external_id=call.args.get("external_id"),
+            items=RefundedItems(**items) if isinstance(items, dict) else None,
         )
+        if isinstance(reference, RefundByHand):
+            # Nothing was paid: the owner pays by hand; the step records that instead.
+            return {
+                "reference": f"by-hand:{reference.gateway}",
+                "by_hand": True,
+                "gateway": reference.gateway,
+                "why": reference.why,
+            }
         return {"reference": reference}
     if call.service == "carrier.buy_label":
         label = carrier.buy_label(LabelContent.model_validate(call.args["content"]), call.key)

@@ -77,6 +77,16 @@ def refunded(case: CaseRow, amount: Money, without_return: bool) -> str:
     )
 
 
+def refund_by_hand(case: CaseRow, amount: Money, without_return: bool) -> str:
+    """The order was paid on delivery (or by hand): the store pays it back itself."""
+    keep = " No need to send the item back: you can keep it." if without_return else ""
+    return (
+        f"Your refund of {amount} for return {case.code} is approved. You paid on delivery, "
+        "so the store will pay it back to you directly; we will tell you as soon as it has "
+        f"been paid.{keep}"
+    )
+
+
 def store_credit(case: CaseRow, amount: Money, code: str, without_return: bool) -> str:
     keep = " No need to send the item back: you can keep it." if without_return else ""
     return f"Store credit of {amount} (code {code}) has been issued for return {case.code}.{keep}"

@@ -328,6 +328,26 @@ def cases_cancel(case_or_order: str, note: Annotated[str, typer.Option(help="Why
     _decide(case_or_order, "cancel", note)
 
 
+@cases_app.command("refund-paid")
+def cases_refund_paid(
+    case_or_order: str,
+    reference: Annotated[str, typer.Option(help="How it was paid (transfer, cash, ...).")] = "",
+) -> None:
+    """Mark a refund you paid by hand (cash on delivery, a manual payment) as paid: the
+    customer is told and the case resolves."""
+    from tools.errors import ReturnError
+
+    desk = _desk()
+    try:
+        view = desk.refund_paid_by_hand(case_or_order, reference)
+        typer.echo(f"Return {view.code}: refund of {view.refunded} paid by hand; {view.status}.")
+    except ReturnError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        desk.close()
+
+
 @scenario_app.command("run")
 def scenario_run(
     paths: list[Path],

@@ -1,6 +1,7 @@
-"""The owner's desk in scenario files (format v2): steps ``owner_reply`` and
-``supplier_credit``; checks ``owner_inbox``, ``customer_told``, ``supplier_told`` and
-``scorecard``. Kept apart from the runner's core so each feature adds its own keys.
+"""The owner's desk in scenario files (format v2): steps ``owner_reply``, ``supplier_credit``
+and ``refund_paid`` (the owner paid a cash-on-delivery refund by hand); checks
+``owner_inbox``, ``customer_told``, ``customer_not_told``, ``supplier_told`` and ``scorecard``.
+Kept apart from the runner's core so each feature adds its own keys.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from tools import supplier_credit
 from tools.errors import ReturnError
 from tools.supplier_scorecard import scorecard
 
-DESK_STEPS = frozenset({"owner_reply", "supplier_credit"})
-DESK_CHECKS = frozenset({"owner_inbox", "customer_told", "supplier_told", "scorecard"})
+DESK_STEPS = frozenset({"owner_reply", "supplier_credit", "refund_paid"})
+DESK_CHECKS = frozenset(
+    {"owner_inbox", "customer_told", "customer_not_told", "supplier_told", "scorecard"}
+)
 
 # Scorecard keys: the figure each names (money in the store currency, rates as "5.0%").
 _MONEY_FIGURES = {
@@ -66,6 +69,8 @@ def play_desk_step(run: Any, step: Step) -> None:
         owner_reply(run, step.value, step)
     elif step.kind == "supplier_credit":
         record_supplier_credit(run, step.value, step)
+    elif step.kind == "refund_paid":
+        refund_paid(run, step.value, step)
     else:  # pragma: no cover - the format admits only the steps above
         raise ScenarioFormatError(f"line {step.line}: unknown step {step.kind!r}")
 
@@ -93,6 +98,23 @@ def owner_reply(run: Any, value: Any, step: Step) -> None:
         run.owner_said.append(reply(run.desk, str(target), value["to"], str(value["text"])))
     except (ReplyRefused, ReturnError) as error:
         raise DeskCheckFailed(f"line {step.line}: owner_reply: {error.message}") from None
+
+
+def refund_paid(run: Any, value: Any, step: Step) -> None:
+    """``refund_paid: {order: NUMBER, reference: TEXT}`` (or ``case: CODE``): the owner paid
+    the refund of a cash-on-delivery order by hand and marks it paid."""
+    if not isinstance(value, dict) or not (value.get("order") or value.get("case")):
+        raise ScenarioFormatError(
+            f"line {step.line}: refund_paid needs 'order' (or 'case') and may name a 'reference'"
+        )
+    code = str(value.get("case") or value.get("order"))
+    run.owner_said = []
+    run.owner_mark = run._outbox_mark()
+    try:
+        view = run.desk.refund_paid_by_hand(code, str(value.get("reference") or ""))
+    except ReturnError as error:
+        raise DeskCheckFailed(f"line {step.line}: refund_paid: {error.message}") from None
+    run.owner_said.append(f"Return {view.code} is {view.status.replace('_', ' ')}.")
 
 
 def record_supplier_credit(run: Any, value: Any, step: Step) -> None:
@@ -140,6 +162,14 @@ def desk_checks(run: Any, value: dict[str, Any], line: int) -> list[str]:
             if str(word).lower() not in told:
                 failures.append(
                     f"line {line}: customer_told {word!r}: not in anything sent to customers "
+                    f"({told[-300:]!r})"
+                )
+    if "customer_not_told" in value:
+        told = customer_told(run)
+        for word in _as_list(value["customer_not_told"]):
+            if str(word).lower() in told:
+                failures.append(
+                    f"line {line}: customer_not_told {word!r}: a customer was told it "
                     f"({told[-300:]!r})"
                 )
     if "supplier_told" in value:

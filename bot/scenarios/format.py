@@ -57,6 +57,7 @@ STEP_KEYS = {
     "owner_reply",
     "supplier_credit",
     "marketplace_return",
+    "refund_paid",
 }
 
 

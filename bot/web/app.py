@@ -31,6 +31,7 @@ from bot.web.chat import chat_router
 from bot.web.owner import owner_router
 from bot.web.request_limits import install_request_limits
 from bot.web.shippo import shippo_router
+from bot.web.shopify import shopify_router
 from bot.web.supplier import supplier_inbox_router
 from graph.desk import CaseView, ReturnsDesk
 from graph.identity_guard import guessing_guard
@@ -71,6 +72,7 @@ STATUS_WORDS = {
     "awaiting_shipment": "Label ready: please ship the item",
     "in_transit": "On its way back",
     "awaiting_inspection": "Arrived: being inspected",
+    "awaiting_refund_by_hand": "Approved: the store pays your refund back directly",
     "resolved": "Done",
     "denied": "Not accepted",
     "cancelled": "Cancelled",
@@ -340,4 +342,5 @@ def create_app(
     app.include_router(owner_router(desk, secret_key, access=access))  # the owner console
     app.include_router(carrier_router(desk))  # carrier tracking: /webhooks/easypost
     app.include_router(shippo_router(desk))  # and /webhooks/shippo
+    app.include_router(shopify_router(desk))  # Shopify order webhooks: /webhooks/shopify
     return app

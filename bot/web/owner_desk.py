@@ -33,6 +33,7 @@ KIND_WORDS = {
     "pending_review": "Return to decide",
     "supplier_silent": "Supplier silent",
     "service_failing": "Service failing",
+    "refund_by_hand": "Refund to pay by hand",
 }
 
 

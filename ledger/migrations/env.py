@@ -12,6 +12,7 @@ from ledger import (
     chat_models,  # noqa: F401  (the customer chat tables)
     owner_models,  # noqa: F401  (the owner's inbox, supplier payments)
     rules_models,  # noqa: F401  (the owner rules table)
+    shopify_models,  # noqa: F401  (Shopify webhook deliveries handled once)
 )
 from ledger.models import Base
 

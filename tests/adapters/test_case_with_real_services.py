@@ -37,7 +37,7 @@ from tools.service_errors import CarrierUnavailable, PaymentsUnavailable
 
 SHOPIFY_ORDER_ID = 5123456789
 BUY = r"/v2/shipments/shp_\w+/buy"
-REFUNDS = r"/admin/api/.*/orders/\d+/refunds\.json"
+REFUND_CREATE = "RefundCreate"
 SECRET = "whsec-ünïcode-test"
 
 
@@ -166,15 +166,17 @@ def test_a_whole_return_with_easypost_and_shopify(
     view = desk.supplier_action("acme", code, "inspected_ok")
     assert view.status == "resolved"
     assert view.refunded == "24.00"
-    posted = shopify.calls("POST", REFUNDS)
+    posted = shopify.operations(REFUND_CREATE)
     assert len(posted) == 1
-    assert posted[0].path.endswith(f"/orders/{SHOPIFY_ORDER_ID}/refunds.json")
-    capture = next(t for t in shopify.transactions[SHOPIFY_ORDER_ID] if t["kind"] == "capture")
-    assert posted[0].json()["refund"]["transactions"] == [
+    given = posted[0].json()["variables"]["input"]
+    assert given["orderId"] == f"gid://shopify/Order/{SHOPIFY_ORDER_ID}"
+    capture = next(t for t in shopify.transactions[SHOPIFY_ORDER_ID] if t["kind"] == "CAPTURE")
+    assert given["transactions"] == [
         {
-            "parent_id": capture["id"],
+            "orderId": f"gid://shopify/Order/{SHOPIFY_ORDER_ID}",
+            "parentId": capture["id"],
             "amount": "24.00",
-            "kind": "refund",
+            "kind": "REFUND",
             "gateway": "shopify_payments",
         }
     ]
@@ -214,7 +216,7 @@ def test_effects_run_once_when_steps_run_again(
     after = (_count(desk, DecisionRow, case_code=code), _count(desk, EffectRow, case_code=code))
     assert after == before
     assert len(easypost.calls("POST", BUY)) == 1
-    assert len(shopify.calls("POST", REFUNDS)) == 1
+    assert len(shopify.operations(REFUND_CREATE)) == 1
     assert shopify.refunded(SHOPIFY_ORDER_ID) == Decimal("24.00")
     assert desk.case_view(code).status == "resolved"
 
@@ -247,7 +249,9 @@ def test_a_payments_outage_leaves_the_case_and_the_worker_refunds_once(
     code = _open(desk)
     desk.supplier_action("acme", code, "approve", rma="RMA-80")
     desk.carrier_event(code, "delivered")
-    shopify.fail("POST", REFUNDS, 502, b"<html><body>502 Bad Gateway</body></html>", times=2)
+    shopify.fail_operation(
+        REFUND_CREATE, 502, b"<html><body>502 Bad Gateway</body></html>", times=2
+    )
     with pytest.raises(PaymentsUnavailable):
         desk.supplier_action("acme", code, "inspected_ok")
     view = desk.case_view(code)
@@ -259,7 +263,7 @@ def test_a_payments_outage_leaves_the_case_and_the_worker_refunds_once(
     assert run_once(desk)["orphans"] == 1  # back up: the worker finishes the settlement
     view = desk.case_view(code)
     assert view.status == "resolved" and view.refunded == "24.00"
-    assert len(shopify.calls("POST", REFUNDS)) == 3
+    assert len(shopify.operations(REFUND_CREATE)) == 3
     assert shopify.refunded(SHOPIFY_ORDER_ID) == Decimal("24.00")
     assert _count(desk, DecisionRow, case_code=code, action="refund_issued") == 1
 
@@ -361,7 +365,7 @@ def test_an_event_that_meets_a_service_outage_is_left_for_its_redelivery(
 
 def test_a_refund_due_at_once_waits_for_shopify_and_the_worker_pays_it(database_url: str) -> None:
     with real_services(database_url, {"keep_it_under": "30.00"}) as (desk, easypost, shopify):
-        shopify.fail("POST", REFUNDS, 503, {"errors": "Service Unavailable"})
+        shopify.fail_operation(REFUND_CREATE, 503, {"errors": "Service Unavailable"})
         view = desk.submit_return(
             ReturnRequest(order="1001", email="ana@example.com", sku="MUG-1", reason="wrong_size")
         )

@@ -487,12 +487,16 @@ def test_the_admin_api_gives_refunds_phones_and_unknown_vendors_the_same_way() -
         )  # fmt: skip
         server.orders[oid]["phone"] = None
         server.orders[oid]["shipping_address"]["phone"] = "+61 412 345 678"
-        server.orders[oid]["refunds"] = [
-            {"id": 1, "transactions": [
-                {"kind": "refund", "status": "success", "amount": "20.00"},
-                {"kind": "refund", "status": "failure", "amount": "50.00"},
-            ]},
-        ]  # fmt: skip
+        # Refunds made in Shopify's admin: 20.00 paid back, 50.00 the gateway refused.
+        sale = server.transactions[oid][0]["id"]
+        for amount, failure in (("20.00", None), ("50.00", "CARD_DECLINED")):
+            server.gateway_failure = failure
+            server._refund(
+                {"orderId": f"gid://shopify/Order/{oid}", "note": "damaged in transit",
+                 "transactions": [{"parentId": sale, "kind": "REFUND",
+                                   "gateway": "shopify_payments", "amount": amount}]}
+            )  # fmt: skip
+        server.gateway_failure = None
         source = ShopifyOrders("demo", TOKEN, api_version=VERSION, base_url=server.url)
         read = source.recent(make_store(), since=now - dt.timedelta(days=30))
         source.close()

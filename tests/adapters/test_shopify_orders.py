@@ -301,12 +301,9 @@ def _shop_with_orders(server: FakeShopify, now: dt.datetime) -> dict[str, int]:
         ],
         fulfillments=[{"id": 7001, "status": "success", "shipment_status": "delivered",
                        "created_at": _iso(now - dt.timedelta(days=9)),
-                       "updated_at": _iso(now - dt.timedelta(days=6))}],
+                       "updated_at": _iso(now - dt.timedelta(days=6)),
+                       "delivered_at": _iso(now - dt.timedelta(days=7))}],
     )  # fmt: skip
-    server.events[(ids["delivered"], 7001)] = [
-        {"id": 1, "status": "in_transit", "happened_at": _iso(now - dt.timedelta(days=8))},
-        {"id": 2, "status": "delivered", "happened_at": _iso(now - dt.timedelta(days=7))},
-    ]
     ids["shipped"] = server.add_order(
         "#4002",
         email="marcus@example.com",
@@ -346,11 +343,11 @@ def test_recent_orders_come_from_the_admin_api_page_by_page() -> None:
         source = ShopifyOrders("demo", TOKEN, api_version=VERSION, base_url=server.url)
         read = source.recent(make_store(), since=now - dt.timedelta(days=30), transit_days=2)
         source.close()
-        listings = server.calls("GET", r"/admin/api/.*/orders\.json")
+        listings = [r.json()["variables"] for r in server.operations("Orders")]
     assert len(listings) == 3  # three orders in the window, one a page
-    assert listings[0].query["status"] == "any"
-    assert "created_at_min" in listings[0].query
-    assert set(listings[1].query) == {"limit", "page_info"}
+    assert "status:any" in listings[0]["query"] and "created_at:>=" in listings[0]["query"]
+    assert listings[0]["after"] is None
+    assert listings[1]["after"] == "cursor:1" and listings[1]["query"] == listings[0]["query"]
     assert [o.number for o in read.orders] == ["#4002", "#4001"]
     assert read.skipped == ["#4003: cancelled"]
     delivered = read.orders[1]
@@ -363,6 +360,64 @@ def test_recent_orders_come_from_the_admin_api_page_by_page() -> None:
     ]
     shipped = read.orders[0]
     assert shipped.delivered_at == now - dt.timedelta(days=4) + dt.timedelta(days=2)
+
+
+def test_graphql_orders_carry_line_ids_gateways_discounts_refunds_and_edits() -> None:
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with FakeShopify() as server:
+        oid = server.add_order(
+            "#4101",
+            email="",
+            phone="+61 412 345 678",
+            created_at=_iso(now - dt.timedelta(days=3)),
+            shipping_address={"name": "Mia Nguyen", "address1": "12 Ann St", "city": "Brisbane",
+                              "province_code": "QLD", "zip": "4001", "country_code": "AU"},
+            line_items=[
+                {"name": "Teddy bear", "sku": "TEDDY-1", "price": "39.00", "quantity": 3,
+                 "vendor": "Acme Home Goods", "discount_allocations": [{"amount": "9.00"}]},
+                {"name": "Ceramic mug", "sku": "MUG-1", "price": "24.00", "quantity": 2,
+                 "vendor": "acme"},
+            ],
+            payments=[("sale", "156.00", "Cash on Delivery (COD)"),
+                      ("sale", "0.00", "shopify_payments")],
+            presentment_currency="EUR",
+            rate="0.9",
+            fulfillments=[{"id": 7101, "status": "success",
+                           "created_at": _iso(now - dt.timedelta(days=2)),
+                           "updated_at": _iso(now - dt.timedelta(days=2)),
+                           "delivered_at": _iso(now - dt.timedelta(days=1))}],
+        )  # fmt: skip
+        teddy_id, mug_id = server.line_id(oid, "TEDDY-1"), server.line_id(oid, "MUG-1")
+        # The store's own goodwill refund of 10.00 in Shopify's admin: it lowers the cap.
+        server._refund(
+            {"orderId": f"gid://shopify/Order/{oid}", "note": "goodwill", "currency": "EUR",
+             "transactions": [{"parentId": server.transactions[oid][0]["id"], "kind": "REFUND",
+                               "gateway": "Cash on Delivery (COD)", "amount": "9.00"}]}
+        )  # fmt: skip
+        # A refund the desk made (its key in the note): one mug; already in the desk's journal.
+        server._refund(
+            {"orderId": f"gid://shopify/Order/{oid}", "currency": "EUR",
+             "note": "ReturnBridge refund [RB-1:x]",
+             "refundLineItems": [{"lineItemId": f"gid://shopify/LineItem/{mug_id}",
+                                  "quantity": 1, "restockType": "NO_RESTOCK"}],
+             "transactions": [{"parentId": server.transactions[oid][0]["id"], "kind": "REFUND",
+                               "gateway": "Cash on Delivery (COD)", "amount": "21.60"}]}
+        )  # fmt: skip
+        # An order edit took one teddy off.
+        server.orders[oid]["line_items"][0]["refundable"] = 2
+        source = ShopifyOrders("demo", TOKEN, api_version=VERSION, base_url=server.url)
+        read = source.recent(make_store(), since=now - dt.timedelta(days=30))
+        source.close()
+    (spec,) = read.orders
+    assert spec.email == "" and spec.phone == "+61 412 345 678"
+    assert spec.payment_gateway == "Cash on Delivery (COD), shopify_payments"
+    assert spec.external_id == str(oid)
+    assert spec.delivered_at == now - dt.timedelta(days=1)
+    assert spec.refunded == "10.00"  # 9.00 EUR at 0.9; the desk's own refund not again
+    teddy, mug = spec.items
+    assert (teddy.external_id, teddy.quantity, teddy.paid) == (str(teddy_id), 2, "72.00")
+    assert (mug.external_id, mug.quantity, mug.paid) == (str(mug_id), 2, "48.00")
+    assert teddy.supplier == "acme" and mug.supplier == "acme"
 
 
 def test_sync_shopify_imports_recent_orders(
