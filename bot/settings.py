@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     shopify_api_version: str = "2026-10"
     shopify_url: str | None = None
     shopify_transit_days: int = Field(default=0, ge=0)
+    # Text messages (one-time codes for orders without e-mail, tools/sms.py): "local" keeps
+    # them in the outbox (and appends them to sms_file when set), "package.module:factory"
+    # plugs in a provider.
+    sms_sender: str = "local"
+    sms_file: Path | None = None
+    # How long a supplier's onboarding link opens its terms form.
+    onboarding_link_days: int = Field(default=14, ge=1)
 
 
 def pool_sizes(settings: Settings) -> tuple[int, int]:

@@ -41,10 +41,19 @@ def deliver_outbox(
     stays queued for the next round, and counts towards a "service failing" inbox item.
     ``stop`` ends the round between two messages.
     """
-    from bot.customer_mail import mail_customer, mail_owner, mailer_from_settings, post_to_chat
+    from bot.customer_mail import (
+        mail_customer,
+        mail_owner,
+        mailer_from_settings,
+        post_to_chat,
+        send_text_message,
+        sms_from_settings,
+    )
+    from tools.one_time_codes import SMS
     from tools.owner_inbox import service_failed
 
     mailer = mailer_from_settings()  # customer e-mail over SMTP when RETURNBRIDGE_SMTP_URL is set
+    sms = sms_from_settings()  # text messages: kept here (and in a file) unless a sender is set
     owner_by_mail = slack is None or not slack.owner_channel
     tried: set[int] = set()
     failed: dict[str, str] = {}  # service -> last error, counted once per round
@@ -66,6 +75,9 @@ def deliver_outbox(
             if row.channel == outbox.CUSTOMER:
                 error = mail_customer(row, mailer)
                 service = "e-mail"
+            elif row.channel == SMS:
+                error = send_text_message(row, sms)
+                service = "sms"
             elif row.channel == outbox.OWNER and (row.payload or {}).get("inbox") and owner_by_mail:
                 error = mail_owner(row, mailer)
                 service = "e-mail"
