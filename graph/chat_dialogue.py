@@ -17,6 +17,7 @@ from typing import Any
 from graph import chat_tools
 from graph.chat_tools import Draft, ReturnLine, Verified
 from graph.desk import ReturnsDesk
+from graph.order_code_chat import NO_NUMBER_BUTTON, code_turn
 from graph.understanding import (
     ALL,
     REASON_LABELS,
@@ -192,6 +193,11 @@ class OfflineDialogue:
             reading.order_numbers = [
                 n for n in reading.order_numbers if n not in skus and len(n) >= 3
             ]
+        if verified is None:
+            # "I don't have my order number": a one-time code lists the customer's orders.
+            coded = code_turn(self.desk, st, text, reading)
+            if coded is not None:
+                return coded
         replies: list[Reply] = []
 
         if "human" in reading.intents:
@@ -407,7 +413,9 @@ class OfflineDialogue:
         if not st["pending_order"]:
             st["expecting"] = "order"
             ask = "What's your order number?" if not retry else "What's the order number?"
-            return [reply(ask + " You'll find it in your order confirmation email.")]
+            return [
+                reply(ask + " You'll find it in your order confirmation email.", [NO_NUMBER_BUTTON])
+            ]
         st["expecting"] = "email"
         return [
             reply(
