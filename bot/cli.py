@@ -14,6 +14,7 @@ import typer
 
 from bot.desk_cli import inbox, reply, suppliers_app
 from bot.marketplace_cli import marketplace_app
+from bot.onboarding_cli import suppliers_invite  # noqa: F401  (registers its commands)
 from bot.orders_cli import orders_sync_shopify
 from bot.rules_cli import rules_app
 from bot.settings import get_settings

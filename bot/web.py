@@ -30,6 +30,7 @@ from bot.web_access import WebAccess, WebGuard
 from bot.web_carrier import carrier_router
 from bot.web_chat import chat_router
 from bot.web_codes import order_code_router
+from bot.web_onboarding import supplier_onboarding_router
 from bot.web_owner import owner_router
 from bot.web_shippo import shippo_router
 from bot.web_supplier import supplier_inbox_router
@@ -337,6 +338,7 @@ def create_app(
 
     app.include_router(slack_router(desk))  # suppliers in Slack: /slack/events
     app.include_router(supplier_inbox_router(desk, secret_key, access=access))  # /supplier/…
+    app.include_router(supplier_onboarding_router(desk, secret_key, access=access))  # terms form
     app.include_router(chat_router(desk))  # the chat widget: /, /widget.js, /api/chat/…
     app.include_router(order_code_router())  # a one-time code lists a customer's orders
     app.include_router(owner_router(desk, secret_key, access=access))  # the owner console

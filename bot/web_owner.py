@@ -33,6 +33,7 @@ from fastapi.templating import Jinja2Templates
 from bot.request_limits import ID_MAX
 from bot.web_access import WebAccess, is_loopback
 from bot.web_forms import FormTokens
+from bot.web_onboarding import add_onboarding_routes, onboarding_section
 from bot.web_owner_desk import add_desk_routes, desk_sections
 from graph.desk import ReturnsDesk
 from graph.owner_console import answer_owner
@@ -164,6 +165,7 @@ def owner_router(
                 "waiting": waiting,
                 "rules": rules.active(),
                 **desk_sections(desk),
+                **onboarding_section(desk),
             },
         )
         forms.set_cookie(response, fresh)
@@ -210,4 +212,5 @@ def owner_router(
         return page(request, book().retire(rule_id))
 
     add_desk_routes(router, desk, page, forms.check)
+    add_onboarding_routes(router, desk, page, forms.check, secret_key)
     return router

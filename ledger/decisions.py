@@ -60,6 +60,11 @@ ACTIONS = frozenset(
         "supplier_credit_written_off",
         "marketplace_refund",  # a marketplace refunds its buyer; the desk records, pays nothing
         "refund_capped",
+        # Supplier onboarding: the owner sends the link, the supplier accepts its terms, the
+        # owner confirms them (and only then the agreement file is written).
+        "agreement_invited",
+        "agreement_accepted",
+        "agreement_confirmed",
     }
 )
 
