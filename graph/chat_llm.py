@@ -26,6 +26,7 @@ from graph.chat_dialogue import OfflineDialogue, State, new_state, reply
 from graph.chat_tools import Draft, ReturnLine, Verified
 from graph.desk import ReturnsDesk
 from graph.llm import LLM, LLMError
+from graph.order_code_chat import code_path
 from graph.understanding import read_message
 from graph.understanding.answers import yes_or_no
 from prompts import render_prompt
@@ -149,10 +150,15 @@ class LLMAgent:
     def turn(self, state: State, event: dict[str, Any]) -> tuple[State, list[dict[str, Any]]]:
         st = {**new_state(state.get("session", "")), **state}
         text = str(event.get("text") or "")
-        deterministic = event.get("type") == "photo" or (
-            st.get("expecting") in ("confirm", "cancel_confirm")
-            and yes_or_no(text) is not None
-            and not read_message(text, st.get("expecting")).has_return_details
+        deterministic = (
+            event.get("type") == "photo"
+            or (
+                st.get("expecting") in ("confirm", "cancel_confirm")
+                and yes_or_no(text) is not None
+                and not read_message(text, st.get("expecting")).has_return_details
+            )
+            # The one-time code path is the offline dialogue's: a code never goes to a model.
+            or (not st.get("verified") and code_path(st, text))
         )
         if deterministic:
             return self.offline.turn(st, event)

@@ -44,6 +44,12 @@ def wants_code(text: str) -> bool:
     return bool(_NO_NUMBER.search(" ".join(text.lower().replace("’", "'").split())))
 
 
+def code_path(st: State, text: str) -> bool:
+    """Does this turn belong to the code path (asked for, under way, or picking an order it
+    listed)?"""
+    return bool(st.get("expecting") in ASKING or st.get("code_listed") or wants_code(text))
+
+
 def reply(text: str, quick_replies: list[dict[str, str]] | None = None) -> Reply:
     return {"text": text, "quick_replies": quick_replies or [], "payload": {}}
 
@@ -118,6 +124,7 @@ def _take_code(desk: ReturnsDesk, st: State, text: str) -> list[Reply]:
         return [reply("There are no orders for that address. What's your order number?")]
     st["pending_email"] = contact
     st["expecting"] = "order"
+    st["code_listed"] = True  # the pick is checked here too, not by a model
     buttons = [
         {
             "label": f"Order {order.number} ({order.placed_at:%b %d}): {', '.join(order.items)}"[

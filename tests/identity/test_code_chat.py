@@ -8,9 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.web import create_app
+from graph.chat_graph import CustomerChat
 from graph.desk import ReturnsDesk
+from graph.llm import LLM
 from graph.order_code_chat import wants_code
 from tests.identity.test_one_time_codes import _code_sent
+from tests.openai_server import ScriptedOpenAI
 
 
 class Chat:
@@ -80,3 +83,20 @@ def test_a_person_leaves_the_code_path(desk: ReturnsDesk) -> None:
     said = chat.say("can I talk to a person please")
     assert "person from the store" in said and "6-digit" not in said
     assert "I found order 1001" in chat.say("order 1001 ana@example.com")
+
+
+def test_with_the_llm_backend_the_code_path_never_reaches_the_model(
+    desk: ReturnsDesk, openai_server: ScriptedOpenAI
+) -> None:
+    chat = CustomerChat(desk, "llm", llm=LLM(openai_server.config(max_retries=0)))
+    sid = chat.open_session()
+
+    def said(text: str) -> str:
+        return " ".join(message.text for message in chat.say(sid, text))
+
+    assert "email" in said("I don't have my order number").lower()
+    assert "6-digit code" in said("ana@example.com")
+    code = _code_sent(desk, "ana@example.com")
+    assert "1001" in said(code)
+    assert "I found order 1001" in said("1001")
+    assert openai_server.requests == []  # not one word, nor the code, went to the model

@@ -227,7 +227,7 @@ def test_the_file_reads_back_as_the_same_agreement(tmp_path: Path) -> None:
 
 
 def test_the_command_line_invites_lists_and_confirms(
-    desk: ReturnsDesk, store_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from bot.cli import app
 
