@@ -22,11 +22,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ledger import attempt_models, identity_models, outbox
-from ledger.models import OrderRow
+from ledger.models import OrderRow, OutboxRow
 from policies.models import (
     PHONE_MATCH_DIGITS,
     normalize_email,
@@ -246,3 +246,13 @@ def _count_wrong(session: Session, now: dt.datetime, contact: Contact, client: s
     attempt_models.add(session, scope="code_try", subject=contact.key, source="code", at=now)
     if client:
         attempt_models.add(session, scope="client", subject=client, source="code", at=now)
+
+
+def forget_code(session: Session, message_id: int) -> None:
+    """Once the code's message has left (SMTP, an SMS provider, a file), the outbox keeps it
+    without the code: only its hash stays here."""
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == message_id, OutboxRow.kind == KIND)
+        .values(text="A one-time code was sent (the code itself is not kept).")
+    )

@@ -80,14 +80,46 @@ def test_the_local_text_message_port_writes_the_code_to_a_file(
     messages = tmp_path / "sms.jsonl"
     monkeypatch.setattr(customer_mail, "sms_from_settings", lambda: LocalSms(messages))
     _web(desk).post("/api/returns/code", json={"contact": "512 555 0100"})
+    code = _code_sent(desk, "512 555 0100")
     deliver_outbox(desk)
     (line,) = messages.read_text(encoding="utf-8").splitlines()
     said = json.loads(line)
     assert said["to"] == "512 555 0100"
-    assert _code_sent(desk, "512 555 0100") in said["text"]
+    assert code in said["text"]
     with desk.session() as session:
         (row,) = [r for r in outbox.messages(session) if r.channel == one_time_codes.SMS]
         assert row.delivered_at is not None
+        assert code not in row.text  # sent away: the outbox no longer holds the code
+
+
+class RecordingMailer:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str | None]] = []
+
+    def send(self, row: Any, subject: str | None = None) -> None:
+        self.sent.append((row.recipient, row.text, subject))
+
+
+def test_an_e_mailed_code_is_not_kept_in_the_outbox(
+    desk: ReturnsDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailer = RecordingMailer()
+    monkeypatch.setattr(customer_mail, "mailer_from_settings", lambda: mailer)
+    _web(desk).post("/api/returns/code", json={"contact": "ana@example.com"})
+    code = _code_sent(desk, "ana@example.com")
+    deliver_outbox(desk)
+    assert mailer.sent == [("ana@example.com", mailer.sent[0][1], "Your code")]
+    assert code in mailer.sent[0][1]
+    with desk.session() as session:
+        texts = [r.text for r in outbox.messages(session) if r.kind == one_time_codes.KIND]
+    assert texts and all(code not in text for text in texts)
+
+
+def test_without_smtp_the_code_stays_in_the_outbox(desk: ReturnsDesk) -> None:
+    _web(desk).post("/api/returns/code", json={"contact": "ana@example.com"})
+    code = _code_sent(desk, "ana@example.com")
+    deliver_outbox(desk)  # no SMTP set: the outbox is where the message waits to be read
+    assert _code_sent(desk, "ana@example.com") == code
 
 
 class RecordingSms:
