@@ -267,3 +267,21 @@ def supplier_onboarding_router_app(desk: ReturnsDesk) -> FastAPI:
     app = FastAPI()
     app.include_router(supplier_onboarding_router(desk, "test-secret", access=ACCESS))
     return app
+
+
+def test_a_vendor_without_an_agreement_is_flagged(desk: ReturnsDesk, store_dir: Path) -> None:
+    from ledger.repository import import_orders
+    from policies.loader import orders_from_data
+
+    order = {
+        "number": "5001",
+        "email": "cy@example.com",
+        "placed_at": "2026-03-01T10:00:00Z",
+        "items": [{"sku": "BLK-1", "name": "Blanket", "price": "40.00", "vendor": "Snuggletime"}],
+    }
+    with desk.session() as session:
+        import_orders(
+            session, orders_from_data([order], "test", desk.store), desk.store.policy.currency
+        )
+    page = web(desk).get("/owner").text
+    assert flagged_row(page, "Snuggletime") and "no supplier agreement" in page
