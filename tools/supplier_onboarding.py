@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ledger import decisions
 from ledger import onboarding_models as rows
-from ledger.models import DecisionRow, LineItemRow
+from ledger.models import LineItemRow
 from policies.agreement_files import SUPPLIER_ID, agreement_data
 from policies.models import Store, SupplierAgreement
 from tools.errors import ReturnError
@@ -243,15 +242,15 @@ class SupplierStatus:
 
 
 def _confirmed_hashes(session: Session) -> dict[str, str]:
+    """Each supplier's newest confirmed terms hash (the ledger holds the same, chained)."""
     found: dict[str, str] = {}
     query = (
-        select(DecisionRow.data)
-        .where(DecisionRow.action == "agreement_confirmed")
-        .order_by(DecisionRow.seq)
+        select(rows.OnboardingRow.supplier_id, rows.OnboardingRow.terms_hash)
+        .where(rows.OnboardingRow.status == rows.CONFIRMED)
+        .order_by(rows.OnboardingRow.id)
     )
-    for data in session.execute(query).scalars():
-        said = json.loads(data)
-        found[str(said.get("supplier"))] = str(said.get("terms_hash"))
+    for supplier_id, digest in session.execute(query):
+        found[supplier_id] = str(digest)
     return found
 
 
