@@ -168,6 +168,14 @@ def test_the_supplier_fills_in_accepts_and_the_owner_confirms(
     twice = client.post("/owner/suppliers/acme/confirm", data={"token": owner_token(client)})
     assert "confirmed already" in twice.text
 
+    # The file edited by hand afterwards (and loaded): no longer what the supplier accepted.
+    edited = agreement.model_copy(update={"restocking_fee_percent": 25})
+    desk.store = desk.store.model_copy(
+        update={"suppliers": {**desk.store.suppliers, "acme": edited}}
+    )
+    page = client.get("/owner").text
+    assert flagged_row(page, "acme") and "changed since the supplier accepted" in page
+
 
 def test_an_expired_or_replaced_link_says_so(
     desk: ReturnsDesk, store_dir: Path, clock: FrozenClock
