@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from ledger import chat_log
 from ledger.chat_models import ChatCaseRow
 from ledger.models import OutboxRow
+from tools.one_time_codes import KIND as SIGN_IN_CODE
+from tools.sms import SmsSender, sms_sender
 
 
 class SmtpMailer:
@@ -87,10 +89,30 @@ def mail_customer(row: OutboxRow, mailer: SmtpMailer | None) -> str | None:
     if mailer is None or "@" not in row.recipient:
         return None  # no mailer, or a phone-only customer (cash on delivery): chat and pages
     try:
-        mailer.send(row)
+        if row.kind == SIGN_IN_CODE:
+            mailer.send(row, subject="Your code")
+        else:
+            mailer.send(row)
     except (OSError, smtplib.SMTPException) as error:
         return f"{type(error).__name__}: {error}"[:500]
     return None
+
+
+def send_text_message(row: OutboxRow, sender: SmsSender) -> str | None:
+    """Text the message to the row's phone; None when sent (or kept locally), else why it
+    failed. Call it outside any database transaction."""
+    try:
+        sender.send(row.recipient, row.text)
+    except Exception as error:  # a provider's client raises its own kinds
+        return f"{type(error).__name__}: {error}"[:500]
+    return None
+
+
+def sms_from_settings() -> SmsSender:
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    return sms_sender(settings.sms_sender, settings.sms_file, settings)
 
 
 def mailer_from_settings() -> SmtpMailer | None:

@@ -116,6 +116,13 @@ class Settings(BaseSettings):
     # The location refunded units are restocked at (policy restock_returns); unset: Shopify's
     # default for the order.
     shopify_location_id: str | None = None
+    # Text messages (one-time codes for orders without e-mail, tools/sms.py): "local" keeps
+    # them in the outbox (and appends them to sms_file when set), "package.module:factory"
+    # plugs in a provider.
+    sms_sender: str = "local"
+    sms_file: Path | None = None
+    # How long a supplier's onboarding link opens its terms form.
+    onboarding_link_days: int = Field(default=14, ge=1)
 
 
 def pool_sizes(settings: Settings) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from graph.desk import ReturnsDesk
 from ledger import outbox
 from ledger.db import transaction
+from ledger.models import OutboxRow
 
 if TYPE_CHECKING:
     from bot.slack.outbox import SlackOutbox
@@ -41,11 +42,29 @@ def deliver_outbox(
     stays queued for the next round, and counts towards a "service failing" inbox item.
     ``stop`` ends the round between two messages.
     """
-    from bot.customer_mail import mail_customer, mail_owner, mailer_from_settings, post_to_chat
+    from bot.customer_mail import (
+        mail_customer,
+        mail_owner,
+        mailer_from_settings,
+        post_to_chat,
+        send_text_message,
+        sms_from_settings,
+    )
+    from tools.one_time_codes import KIND as SIGN_IN_CODE
+    from tools.one_time_codes import SMS, forget_code
     from tools.owner_inbox import service_failed
+    from tools.sms import LocalSms
 
     mailer = mailer_from_settings()  # customer e-mail over SMTP when RETURNBRIDGE_SMTP_URL is set
+    sms = sms_from_settings()  # text messages: kept here (and in a file) unless a sender is set
     owner_by_mail = slack is None or not slack.owner_channel
+
+    def sent_away(row: OutboxRow) -> bool:
+        """Did the message leave this installation (so its copy here is no longer needed)?"""
+        if row.channel == outbox.CUSTOMER:
+            return mailer is not None and "@" in row.recipient
+        return row.channel == SMS and not (isinstance(sms, LocalSms) and sms.path is None)
+
     tried: set[int] = set()
     failed: dict[str, str] = {}  # service -> last error, counted once per round
     while len(tried) < limit and (stop is None or not stop.is_set()):
@@ -66,6 +85,9 @@ def deliver_outbox(
             if row.channel == outbox.CUSTOMER:
                 error = mail_customer(row, mailer)
                 service = "e-mail"
+            elif row.channel == SMS:
+                error = send_text_message(row, sms)
+                service = "sms"
             elif row.channel == outbox.OWNER and (row.payload or {}).get("inbox") and owner_by_mail:
                 error = mail_owner(row, mailer)
                 service = "e-mail"
@@ -81,13 +103,15 @@ def deliver_outbox(
         with transaction(desk.sessions) as session:
             if row.channel == outbox.CUSTOMER:
                 post_to_chat(session, row)
-            outbox.finish(
+            finished = outbox.finish(
                 session,
                 row.id,
                 worker=desk.worker_id,
                 delivered_at=desk.clock.now() if error is None else None,
                 error=error if error is not None else row.last_error,
             )
+            if finished and error is None and row.kind == SIGN_IN_CODE and sent_away(row):
+                forget_code(session, row.id)
     if failed:
         with transaction(desk.sessions) as session:
             for service, error in failed.items():

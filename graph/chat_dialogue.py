@@ -19,6 +19,7 @@ from graph import chat_tools
 from graph.chat_state import DialogueState
 from graph.chat_tools import Draft, ReturnLine, Verified
 from graph.desk import ReturnsDesk
+from graph.order_code_chat import NO_NUMBER_BUTTON, code_turn
 from language.customer import (
     ALL,
     REASON_LABELS,
@@ -172,6 +173,11 @@ class OfflineDialogue:
             reading.order_numbers = [
                 n for n in reading.order_numbers if n not in skus and len(n) >= 3
             ]
+        if verified is None:
+            # "I don't have my order number": a one-time code lists the customer's orders.
+            coded = code_turn(self.desk, st, text, reading)
+            if coded is not None:
+                return coded
         replies: list[Reply] = []
 
         if "human" in reading.intents:
@@ -381,7 +387,10 @@ class OfflineDialogue:
         if not st.pending_order:
             st.expecting = "order"
             return [
-                reply("What's your order number? You'll find it in your order confirmation email.")
+                reply(
+                    "What's your order number? You'll find it in your order confirmation email.",
+                    [NO_NUMBER_BUTTON],
+                )
             ]
         st.expecting = "email"
         return [

@@ -28,6 +28,7 @@ from graph.chat_state import DialogueState
 from graph.chat_tools import Draft, ReturnLine, Verified
 from graph.desk import ReturnsDesk
 from graph.llm import LLM, LLMError
+from graph.order_code_chat import code_path
 from language.customer import read_message
 from language.customer.answers import yes_or_no
 from prompts import render_prompt
@@ -153,10 +154,17 @@ class LLMAgent:
     ) -> tuple[DialogueState, list[dict[str, Any]]]:
         st = DialogueState.load(state)
         text = str(event.get("text") or "")
-        deterministic = event.get("type") == "photo" or (
-            st.expecting in ("confirm", "cancel_confirm")
-            and yes_or_no(text) is not None
-            and not read_message(text, st.expecting).has_return_details
+        deterministic = (
+            event.get("type") == "photo"
+            or (
+                st.expecting in ("confirm", "cancel_confirm")
+                and yes_or_no(text) is not None
+                and not read_message(text, st.expecting).has_return_details
+            )
+            or (
+                # The one-time code path is the offline dialogue's: a code never goes to a model.
+                not st.verified and code_path(st, text)
+            )
         )
         if deterministic:
             return self.offline.turn(st, event)

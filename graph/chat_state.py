@@ -70,6 +70,10 @@ class DialogueState(BaseModel):
     misses: int = 0
     """How many times in a row ``last_asked`` was asked again; after two the choices come as
     buttons with a person."""
+    code_contact: str | None = None
+    """The e-mail or phone a one-time code went to (graph/order_code_chat.py)."""
+    code_listed: bool = False
+    """The code listed the customer's orders: the pick is checked offline, never by a model."""
     llm_messages: list[dict[str, Any]] = Field(default_factory=list)
     """The LLM agent's recent conversation (its own message format); empty offline."""
 

@@ -62,6 +62,11 @@ ACTIONS = frozenset(
         "refund_capped",
         # a refund no service can pay (cash on delivery): owed until the owner pays it by hand
         "refund_by_hand_requested",
+        # Supplier onboarding: the owner sends the link, the supplier accepts its terms, the
+        # owner confirms them (and only then the agreement file is written).
+        "agreement_invited",
+        "agreement_accepted",
+        "agreement_confirmed",
     }
 )
 

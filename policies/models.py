@@ -178,6 +178,23 @@ class SupplierAgreement(BaseModel):
     # Whether a message from the supplier's own bot (an app posting in its shared channel)
     # speaks for the supplier. Off by default: only the supplier's people decide.
     bot_may_answer: bool = False
+    # Terms a supplier states when it comes on board (the onboarding form). They are kept
+    # with the agreement for the owner to read; the store's own policy still decides what the
+    # customer is offered. None / empty: not stated.
+    return_window_days: int | None = Field(default=None, ge=0, le=3650)
+    # Who pays the return label as the supplier sees it.
+    return_shipping_paid_by: Literal["supplier", "store", "supplier_if_fault"] | None = None
+    photo_required_reasons: tuple[Reason, ...] | None = None
+    contact_name: str = ""
+    contact_email: str = ""
+
+    @field_validator("contact_email")
+    @classmethod
+    def _contact_email(cls, value: str) -> str:
+        value = value.strip()
+        if value and ("@" not in value or "." not in value.rpartition("@")[2] or " " in value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
 
     @field_validator("country")
     @classmethod

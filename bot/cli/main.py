@@ -14,6 +14,7 @@ import typer
 
 from bot.cli.desk import inbox, reply, suppliers_app
 from bot.cli.marketplace import marketplace_app
+from bot.cli.onboarding import suppliers_invite  # noqa: F401  (registers its commands)
 from bot.cli.orders import orders_sync_shopify
 from bot.cli.products import products
 from bot.cli.rules import rules_app

@@ -48,6 +48,7 @@ STEP_KEYS = {
     "customer",
     "customer_photo",
     "customer_choice",
+    "customer_code",  # the customer types the one-time code last sent to an address
     "supplier",
     "owner",
     "carrier",

@@ -183,6 +183,30 @@ class ScenarioRun:
         self._customer_turn()
         self.customer_said.extend(customer_presses(self, step.session, value))
 
+    def step_customer_code(self, value: Any, step: Step) -> None:
+        """The customer types in the chat the one-time code last sent to the address or phone
+        ``value`` (read from the outbox, where e-mails and text messages wait); nothing is
+        typed when no code went there."""
+        from bot.scenarios.chat import customer_says
+        from tools.one_time_codes import KIND, read_contact
+
+        try:
+            wanted = read_contact(str(value or "")).key
+        except ReturnError as error:
+            raise ScenarioFormatError(f"line {step.line}: customer_code: {error.message}") from None
+        with self.desk.session() as session:
+            sent = session.execute(
+                select(OutboxRow).where(OutboxRow.kind == KIND).order_by(OutboxRow.id.desc())
+            ).scalars()
+            text = next(
+                (row.text for row in sent if read_contact(row.recipient).key == wanted), None
+            )
+        self._customer_turn()
+        found = re.search(r"\b(\d{6})\b", text or "")
+        if found is None:
+            return  # no code arrived: the customer has nothing to type
+        self.customer_said.extend(customer_says(self, step.session, found.group(1)))
+
     def step_customer_photo(self, value: Any, step: Step) -> None:
         from bot.scenarios.chat import chat_session_open, customer_sends_photo
 

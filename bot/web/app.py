@@ -28,6 +28,8 @@ from bot.slack.app import slack_router
 from bot.web.access import WebAccess, WebGuard
 from bot.web.carrier import carrier_router
 from bot.web.chat import chat_router
+from bot.web.codes import order_code_router
+from bot.web.onboarding import supplier_onboarding_router
 from bot.web.owner import owner_router
 from bot.web.request_limits import install_request_limits
 from bot.web.shippo import shippo_router
@@ -338,7 +340,9 @@ def create_app(
 
     app.include_router(slack_router(desk))  # suppliers in Slack: /slack/events
     app.include_router(supplier_inbox_router(desk, secret_key, access=access))  # /supplier/…
+    app.include_router(supplier_onboarding_router(desk, secret_key, access=access))  # terms form
     app.include_router(chat_router(desk))  # the chat widget: /, /widget.js, /api/chat/…
+    app.include_router(order_code_router())  # a one-time code lists a customer's orders
     app.include_router(owner_router(desk, secret_key, access=access))  # the owner console
     app.include_router(carrier_router(desk))  # carrier tracking: /webhooks/easypost
     app.include_router(shippo_router(desk))  # and /webhooks/shippo

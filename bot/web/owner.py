@@ -32,6 +32,7 @@ from fastapi.templating import Jinja2Templates
 
 from bot.web.access import WebAccess, is_loopback
 from bot.web.forms import FormTokens
+from bot.web.onboarding import add_onboarding_routes, onboarding_section
 from bot.web.owner_desk import add_desk_routes, desk_sections
 from bot.web.request_limits import ID_MAX
 from graph.desk import ReturnsDesk
@@ -164,6 +165,7 @@ def owner_router(
                 "waiting": waiting,
                 "rules": rules.active(),
                 **desk_sections(desk),
+                **onboarding_section(desk),
             },
         )
         forms.set_cookie(response, fresh)
@@ -210,4 +212,5 @@ def owner_router(
         return page(request, book().retire(rule_id))
 
     add_desk_routes(router, desk, page, forms.check)
+    add_onboarding_routes(router, desk, page, forms.check, secret_key)
     return router

@@ -54,8 +54,8 @@ STATUS_WORDS = {
 class InboxLinks:
     """Signs and reads the private links."""
 
-    def __init__(self, secret_key: str, max_age_days: int = 30) -> None:
-        self.signer = TimestampSigner(secret_key, salt=SALT)
+    def __init__(self, secret_key: str, max_age_days: int = 30, salt: str = SALT) -> None:
+        self.signer = TimestampSigner(secret_key, salt=salt)
         self.max_age = max_age_days * 86400
 
     def token(self, supplier_id: str) -> str:

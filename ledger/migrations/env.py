@@ -10,6 +10,8 @@ from ledger import (
     attempt_models,  # noqa: F401  (failed attempts counted against guessing)
     carrier_models,  # noqa: F401  (carrier events handled once)
     chat_models,  # noqa: F401  (the customer chat tables)
+    identity_models,  # noqa: F401  (customers' one-time codes)
+    onboarding_models,  # noqa: F401  (supplier onboarding invitations)
     owner_models,  # noqa: F401  (the owner's inbox, supplier payments)
     rules_models,  # noqa: F401  (the owner rules table)
     shopify_models,  # noqa: F401  (Shopify webhook deliveries handled once)
