@@ -5,9 +5,9 @@ and deny buttons, and a box for anything the owner would type in the console: a 
 "approve 1001", "why was order 1001 denied?"); ``/owner/cases`` every case and one page per
 case; ``/owner/suppliers`` the scorecards, credit forms and statements
 (``bot/web_owner_desk.py``); ``/owner/products`` returns per product; ``/owner/rules`` the
-rule draft waiting for a yes and the active rules with retire buttons. Every form carries a signed double-submit token and is refused when the
-browser says it comes from another site (``bot.web_forms``), since a browser re-sends
-basic-auth credentials on its own.
+rule draft waiting for a yes and the active rules with retire buttons. Every form carries a
+signed double-submit token and is refused when the browser says it comes from another site
+(``bot.web_forms``), since a browser re-sends basic-auth credentials on its own.
 
 Access: only under the host names of ``RETURNBRIDGE_ALLOWED_HOSTS``. With
 ``RETURNBRIDGE_OWNER_PASSWORD`` set, HTTP basic auth with that password (any user name);
@@ -34,6 +34,7 @@ from fastapi.templating import Jinja2Templates
 from bot.request_limits import ID_MAX
 from bot.web_access import WebAccess, is_loopback
 from bot.web_forms import FormTokens
+from bot.web_owner_cases import add_case_routes
 from bot.web_owner_desk import NAV, add_desk_routes, inbox_section, supplier_section
 from graph.desk import ReturnsDesk
 from graph.owner_console import answer_owner
@@ -229,19 +230,6 @@ def owner_router(
         said = rules.confirm() if choice == "confirm" else rules.discard()
         return page(request, said, section="rules")
 
-    @router.post("/cases/{code}/{verb}", response_class=HTMLResponse)
-    def decide(
-        request: Request, code: str, verb: str, token: Token, note: Annotated[str, Form()] = ""
-    ) -> HTMLResponse:
-        forms.check(request, token)
-        if verb not in ("approve", "deny"):
-            raise HTTPException(status_code=404, detail="No such decision.")
-        case = code.strip().upper()
-        if not case.startswith("RB-"):
-            raise HTTPException(status_code=404, detail="No such return.")
-        text = f"{verb} {case}" + (f", {note.strip()[:500]}" if note.strip() else "")
-        return page(request, answer_owner(desk, text, book()))
-
     @router.post("/rules/{rule_id}/retire", response_class=HTMLResponse)
     def retire(
         request: Request, rule_id: Annotated[int, PathPart(ge=1, le=ID_MAX)], token: Token
@@ -250,4 +238,5 @@ def owner_router(
         return page(request, book().retire(rule_id), section="rules")
 
     add_desk_routes(router, desk, page, forms.check)
+    add_case_routes(router, desk, page, forms.check)
     return router

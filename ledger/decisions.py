@@ -60,6 +60,7 @@ ACTIONS = frozenset(
         "supplier_credit_written_off",
         "marketplace_refund",  # a marketplace refunds its buyer; the desk records, pays nothing
         "refund_capped",
+        "owner_note",  # the owner's own note on a case, from the case page
     }
 )
 
