@@ -150,16 +150,23 @@ def suppliers_scorecard(
 @suppliers_app.command("statement")
 def suppliers_statement(
     supplier_id: Annotated[str, typer.Argument(help="The supplier's id.")],
-    as_csv: Annotated[bool, typer.Option("--csv", help="CSV (the only format so far).")] = True,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV (the default).")] = True,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+    pdf: Annotated[
+        Path | None, typer.Option("--pdf", help="Write the statement as a PDF to this file.")
+    ] = None,
 ) -> None:
     """Each case of the supplier with its dates, tracking events and amounts."""
     from bot.cli import _desk
-    from graph.supplier_money import supplier_statement
+    from graph.supplier_money import supplier_statement, supplier_statement_pdf
     from tools.errors import ReturnError
 
     desk = _desk()
     try:
+        if pdf is not None:
+            pdf.write_bytes(supplier_statement_pdf(desk, supplier_id))
+            typer.echo(f"statement written to {pdf}")
+            return
         text = supplier_statement(desk, supplier_id)
     except ReturnError as error:
         _fail(error.message)

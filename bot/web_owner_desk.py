@@ -20,6 +20,7 @@ from graph.supplier_money import (
     record_credit,
     supplier_scorecards,
     supplier_statement,
+    supplier_statement_pdf,
     write_off,
 )
 from tools.errors import ReturnError
@@ -154,4 +155,16 @@ def add_desk_routes(
             text,
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{supplier_id}-statement.csv"'},
+        )
+
+    @router.get("/suppliers/{supplier_id}/statement.pdf")
+    def statement_pdf(supplier_id: str) -> Response:
+        try:
+            data = supplier_statement_pdf(desk, supplier_id)
+        except ReturnError as error:
+            raise HTTPException(status_code=404, detail=error.message) from None
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{supplier_id}-statement.pdf"'},
         )
