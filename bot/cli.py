@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.desk_cli import inbox, reply, suppliers_app
+from bot.desk_cli import digest, inbox, reply, suppliers_app
 from bot.marketplace_cli import marketplace_app
 from bot.orders_cli import orders_sync_shopify
 from bot.rules_cli import rules_app
@@ -37,6 +37,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(suppliers_app, name="suppliers")
 app.command("inbox")(inbox)
 app.command("reply")(reply)
+app.command("digest")(digest)
 app.add_typer(marketplace_app, name="marketplace")
 orders_app.command("sync-shopify")(orders_sync_shopify)
 

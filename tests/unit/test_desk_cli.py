@@ -174,3 +174,14 @@ def test_cases_and_journal_export_as_csv(tmp_path: Path) -> None:
     assert all(total == 0 for total in by_entry.values())  # every entry balances
     refunds = [line for line in lines if line["kind"] == "refund" and Decimal(line["amount"]) > 0]
     assert sum(Decimal(line["amount"]) for line in refunds) == Decimal(kept.refunded)
+
+
+def test_the_weekly_digest_is_printed_and_queued_once() -> None:
+    assert run("demo")[0] == 0
+    code, out = run("digest", "--print")
+    assert code == 0 and "your returns for week" in out and "Cases opened:" in out, out
+    code, out = run("digest", "--send")
+    assert code == 0 and "queued for" in out, out
+    code, out = run("digest", "--send")
+    assert code == 0 and "already queued; not sent again" in out, out
+    assert run("digest")[0] == 1
