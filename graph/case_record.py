@@ -215,7 +215,9 @@ def _said(action: str, data: dict[str, Any]) -> str:
     return words.get(action, action.replace("_", " "))
 
 
-CLAUSE = re.compile(r"^([a-z_]+)(?:=[^:]*)?: (.*)$", re.S)
+CLAUSE = re.compile(r"^([a-z_]+)(?:=([^:]*))?(?:: (.*))?$", re.S)
+# The ledger actions that carry a supplier's own words (a question, a reason, a finding).
+SUPPLIER_WORDS = ("supplier_question", "supplier_decision", "inspection_result")
 
 
 def _why(row: DecisionRow, data: dict[str, Any]) -> str:
@@ -227,10 +229,13 @@ def _why(row: DecisionRow, data: dict[str, Any]) -> str:
         return reason
     clause = str(data.get("clause") or "")
     found = CLAUSE.match(reason)
-    if found and not clause:
-        clause, reason = found.group(1), found.group(2)
+    if found and not clause and (found.group(2) is not None or found.group(3) is not None):
+        clause, setting, reason = found.group(1), found.group(2), found.group(3) or ""
+        if setting:
+            clause = f"{clause} ({setting})"
     if clause:
-        return f"under {clause.replace('_', ' ')}: {reason}" if reason else f"under {clause}"
+        named = clause.replace("_", " ")
+        return f"under {named}: {reason}" if reason else f"under {named}"
     return reason
 
 
@@ -347,7 +352,7 @@ def _messages(
             direction = "from" if said.role == "customer" else "to"
             add(said.at, "customer", direction, "chat", said.text)
     for entry in history:
-        if not entry.actor.startswith("supplier:"):
+        if not entry.actor.startswith("supplier:") or entry.action not in SUPPLIER_WORDS:
             continue
         data = _data(entry.data)
         words = str(data.get("question") or "") or entry.reason.strip()
