@@ -131,7 +131,7 @@ def mail_owner(row: OutboxRow, mailer: SmtpMailer | None) -> str | None:
     if mailer is None or "@" not in row.recipient:
         return None
     kind = str((row.payload or {}).get("inbox_kind", row.kind)).replace("_", " ")
-    subject = f"ReturnBridge inbox: {kind}"
+    subject = str((row.payload or {}).get("subject") or f"ReturnBridge inbox: {kind}")
     if row.case_code:
         subject += f" ({row.case_code})"
     try:

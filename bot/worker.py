@@ -10,6 +10,8 @@ import time
 from typing import TYPE_CHECKING
 
 from graph.desk import ReturnsDesk
+from graph.weekly_digest import KIND as DIGEST
+from graph.weekly_digest import queue_digest
 from ledger import outbox
 from ledger.db import transaction
 from ledger.models import OutboxRow
@@ -88,7 +90,9 @@ def deliver_outbox(
             elif row.channel == SMS:
                 error = send_text_message(row, sms)
                 service = "sms"
-            elif row.channel == outbox.OWNER and (row.payload or {}).get("inbox") and owner_by_mail:
+            elif row.channel == outbox.OWNER and (
+                row.kind == DIGEST or ((row.payload or {}).get("inbox") and owner_by_mail)
+            ):  # the weekly digest is e-mail even with Slack on
                 error = mail_owner(row, mailer)
                 service = "e-mail"
             elif slack is not None and not slack.deliver(desk.sessions, row):
@@ -157,6 +161,9 @@ def run_forever(
     while not stop.is_set():
         started = time.monotonic()
         try:
+            # once a week has ended its digest is queued (once: the outbox key names the week)
+            if queue_digest(desk):
+                log.info("worker: weekly digest queued for the owner")
             done = run_once(desk, slack, stop)
             if any(done.values()):
                 log.info("worker: %s", done)

@@ -7,8 +7,15 @@ from __future__ import annotations
 from graph.desk import ReturnsDesk
 from policies.money import Money, MoneyError
 from tools import supplier_credit
+from tools.statement_pdf import StatementContent, render_statement_pdf
 from tools.supplier_credit import CreditRefused, Settlement
-from tools.supplier_scorecard import Scorecard, scorecard, scorecards, statement_csv
+from tools.supplier_scorecard import (
+    Scorecard,
+    scorecard,
+    scorecards,
+    statement_csv,
+    statement_rows,
+)
 
 
 def parse_amount(desk: ReturnsDesk, text: str) -> int:
@@ -95,6 +102,26 @@ def supplier_statement(desk: ReturnsDesk, supplier_id: str) -> str:
         raise CreditRefused(f"There is no supplier {supplier_id!r}.")
     with desk.session() as session:
         return statement_csv(session, desk.store, supplier_id, desk.clock.now())
+
+
+def supplier_statement_pdf(desk: ReturnsDesk, supplier_id: str) -> bytes:
+    """The statement as a PDF: the CSV's cases, dates, tracking events and amounts, with totals."""
+    agreement = desk.store.suppliers.get(supplier_id)
+    if agreement is None:
+        raise CreditRefused(f"There is no supplier {supplier_id!r}.")
+    now = desk.clock.now()
+    with desk.session() as session:
+        rows = statement_rows(session, desk.store, supplier_id, now)
+    return render_statement_pdf(
+        StatementContent(
+            store_name=desk.store.policy.name,
+            supplier_id=supplier_id,
+            supplier_name=agreement.name,
+            currency=desk.store.policy.currency,
+            made_at=now,
+            rows=rows,
+        )
+    )
 
 
 def open_credit_cases(desk: ReturnsDesk, supplier_id: str) -> list[supplier_credit.Credit]:

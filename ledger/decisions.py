@@ -67,6 +67,7 @@ ACTIONS = frozenset(
         "agreement_invited",
         "agreement_accepted",
         "agreement_confirmed",
+        "owner_note",  # the owner's own note on a case, from the case page
     }
 )
 

@@ -2,7 +2,7 @@
 
 Per product (its SKU): units sold (all units of its line items), returns (units in its cases
 that are not denied or cancelled), the return rate (returns / units sold, one decimal, like
-the scorecard), the reasons, and the customers' notes, newest first.
+the scorecard), the reasons counted in units, and the customers' notes, newest first.
 
 **Suggestions.** Where several customers say the same kind of thing about one product, the
 owner is shown a suggestion for the product page or the FAQ. The grouping is offline and
@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.models import CaseRow, LineItemRow
@@ -195,6 +195,25 @@ class ProductInsight:
     def suggestions(self) -> list[Theme]:
         return [theme for theme in self.themes if theme.suggestion]
 
+    def figures(self, words_shown: int = WORDS_SHOWN) -> dict[str, object]:
+        """What the desk's products page shows of this product."""
+        return {
+            "sku": self.sku,
+            "name": self.name,
+            "supplier": self.supplier_id,
+            "units_sold": self.units_sold,
+            "units_returned": self.units_returned,
+            "return_rate": self.return_rate,
+            "reasons": [
+                (reason_label(reason), units) for reason, units in self.reasons.most_common()
+            ],
+            "notes": [quote.text for quote in self.words[:words_shown]],
+            "suggestions": [
+                {"label": theme.label, "customers": theme.customers, "text": theme.suggestion}
+                for theme in self.suggestions
+            ],
+        }
+
 
 def _clean(text: str) -> str:
     text = text.lower().replace("\u2019", "'")
@@ -270,38 +289,33 @@ def product_insights(
     """Every product sold, the most returned (by rate, then units) first."""
     sold_rows = session.execute(
         select(
-            LineItemRow.sku,
-            func.max(LineItemRow.name),
-            func.max(LineItemRow.supplier_id),
-            func.sum(LineItemRow.quantity),
-        ).group_by(LineItemRow.sku)
+            LineItemRow.sku, LineItemRow.name, LineItemRow.supplier_id, LineItemRow.quantity
+        ).order_by(LineItemRow.id)
     ).all()
-    insights: dict[str, ProductInsight] = {
-        sku: ProductInsight(
-            sku=sku,
-            name=name or sku,
-            supplier_id=supplier or "",
-            units_sold=int(units or 0),
-            units_returned=0,
-            reasons=Counter(),
-            words=[],
-            themes=[],
+    insights: dict[str, ProductInsight] = {}
+    suppliers: dict[str, set[str]] = {}
+    for sku, name, supplier, units in sold_rows:
+        insight = insights.setdefault(
+            sku, ProductInsight(sku, name or sku, "", 0, 0, Counter(), [], [])
         )
-        for sku, name, supplier, units in sold_rows
-    }
+        insight.units_sold += int(units or 0)
+        if supplier:
+            suppliers.setdefault(sku, set()).add(supplier)
+    for sku, ids in suppliers.items():
+        insights[sku].supplier_id = ", ".join(sorted(ids))
     cases = session.execute(
         select(CaseRow, LineItemRow.sku)
         .join(LineItemRow, CaseRow.line_item_id == LineItemRow.id)
         .order_by(CaseRow.created_at.desc(), CaseRow.id.desc())
     ).all()
     for case, sku in cases:
-        insight = insights.get(sku)
-        if insight is None or case.status in NOT_RETURNED:
+        returned = insights.get(sku)
+        if returned is None or case.status in NOT_RETURNED:
             continue
-        insight.units_returned += case.quantity
-        insight.reasons[case.reason] += 1
+        returned.units_returned += case.quantity
+        returned.reasons[case.reason] += case.quantity  # in units, like the returns
         if case.note.strip():
-            insight.words.append(
+            returned.words.append(
                 Quote(case.code, case.customer_email.lower(), case.note.strip(), case.reason)
             )
     for insight in insights.values():

@@ -186,6 +186,17 @@ STATEMENT_COLUMNS = [
 
 def statement_csv(session: Session, store: Store, supplier_id: str, now: dt.datetime) -> str:
     """One row per case of the supplier: dates, tracking events and amounts, for disputes."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(STATEMENT_COLUMNS)
+    writer.writerows(statement_rows(session, store, supplier_id, now))
+    return out.getvalue()
+
+
+def statement_rows(
+    session: Session, store: Store, supplier_id: str, now: dt.datetime
+) -> list[list[str | int]]:
+    """The statement's rows, in the order of ``STATEMENT_COLUMNS`` (CSV and PDF alike)."""
     currency = store.policy.currency
     days = due_days(store, supplier_id)
     by_case: dict[str, Credit] = {c.case_code: c for c in credits(session, supplier_id)}
@@ -194,9 +205,7 @@ def statement_csv(session: Session, store: Store, supplier_id: str, now: dt.date
             select(CaseRow).where(CaseRow.supplier_id == supplier_id).order_by(CaseRow.id)
         ).scalars()
     )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(STATEMENT_COLUMNS)
+    rows: list[list[str | int]] = []
 
     def money(minor: int) -> str:
         return Money(minor=minor, currency=currency).amount_str()
@@ -223,7 +232,7 @@ def statement_csv(session: Session, store: Store, supplier_id: str, now: dt.date
             select(LabelRow).where(LabelRow.case_code == case.code)
         ).scalar_one_or_none()
         credit = by_case.get(case.code)
-        writer.writerow(
+        rows.append(
             [
                 case.code,
                 case.order.display_number,
@@ -248,7 +257,7 @@ def statement_csv(session: Session, store: Store, supplier_id: str, now: dt.date
                 money(credit.overdue_minor(now, days)) if credit else "0.00",
             ]
         )
-    return out.getvalue()
+    return rows
 
 
 def _event_name(data: str) -> str:

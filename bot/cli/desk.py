@@ -1,4 +1,4 @@
-"""The owner's desk on the command line: ``returnbridge inbox``, ``returnbridge reply`` and
+"""The owner's desk on the command line: ``returnbridge inbox``, ``reply``, ``digest`` and
 ``returnbridge suppliers credit|writeoff|scorecard|statement``."""
 
 from __future__ import annotations
@@ -150,16 +150,23 @@ def suppliers_scorecard(
 @suppliers_app.command("statement")
 def suppliers_statement(
     supplier_id: Annotated[str, typer.Argument(help="The supplier's id.")],
-    as_csv: Annotated[bool, typer.Option("--csv", help="CSV (the only format so far).")] = True,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV (the default).")] = True,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+    pdf: Annotated[
+        Path | None, typer.Option("--pdf", help="Write the statement as a PDF to this file.")
+    ] = None,
 ) -> None:
     """Each case of the supplier with its dates, tracking events and amounts."""
     from bot.cli.main import _desk
-    from graph.supplier_money import supplier_statement
+    from graph.supplier_money import supplier_statement, supplier_statement_pdf
     from tools.errors import ReturnError
 
     desk = _desk()
     try:
+        if pdf is not None:
+            pdf.write_bytes(supplier_statement_pdf(desk, supplier_id))
+            typer.echo(f"statement written to {pdf}")
+            return
         text = supplier_statement(desk, supplier_id)
     except ReturnError as error:
         _fail(error.message)
@@ -171,3 +178,30 @@ def suppliers_statement(
         typer.echo(f"statement written to {output}")
     else:
         sys.stdout.write(text)
+
+
+def digest(
+    send: Annotated[
+        bool, typer.Option("--send", help="Queue it for owner_email (once per week).")
+    ] = False,
+    show: Annotated[bool, typer.Option("--print", help="Print it here.")] = False,
+) -> None:
+    """The weekly digest of the last week that ended: print it, or queue it for the owner's
+    e-mail (the worker sends it; a week already queued is not queued again)."""
+    from bot.cli.main import _desk
+    from graph.weekly_digest import digest_text, last_full_week, queue_digest
+
+    if not send and not show:
+        _fail("Say --print to read the digest here or --send to e-mail it to the owner.")
+    desk = _desk()
+    try:
+        week = last_full_week(desk.clock.now())
+        if show:
+            sys.stdout.write(digest_text(desk, week))
+        if send:
+            if queue_digest(desk, week):
+                typer.echo(f"digest of {week.name} queued for {desk.store.policy.owner_email}")
+            else:
+                typer.echo(f"the digest of {week.name} was already queued; not sent again")
+    finally:
+        desk.close()

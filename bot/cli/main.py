@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.desk import inbox, reply, suppliers_app
+from bot.cli.desk import digest, inbox, reply, suppliers_app
 from bot.cli.marketplace import marketplace_app
 from bot.cli.onboarding import suppliers_invite  # noqa: F401  (registers its commands)
 from bot.cli.orders import orders_sync_shopify
@@ -39,6 +39,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(suppliers_app, name="suppliers")
 app.command("inbox")(inbox)
 app.command("reply")(reply)
+app.command("digest")(digest)
 app.add_typer(marketplace_app, name="marketplace")
 app.command("products")(products)
 orders_app.command("sync-shopify")(orders_sync_shopify)

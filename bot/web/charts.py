@@ -16,17 +16,19 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import pygal
 from pygal.style import Style
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from graph.desk import ReturnsDesk
 from ledger.models import CaseRow
 from policies.money import Money, exponent
-from tools.product_insights import ProductInsight, reason_label
-from tools.supplier_credit import Credit
-from tools.supplier_scorecard import Scorecard, percent
+from tools.product_insights import ProductInsight, Wording, product_insights, reason_label
+from tools.supplier_credit import Credit, credits
+from tools.supplier_scorecard import Scorecard, percent, scorecards
 
 DESK_STYLE = Style(
     background="transparent",
@@ -170,3 +172,25 @@ def _svg(chart: pygal.graph.graph.Graph) -> str:
 
 def _percent(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}%"
+
+
+def products_section(desk: ReturnsDesk, wording: Wording | None = None) -> dict[str, Any]:
+    """The products page: figures, suggestions and its two charts."""
+    now = desk.clock.now()
+    with desk.session() as session:
+        insights = product_insights(session, wording=wording)
+        by_week = reasons_by_week(session, now)
+    return {
+        "products": [insight.figures() for insight in insights],
+        "charts": [rate_by_product(insights), by_week],
+    }
+
+
+def supplier_charts(desk: ReturnsDesk) -> dict[str, Any]:
+    """The suppliers page's charts: return rate by supplier and unpaid credit by age."""
+    now = desk.clock.now()
+    currency = desk.store.policy.currency
+    with desk.session() as session:
+        cards = scorecards(session, desk.store, now)
+        owed = credits(session)
+    return {"charts": [rate_by_supplier(cards), credit_ageing(owed, now, currency)]}

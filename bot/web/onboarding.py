@@ -205,12 +205,13 @@ def add_onboarding_routes(
         try:
             invitation = invite_supplier(desk, supplier, get_settings().onboarding_link_days)
         except ReturnError as error:
-            return page(request, error.message)
+            return page(request, error.message, section="suppliers")
         url = onboarding_url(secret_key, invitation.nonce)
         return page(
             request,
             f"Onboarding link for {invitation.supplier_id} (until "
             f"{invitation.expires_at_text}); send it to the supplier: {url}",
+            section="suppliers",
         )
 
     @router.post("/suppliers/{supplier_id}/confirm", response_class=HTMLResponse)
@@ -220,4 +221,4 @@ def add_onboarding_routes(
             said = confirm_supplier(desk, supplier_id, get_settings().store_dir)
         except ReturnError as error:
             said = error.message
-        return page(request, said)
+        return page(request, said, section="suppliers")

@@ -1,12 +1,13 @@
-"""The owner console as a web page: type rules and decisions, review cases, keep the rules.
+"""The owner console as a back office: one page per section under one navigation.
 
-``/owner`` shows the owner's inbox with a reply box per item, a box for anything the owner
-would type in the console (a rule, "yes", "approve 1001", "why was order 1001 denied?"), the
-rule draft waiting for a yes, the cases waiting for a decision with approve and deny buttons,
-the supplier scorecards with credit forms (``bot/web/owner_desk.py``), and the active rules
-with retire buttons. Every form carries a signed double-submit token and is refused when the
-browser says it comes from another site (``bot.web.forms``), since a browser re-sends
-basic-auth credentials on its own.
+``/owner`` is the inbox (a reply box per item, the cases waiting for a decision with approve
+and deny buttons, and a box for anything the owner would type in the console: a rule, "yes",
+"approve 1001", "why was order 1001 denied?"); ``/owner/cases`` every case and one page per
+case; ``/owner/suppliers`` the scorecards, credit forms and statements
+(``bot/web/owner_desk.py``); ``/owner/products`` returns per product; ``/owner/rules`` the
+rule draft waiting for a yes and the active rules with retire buttons. Every form carries a
+signed double-submit token and is refused when the browser says it comes from another site
+(``bot.web.forms``), since a browser re-sends basic-auth credentials on its own.
 
 Access: only under the host names of ``RETURNBRIDGE_ALLOWED_HOSTS``. With
 ``RETURNBRIDGE_OWNER_PASSWORD`` set, HTTP basic auth with that password (any user name);
@@ -31,12 +32,16 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from bot.web.access import WebAccess, is_loopback
+from bot.web.charts import products_section, supplier_charts
 from bot.web.forms import FormTokens
 from bot.web.onboarding import add_onboarding_routes, onboarding_section
-from bot.web.owner_desk import add_desk_routes, desk_sections
+from bot.web.owner_cases import add_case_routes
+from bot.web.owner_desk import NAV, add_desk_routes, inbox_section, supplier_section
 from bot.web.request_limits import ID_MAX
 from graph.desk import ReturnsDesk
+from graph.llm import LLM, LLMConfig
 from graph.owner_console import answer_owner
+from graph.product_wording import llm_wording
 from graph.rule_compiler_llm import choose_compiler
 from graph.rulebook import Rulebook
 from ledger import attempt_models
@@ -139,37 +144,78 @@ def owner_router(
     def book() -> Rulebook:
         return Rulebook(desk, choose_compiler(desk.store))
 
-    def page(request: Request, reply: str = "", said: str = "") -> HTMLResponse:
-        rules = book()
-        with desk.session() as session:
-            waiting = [
-                {
-                    "code": case.code,
-                    "order": case.order.display_number,
-                    "item": f"{case.quantity} x {case.line_item.name}",
-                    "reason": case.reason.replace("_", " "),
-                    "why": case.review_reason or "",
-                }
-                for case in list_cases(session, "pending_review")
-            ]
+    config = LLMConfig.from_env()
+    # With a key, the model rewords the products page's suggestions (remembered per process).
+    wording = llm_wording(LLM(config)) if config.enabled else None
+
+    def section_context(section: str) -> dict[str, Any]:
+        """What one section of the back office shows; only that section is read."""
+        if section == "inbox":
+            with desk.session() as session:
+                waiting = [
+                    {
+                        "code": case.code,
+                        "order": case.order.display_number,
+                        "item": f"{case.quantity} x {case.line_item.name}",
+                        "reason": case.reason.replace("_", " "),
+                        "why": case.review_reason or "",
+                    }
+                    for case in list_cases(session, "pending_review")
+                ]
+            return {"waiting": waiting}
+        if section == "rules":
+            rules = book()
+            return {"draft": rules.pending(), "rules": rules.active()}
+        if section == "suppliers":
+            return supplier_section(desk) | supplier_charts(desk)
+        if section == "products":
+            return products_section(desk, wording)
+        return {}
+
+    def page(
+        request: Request,
+        reply: str = "",
+        said: str = "",
+        *,
+        section: str = "inbox",
+        template: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> HTMLResponse:
+        inbox = inbox_section(desk)
         token, fresh = forms.issue(request)
         response = templates.TemplateResponse(
             request,
-            "owner.html",
+            template or f"owner/{section}.html",
             {
                 "store_name": desk.store.policy.name,
+                "currency": desk.store.policy.currency,
+                "nav": NAV,
+                "section": section,
+                "section_title": dict((key, label) for key, label, _ in NAV).get(section, ""),
+                "inbox_count": len(inbox),
                 "token": token,
                 "reply": reply,
                 "said": said,
-                "draft": rules.pending(),
-                "waiting": waiting,
-                "rules": rules.active(),
-                **desk_sections(desk),
-                **onboarding_section(desk),
+                **({"inbox": inbox} if section == "inbox" else {}),
+                **section_context(section),
+                **(extra or {}),
+                **(onboarding_section(desk) if section in ("suppliers", "inbox") else {}),
             },
         )
         forms.set_cookie(response, fresh)
         return response
+
+    @router.get("/rules", response_class=HTMLResponse)
+    def rules_page(request: Request) -> HTMLResponse:
+        return page(request, section="rules")
+
+    @router.get("/suppliers", response_class=HTMLResponse)
+    def suppliers_page(request: Request) -> HTMLResponse:
+        return page(request, section="suppliers")
+
+    @router.get("/products", response_class=HTMLResponse)
+    def products_page(request: Request) -> HTMLResponse:
+        return page(request, section="products")
 
     @router.get("", response_class=HTMLResponse)
     def owner_page(request: Request) -> HTMLResponse:
@@ -180,8 +226,8 @@ def owner_router(
         forms.check(request, token)
         words = text.strip()[:2000]
         if not words:
-            return page(request, "Type a rule, a decision or a question.")
-        return page(request, answer_owner(desk, words, book()), words)
+            return page(request, "Type a rule, a decision or a question.", section="rules")
+        return page(request, answer_owner(desk, words, book()), words, section="rules")
 
     @router.post("/draft/{choice}", response_class=HTMLResponse)
     def draft(request: Request, choice: str, token: Token) -> HTMLResponse:
@@ -189,28 +235,17 @@ def owner_router(
         if choice not in ("confirm", "discard"):
             raise HTTPException(status_code=404, detail="No such choice.")
         rules = book()
-        return page(request, rules.confirm() if choice == "confirm" else rules.discard())
-
-    @router.post("/cases/{code}/{verb}", response_class=HTMLResponse)
-    def decide(
-        request: Request, code: str, verb: str, token: Token, note: Annotated[str, Form()] = ""
-    ) -> HTMLResponse:
-        forms.check(request, token)
-        if verb not in ("approve", "deny"):
-            raise HTTPException(status_code=404, detail="No such decision.")
-        case = code.strip().upper()
-        if not case.startswith("RB-"):
-            raise HTTPException(status_code=404, detail="No such return.")
-        text = f"{verb} {case}" + (f", {note.strip()[:500]}" if note.strip() else "")
-        return page(request, answer_owner(desk, text, book()))
+        said = rules.confirm() if choice == "confirm" else rules.discard()
+        return page(request, said, section="rules")
 
     @router.post("/rules/{rule_id}/retire", response_class=HTMLResponse)
     def retire(
         request: Request, rule_id: Annotated[int, PathPart(ge=1, le=ID_MAX)], token: Token
     ) -> HTMLResponse:
         forms.check(request, token)
-        return page(request, book().retire(rule_id))
+        return page(request, book().retire(rule_id), section="rules")
 
     add_desk_routes(router, desk, page, forms.check)
+    add_case_routes(router, desk, page, forms.check)
     add_onboarding_routes(router, desk, page, forms.check, secret_key)
     return router

@@ -1,4 +1,4 @@
-"""The owner desk's inbox, supplier credit and scorecard on ``/owner``.
+"""The owner desk's inbox, supplier credit and scorecard, and the back office's navigation.
 
 The inbox lists what waits for the owner with a reply box per item (the answer goes to that
 customer or supplier and closes the item); supplier credit is recorded or written off in two
@@ -20,6 +20,7 @@ from graph.supplier_money import (
     record_credit,
     supplier_scorecards,
     supplier_statement,
+    supplier_statement_pdf,
     write_off,
 )
 from tools.errors import ReturnError
@@ -37,9 +38,19 @@ KIND_WORDS = {
 }
 
 
-def desk_sections(desk: ReturnsDesk) -> dict[str, Any]:
-    """What the owner page shows of the inbox, the suppliers and their credit."""
-    items = [
+# The back office's sections: key, label, address.
+NAV = (
+    ("inbox", "Inbox", "/owner"),
+    ("cases", "Cases", "/owner/cases"),
+    ("suppliers", "Suppliers", "/owner/suppliers"),
+    ("products", "Products", "/owner/products"),
+    ("rules", "Rules", "/owner/rules"),
+)
+
+
+def inbox_section(desk: ReturnsDesk) -> list[dict[str, Any]]:
+    """What waits for the owner, one entry per open inbox item."""
+    return [
         {
             "id": item.id,
             "kind": KIND_WORDS.get(item.kind, item.kind),
@@ -54,8 +65,12 @@ def desk_sections(desk: ReturnsDesk) -> dict[str, Any]:
         }
         for item in open_inbox(desk)
     ]
+
+
+def supplier_section(desk: ReturnsDesk) -> dict[str, Any]:
+    """The scorecards, with the credit forms and statements under them."""
     cards = [card.figures() | {"name": card.name} for card in supplier_scorecards(desk)]
-    return {"inbox": items, "scorecards": cards, "currency": desk.store.policy.currency}
+    return {"scorecards": cards}
 
 
 def add_desk_routes(
@@ -64,11 +79,11 @@ def add_desk_routes(
     page: Callable[..., HTMLResponse],
     check_token: Callable[[Request, str], None],
 ) -> None:
-    def done(request: Request, action: Callable[[], str]) -> HTMLResponse:
+    def done(request: Request, action: Callable[[], str], section: str = "inbox") -> HTMLResponse:
         try:
-            return page(request, action())
+            return page(request, action(), section=section)
         except ReturnError as error:
-            return page(request, error.message)
+            return page(request, error.message, section=section)
 
     @router.post("/inbox/{item_id}/reply", response_class=HTMLResponse)
     def inbox_reply(request: Request, item_id: int, token: Token, text: Text = "") -> HTMLResponse:
@@ -95,6 +110,7 @@ def add_desk_routes(
             lambda: record_credit(
                 desk, supplier.strip(), amount.strip(), reference, order=order.strip() or None
             ),
+            "suppliers",
         )
 
     @router.post("/suppliers/writeoff", response_class=HTMLResponse)
@@ -116,6 +132,7 @@ def add_desk_routes(
                 amount=amount.strip() or None,
                 note=note.strip()[:500],
             ),
+            "suppliers",
         )
 
     @router.get("/exports/{name}.csv")
@@ -139,4 +156,16 @@ def add_desk_routes(
             text,
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{supplier_id}-statement.csv"'},
+        )
+
+    @router.get("/suppliers/{supplier_id}/statement.pdf")
+    def statement_pdf(supplier_id: str) -> Response:
+        try:
+            data = supplier_statement_pdf(desk, supplier_id)
+        except ReturnError as error:
+            raise HTTPException(status_code=404, detail=error.message) from None
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{supplier_id}-statement.pdf"'},
         )

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from bot.cli.main import app
@@ -37,7 +38,7 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_inbox_reply_credit_scorecard_and_statement() -> None:
+def test_inbox_reply_credit_scorecard_and_statement(tmp_path: Path) -> None:
     assert run("demo")[0] == 0
     desk = desk_from_settings(get_settings())
     try:
@@ -90,6 +91,11 @@ def test_inbox_reply_credit_scorecard_and_statement() -> None:
         (view.code, "23.00", "20.00", "3.00")
     ]
     assert run("suppliers", "scorecard", "nobody")[0] == 1
+    pdf = tmp_path / "acme.pdf"
+    code, out = run("suppliers", "statement", "acme", "--pdf", str(pdf))
+    assert code == 0 and "statement written to" in out, out
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert view.code in text and "Owed 23.00 USD" in text and "received 20.00" in text
 
     desk = desk_from_settings(get_settings())
     try:
@@ -213,3 +219,14 @@ def test_products_prints_figures_and_a_suggestion_once_several_customers_agree(
     assert "suggestion (3 customers: runs small)" in out
     assert '"way too small"' in out
     assert "suggestion" not in run("products", "--min-customers", "4")[1]
+
+
+def test_the_weekly_digest_is_printed_and_queued_once() -> None:
+    assert run("demo")[0] == 0
+    code, out = run("digest", "--print")
+    assert code == 0 and "your returns for week" in out and "Cases opened:" in out, out
+    code, out = run("digest", "--send")
+    assert code == 0 and "queued for" in out, out
+    code, out = run("digest", "--send")
+    assert code == 0 and "already queued; not sent again" in out, out
+    assert run("digest")[0] == 1

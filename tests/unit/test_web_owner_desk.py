@@ -67,8 +67,9 @@ def test_credit_is_recorded_on_the_page_and_shown_in_the_scorecard(desk: Returns
     desk.supplier_action("credit-co", view.code, "approve")
     assert desk.case_view(view.code).supplier_credit == "60.00"
     client = client_for(desk)
-    page = client.get("/owner").text
-    assert "Credit Co" in page and "60.00" in page
+    page = client.get("/owner/suppliers").text
+    assert "Credit Co" in page and "60.00 USD" in page
+    assert 'href="/owner/suppliers/credit-co/statement.pdf"' in page
     done = client.post(
         "/owner/suppliers/credit",
         data={
@@ -107,7 +108,7 @@ def test_the_page_links_the_case_and_journal_exports(desk: ReturnsDesk) -> None:
         ReturnRequest(order="1001", email="ana@example.com", sku="MUG-1", reason="changed_mind")
     )
     client = client_for(desk)
-    page = client.get("/owner").text
+    page = client.get("/owner/suppliers").text
     assert 'href="/owner/exports/cases.csv"' in page and "/owner/exports/journal.csv" in page
     cases = client.get("/owner/exports/cases.csv")
     assert cases.status_code == 200 and cases.headers["content-type"].startswith("text/csv")
@@ -117,3 +118,50 @@ def test_the_page_links_the_case_and_journal_exports(desk: ReturnsDesk) -> None:
     # the exports are the owner's: a client from elsewhere gets nothing
     stranger = TestClient(client.app, client=("198.51.100.7", 1))
     assert stranger.get("/owner/exports/cases.csv").status_code == 403
+
+
+def test_every_section_has_its_page_under_one_navigation(desk: ReturnsDesk) -> None:
+    client = client_for(desk)
+    for address, title in (
+        ("/owner", "Inbox"),
+        ("/owner/suppliers", "Suppliers"),
+        ("/owner/products", "Products"),
+        ("/owner/rules", "Rules"),
+    ):
+        page = client.get(address)
+        assert page.status_code == 200, address
+        assert f'<a href="{address}" aria-current="page">{title}' in page.text
+        for other in ("/owner/cases", "/owner/suppliers", "/owner/products", "/owner/rules"):
+            assert f'href="{other}"' in page.text
+    rules = client.get("/owner/rules").text
+    assert 'action="/owner/say"' in rules and "No rules are on." in rules
+    # one section's forms are not repeated on another
+    assert 'action="/owner/suppliers/credit"' not in client.get("/owner").text
+
+
+NUMBER_CELL = r'<td class="num" data-label="[^"]+">([^<]*)</td>'
+
+
+def test_the_products_page_counts_units_returns_and_reasons(desk: ReturnsDesk) -> None:
+    desk.submit_return(
+        ReturnRequest(
+            order="1001",
+            email="ana@example.com",
+            sku="LAMP-1",
+            quantity=1,
+            reason="wrong_size",
+            note="runs small",
+        )
+    )
+    page = client_for(desk).get("/owner/products").text
+    row = re.search(r"<span>Desk lamp</span></td>(.*?)</tr>", page, re.S)
+    assert row is not None
+    cells = re.findall(NUMBER_CELL, row.group(1))
+    assert cells == ["2", "1", "50.0%"]
+    assert "wrong size × 1" in row.group(1) and "runs small" in row.group(1)
+    mug = re.search(r"<span>Ceramic mug</span></td>(.*?)</tr>", page, re.S)
+    assert mug is not None and re.findall(NUMBER_CELL, mug.group(1)) == [
+        "1",
+        "0",
+        "0.0%",
+    ]
