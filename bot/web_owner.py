@@ -34,6 +34,14 @@ from bot.request_limits import ID_MAX
 from bot.web_access import WebAccess, is_loopback
 from bot.web_forms import FormTokens
 from bot.web_owner_desk import add_desk_routes, desk_sections
+from bot.web_owner_rules import (
+    RuleForm,
+    add_rule_form_routes,
+    form_choices,
+    form_of_draft,
+    form_of_rule,
+    form_of_words,
+)
 from graph.desk import ReturnsDesk
 from graph.owner_console import answer_owner
 from graph.rule_compiler_llm import choose_compiler
@@ -138,8 +146,13 @@ def owner_router(
     def book() -> Rulebook:
         return Rulebook(desk, choose_compiler(desk.store))
 
-    def page(request: Request, reply: str = "", said: str = "") -> HTMLResponse:
+    def page(
+        request: Request, reply: str = "", said: str = "", form: RuleForm | None = None
+    ) -> HTMLResponse:
         rules = book()
+        draft = rules.pending()
+        if form is None and draft is not None:
+            form = form_of_rule(draft)
         with desk.session() as session:
             waiting = [
                 {
@@ -160,7 +173,9 @@ def owner_router(
                 "token": token,
                 "reply": reply,
                 "said": said,
-                "draft": rules.pending(),
+                "draft": draft,
+                "rule_form": form,
+                **form_choices(desk.store),
                 "waiting": waiting,
                 "rules": rules.active(),
                 **desk_sections(desk),
@@ -179,7 +194,15 @@ def owner_router(
         words = text.strip()[:2000]
         if not words:
             return page(request, "Type a rule, a decision or a question.")
-        return page(request, answer_owner(desk, words, book()), words)
+        reply = answer_owner(desk, words, book())
+        form = None
+        pending = book().pending()
+        if pending is not None and pending.text == words:
+            form = form_of_draft(pending, desk.store)
+        elif reply.startswith("I couldn't make that into a rule"):
+            # the parts that were read, in the form, to finish instead of rewording
+            form = form_of_words(words, desk.store)
+        return page(request, reply, words, form)
 
     @router.post("/draft/{choice}", response_class=HTMLResponse)
     def draft(request: Request, choice: str, token: Token) -> HTMLResponse:
@@ -210,4 +233,5 @@ def owner_router(
         return page(request, book().retire(rule_id))
 
     add_desk_routes(router, desk, page, forms.check)
+    add_rule_form_routes(router, desk, page, forms.check, book)
     return router

@@ -124,7 +124,11 @@ class Rulebook:
 
     def draft(self, text: str, *, replaces: int | None = None) -> Draft:
         """Compile and store a draft; raise ``RuleNotUnderstood`` and store nothing if not."""
-        spec = self.compiler(text)
+        return self.draft_spec(self.compiler(text), text, replaces=replaces)
+
+    def draft_spec(self, spec: RuleSpec, text: str, *, replaces: int | None = None) -> Draft:
+        """Store a rule already built and validated (the owner desk's rule form) as the draft
+        waiting for a yes, as ``draft`` does with compiled words."""
         canonical = spec.canonical(self.names)
         with self.desk.session() as session:
             if replaces is not None:
