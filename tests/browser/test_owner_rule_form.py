@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
@@ -22,6 +23,9 @@ from graph.desk import ReturnsDesk
 from graph.rulebook import Rulebook
 from policies.loader import store_from_data
 from tests.browser.test_returns_page import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 sync_api = pytest.importorskip("playwright.sync_api")
 sync_api.expect.set_options(timeout=20_000)
@@ -78,26 +82,26 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Return
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
+def browser() -> Iterator[Browser]:
     with sync_api.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
 
-def _tab(browser: sync_api.Browser, width: int) -> sync_api.Page:
+def _tab(browser: Browser, width: int) -> Page:
     context = browser.new_context(viewport={"width": width, "height": 900})
     context.set_default_timeout(10_000)
     return context.new_page()
 
 
-def _say(page: sync_api.Page, url: str, text: str) -> None:
+def _say(page: Page, url: str, text: str) -> None:
     page.goto(f"{url}/owner")
     page.locator("#text").fill(text)
     page.get_by_role("button", name="Send", exact=True).click()
 
 
-def _fits(page: sync_api.Page) -> None:
+def _fits(page: Page) -> None:
     """Nothing of the form runs past the screen's right edge."""
     overflow = page.evaluate(
         "() => { const form = document.querySelector('#rule-form');"
@@ -108,7 +112,7 @@ def _fits(page: sync_api.Page) -> None:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_owner_fixes_an_amount_in_the_form_and_switches_the_rule_on(
-    site: tuple[str, ReturnsDesk], browser: sync_api.Browser, width: int
+    site: tuple[str, ReturnsDesk], browser: Browser, width: int
 ) -> None:
     url, desk = site
     page = _tab(browser, width)
@@ -142,7 +146,7 @@ def test_the_owner_fixes_an_amount_in_the_form_and_switches_the_rule_on(
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_refused_rule_shows_what_was_read_and_is_finished_in_the_form(
-    site: tuple[str, ReturnsDesk], browser: sync_api.Browser, width: int
+    site: tuple[str, ReturnsDesk], browser: Browser, width: int
 ) -> None:
     url, desk = site
     page = _tab(browser, width)
