@@ -201,7 +201,8 @@ INSPECTION_OBJECT = (
     r"(?:\s+(?:the\s+|its\s+)?(?:receipt|inspection|return|returned\s+item|item|items|parcel"
     r"|package|delivery|goods|product|arrival)(?:\s+(?:of|for)\s+(?:the\s+)?(?:return|item"
     r"|parcel|package|goods|returned\s+item))?(?:\s+is\s+ok|\s+was\s+ok)?|\s+(?:it|that\s+it"
-    r"\s+arrived|it\s+arrived|the\s+item\s+arrived)"
+    r"\s+arrived|it\s+arrived|the\s+item\s+arrived|(?:that\s+)?(?:the\s+)?(?:return|item|parcel"
+    r"|package)\s+(?:arrived|came\s+back|got\s+there|was\s+received))"
     r"|\s+(?:that\s+)?(?:they|it)\s+(?:received|receive|got|have|has)\s+(?:the\s+|it|them)?\s*(?:return"
     r"|returned\s+item|item|parcel|package|goods)?"
     r"|\s+(?:receiving|getting)\s+(?:the\s+)?(?:return|returned\s+item|item|parcel|package|goods|it))?"
@@ -223,7 +224,7 @@ RETURN_ARRIVED = (
     rf"|response|answer)\s+|an\s+answer\s+)?(?:back\s+)?from\s+(?:{SUPPLIER_SUBJECT}|{S})"
     rf"\s+(?:{WITHIN}\s+(?:the\s+first\s+)?)?(?P<d>{D})(?P<after>\s+{SINCE_DELIVERY}"
     rf"|\s+{RETURN_ARRIVED})?"
-    rf"|(?:\b(?:if|when|whenever|once|in\s+case)\s+)?{TRIGGER_SUBJECT}\s+(?:takes|took|needs"
+    rf"|(?:\b(?:if|when|whenever|once|in\s+case)\s+)?{TRIGGER_SUBJECT}\s+(?:takes|took|taking|needs"
     rf"|is\s+taking|has\s+taken)\s+(?:longer|more)\s+than\s+(?P<e>{D})(?P<after2>\s+"
     rf"{SINCE_DELIVERY}|\s+{RETURN_ARRIVED})?\s+to\s+(?:(?P<inspect>{INSPECTED}{INSPECTION_OBJECT})"
     rf"|{ANSWERED}(?:\s+(?:to\s+)?(?:a|the|our|my)?\s*(?:return\s+requests?|requests?|it|us"
@@ -417,7 +418,7 @@ KEEP_PHRASES = [
     rf"\b(?:do\s+not|never|no\s+longer)\s+(?:want|need)\s+(?:{KEEP_OBJECT}\s+|{SUBJ_UNIT}\s+)?"
     rf"(?:back|returned|shipped\s+back|sent\s+back)",
     r"\b(?:do\s+not|never)\s+need\s+(?:an?\s+)?(?:physical\s+)?return\b(?!s)",
-    rf"\b(?:do\s+not|never)\s+bother\s+(?:with\s+(?:the\s+|a\s+)?returns?(?:\s+shipping)?"
+    rf"\b(?:do\s+not|never)\s+(?:even\s+)?bother\s+(?:with\s+(?:the\s+|a\s+)?returns?(?:\s+shipping)?"
     rf"|(?:asking\s+(?:for\s+)?|having\s+{WHO}\s+|making\s+{WHO}\s+|getting\s+)?(?:{KEEP_OBJECT}\s+)?"
     rf"(?:{RETURN_VERB})?(?:\s+{KEEP_OBJECT})?(?:\s+back)?(?:\s+{KEEP_OBJECT})?)",
     # "don't bother getting it back", "never bother having them send it back"
@@ -609,6 +610,8 @@ def _review_more(parse: _Parse, match: re.Match[str]) -> None:
 @pattern(
     r"\b(?:(?:should|must|will|to)\s+)?(?:be|get|gets|is|are|was|were)\s+(?:flagged|held|escalated"
     rf"|reviewed|parked|queued)(?:\s+for\s+{REVIEW_FOR})?(?:\s+by\s+me)?"
+    rf"(?:\s+to\s+(?:me|myself|the\s+owner))?(?:\s+for\s+(?:my\s+)?(?:sign\s+off|approval"
+    rf"|review))?"
     rf"|(?<=\s)(?:flagged|held\s+for\s+{REVIEW_FOR}|escalated)(?:\s+(?:for\s+{REVIEW_FOR}|to\s+me))?"
     rf"(?=\s*(?:[.,;!?]|$))"
 )
@@ -684,7 +687,7 @@ def message(number: int) -> str:
     rf"|\b(?:we\s+)?no\s+longer\s+(?:accept|allow|take|refund)"
     rf"|\b(?:do\s+not|never|will\s+not)\s+(?:refund|approve)\s+(?:it|them|those|these)\s+at\s+all"
     rf"|(?:^|(?<=[\s,.;:]))no(?:\s+more)?(?=\s+(?:(?:{R}|{S}|{C})\s*(?:,|or|and|/)?\s*)*"
-    rf"(?:returns|refunds|exchanges)\b)"
+    rf"(?:returns|refunds?|exchanges)\b)"
     # "no change of mind after 14 days": a reason refused from some moment on
     rf"|(?:^|(?<=[\s,.;:]))no(?:\s+more)?(?=\s+(?:{R}\s*(?:,|or|and|/)?\s*)+(?:after|past|beyond"
     rf"|once|outside|later\s+than|older\s+than)\b)"
@@ -738,7 +741,7 @@ def _resolve_credit(parse: _Parse, match: re.Match[str]) -> None:
 
 @pattern(
     rf"\b(?:notify|tell|inform|message|ping|email|e-mail|alert|contact|remind|nudge|chase"
-    rf"|warn|text|slack)\s+{SUPPLIER_SUBJECT}"
+    rf"|warn|text|slack)\s+(?:{SUPPLIER_SUBJECT}|{S}(?!\s+(?:items?|products?|goods|returns?)\b))"
     rf"|\blet\s+{SUPPLIER_SUBJECT}\s+know"
     rf"|\bsend\s+{SUPPLIER_SUBJECT}\s+an?\s+(?:reminder|message|note|notice|notification)"
     rf"|\bsend\s+an?\s+(?:reminder|message|note|notice|notification)\s+to\s+{SUPPLIER_SUBJECT}"
@@ -756,6 +759,7 @@ def _notify_supplier(parse: _Parse, match: re.Match[str]) -> None:
             "should happen, and when."
         )
         return
+    _add_set(parse, match, "supplier", "SUP", negated=False)  # "tell Acme ...": its returns
     parse.action(match.start(), ActionKind.NOTIFY_SUPPLIER)
 
 

@@ -98,6 +98,10 @@ OWNER_SLANG: list[tuple[str, str]] = [
         "without a return",
     ),
     (r"\bbefore\s+doing\s+anything\b", "first"),
+    # "no refund for change of mind": a refusal, like "no refunds for ..."
+    (r"\bno\s+refund\b(?!\s*,?\s*no\b)", "no refunds"),
+    # "customer keeps it, full refund": the whole price back is what a refund is
+    (r"\b(?:a\s+)?full\s+refund\b", "refund"),
     (r"\bsend\s+me\s+(?=the\s)", "send to me "),
     # actions
     (r"\bbounces?\b", "deny"),
