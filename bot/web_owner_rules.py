@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from graph.desk import ReturnsDesk
 from graph.rule_compiler import RuleNotUnderstood, compile_rule, read_rule
 from graph.rule_compiler_llm import check_against_store
-from graph.rulebook import Rulebook
+from graph.rulebook import Rulebook, skipped_words
 from policies.models import Reason, Store
 from policies.money import Money, MoneyError
 from policies.rules import (
@@ -207,12 +207,7 @@ def form_of_words(text: str, store: Store) -> RuleForm | None:
 
 def form_of_draft(draft: Rule, store: Store) -> RuleForm:
     """The draft as a form, with the words the offline reader skipped when it read them so."""
-    skipped: tuple[str, ...] = ()
-    try:
-        spec, skipped = read_rule(draft.text, store)
-    except RuleNotUnderstood:
-        spec = None
-    return form_of_rule(draft, skipped=skipped if spec == draft.spec() else ())
+    return form_of_rule(draft, skipped=skipped_words(draft.text, draft.spec(), store))
 
 
 # -- from the posted form to a rule -----------------------------------------------------------

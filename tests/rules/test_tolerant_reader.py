@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from graph.desk import ReturnsDesk
+from graph.owner_console import answer_owner
 from graph.rule_compiler import RuleNotUnderstood, compile_rule, read_rule
+from graph.rulebook import Rulebook
 from policies.rules import RuleSpec, Trigger
 from tests.language_corpus.score_rules import score
 from tests.rules.helpers import (
@@ -329,3 +332,19 @@ def test_the_rules_corpus_reads_at_least_what_it_read(folder: str) -> None:
     items = yaml.safe_load((CORPUS / folder / "rules.yaml").read_text(encoding="utf-8"))
     result = score(items, STORE)
     assert len(result.right) >= READ_RIGHT[folder], result.refused_but_should_read
+
+
+# -- the echo before the yes -------------------------------------------------------------------
+
+
+def test_the_console_echoes_the_reading_and_the_skipped_words_and_waits_for_yes(
+    desk: ReturnsDesk,
+) -> None:
+    book = Rulebook(desk)
+    reply = answer_owner(desk, "honestly mate, items under $20 - let them keep it", book)
+    assert "unit price is under 20.00 USD: approve it without asking for the item back" in reply
+    assert 'Words I skipped as filler: "honestly", "mate".' in reply
+    assert 'Reply "yes"' in reply
+    assert book.active() == []
+    assert "is on" in answer_owner(desk, "yes", book)
+    assert len(book.active()) == 1
