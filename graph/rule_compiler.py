@@ -154,9 +154,16 @@ def _narrows(parse: _Parse, match: re.Match[str], word: str) -> bool:
         return False
     after = parse.source[match.end() :].split()
     before = parse.source[: match.start()].split()
+    # a word in a clause that states a condition ("if they are rude", "customers who
+    # complain") says when the rule applies: never filler
+    clause = re.split(r"[,.;:!?]|\s-\s", parse.source[: match.start()])[-1]
+    conditional = re.search(r"\b(?:if|when|whenever|once|unless|who|whose)\b", clause) or (
+        re.search(rf"\b{SUBJECT_NOUNS}\s+(?:that|which)\b", clause)
+    )
     return bool(
         (after and re.fullmatch(SUBJECT_NOUNS, after[0].strip(",.;:!?")))
         or (before and before[-1] in QUALIFYING_PREPOSITIONS)
+        or conditional
     )
 
 

@@ -229,7 +229,8 @@ FILLER = words(
     "returns right rule set shall shipment shipments shopper shoppers should simply so somebody "
     "someone straight stuff supplier suppliers that the their them then there these they thing "
     "things this those to too up us vendor vendors was we were when whenever where which who whose "
-    "will with would you ! \" & ' ( ) , - . / : ; ? here's – —"
+    "will with would you ! \" & ' ( ) , - . / : ; ? here's – — already arrive arrives come "
+    "comes even"
 )
 
 # Words the tolerant reader never skips: each can flip or narrow what a rule does, so a

@@ -266,6 +266,10 @@ def test_the_customers_earlier_returns_are_told_from_returns_counting_this_one(
         ("clearance items under $10, refund without a return", "clearance"),
         ("refund items under $10 on weekends without a return", "weekends"),
         ("deny returns over $100 from first time customers", "time"),
+        # a word in a clause that says when the rule applies
+        ("if they are rude, deny returns over $50", "rude"),
+        ("customers who complain a lot with returns over $100 need my approval", "complain"),
+        ("deny returns over $50 from customers who are rude", "rude"),
         # a negation or "or" that would turn the rule round
         ("don't ask for photos on items under $20", "not"),
         ("returns over $200 need my approval unless its acme", "unless"),
