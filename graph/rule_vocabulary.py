@@ -239,7 +239,7 @@ MUST_PLACE = words(
     "not no never none nothing nobody nor neither or unless except excluding exclude besides "
     "but only instead rather than without under over below above more less fewer least most "
     "between within before after until since except apart outside non other others same "
-    "last previous prior earlier new old half quarter third"
+    "last previous prior earlier new old half quarter third twice thrice double triple"
 )
 
 # Of those, the words that turn a rule round (or join two) when they are not placed.

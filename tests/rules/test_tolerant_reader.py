@@ -281,6 +281,7 @@ def test_the_customers_earlier_returns_are_told_from_returns_counting_this_one(
         # an amount with no subject, a number with no unit
         ("hold anything for me if over 5", "5"),
         ("returns over a grand and a half need my approval", "half"),
+        ("flag returns over $200 twice", "twice"),
     ],
 )
 def test_a_word_that_would_change_the_rule_is_refused_by_name(text: str, named: str) -> None:
