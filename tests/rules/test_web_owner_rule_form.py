@@ -10,10 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from bot.web_owner_rules import RuleForm, form_of, spec_of_form
 from graph.desk import ReturnsDesk
+from graph.rule_compiler import compile_rule
 from graph.rulebook import Rulebook
+from tests.conftest import make_store
 from tests.rules.test_web_owner import app_for, basic, token_of
 
 
@@ -198,3 +202,45 @@ def test_the_form_needs_the_page_token(desk: ReturnsDesk) -> None:
     del data["token"]
     assert client.post("/owner/rules/form", data=data).status_code == 403
     assert Rulebook(desk).pending() is None
+
+
+def _posted(form: RuleForm) -> dict[str, str]:
+    """What the browser posts for the form as it is shown, untouched."""
+    data = {"trigger": form.trigger, "wait_hours": form.wait_hours, "message": form.message}
+    rows = form.rows()
+    data["rows"] = str(len(rows))
+    for index, row in enumerate(rows):
+        prefix = f"cond-{index}-"
+        data |= {prefix + "field": row.field, prefix + "op": row.op, prefix + "value": row.value}
+        data |= {prefix + "period": row.period, prefix + "days": row.days}
+        if row.current:
+            data[prefix + "current"] = "1"
+    for kind, on in form.actions.items():
+        if on:
+            data[f"action-{kind}"] = "1"
+    for kind, percent in form.percents.items():
+        data[f"percent-{kind}"] = percent
+    return data
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If acme hasn't answered within 2 days, let me know",
+        "If the supplier hasn't confirmed receipt within 7 days of delivery, refund anyway",
+        "Flag returns from anyone with 2 or more previous returns in the last 60 days",
+        "Customers with more than 3 returns this year need my approval",
+        "Offer a 30% partial refund and let them keep the item for scratched items",
+        "When the customer picks store credit, give an extra 10%",
+        'Deny change of mind returns after 14 days with the message "Past our window"',
+        "Require a photo for returns over $100 from customers outside Canada",
+        "Overseas suppliers: refund without a return",
+        "Returns of 5 or more units from financial suppliers need my approval",
+        "Orders over $500 except from Acme need my approval",
+    ],
+)
+def test_a_form_saved_as_shown_is_the_rule_that_was_read(text: str) -> None:
+    store = make_store()
+    spec = compile_rule(text, store)
+    form = form_of(spec.trigger, spec.wait_hours, spec.conditions, spec.actions)
+    assert spec_of_form(_posted(form), store) == spec
