@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from graph.desk import ReturnsDesk
-from language.rules.compiler import RuleNotUnderstood, compile_rule
+from language.rules.compiler import RuleNotUnderstood, compile_rule, read_rule
 from ledger import decisions
 from ledger.models import CaseRow, DecisionRow
 from ledger.rules_models import (
@@ -34,6 +34,7 @@ from ledger.rules_models import (
     pending_draft,
     save_draft,
 )
+from policies.models import Store
 from policies.rule_engine import Conflict, conflicts, matches
 from policies.rules import ActionKind, Rule, RuleSpec, Trigger
 from tools.decide_assessment import Assessment, case_facts, decide_assessment
@@ -80,6 +81,7 @@ class Draft:
     rule: Rule
     conflicts: list[Conflict]
     backtest: Backtest
+    skipped: tuple[str, ...] = ()
 
     def words(self) -> str:
         lines = [f'Rule {self.rule.id} draft: "{self.rule.canonical_text}"']
@@ -88,6 +90,9 @@ class Draft:
                 f"Rule {self.rule.id}, version {self.rule.version} draft: "
                 f'"{self.rule.canonical_text}"'
             )
+        if self.skipped:
+            words = ", ".join(f'"{word}"' for word in self.skipped)
+            lines.append(f"Words I skipped as filler: {words}.")
         for conflict in self.conflicts:
             lines.append(f"Conflict with {conflict.other.label}: {conflict.message}")
         lines.append(f"Backtest: {self.backtest.words()}")
@@ -125,6 +130,13 @@ class Rulebook:
     def draft(self, text: str, *, replaces: int | None = None) -> Draft:
         """Compile and store a draft; raise ``RuleNotUnderstood`` and store nothing if not."""
         spec = self.compiler(text)
+        draft = self.draft_spec(spec, text, replaces=replaces)
+        draft.skipped = skipped_words(text, spec, self.desk.store)
+        return draft
+
+    def draft_spec(self, spec: RuleSpec, text: str, *, replaces: int | None = None) -> Draft:
+        """Store a rule already built and validated (the owner desk's rule form) as the draft
+        waiting for a yes, as ``draft`` does with compiled words."""
         canonical = spec.canonical(self.names)
         with self.desk.session() as session:
             if replaces is not None:
@@ -310,6 +322,16 @@ class Rulebook:
             lines = [f"Return {code} (order {order}, {case.line_item.name}) is {status}."]
             lines += [line for row in history if (line := _explain_row(row))]
         return "\n".join(lines)
+
+
+def skipped_words(text: str, spec: RuleSpec, store: Store) -> tuple[str, ...]:
+    """The words the offline reader skipped when it reads ``text`` as ``spec`` (none when it
+    reads another rule, as when the model compiled it)."""
+    try:
+        read, skipped = read_rule(text, store)
+    except RuleNotUnderstood:
+        return ()
+    return skipped if read == spec else ()
 
 
 def _differs(before: Assessment, after: Assessment) -> bool:

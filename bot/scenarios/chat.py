@@ -1,7 +1,10 @@
 """The customer chat inside the scenario runner: ``customer``, ``customer_choice`` and
 ``customer_photo`` steps drive the chat graph, one chat session per ``session:`` name.
 
-``use_backend("llm")`` (the runner's ``--llm``) plays the same files against the LLM backend.
+``use_backend("llm")`` (the runner's ``--llm``) plays the same files against the LLM backend:
+the customer chat, and also the supplier replies (``supplier_reader``) and the owner's rules
+(``rule_compiler``), each under the same contract as offline: the model proposes a structured
+reading, and deterministic code validates it and decides.
 """
 
 from __future__ import annotations
@@ -9,7 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from graph.chat_graph import Backend, ChatMessage, CustomerChat
+from graph.rulebook import Compiler
+from graph.supplier_answers import Reader
 from language.customer.text import fold
+from language.supplier.reader import read_supplier_reply
+from policies.models import Store
 from tools.accept_photo import sample_jpeg
 from tools.errors import ReturnError
 
@@ -17,9 +24,30 @@ _backend: Backend = "offline"
 
 
 def use_backend(backend: Backend) -> None:
-    """Which backend the chats of the following scenario runs use."""
+    """Which backend the chats, supplier replies and owner rules of the following scenario
+    runs use."""
     global _backend
     _backend = backend
+
+
+def supplier_reader() -> Reader:
+    """How supplier replies are read: the model's reading checked against the reply on the
+    LLM backend (the offline reader when the model fails), else the offline reader."""
+    if _backend != "llm":
+        return read_supplier_reply
+    from graph.supplier_reader_llm import reader_from_env
+
+    return reader_from_env()
+
+
+def rule_compiler(store: Store) -> Compiler | None:
+    """How owner rules are read: the model's rule validated against the store on the LLM
+    backend (the offline compiler when the model fails); None is the offline compiler."""
+    if _backend != "llm":
+        return None
+    from graph.rule_compiler_llm import choose_compiler
+
+    return choose_compiler(store)
 
 
 class ScenarioChats:

@@ -19,6 +19,7 @@ from pytimeparse import parse as parse_duration
 from sqlalchemy import func, select
 
 from adapters.shopify_orders import ShopifyOrdersError, read_orders_csv, store_orders
+from bot.scenarios.chat import rule_compiler
 from bot.scenarios.desk import (
     DESK_CHECKS,
     DESK_STEPS,
@@ -283,7 +284,8 @@ class ScenarioRun:
     def step_owner(self, value: Any, step: Step) -> None:
         self.owner_said = []
         self.owner_mark = self._outbox_mark()
-        self.owner_said.append(answer_owner(self.desk, str(value)))
+        book = Rulebook(self.desk, rule_compiler(self.desk.store))
+        self.owner_said.append(answer_owner(self.desk, str(value), book))
 
     def step_marketplace_return(self, value: Any, step: Step) -> None:
         """The owner records a return request a marketplace passed on (v2)."""
@@ -543,7 +545,7 @@ def _as_list(value: Any) -> list[Any]:
 
 def activate_rules(desk: ReturnsDesk, rules: list[str]) -> None:
     """The ``rules:`` key: compile and switch on each rule; one that does not compile fails."""
-    book = Rulebook(desk)
+    book = Rulebook(desk, rule_compiler(desk.store))
     for number, text in enumerate(rules, start=1):
         try:
             book.add_active(str(text))

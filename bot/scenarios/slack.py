@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.scenarios.chat import supplier_reader
 from bot.slack.app import SupplierSlackApp
 from bot.slack.blocks import APPROVE, DECLINE, INSPECTED_FAILED, INSPECTED_OK, QUESTION
 from bot.slack.local import TEAM, InlineExecutor, LocalSlackAPI, LocalSlackClient
@@ -74,6 +75,7 @@ class SlackScenarioSide:
             channels=channels,
             uploader=self.api.receive_upload,
             listener_executor=InlineExecutor(),  # a step's work is done when it returns
+            reader=supplier_reader(),  # the model's reading on the runner's --llm
         )
         self.requests = SlackRequests(SECRET)
         self._inbox_keys = itertools.count(1)

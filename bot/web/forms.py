@@ -6,7 +6,8 @@ with forms gets a random value in a cookie (``HttpOnly``, ``SameSite=Strict``) a
 value, signed and dated, in every form. A post is accepted only when
 
 - the browser does not say it comes from another site (``Sec-Fetch-Site`` is absent,
-  ``same-origin`` or ``none``; an ``Origin`` header, when sent, names this site), and
+  ``same-origin`` or ``none``; an ``Origin`` header, when sent, names this site, or is
+  ``null`` from a no-referrer page whose ``Sec-Fetch-Site`` says ``same-origin``), and
 - the form's token verifies under the installation's key, is not older than its age limit,
   and carries the value of the cookie the browser sent.
 
@@ -71,8 +72,13 @@ class FormTokens:
         if site is not None and site.lower() not in SAME_SITE:
             raise FormRefused("This form was sent from another site; nothing was changed.")
         origin = request.headers.get("origin")
-        if origin is not None and not self.access.same_site_origin(
-            origin, request.headers.get("host")
+        # a page served with "no-referrer" makes the browser send "Origin: null" with its own
+        # forms; the browser's Sec-Fetch-Site (no page can set it) then says where it came from
+        said_by_browser = origin == "null" and site is not None and site.lower() == "same-origin"
+        if (
+            origin is not None
+            and not said_by_browser
+            and not self.access.same_site_origin(origin, request.headers.get("host"))
         ):
             raise FormRefused("This form was sent from another site; nothing was changed.")
         value = self._browser_value(request)

@@ -37,6 +37,14 @@ from bot.web.forms import FormTokens
 from bot.web.onboarding import add_onboarding_routes, onboarding_section
 from bot.web.owner_cases import add_case_routes
 from bot.web.owner_desk import NAV, add_desk_routes, inbox_section, supplier_section
+from bot.web.owner_rules import (
+    RuleForm,
+    add_rule_form_routes,
+    form_choices,
+    form_of_draft,
+    form_of_rule,
+    form_of_words,
+)
 from bot.web.request_limits import ID_MAX
 from graph.desk import ReturnsDesk
 from graph.llm import LLM, LLMConfig
@@ -148,6 +156,13 @@ def owner_router(
     # With a key, the model rewords the products page's suggestions (remembered per process).
     wording = llm_wording(LLM(config)) if config.enabled else None
 
+    def rule_form(form: RuleForm | None) -> dict[str, Any]:
+        """The draft's reading as a form (or the form given: a refused or unsaved one)."""
+        draft = book().pending()
+        if form is None and draft is not None:
+            form = form_of_rule(draft)
+        return {"rule_form": form, **form_choices(desk.store)}
+
     def section_context(section: str) -> dict[str, Any]:
         """What one section of the back office shows; only that section is read."""
         if section == "inbox":
@@ -180,6 +195,7 @@ def owner_router(
         section: str = "inbox",
         template: str | None = None,
         extra: dict[str, Any] | None = None,
+        form: RuleForm | None = None,
     ) -> HTMLResponse:
         inbox = inbox_section(desk)
         token, fresh = forms.issue(request)
@@ -200,6 +216,7 @@ def owner_router(
                 **section_context(section),
                 **(extra or {}),
                 **(onboarding_section(desk) if section in ("suppliers", "inbox") else {}),
+                **(rule_form(form) if section == "rules" else {}),
             },
         )
         forms.set_cookie(response, fresh)
@@ -227,7 +244,15 @@ def owner_router(
         words = text.strip()[:2000]
         if not words:
             return page(request, "Type a rule, a decision or a question.", section="rules")
-        return page(request, answer_owner(desk, words, book()), words, section="rules")
+        reply = answer_owner(desk, words, book())
+        form = None
+        pending = book().pending()
+        if pending is not None and pending.text == words:
+            form = form_of_draft(pending, desk.store)
+        elif reply.startswith("I couldn't make that into a rule"):
+            # the parts that were read, in the form, to finish instead of rewording
+            form = form_of_words(words, desk.store)
+        return page(request, reply, words, form=form, section="rules")
 
     @router.post("/draft/{choice}", response_class=HTMLResponse)
     def draft(request: Request, choice: str, token: Token) -> HTMLResponse:
@@ -248,4 +273,5 @@ def owner_router(
     add_desk_routes(router, desk, page, forms.check)
     add_case_routes(router, desk, page, forms.check)
     add_onboarding_routes(router, desk, page, forms.check, secret_key)
+    add_rule_form_routes(router, desk, page, forms.check, book)
     return router

@@ -35,6 +35,7 @@ from language.rules.entities import (
     ACTION_VERBS,
     HINT,
     MAX_LENGTH,
+    PartialReading,
     RuleNotUnderstood,
     _countries,
     _durations,
@@ -48,6 +49,7 @@ from language.rules.entities import (
     _reasons,
     _suppliers_exact,
     _suppliers_fuzzy,
+    _typos,
     alt,
 )
 from language.rules.normalising import (
@@ -64,8 +66,13 @@ from language.rules.patterns import (
     _refund_now,
 )
 from language.rules.vocabulary import (
+    CONTENT_WORDS,
     FILLER,
     FILLER_PHRASES,
+    FLIPPING,
+    MUST_PLACE,
+    QUALIFYING_PREPOSITIONS,
+    SUBJECT_NOUNS,
 )
 from policies.models import Store
 from policies.rules import (
@@ -78,7 +85,7 @@ from policies.rules import (
     country_name,
 )
 
-__all__ = ["RuleNotUnderstood", "compile_rule"]
+__all__ = ["PartialReading", "RuleNotUnderstood", "compile_rule", "read_rule"]
 
 # -- putting it together ----------------------------------------------------------------------
 
@@ -108,11 +115,20 @@ def _filler_phrases() -> re.Pattern[str]:
     )
 
 
-def _leftovers(parse: _Parse) -> list[str]:
-    text = _filler_phrases().sub(" ", parse.text)
-    words = re.findall(r"[A-Z]+\d+|[^\s]+", text)
+def _leftovers(parse: _Parse) -> tuple[list[str], list[str]]:
+    """The words no pattern read: those that must be placed, and those skipped as filler.
+
+    The reader is tolerant: a word it does not know is skipped, unless it could change what
+    the rule does: an amount, number, country, reason or supplier that no condition took, a
+    negation or "or" (``MUST_PLACE``), a word of the rule vocabulary that no phrase read, or
+    an unknown word that narrows a subject ("clearance items", "on weekends"): skipping
+    those would draft another rule than the owner meant.
+    """
+    text = _filler_phrases().sub(lambda m: " " * len(m.group(0)), parse.text)
     left: list[str] = []
-    for word in words:
+    skipped: list[str] = []
+    for match in re.finditer(r"[A-Z]+\d+|[^\s]+", text):
+        word = match.group(0)
         if re.fullmatch(r"[A-Z]+\d+", word):
             entity = parse.entity(word)
             if entity.kind not in ("BADMONEY", "BADPCT", "BADDUR", "BADNUM"):
@@ -122,9 +138,33 @@ def _leftovers(parse: _Parse) -> list[str]:
             left.append("a couple of")
             continue
         bare = word.strip(",:;.!?()\"'")
-        if bare and bare not in FILLER and word not in FILLER:
+        if not bare or bare in FILLER or word in FILLER:
+            continue
+        if bare in MUST_PLACE or bare in CONTENT_WORDS or _narrows(parse, match, bare):
             left.append(bare)
-    return left
+        else:
+            skipped.append(bare)
+    return left, skipped
+
+
+def _narrows(parse: _Parse, match: re.Match[str], word: str) -> bool:
+    """Whether an unknown word qualifies a subject: before a noun a rule is about
+    ("clearance items", "vip customers") or after a preposition ("on weekends")."""
+    if not re.fullmatch(r"[a-z][a-z'-]*", word):
+        return False
+    after = parse.source[match.end() :].split()
+    before = parse.source[: match.start()].split()
+    # a word in a clause that states a condition ("if they are rude", "customers who
+    # complain") says when the rule applies: never filler
+    clause = re.split(r"[,.;:!?]|\s-\s", parse.source[: match.start()])[-1]
+    conditional = re.search(r"\b(?:if|when|whenever|once|unless|who|whose)\b", clause) or (
+        re.search(rf"\b{SUBJECT_NOUNS}\s+(?:that|which)\b", clause)
+    )
+    return bool(
+        (after and re.fullmatch(SUBJECT_NOUNS, after[0].strip(",.;:!?")))
+        or (before and before[-1] in QUALIFYING_PREPOSITIONS)
+        or conditional
+    )
 
 
 def _explain_leftover(parse: _Parse, left: list[str]) -> str:
@@ -152,12 +192,24 @@ def _explain_leftover(parse: _Parse, left: list[str]) -> str:
         return 'I can only combine different conditions with "and". For "or", write two rules.'
     if "unless" in left:
         return 'I can\'t read "unless" there; say the condition the other way round.'
+    flips = [word for word in left if word in FLIPPING]
+    if flips:
+        return (
+            f'I can\'t place "{flips[0]}" in that rule, and leaving it out would turn the rule '
+            f"round. {HINT}"
+        )
     shown = ", ".join(f'"{word}"' for word in dict.fromkeys(left[:6]))
     return f"I did not understand {shown} in that rule. {HINT}"
 
 
 def compile_rule(text: str, store: Store) -> RuleSpec:
     """Compile the owner's words into a rule, or raise ``RuleNotUnderstood`` saying why."""
+    return read_rule(text, store)[0]
+
+
+def read_rule(text: str, store: Store) -> tuple[RuleSpec, tuple[str, ...]]:
+    """The rule and the words skipped as filler; or ``RuleNotUnderstood`` saying why, with
+    the parts that were read (``partial``) for the owner to complete."""
     raw = " ".join((text or "").split())
     if not raw:
         raise RuleNotUnderstood("There is no rule in an empty message. " + HINT, False)
@@ -171,6 +223,7 @@ def compile_rule(text: str, store: Store) -> RuleSpec:
     working = _iso_codes(parse, working)
     working = _lower_outside_placeholders(working)
     working = _contractions(working)
+    working = _typos(parse, working)
     working = _owner_slang(working)
     working = re.sub(
         r"^\s*(?:please\s+)?(?:(?:add|create|make|set\s+up|new)\s+)?(?:a\s+)?(?:new\s+)?rule"
@@ -198,7 +251,26 @@ def compile_rule(text: str, store: Store) -> RuleSpec:
     chunks = _chunks(parse.text)
     for regex, handle in PATTERNS:
         parse.consume(regex, functools.partial(handle, parse))
-    left = _leftovers(parse)
+    left, skipped = _leftovers(parse)
+    try:
+        return _assemble(parse, chunks, working, left, skipped), tuple(skipped)
+    except RuleNotUnderstood as refusal:
+        # with a negation or "or" not placed, what was read may be the opposite of what was
+        # meant: the owner starts from the moment alone
+        turned = any(word in FLIPPING for word in left)
+        refusal.partial = PartialReading(
+            trigger=parse.trigger,
+            wait_hours=parse.wait_hours,
+            conditions=() if turned else tuple(_merge(c for _, c in parse.conditions)),
+            actions=() if turned else tuple(action for _, action in parse.actions),
+            skipped=tuple(skipped),
+        )
+        raise
+
+
+def _assemble(
+    parse: _Parse, chunks: list[tuple[int, int]], working: str, left: list[str], skipped: list[str]
+) -> RuleSpec:
     # an action without anything a rule is about is small talk ("I'll look at this later")
     about = re.search(
         r"\b(?:items?|returns?|refunds?|orders?|suppliers?|customers?|anything|everything"
@@ -206,12 +278,16 @@ def compile_rule(text: str, store: Store) -> RuleSpec:
         working,
     )
     recognised = bool(parse.conditions or parse.trigger or parse.refusals) or (
-        bool(parse.actions) and (about is not None or len(left) <= 1)
+        bool(parse.actions) and (about is not None or len(left) + len(skipped) <= 1)
     )
     if parse.refusals:
         raise RuleNotUnderstood(" ".join(parse.refusals), recognised)
     if left:
         raise RuleNotUnderstood(_explain_leftover(parse, left), recognised)
+    if skipped and not parse.conditions and parse.trigger is None:
+        # words are skipped only around a rule that says which returns it is about: a bare
+        # action with words left over may be small talk ("ping me later")
+        raise RuleNotUnderstood(_explain_leftover(parse, skipped), recognised)
     return _build(parse, chunks)
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from language.lexicon import (
     CURRENCY_CODES,
@@ -34,6 +35,9 @@ from language.rules.vocabulary import (
     country_words,
     phrases,
 )
+from language.rules.vocabulary import (
+    words as word_set,
+)
 from policies.models import Reason, Store
 from policies.money import Money, MoneyError
 from policies.rules import (
@@ -50,13 +54,29 @@ class RuleNotUnderstood(RuleError):
     """The owner's text could not be compiled; ``message`` says why, plainly.
 
     ``recognised`` tells whether any part of it read as a rule (an action, a condition or a
-    moment), so the owner console can tell a failed rule from small talk.
+    moment), so the owner console can tell a failed rule from small talk. ``partial`` holds
+    the parts that were read (the owner desk pre-fills its rule form with them).
     """
 
-    def __init__(self, message: str, recognised: bool = True) -> None:
+    def __init__(
+        self, message: str, recognised: bool = True, partial: PartialReading | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.recognised = recognised
+        self.partial = partial
+
+
+@dataclass(frozen=True)
+class PartialReading:
+    """What the compiler read of a rule, whether or not it compiled: the moment, the
+    conditions and the actions it placed, and the words it skipped as filler."""
+
+    trigger: Trigger | None = None
+    wait_hours: int | None = None
+    conditions: tuple[Condition, ...] = ()
+    actions: tuple[Action, ...] = ()
+    skipped: tuple[str, ...] = ()
 
 
 HINT = (
@@ -176,7 +196,7 @@ RETURN_VERB = (
 )
 SUBJ_UNIT = (
     r"(?:items?|products?|things?|stuff|goods|anything|everything|something|pieces?"
-    r"|articles?|merchandise|whatever)"
+    r"|articles?|merchandise|whatever|ones)"
 )
 LINK = (
     r"(?:\s+(?:that|which))?(?:\s+(?:is|are|was|were|costs?|costing|priced(?:\s+at)?"
@@ -403,6 +423,17 @@ def _money_slang(parse: _Parse, text: str) -> str:
         money = Money.parse(str(count * MONEY_SLANG[word]), parse.currency)
         return parse.put("MONEY", money, match.group(0).strip())
 
+    def thousands(match: re.Match[str]) -> str:
+        money = Money.parse(str(Decimal(match.group(1)) * 1000), parse.currency)
+        return parse.put("MONEY", money, match.group(0).strip())
+
+    # "over 1k": thousands in the store's currency ("1k dollars" is read by ``_money``)
+    text = re.sub(
+        r"(?<![\w$€£¥.])(\d+(?:\.\d+)?)k\b(?!\s*(?:dollars?|bucks?|euros?|pounds?|quid|yen"
+        r"|usd|eur|gbp|[$€£¥]))",
+        thousands,
+        text,
+    )
     return re.sub(
         r"\b(?:(?P<half>half\s+a)|(?P<num>\d+(?:\.\d+)?)|a|one)\s+(?P<word>tenner|fiver|grand)(?!\s+totals?\b)"
         r"(?!\s*(?:dollars?|bucks?|euros?|pounds?|quid|yen|[$€£¥]))\b",
@@ -540,6 +571,40 @@ def _vocabulary() -> frozenset[str]:
     for phrase in FILLER_PHRASES:
         words.update(phrase.split())
     return frozenset(words)
+
+
+# Words of the rule vocabulary that owners mistype ("retruns", "aproval", "recieve"); an
+# unknown word this close to one of them, and to no supplier's name, is read as it.
+TYPO_TARGETS = word_set(
+    "returns return returned approval approve approved receive received receipt refund "
+    "refunds refunded delivery delivered supplier suppliers customer customers damaged "
+    "defective photo picture without review credit items orders products anything everything "
+    "scratched broken faulty replied answered confirmed confirm inspected anyway immediately "
+    "require requires"
+)
+
+
+def _typos(parse: _Parse, text: str) -> str:
+    """Mistyped vocabulary words corrected, before any pattern reads the text."""
+    known = _vocabulary()
+    names = [
+        _compact(word)
+        for supplier_id, agreement in parse.store.suppliers.items()
+        for word in (supplier_id, *agreement.name.split())
+    ]
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word in known or len(word) < 5:
+            return word
+        if any(fuzz.ratio(word, name) >= 80 for name in names if len(name) >= 4):
+            return word
+        # one slip (a letter left out, added, changed or two swapped); two in a long word
+        allowed = 2 if len(word) >= 8 else 1
+        close = {target for target in TYPO_TARGETS if OSA.distance(word, target) <= allowed}
+        return close.pop() if len(close) == 1 else word
+
+    return re.sub(r"(?<![\w$€£¥-])[a-z]+(?![\w-])", fix, text)
 
 
 def _compact(text: str) -> str:

@@ -114,7 +114,8 @@ def _add_returns(parse: _Parse, match: re.Match[str]) -> None:
     earlier = bool(
         re.search(
             r"\b(?:earlier|previous|prior|past|other)\s+(?:returns?|return\s+requests?|refunds?)"
-            r"|\bbefore\b",
+            # "who returned 4+ times", "has sent back 5 things": returns made before this one
+            r"|\bbefore\b|\breturned\b",
             text,
         )
     )
@@ -186,7 +187,7 @@ def pattern(regex: str) -> Callable[[Handler], Handler]:
 SUPPLIER_SUBJECT = r"(?:the\s+|a\s+|our\s+)?(?:supplier|vendor|factory|manufacturer)"
 NOT_DONE = (
     r"(?:has\s+not|have\s+not|does\s+not|did\s+not|do\s+not|fails?\s+to|failed\s+to|never"
-    r"|is\s+not|has\s+yet\s+to|still\s+has\s+not)"
+    r"|is\s+not|has\s+yet\s+to|still\s+has\s+not|not)"
 )
 ANSWERED = (
     r"(?:answered|answer|responded|respond|replied|reply|gotten\s+back|get\s+back|got\s+back"
@@ -200,8 +201,9 @@ INSPECTION_OBJECT = (
     r"(?:\s+(?:the\s+|its\s+)?(?:receipt|inspection|return|returned\s+item|item|items|parcel"
     r"|package|delivery|goods|product|arrival)(?:\s+(?:of|for)\s+(?:the\s+)?(?:return|item"
     r"|parcel|package|goods|returned\s+item))?(?:\s+is\s+ok|\s+was\s+ok)?|\s+(?:it|that\s+it"
-    r"\s+arrived|it\s+arrived|the\s+item\s+arrived)"
-    r"|\s+(?:that\s+)?(?:they|it)\s+(?:received|got|have|has)\s+(?:the\s+|it|them)?\s*(?:return"
+    r"\s+arrived|it\s+arrived|the\s+item\s+arrived|(?:that\s+)?(?:the\s+)?(?:return|item|parcel"
+    r"|package)\s+(?:arrived|came\s+back|got\s+there|was\s+received))"
+    r"|\s+(?:that\s+)?(?:they|it)\s+(?:received|receive|got|have|has)\s+(?:the\s+|it|them)?\s*(?:return"
     r"|returned\s+item|item|parcel|package|goods)?"
     r"|\s+(?:receiving|getting)\s+(?:the\s+)?(?:return|returned\s+item|item|parcel|package|goods|it))?"
 )
@@ -222,7 +224,7 @@ RETURN_ARRIVED = (
     rf"|response|answer)\s+|an\s+answer\s+)?(?:back\s+)?from\s+(?:{SUPPLIER_SUBJECT}|{S})"
     rf"\s+(?:{WITHIN}\s+(?:the\s+first\s+)?)?(?P<d>{D})(?P<after>\s+{SINCE_DELIVERY}"
     rf"|\s+{RETURN_ARRIVED})?"
-    rf"|(?:\b(?:if|when|whenever|once|in\s+case)\s+)?{TRIGGER_SUBJECT}\s+(?:takes|took|needs"
+    rf"|(?:\b(?:if|when|whenever|once|in\s+case)\s+)?{TRIGGER_SUBJECT}\s+(?:takes|took|taking|needs"
     rf"|is\s+taking|has\s+taken)\s+(?:longer|more)\s+than\s+(?P<e>{D})(?P<after2>\s+"
     rf"{SINCE_DELIVERY}|\s+{RETURN_ARRIVED})?\s+to\s+(?:(?P<inspect>{INSPECTED}{INSPECTION_OBJECT})"
     rf"|{ANSWERED}(?:\s+(?:to\s+)?(?:a|the|our|my)?\s*(?:return\s+requests?|requests?|it|us"
@@ -321,7 +323,7 @@ STORE_CREDIT = (
 )
 INSTEAD_OF_REFUND = (
     r"(?:\s+(?:instead\s+of|rather\s+than|over|not|in\s+place\s+of)\s+(?:a\s+|the\s+|their\s+)?"
-    r"(?:cash\s+|money\s+|full\s+)?(?:refunds?|refunding|money\s+back|cash))?"
+    r"(?:cash\s+|money\s+|full\s+)?(?:refunds?|refunding|money\s+back|cash|money))?"
 )
 
 
@@ -344,8 +346,11 @@ def _credit_chosen(parse: _Parse, match: re.Match[str]) -> None:
     rf"(?:refunds?|money\s+back)"
 )
 def _credit_chosen_heading(parse: _Parse, match: re.Match[str]) -> bool | None:
-    """ "Store credit instead of a refund? Add 10%": a heading, not an instruction."""
+    """ "Store credit instead of a refund? Add 10%": a heading, not an instruction; without a
+    percentage after it, it is the instruction ("store credit instead of money for ...")."""
     if parse.text[: match.start()].strip(" ,.;:!?"):
+        return False
+    if not re.search(P, parse.text[match.end() :]):
         return False
     parse.set_trigger(match.start(), Trigger.STORE_CREDIT_CHOSEN)
     return None
@@ -403,6 +408,8 @@ KEEP_PHRASES = [
     r"\bkeep\s+it\b",
     rf"\b(?:and\s+)?keep\s+{KEEP_OBJECT}",
     r"\bno\s+returns?\s+needed",
+    rf"\bno\s+need\s+(?:for\s+)?(?:{KEEP_OBJECT}|the\s+item|item|items)\s+(?:to\s+come\s+)?back",
+    rf"\b(?:do\s+not|no\s+need\s+to)\s+{RETURN_VERB}\s+{KEEP_OBJECT}\s+back",
     r"\b(?:refund|approve|accept)\s+(?:it\s+|them\s+)?without\s+(?:a\s+)?returns?",
     # "let them keep anything under $5": the noun stays for the condition that follows
     rf"\b(?:let|allow)\s+{WHO}?\s*(?:to\s+)?keep(?=\s+{SUBJ_UNIT}\b)",
@@ -411,7 +418,7 @@ KEEP_PHRASES = [
     rf"\b(?:do\s+not|never|no\s+longer)\s+(?:want|need)\s+(?:{KEEP_OBJECT}\s+|{SUBJ_UNIT}\s+)?"
     rf"(?:back|returned|shipped\s+back|sent\s+back)",
     r"\b(?:do\s+not|never)\s+need\s+(?:an?\s+)?(?:physical\s+)?return\b(?!s)",
-    rf"\b(?:do\s+not|never)\s+bother\s+(?:with\s+(?:the\s+|a\s+)?returns?(?:\s+shipping)?"
+    rf"\b(?:do\s+not|never)\s+(?:even\s+)?bother\s+(?:with\s+(?:the\s+|a\s+)?returns?(?:\s+shipping)?"
     rf"|(?:asking\s+(?:for\s+)?|having\s+{WHO}\s+|making\s+{WHO}\s+|getting\s+)?(?:{KEEP_OBJECT}\s+)?"
     rf"(?:{RETURN_VERB})?(?:\s+{KEEP_OBJECT})?(?:\s+back)?(?:\s+{KEEP_OBJECT})?)",
     # "don't bother getting it back", "never bother having them send it back"
@@ -509,8 +516,10 @@ PHOTO = (
     rf"|include))\s+(?:us\s+|me\s+)?(?:an?\s+|some\s+)?(?:the\s+)?{PHOTO}(?:\s+of\s+(?:the\s+)?"
     rf"(?:damage|item|problem|issue|defect|it|product|size|fit))?(?:\s+first|\s+before\s+(?:approving"
     rf"|anything|refunding|we\s+refund))?"
-    rf"|\b{PHOTO}\s+(?:is\s+|are\s+)?(?:required|needed|mandatory|compulsory|a\s+must"
-    rf"|necessary|first)"
+    rf"|\b{PHOTO}\s+(?:is\s+|are\s+|should\s+be\s+|must\s+be\s+)?(?:required|needed|mandatory"
+    rf"|compulsory|a\s+must|necessary|first|requested|asked\s+for|demanded)"
+    # "wrong size returns - photo please": the photo alone ends the clause
+    rf"|(?<=[,:;\-]\s)(?:an?\s+)?{PHOTO}(?=\s*(?:please\s*)?(?:[.!]\s*)?$)"
     rf"|\bonly\s+with\s+(?:an?\s+)?{PHOTO}"
 )
 def _photo(parse: _Parse, match: re.Match[str]) -> None:
@@ -588,7 +597,8 @@ NO_MOMENT = (
     rf"|(?:(?<=:\s)|(?<=,\s))my\s+(?:approval|sign\s+off|ok|okay|review|go\s+ahead)(?=\s*(?:[.,;!?]"
     rf"|$))"
     rf"|\b(?:needs?|requires?|gets?)\s+(?:a\s+)?(?:human|second\s+look|closer\s+look|human\s+touch"
-    rf"|look)"
+    rf"|manual\s+look|manual\s+check|look)"
+    rf"|\b(?:hold|park)\s+(?:it\s+|them\s+)?for\s+{REVIEW_FOR}"
 )
 def _review_more(parse: _Parse, match: re.Match[str]) -> None:
     for name in ("ia", "ib", "ic", "id", "ie"):
@@ -600,6 +610,8 @@ def _review_more(parse: _Parse, match: re.Match[str]) -> None:
 @pattern(
     r"\b(?:(?:should|must|will|to)\s+)?(?:be|get|gets|is|are|was|were)\s+(?:flagged|held|escalated"
     rf"|reviewed|parked|queued)(?:\s+for\s+{REVIEW_FOR})?(?:\s+by\s+me)?"
+    rf"(?:\s+to\s+(?:me|myself|the\s+owner))?(?:\s+for\s+(?:my\s+)?(?:sign\s+off|approval"
+    rf"|review))?"
     rf"|(?<=\s)(?:flagged|held\s+for\s+{REVIEW_FOR}|escalated)(?:\s+(?:for\s+{REVIEW_FOR}|to\s+me))?"
     rf"(?=\s*(?:[.,;!?]|$))"
 )
@@ -675,10 +687,12 @@ def message(number: int) -> str:
     rf"|\b(?:we\s+)?no\s+longer\s+(?:accept|allow|take|refund)"
     rf"|\b(?:do\s+not|never|will\s+not)\s+(?:refund|approve)\s+(?:it|them|those|these)\s+at\s+all"
     rf"|(?:^|(?<=[\s,.;:]))no(?:\s+more)?(?=\s+(?:(?:{R}|{S}|{C})\s*(?:,|or|and|/)?\s*)*"
-    rf"(?:returns|refunds|exchanges)\b)"
+    rf"(?:returns|refunds?|exchanges)\b)"
     # "no change of mind after 14 days": a reason refused from some moment on
     rf"|(?:^|(?<=[\s,.;:]))no(?:\s+more)?(?=\s+(?:{R}\s*(?:,|or|and|/)?\s*)+(?:after|past|beyond"
     rf"|once|outside|later\s+than|older\s+than)\b)"
+    # "after two weeks, no more change of mind": the reason refused ends the clause
+    rf"|(?:^|(?<=[\s,.;:]))no(?:\s+more)?(?=\s+(?:{R}\s*(?:or|and|/)?\s*)+(?:[,.;!?]|$))"
 )
 def _deny(parse: _Parse, match: re.Match[str]) -> None:
     parse.action(match.start(), ActionKind.DENY)
@@ -718,6 +732,8 @@ def _quoted_message(parse: _Parse, match: re.Match[str]) -> None:
     rf"|(?:^|(?<=[\s,.;:]))(?:in\s+)?{STORE_CREDIT}\s+(?:to|for)\s+(?:the\s+)?(?:customer|customers"
     rf"|them|buyer|buyers)(?:{INSTEAD_OF_REFUND})"
     rf"|\b(?:refund|pay)\s+(?:it\s+|them\s+)?in\s+{STORE_CREDIT}"
+    rf"|(?:^|(?<=[\s,.;:]))(?:only\s+)?{STORE_CREDIT}\s+(?:instead\s+of|rather\s+than|not)\s+"
+    rf"(?:a\s+|the\s+)?(?:cash\s+|money\s+)?(?:refunds?|money\s+back|money|cash)"
 )
 def _resolve_credit(parse: _Parse, match: re.Match[str]) -> None:
     parse.action(match.start(), ActionKind.RESOLVE_WITH_STORE_CREDIT)
@@ -725,7 +741,7 @@ def _resolve_credit(parse: _Parse, match: re.Match[str]) -> None:
 
 @pattern(
     rf"\b(?:notify|tell|inform|message|ping|email|e-mail|alert|contact|remind|nudge|chase"
-    rf"|warn|text|slack)\s+{SUPPLIER_SUBJECT}"
+    rf"|warn|text|slack)\s+(?:{SUPPLIER_SUBJECT}|{S}(?!\s+(?:items?|products?|goods|returns?)\b))"
     rf"|\blet\s+{SUPPLIER_SUBJECT}\s+know"
     rf"|\bsend\s+{SUPPLIER_SUBJECT}\s+an?\s+(?:reminder|message|note|notice|notification)"
     rf"|\bsend\s+an?\s+(?:reminder|message|note|notice|notification)\s+to\s+{SUPPLIER_SUBJECT}"
@@ -743,6 +759,7 @@ def _notify_supplier(parse: _Parse, match: re.Match[str]) -> None:
             "should happen, and when."
         )
         return
+    _add_set(parse, match, "supplier", "SUP", negated=False)  # "tell Acme ...": its returns
     parse.action(match.start(), ActionKind.NOTIFY_SUPPLIER)
 
 
@@ -817,14 +834,26 @@ def _order_named(parse: _Parse, match: re.Match[str]) -> None:
 QUALIFIER = (
     rf"(?P<inner>\s+(?:(?:from|by|of|for|to|shipped\s+to|sent\s+to|going\s+to|made\s+by"
     rf"|supplied\s+by|with)\s+(?:the\s+)?(?:supplier\s+|vendor\s+)?)?(?:{listing(S)}|{listing(C)}"
-    rf"|{listing(R)})(?:\s+(?:items?|products?|goods|returns?))?)?"
+    rf"|{listing(R)})(?:\s+(?:items?|products?|goods|returns?))?"
+    rf"|\s+(?:from|shipped\s+from|coming\s+from)\s+(?:abroad|overseas|offshore))?"
 )
 
 
 def _add_qualified_money(parse: _Parse, match: re.Match[str], field_name: str) -> None:
     inner = match.group("inner") or ""
     made_in = rf"\s*(?:from|made\s+in|shipped\s+from|sourced\s+from)\s+(?:the\s+)?{listing(C)}\s*"
-    if field_name == "unit_price" and re.fullmatch(made_in, inner):
+    vague = re.match(
+        r"\s*(?:stuff|anything|everything|something|whatever|things?)\b", match.group(0)
+    )
+    if field_name == "unit_price" and re.fullmatch(made_in, inner) and vague:
+        # "stuff from China under $10": the goods' supplier there, or a customer there?
+        name = parse.found(inner, "CTRY")[0].text
+        parse.refuse(
+            f'I can\'t tell whether "{parse.shown(match.group(0)).split()[0]} from {name}" means '
+            f'the supplier or the customer is there: say "items from suppliers in {name}" or '
+            f'"customers in {name}".'
+        )
+    elif field_name == "unit_price" and re.fullmatch(made_in, inner):
         # "items from China over $50": goods come from where their supplier is
         _add_set(parse, match, "supplier_country", "CTRY", negated=False)
     elif inner:
@@ -911,6 +940,16 @@ def _unit_price_verb(parse: _Parse, match: re.Match[str]) -> None:
     _add_money(parse, match, "unit_price")
 
 
+@pattern(
+    rf"\b(?:returning|sending\s+back|send\s+back|return)\s+{comparison(M)}(?:\s+worth)?"
+    rf"(?:\s+of\s+(?:stuff|items|goods|things|products))?"
+    rf"|\b{comparison(M)}\s+worth\s+of\s+(?:stuff|items|goods|things|products)"
+)
+def _value_returned(parse: _Parse, match: re.Match[str]) -> None:
+    """ "returning more than $100 worth": what is sent back, the return's value."""
+    _add_money(parse, match, "refund_value")
+
+
 @pattern(rf"\b(?:worth|valued\s+at)\s+{comparison(M)}")
 def _worth(parse: _Parse, match: re.Match[str]) -> None:
     parse.refuse(
@@ -944,6 +983,8 @@ def _customer_returns(parse: _Parse, match: re.Match[str]) -> None:
     rf"|(?:\b(?:returning|returns?\s+of|return\s+of|for)\s+)?{comparison(N)}\s+(?:units?|items?"
     rf"|pieces?|pcs|of\s+the\s+same\s+(?:item|product)|copies)(?:\s+(?:at\s+once|in\s+one"
     rf"\s+return|of\s+one\s+item))?(?:\s+(?:are|is|were|get|being)\s+(?:returned|sent\s+back))?"
+    rf"(?:\s+(?:are\s+|is\s+)?(?:coming|come|comes|sent|being\s+sent)\s+back)?"
+    rf"(?:\s+(?:at\s+once|in\s+one\s+go|in\s+one\s+return|together))?"
 )
 def _quantity(parse: _Parse, match: re.Match[str]) -> None:
     _add_quantity(parse, match)
@@ -1027,7 +1068,7 @@ def _supplier_country(parse: _Parse, match: re.Match[str]) -> None:
 
 
 @pattern(
-    rf"\b(?:customers?|buyers?|shoppers?|clients?|orders?|the\s+customer\s+is)\s+(?:(?:is|are)"
+    rf"\b(?:customers?|buyers?|shoppers?|clients?|people|anyone|anybody|someone|somebody|orders?|the\s+customer\s+is)\s+(?:(?:is|are)"
     rf"\s+)?(?:(?:shipped|going|delivered|sent|shipping)\s+)?{NOT_IN}\s+(?:the\s+)?(?:{listing(C)})"
     rf"|\bnon[\s-]*(?:{listing(C)})\s*(?:-|\s)?(?:based\s+)?(?:customers?|buyers?|orders?)"
 )
@@ -1039,7 +1080,7 @@ def _customer_country_not(parse: _Parse, match: re.Match[str]) -> bool | None:
 
 
 @pattern(
-    rf"\b(?:customers?|buyers?|shoppers?|clients?|the\s+customer\s+is)\s+(?:(?:is|are)\s+)?"
+    rf"\b(?:customers?|buyers?|shoppers?|clients?|people|anyone|anybody|someone|somebody|the\s+customer\s+is)\s+(?:(?:is|are)\s+)?"
     rf"(?:{PLACE_IN}|who\s+live\s+in|living\s+in)\s+(?:the\s+)?(?:{listing(C)})"
     rf"|\b(?:orders?|shipments?|returns?)?\s*(?:shipped\s+to|going\s+to|delivered\s+to|sent\s+to"
     rf"|to)\s+(?:the\s+)?(?:{listing(C)})"
@@ -1105,7 +1146,8 @@ def _supplier(parse: _Parse, match: re.Match[str]) -> None:
 @pattern(
     rf"\b(?:{WHO}\s+)?(?:says?|said|claims?|claimed|reports?|reported|complains?|complained"
     rf"|gives?\s+the\s+reason|picks?\s+the\s+reason|chooses?\s+the\s+reason)\s+(?:that\s+)?"
-    rf"(?:(?:it|they|the\s+item|the\s+product)\s+(?:(?:is|are|was|were|arrived|came)\s+)?|about\s+(?:a\s+|an\s+)?"
+    rf"(?:(?:it|they|(?:the\s+|their\s+)?item|(?:the\s+|their\s+)?product)\s+"
+    rf"(?:(?:is|are|was|were|arrived|came)\s+)?|about\s+(?:a\s+|an\s+)?"
     rf"|of\s+(?:a\s+|an\s+)?)?(?:(?:the|a|an)\s+)?(?=(?:not\s+|{R}))"
 )
 def _customer_says(parse: _Parse, match: re.Match[str]) -> None:
@@ -1154,11 +1196,11 @@ REFUND_ADVERBS = (
 @pattern(
     rf"\b(?:(?:auto[\s-]?)?refund|reimburse|pay(?:\s+back)?|issue\s+(?:the\s+|a\s+)?(?:full\s+)?"
     rf"refund(?:\s+to)?|give\s+(?:them\s+|the\s+customer\s+)?(?:their\s+|the\s+|a\s+full\s+)?"
-    rf"(?:money\s+back|refund)(?:\s+to)?"
+    rf"(?:money\s+back|money|refund)(?:\s+to)?"
     rf"|(?:(?:should|will|must|can|to)\s+)?(?:(?:be|get|gets|are|is|being|got)\s+)?"
     rf"(?:{REFUND_ADVERBS}\s+)*refunded"
     rf"|(?:get|gets|receive|receives)\s+(?:their\s+money\s+back|(?:a\s+)?(?:full\s+)?refunds?))"
-    rf"(?:\s+(?:the\s+customer|them|the\s+buyer|customers|it))?(?:\s+{REFUND_ADVERBS})*"
+    rf"(?:\s+(?:the\s+customer|them|the\s+buyer|customers?|it))?(?:\s+{REFUND_ADVERBS})*"
 )
 def _refund(parse: _Parse, match: re.Match[str]) -> None:
     if _in_condition_clause(parse, match):

@@ -41,6 +41,16 @@ CONTRACTIONS = [
     (r"\bwanna\b", "want to"),
     (r"\bgonna\b", "going to"),
     (r"\b(?:pls|plz|plse)\b", "please"),
+    (r"\bgimme\b", "give me"),
+    (r"\bppl\b", "people"),
+    (r"\bthru\b", "through"),
+    (r"\b(?:em|'em)\b", "them"),
+    # "cheaper then $7": "than" typed as "then" after a comparative
+    (
+        r"\b(cheaper|less|more|bigger|greater|higher|lower|smaller|pricier|fewer|longer|older)"
+        r"\s+then\b",
+        r"\1 than",
+    ),
     # "its under $25", "says its broken": the verb, where a possessive cannot stand
     (
         r"\bits\s+(?=(?:under|over|above|below|more|less|cheaper|worth|a|an|the|been|not|broken"
@@ -68,6 +78,32 @@ CONTRACTIONS = [
 # ("ping me" is a heads-up, not a hold) are left to the patterns. Amounts in slang ("a
 # tenner", "half a grand") are read with the store's currency by the compiler.
 OWNER_SLANG: list[tuple[str, str]] = [
+    # moments: "when a return gets the green light" is the store approving it
+    (
+        r"\b(?:gets?|got|is\s+given|has\s+been\s+given)\s+(?:the\s+)?(?:green\s+light|go[\s-]ahead"
+        r"|thumbs\s+up|nod|ok|okay)\b",
+        "is approved",
+    ),
+    (r"\bpost[\s-]+delivery\b", "after delivery"),
+    # "who've sent back 5 things": the customer's earlier returns
+    (
+        r"\bsent\s+back\s+(?=(?:more\s+than\s+|over\s+|at\s+least\s+|fewer\s+than\s+|less\s+than"
+        r"\s+|under\s+)?\d)",
+        "returned ",
+    ),
+    # "refund is fine but no need for the item back": the refund is the rule's action
+    (r"\brefund(?:ing)?\s+(?:is|are)\s+(?:fine|ok|okay|good)\s*,?\s*(?:but\s+)?", "refund "),
+    (
+        r"\b(?:can\s+not|could\s+not|will\s+not)\s+be\s+bothered\s+with\s+(?:the\s+|a\s+)?"
+        r"returns?\b",
+        "without a return",
+    ),
+    (r"\bbefore\s+doing\s+anything\b", "first"),
+    # "no refund for change of mind": a refusal, like "no refunds for ..."
+    (r"\bno\s+refund\b(?!\s*,?\s*no\b)", "no refunds"),
+    # "customer keeps it, full refund": the whole price back is what a refund is
+    (r"\b(?:a\s+)?full\s+refund\b", "refund"),
+    (r"\bsend\s+me\s+(?=the\s)", "send to me "),
     # actions
     (r"\bbounces?\b", "deny"),
     (r"\bbounced\b", "denied"),
@@ -167,8 +203,44 @@ FILLER = words(
     "returns right rule set shall shipment shipments shopper shoppers should simply so somebody "
     "someone straight stuff supplier suppliers that the their them then there these they thing "
     "things this those to too up us vendor vendors was we were when whenever where which who whose "
-    "will with would you ! \" & ' ( ) , - . / : ; ? here's – —"
+    "will with would you ! \" & ' ( ) , - . / : ; ? here's – — already arrive arrives come "
+    "comes even"
 )
+
+# Words the tolerant reader never skips: each can flip or narrow what a rule does, so a
+# rule with one of them left unread is refused with the word named.
+MUST_PLACE = words(
+    "not no never none nothing nobody nor neither or unless except excluding exclude besides "
+    "but only instead rather than without under over below above more less fewer least most "
+    "between within before after until since except apart outside non other others same "
+    "last previous prior earlier new old half quarter third twice thrice double triple"
+)
+
+# Of those, the words that turn a rule round (or join two) when they are not placed.
+FLIPPING = words(
+    "not no never none nothing nobody nor neither or unless except excluding but without"
+)
+
+# Words of the rule vocabulary that say what a rule does; one left unread means a part of the
+# rule was not placed, never filler.
+CONTENT_WORDS = words(
+    "refund refunds refunded refunding deny denied reject rejected refuse refused decline "
+    "declined photo photos pic pics picture pictures image images proof evidence approval "
+    "approve approved review reviewed credit voucher notify notified flag flagged hold held "
+    "keep kept back price value total worth cost costs days weeks months delivery delivered "
+    "bonus extra partial percent off discount message reason country countries abroad overseas "
+    "international supplier's customer's quantity units times store cheap expensive big small "
+    "high low"
+)
+
+# Nouns a rule is about: an unknown word just before one narrows it ("clearance items").
+SUBJECT_NOUNS = (
+    r"(?:items?|returns?|orders?|customers?|stuff|things?|products?|goods|suppliers?|vendors?"
+    r"|buyers?|purchases?|ones|refunds?|cases?|claims?|shoppers?|clients?|people|units?)"
+)
+
+# Prepositions after which an unknown word is a qualifier ("on weekends", "during sales").
+QUALIFYING_PREPOSITIONS = words("on during in at for from with by via through of to per")
 
 # Conversational phrases around a rule that say nothing about what it does ("from now on",
 # "let's", "make sure", "I want"). They are dropped only from what the phrase patterns left

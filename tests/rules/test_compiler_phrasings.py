@@ -187,8 +187,9 @@ PHRASINGS = [
         rule(returns("ge", 3, current=False), actions=REVIEW),
     ),
     (
+        # "has returned": the returns made before this one
         "If a customer has returned more than 3 items this year, flag it",
-        rule(returns("gt", 3, "this_year"), actions=REVIEW),
+        rule(returns("gt", 3, "this_year", current=False), actions=REVIEW),
     ),
     (
         "Returns from customers with 4+ returns this year go to review",

@@ -50,6 +50,8 @@ COSMETIC_30 = rule(reason("damaged"), actions=act("partial_refund", 30))
 OVERSEAS_KEEP = rule(abroad(), actions=KEEP)
 OVER_200_REVIEW = rule(value("gt", "200.00"), actions=REVIEW)
 FREQUENT_REVIEW = rule(returns("gt", 3, "this_year"), actions=REVIEW)
+# "has returned more than 3 times": the returns made before this one
+EARLIER_RETURNS_REVIEW = rule(returns("gt", 3, "this_year", current=False), actions=REVIEW)
 WRONG_SIZE_PHOTO = rule(reason("wrong_size"), actions=PHOTO)
 CHANGE_OF_MIND_14 = rule(reason("changed_mind"), days("gt", 14), actions=DENY)
 
@@ -281,14 +283,14 @@ BY_DESIGN_RULE: dict[str, list[tuple[str, RuleSpec]]] = {
         ("Flag customers with more than three returns this year", FREQUENT_REVIEW),
         (
             "If a customer has returned more than 3 times this year, I want to review it",
-            FREQUENT_REVIEW,
+            EARLIER_RETURNS_REVIEW,
         ),
         ("Customers with over 3 returns this year need my sign-off", FREQUENT_REVIEW),
         ("More than 3 returns this year? flag it", FREQUENT_REVIEW),
         ("customers that have made over 3 returns this year get flagged", FREQUENT_REVIEW),
         (
             "Flag repeat customers who returned more than 3 things this year",
-            FREQUENT_REVIEW,
+            EARLIER_RETURNS_REVIEW,
         ),
         (
             "Serial returners with 4 or more returns this year: hold for me",

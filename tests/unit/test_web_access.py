@@ -185,3 +185,17 @@ def test_every_page_sends_the_security_headers(
         assert answer.headers.get("x-frame-options") == "DENY", path
         assert answer.headers.get("x-content-type-options") == "nosniff", path
     assert web.get("/widget.js").headers["content-type"].startswith("application/javascript")
+
+
+def test_a_no_referrer_page_posting_its_own_form_is_let_in(desk: ReturnsDesk) -> None:
+    # the owner page says "no-referrer", so a browser sends "Origin: null" with its forms;
+    # only the browser's own Sec-Fetch-Site may vouch for such a post
+    owner = TestClient(_owner_app(desk, "pw"), headers=_basic("pw"))
+    token = _token(owner.get("/owner").text)
+    for headers in ({"Origin": "null"}, {"Origin": "null", "Sec-Fetch-Site": "cross-site"}):
+        refused = owner.post("/owner/say", data={"token": token, **RULE}, headers=headers)
+        assert refused.status_code == 403 and "another site" in refused.text
+    assert Rulebook(desk).pending() is None
+    own = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    page = owner.post("/owner/say", data={"token": token, **RULE}, headers=own)
+    assert page.status_code == 200 and Rulebook(desk).pending() is not None
