@@ -89,6 +89,8 @@ def rate_by_supplier(cards: Sequence[Scorecard]) -> str:
     title = "Return rate by supplier (%)"
     if not rows:
         return empty_chart(title)
+    rows.sort(key=lambda card: (card.units_returned / card.units_sold, card.name))
+    # pygal draws a horizontal bar chart's first row at the bottom: the highest rate goes last
     chart = pygal.HorizontalBar(**_config(title, 90 + 40 * len(rows)), formatter=_percent)
     chart.x_labels = [card.name for card in rows]
     chart.add("return rate", [_rate(card.units_returned, card.units_sold) for card in rows])
@@ -98,7 +100,7 @@ def rate_by_supplier(cards: Sequence[Scorecard]) -> str:
 def rate_by_product(insights: Sequence[ProductInsight]) -> str:
     returned = [i for i in insights if i.units_sold and i.units_returned]
     returned.sort(key=lambda i: (-i.units_returned / i.units_sold, -i.units_returned, i.sku))
-    rows = returned[:TOP_PRODUCTS]
+    rows = returned[:TOP_PRODUCTS][::-1]  # pygal draws the first row at the bottom
     title = f"Return rate by product, top {TOP_PRODUCTS} (%)"
     if not rows:
         return empty_chart(title)
