@@ -30,11 +30,13 @@ from bot.web_access import WebAccess, WebGuard
 from bot.web_carrier import carrier_router
 from bot.web_chat import chat_router
 from bot.web_owner import owner_router
+from bot.web_quote import QuoteRequest, photo_reasons, quote_payload, refuse_missing_photo
 from bot.web_shippo import shippo_router
 from bot.web_supplier import supplier_inbox_router
 from graph.desk import CaseView, ReturnsDesk
 from graph.identity_guard import guessing_guard
 from ledger.repository import units_in_cases
+from ledger.rules_models import active_rules
 from policies.loader import describe_validation
 from policies.models import Reason
 from policies.money import Money
@@ -231,6 +233,7 @@ def create_app(
         with guessing_guard(desk, body.order, "lookup"), desk.session() as session:
             order = verify_identity(session, body.order, body.email.strip() or body.phone)
             currency = desk.store.policy.currency
+            needs_photo = photo_reasons(desk, session, order, active_rules(session))
             items = [
                 {
                     "sku": item.sku,
@@ -242,6 +245,8 @@ def create_app(
                     ).amount_str(),
                     "currency": currency,
                     "final_sale": item.final_sale,
+                    # the reasons whose return would wait for a photo: marked on the form
+                    "photo_reasons": needs_photo.get(item.sku, []),
                 }
                 for item in order.items
             ]
@@ -258,7 +263,12 @@ def create_app(
                 "resolutions": [
                     {"code": c, "label": label} for c, label in RESOLUTION_LABELS.items()
                 ],
+                "store_credit_bonus_percent": desk.store.policy.store_credit_bonus_percent,
             }
+
+    @app.post("/api/returns/quote")
+    def quote(body: QuoteRequest, desk: DeskDep) -> dict[str, Any]:
+        return quote_payload(desk, body)
 
     @app.post("/api/returns", status_code=201, response_model=None)
     async def submit(request: Request, desk: DeskDep) -> dict[str, Any] | JSONResponse:
@@ -298,6 +308,15 @@ def create_app(
         desk: ReturnsDesk, return_request: ReturnRequest, photo: bytes | None
     ) -> dict[str, Any]:
         with guessing_guard(desk, return_request.order, "returns form"):
+            if photo is None:
+                refuse_missing_photo(
+                    desk,
+                    return_request.order,
+                    return_request.contact,
+                    return_request.sku,
+                    return_request.quantity,
+                    return_request.reason,
+                )
             view = desk.submit_return(return_request, photo=photo)
         return case_payload(view, token_for(view, return_request.contact))
 
