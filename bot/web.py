@@ -25,6 +25,7 @@ from bot.db_health import RETRY_AFTER_SECONDS, check_database, is_database_troub
 from bot.install_secret import PUBLISHED_DEFAULT
 from bot.request_limits import install_request_limits
 from bot.settings import get_settings
+from bot.shopper_words import FINAL_STATUSES, next_step, shopper_status
 from bot.slack_app import slack_router
 from bot.web_access import WebAccess, WebGuard
 from bot.web_carrier import carrier_router
@@ -64,18 +65,6 @@ RESOLUTION_LABELS = {
     "refund": "Refund to my original payment",
     "store_credit": "Store credit",
     "replacement": "A replacement",
-}
-STATUS_WORDS = {
-    "open": "Received",
-    "awaiting_photo": "Waiting for your photo",
-    "pending_review": "Being reviewed by the store",
-    "awaiting_supplier": "Being arranged with the supplier",
-    "awaiting_shipment": "Label ready: please ship the item",
-    "in_transit": "On its way back",
-    "awaiting_inspection": "Arrived: being inspected",
-    "resolved": "Done",
-    "denied": "Not accepted",
-    "cancelled": "Cancelled",
 }
 
 
@@ -149,11 +138,13 @@ def create_app(
     def case_payload(view: CaseView, token: str) -> dict[str, Any]:
         return {
             "case": view.model_dump(mode="json", exclude=INTERNAL_FIELDS),
-            "status_text": STATUS_WORDS.get(view.status, view.status),
+            "status_text": shopper_status(view, desk.store.policy),
+            "next_step": next_step(view, desk.store.policy),
             "token": token,
-            # A label the carrier sent back (the case went to review after it) is not offered.
+            # A label the carrier sent back (the case went to review after it) is not offered,
+            # nor one of a finished case: there is nothing left to send.
             "label_url": f"/api/cases/{view.code}/label.pdf?token={token}"
-            if view.label and view.status != "pending_review"
+            if view.label and view.status not in ("pending_review", *FINAL_STATUSES)
             else None,
             "needs_photo": view.status == "awaiting_photo",
             "messages": desk.customer_messages(view.code),

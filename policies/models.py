@@ -105,6 +105,9 @@ class StorePolicy(BaseModel):
     supplier_response_hours: int = Field(default=48, gt=0)
     refund_after_delivery_days: int = Field(default=7, gt=0)
     marketplaces: dict[str, MarketplaceRules] = Field(default_factory=dict)
+    # Customer pages: whether a case's status names the supplier ("waiting for the
+    # supplier's approval") or stays with the store ("approval in progress").
+    mention_supplier_to_customer: bool = False
 
     @field_validator("marketplaces")
     @classmethod

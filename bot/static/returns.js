@@ -518,6 +518,9 @@
     if (badge.textContent !== payload.status_text) badge.textContent = payload.status_text;
     badge.className = "status-badge status-" + statusGroup(c.status);
     badge.dataset.status = c.status;
+    var next = $("case-next");
+    if (next.textContent !== (payload.next_step || "")) next.textContent = payload.next_step || "";
+    next.hidden = !payload.next_step;
 
     var summary = $("case-summary");
     summary.textContent = "";

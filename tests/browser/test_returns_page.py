@@ -17,7 +17,8 @@ import uvicorn
 from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 
-from bot.web import STATUS_WORDS, create_app
+from bot.shopper_words import STATUS_WORDS
+from bot.web import create_app
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import import_orders
