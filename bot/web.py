@@ -30,6 +30,7 @@ from bot.slack_app import slack_router
 from bot.web_access import WebAccess, WebGuard
 from bot.web_carrier import carrier_router
 from bot.web_chat import chat_router
+from bot.web_cors import ChatCors, parse_origins
 from bot.web_owner import owner_router
 from bot.web_quote import QuoteRequest, photo_reasons, quote_payload, refuse_missing_photo
 from bot.web_shippo import shippo_router
@@ -97,8 +98,14 @@ DEFAULT_WEB_THREADS = 16
 
 
 def create_app(
-    desk: ReturnsDesk, secret_key: str, *, threads: int = DEFAULT_WEB_THREADS
+    desk: ReturnsDesk,
+    secret_key: str,
+    *,
+    threads: int = DEFAULT_WEB_THREADS,
+    chat_origins: str | None = None,
 ) -> FastAPI:
+    """``chat_origins``: the sites that embed the chat widget (default: the setting)."""
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
@@ -114,6 +121,12 @@ def create_app(
         raise ValueError("the web app needs this installation's own secret key to sign links")
     app.state.desk = desk
     access = WebAccess.from_settings(get_settings())
+    origins = parse_origins(
+        get_settings().chat_allowed_origins if chat_origins is None else chat_origins
+    )
+    # the widget on the store's own site calls /api/chat… from there: a preflight is
+    # answered, and a site not allowed refused, before any route runs
+    app.add_middleware(ChatCors, origins=origins, base_url=get_settings().base_url)
     app.add_middleware(WebGuard, access=access)  # client address, security headers
     install_request_limits(app)  # body size, JSON depth, NUL and out-of-range numbers
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
