@@ -530,7 +530,8 @@
     addSummary(summary, "You asked for", RESOLUTION_WORDS[c.requested_resolution] || c.requested_resolution);
     if (Number(c.refunded) > 0) addSummary(summary, "Refunded", formatMoney(c.refunded, c.currency));
     if (Number(c.store_credit) > 0) addSummary(summary, "Store credit", formatMoney(c.store_credit, c.currency));
-    if (c.rma) addSummary(summary, "RMA (write it on the parcel)", c.rma);
+    var finished = FINAL_STATUSES.indexOf(c.status) >= 0;
+    if (c.rma) addSummary(summary, finished ? "RMA" : "RMA (write it on the parcel)", c.rma);
     if (c.tracking_number) addSummary(summary, "Tracking number", c.tracking_number);
 
     var labelBox = $("case-label");

@@ -502,5 +502,21 @@ def test_the_form_marks_a_required_photo_and_previews_what_the_customer_gets(
         view = site.desk.case_view(code)
         assert (view.reason, view.requested_resolution) == ("damaged", "store_credit")
         assert view.status != "awaiting_photo"
+
+        # the case runs to its end: the page says what the customer got and no longer
+        # offers the label
+        site.desk.supplier_action("acme", code, "approve", rma="RMA-7")
+        expect(page.locator("#case-label")).to_be_visible(timeout=POLL_WAIT_MS)
+        site.desk.carrier_event(code, "delivered")
+        site.desk.supplier_action("acme", code, "inspected_ok")
+        expect(page.locator("#case-status")).to_have_text(
+            "Store credit issued", timeout=POLL_WAIT_MS
+        )
+        expect(page.locator("#case-label")).to_be_hidden()
+        expect(page.locator("#case-next")).to_be_hidden()
+        assert "supplier" not in page.locator("#case-status").inner_text().lower()
+        page.screenshot(path=str(SCREENSHOTS / "returns-finished-390.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 1000})
+        page.screenshot(path=str(SCREENSHOTS / "returns-finished-1280.png"), full_page=True)
     finally:
         context.close()

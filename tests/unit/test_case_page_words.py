@@ -120,3 +120,22 @@ def test_the_supplier_is_not_mentioned_unless_the_store_says_so(tmp_path: Path) 
     assert told_body["status_text"] == "Waiting for the supplier's approval"
     assert "supplier" in told_body["next_step"]
     assert "supplier_id" not in quiet_body["case"]
+
+
+def test_the_customers_messages_name_the_supplier_only_when_the_store_says_so(
+    tmp_path: Path,
+) -> None:
+    said = {}
+    for mention in (False, True):
+        desk, client = site(tmp_path / str(mention), mention_supplier_to_customer=mention)
+        try:
+            code = client.post("/api/returns", json=FORM).json()["case"]["code"]
+            desk.supplier_action("acme", code, "approve", rma="R-3")
+            desk.carrier_event(code, "delivered")
+            said[mention] = " ".join(desk.customer_messages(code))
+        finally:
+            desk.close()
+    assert "arranging it" in said[False] and "has arrived" in said[False]
+    assert "supplier" not in said[False].lower()
+    assert "arranging it with the supplier" in said[True]
+    assert "arrived at the supplier" in said[True]
