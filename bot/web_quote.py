@@ -20,7 +20,7 @@ from ledger.models import OrderRow
 from ledger.rules_models import active_rules
 from policies.models import Reason
 from policies.money import Money
-from policies.rules import Rule
+from policies.rules import ActionKind, Rule
 from tools.check_eligibility import check_eligibility, find_line_item
 from tools.errors import NotReturnable
 from tools.return_quote import ReturnQuote, photo_needed, quote_return
@@ -135,12 +135,17 @@ def refuse_missing_photo(
     """The form was sent without a photo its reason needs: refused before any case opens.
     The form's own refusals (not delivered, too many units, marketplace) come first."""
     with desk.session() as session:
+        rules = active_rules(session)
+        if reason not in desk.store.policy.photo_required_reasons and not any(
+            rule.action(ActionKind.REQUIRE_PHOTO) for rule in rules
+        ):
+            return  # no photo can be needed: the desk checks the rest as it opens the case
         found = verify_identity(session, order, contact)
         item = find_line_item(found, sku)
         check_eligibility(session, desk.store.policy, found, item, quantity, desk.clock.now())
         needed = photo_needed(
             desk.store,
-            active_rules(session),
+            rules,
             session,
             found,
             item,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ledger.models import CaseRow, LineItemRow, OrderRow
 from policies.models import Reason, Store
-from policies.rules import Rule
+from policies.rules import ActionKind, Rule
 from tools.check_eligibility import check_eligibility, whole_days
 from tools.compute_amounts import CaseAmounts, compute_amounts
 from tools.decide_assessment import CaseFacts, Outcome, decide_assessment
@@ -86,6 +86,8 @@ def photo_needed(
     reasons, or an owner rule that asks for one (a rule may name a supplier or a value)."""
     if reason in store.policy.photo_required_reasons:
         return True
+    if not any(rule.action(ActionKind.REQUIRE_PHOTO) for rule in rules):
+        return False  # the common case: no database read, no assessment
     earlier = _earlier_returns(session, order)
     facts = _facts(store, order, item, quantity, reason, now, photos=0, earlier=earlier)
     # The owner's approval passes denials and reviews, so the photo step is the one reached.
