@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     slack_team_id: str | None = None
     slack_api_url: str | None = None
     supplier_link_days: int = 30
+    # Sites whose pages embed the chat widget from this server (comma-separated origins,
+    # "https://shop.example"); their calls to /api/chat… are allowed (bot/web/cors.py).
+    chat_allowed_origins: str = ""
     # Customer photos (tools/accept_photo.py): refused above this many megapixels before they
     # are decoded, and at most this many per case and per chat session.
     photo_max_megapixels: float = Field(default=40.0, gt=0)

@@ -251,7 +251,13 @@ def assess(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
     request_supplier_authorization(ctx, case)
     rule_steps.on_supplier_asked(ctx, case)
     set_status(ctx, case, "awaiting_supplier")
-    notify_customer(ctx, case, "awaiting_supplier", notices.waiting_for_supplier(case))
+    named = ctx.store.policy.mention_supplier_to_customer
+    notify_customer(
+        ctx,
+        case,
+        "awaiting_supplier",
+        notices.waiting_for_supplier(case, name_supplier=named),
+    )
     return {"next": WAIT, "status": case.status}
 
 
@@ -516,7 +522,12 @@ def supplier_decision(
         ctx,
         case,
         "label_ready",
-        notices.label_ready(case, label.tracking_number, conditions),
+        notices.label_ready(
+            case,
+            label.tracking_number,
+            conditions,
+            name_supplier=ctx.store.policy.mention_supplier_to_customer,
+        ),
         {"tracking_number": label.tracking_number},
     )
     return {"next": WAIT, "status": case.status}
@@ -661,7 +672,8 @@ def shipment_event(
             kind=timers.REFUND_AFTER_DELIVERY,
             due_at=ctx.now + dt.timedelta(days=days),
         )
-    notify_customer(ctx, case, "item_arrived", notices.item_arrived(case))
+    named = ctx.store.policy.mention_supplier_to_customer
+    notify_customer(ctx, case, "item_arrived", notices.item_arrived(case, name_supplier=named))
     return {"next": WAIT, "status": case.status}
 
 

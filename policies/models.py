@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Literal
 
@@ -16,6 +17,8 @@ from pydantic import (
 )
 
 from policies.money import Amount
+
+HEX_COLOUR = re.compile(r"#(?:[0-9a-f]{3}|[0-9a-f]{6})")
 
 
 class Reason(StrEnum):
@@ -109,6 +112,21 @@ class StorePolicy(BaseModel):
     supplier_response_hours: int = Field(default=48, gt=0)
     refund_after_delivery_days: int = Field(default=7, gt=0)
     marketplaces: dict[str, MarketplaceRules] = Field(default_factory=dict)
+    # Customer pages: whether a case's status names the supplier ("waiting for the
+    # supplier's approval") or stays with the store ("approval in progress").
+    mention_supplier_to_customer: bool = False
+    # The chat widget's colour (buttons, header, the customer's bubbles): "#rgb" or "#rrggbb".
+    brand_colour: str | None = None
+
+    @field_validator("brand_colour")
+    @classmethod
+    def _hex_colour(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        colour = value.strip().lower()
+        if not HEX_COLOUR.fullmatch(colour):
+            raise ValueError(f"{value!r} is not a colour like #1f5fbf")
+        return colour
 
     @field_validator("marketplaces")
     @classmethod

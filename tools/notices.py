@@ -41,20 +41,26 @@ def returned_to_sender(case: CaseRow, tracking: str) -> str:
     )
 
 
-def waiting_for_supplier(case: CaseRow) -> str:
+# ``name_supplier``: the policy's ``mention_supplier_to_customer``; a store that presents the
+# goods as its own never names a supplier to its customers.
+
+
+def waiting_for_supplier(case: CaseRow, *, name_supplier: bool) -> str:
+    arranging = "arranging it with the supplier" if name_supplier else "arranging it"
     return (
-        f"Your return {case.code} is approved by the store; we are arranging it with "
-        "the supplier and will send your return label or refund next."
+        f"Your return {case.code} is approved by the store; we are {arranging} "
+        "and will send your return label or refund next."
     )
 
 
-def label_ready(case: CaseRow, tracking: str, conditions: Sequence[str] = ()) -> str:
+def label_ready(
+    case: CaseRow, tracking: str, conditions: Sequence[str] = (), *, name_supplier: bool = True
+) -> str:
     rma = f" Write RMA {case.rma} on the parcel." if case.rma else ""
     # the supplier's conditions, so the customer sends back what the credit depends on
+    who = "The supplier takes" if name_supplier else "We take"
     terms = (
-        " The supplier takes it back on this condition: " + "; ".join(conditions) + "."
-        if conditions
-        else ""
+        f" {who} it back on this condition: " + "; ".join(conditions) + "." if conditions else ""
     )
     return (
         f"Your return label for {case.code} is ready: download it from your return page "
@@ -62,10 +68,10 @@ def label_ready(case: CaseRow, tracking: str, conditions: Sequence[str] = ()) ->
     )
 
 
-def item_arrived(case: CaseRow) -> str:
+def item_arrived(case: CaseRow, *, name_supplier: bool) -> str:
+    where = "arrived at the supplier" if name_supplier else "arrived"
     return (
-        f"Your return {case.code} has arrived at the supplier. We'll issue your money as "
-        "soon as it is inspected."
+        f"Your return {case.code} has {where}. We'll issue your money as soon as it is inspected."
     )
 
 

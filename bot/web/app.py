@@ -29,15 +29,19 @@ from bot.web.access import WebAccess, WebGuard
 from bot.web.carrier import carrier_router
 from bot.web.chat import chat_router
 from bot.web.codes import order_code_router
+from bot.web.cors import ChatCors, parse_origins
 from bot.web.onboarding import supplier_onboarding_router
 from bot.web.owner import owner_router
+from bot.web.quote import QuoteRequest, photo_reasons, quote_payload, refuse_missing_photo
 from bot.web.request_limits import install_request_limits
 from bot.web.shippo import shippo_router
 from bot.web.shopify import shopify_router
+from bot.web.shopper_words import FINAL_STATUSES, next_step, shopper_status
 from bot.web.supplier import supplier_inbox_router
 from graph.desk import CaseView, ReturnsDesk
 from graph.identity_guard import guessing_guard
 from ledger.repository import units_in_cases
+from ledger.rules_models import active_rules
 from policies.loader import describe_validation
 from policies.models import Reason
 from policies.money import Money
@@ -65,19 +69,6 @@ RESOLUTION_LABELS = {
     "refund": "Refund to my original payment",
     "store_credit": "Store credit",
     "replacement": "A replacement",
-}
-STATUS_WORDS = {
-    "open": "Received",
-    "awaiting_photo": "Waiting for your photo",
-    "pending_review": "Being reviewed by the store",
-    "awaiting_supplier": "Being arranged with the supplier",
-    "awaiting_shipment": "Label ready: please ship the item",
-    "in_transit": "On its way back",
-    "awaiting_inspection": "Arrived: being inspected",
-    "awaiting_refund_by_hand": "Approved: the store pays your refund back directly",
-    "resolved": "Done",
-    "denied": "Not accepted",
-    "cancelled": "Cancelled",
 }
 
 
@@ -110,8 +101,14 @@ DEFAULT_WEB_THREADS = 16
 
 
 def create_app(
-    desk: ReturnsDesk, secret_key: str, *, threads: int = DEFAULT_WEB_THREADS
+    desk: ReturnsDesk,
+    secret_key: str,
+    *,
+    threads: int = DEFAULT_WEB_THREADS,
+    chat_origins: str | None = None,
 ) -> FastAPI:
+    """``chat_origins``: the sites that embed the chat widget (default: the setting)."""
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
@@ -127,6 +124,12 @@ def create_app(
         raise ValueError("the web app needs this installation's own secret key to sign links")
     app.state.desk = desk
     access = WebAccess.from_settings(get_settings())
+    origins = parse_origins(
+        get_settings().chat_allowed_origins if chat_origins is None else chat_origins
+    )
+    # the widget on the store's own site calls /api/chat… from there: a preflight is
+    # answered, and a site not allowed refused, before any route runs
+    app.add_middleware(ChatCors, origins=origins, base_url=get_settings().base_url)
     app.add_middleware(WebGuard, access=access)  # client address, security headers
     install_request_limits(app)  # body size, JSON depth, NUL and out-of-range numbers
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -151,11 +154,13 @@ def create_app(
     def case_payload(view: CaseView, token: str) -> dict[str, Any]:
         return {
             "case": view.model_dump(mode="json", exclude=INTERNAL_FIELDS),
-            "status_text": STATUS_WORDS.get(view.status, view.status),
+            "status_text": shopper_status(view, desk.store.policy),
+            "next_step": next_step(view, desk.store.policy),
             "token": token,
-            # A label the carrier sent back (the case went to review after it) is not offered.
+            # A label the carrier sent back (the case went to review after it) is not offered,
+            # nor one of a finished case: there is nothing left to send.
             "label_url": f"/api/cases/{view.code}/label.pdf?token={token}"
-            if view.label and view.status != "pending_review"
+            if view.label and view.status not in ("pending_review", *FINAL_STATUSES)
             else None,
             "needs_photo": view.status == "awaiting_photo",
             "messages": desk.customer_messages(view.code),
@@ -235,6 +240,7 @@ def create_app(
         with guessing_guard(desk, body.order, "lookup"), desk.session() as session:
             order = verify_identity(session, body.order, body.email.strip() or body.phone)
             currency = desk.store.policy.currency
+            needs_photo = photo_reasons(desk, session, order, active_rules(session))
             items = [
                 {
                     "sku": item.sku,
@@ -246,6 +252,8 @@ def create_app(
                     ).amount_str(),
                     "currency": currency,
                     "final_sale": item.final_sale,
+                    # the reasons whose return would wait for a photo: marked on the form
+                    "photo_reasons": needs_photo.get(item.sku, []),
                 }
                 for item in order.items
             ]
@@ -262,7 +270,12 @@ def create_app(
                 "resolutions": [
                     {"code": c, "label": label} for c, label in RESOLUTION_LABELS.items()
                 ],
+                "store_credit_bonus_percent": desk.store.policy.store_credit_bonus_percent,
             }
+
+    @app.post("/api/returns/quote")
+    def quote(body: QuoteRequest, desk: DeskDep) -> dict[str, Any]:
+        return quote_payload(desk, body)
 
     @app.post("/api/returns", status_code=201, response_model=None)
     async def submit(request: Request, desk: DeskDep) -> dict[str, Any] | JSONResponse:
@@ -302,6 +315,15 @@ def create_app(
         desk: ReturnsDesk, return_request: ReturnRequest, photo: bytes | None
     ) -> dict[str, Any]:
         with guessing_guard(desk, return_request.order, "returns form"):
+            if photo is None:
+                refuse_missing_photo(
+                    desk,
+                    return_request.order,
+                    return_request.contact,
+                    return_request.sku,
+                    return_request.quantity,
+                    return_request.reason,
+                )
             view = desk.submit_return(return_request, photo=photo)
         return case_payload(view, token_for(view, return_request.contact))
 

@@ -7,6 +7,7 @@ conversation; the widget keeps it in ``localStorage``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,8 +71,11 @@ def chat_router(desk: ReturnsDesk, chat: CustomerChat | None = None) -> APIRoute
 
     @router.get("/widget.js")
     def widget() -> Response:
+        script = (HERE / "static" / "widget.js").read_text(encoding="utf-8")
+        # The store's colour: a "#rrggbb" the policy has already checked, written as JSON.
+        colour = json.dumps(desk.store.policy.brand_colour)
         return Response(
-            (HERE / "static" / "widget.js").read_text(encoding="utf-8"),
+            script.replace("/*RB_BRAND*/null", colour, 1),
             media_type="application/javascript",
             headers={"Cache-Control": "public, max-age=300"},
         )

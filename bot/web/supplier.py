@@ -19,27 +19,29 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from itsdangerous.encoding import base64_decode, base64_encode
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.settings import get_settings
 from bot.web.access import WebAccess
 from bot.web.forms import FormRefused, FormTokens
-from graph.desk import ReturnsDesk
+from graph.desk import ReturnsDesk, view_case
 from graph.supplier_answers import ACK_CHANNEL, Reader, SupplierSource, answer_button, answer_text
 from ledger import outbox
-from ledger.models import CaseRow, OutboxRow
+from ledger.models import CaseRow, OutboxRow, PhotoRow
 from ledger.slack_models import claim_event
 from policies.money import Money
-from tools.errors import ReturnError
+from tools.errors import CaseNotFound, ReturnError
 
 log = logging.getLogger("returnbridge.supplier_inbox")
 HERE = Path(__file__).parent
 SALT = "supplier-inbox"
 FINAL = ("resolved", "denied", "cancelled")
+HISTORY_ROWS = 50  # the supplier's most recent finished returns on its page
 STATUS_WORDS = {
     "awaiting_photo": "waiting for the customer's photo",
     "pending_review": "with the store owner",
@@ -48,6 +50,13 @@ STATUS_WORDS = {
     "in_transit": "on its way back to you",
     "awaiting_inspection": "delivered to you: waiting for your inspection",
     "awaiting_refund_by_hand": "settled: the store pays the customer back",
+}
+OUTCOME_WORDS = {
+    "refund": "refunded",
+    "partial_refund": "partly refunded",
+    "store_credit": "store credit",
+    "replacement": "replaced",
+    "marketplace": "refunded by the marketplace",
 }
 
 
@@ -107,6 +116,7 @@ def supplier_inbox_router(
                 "said": said
                 or "This link has expired or is not valid. Ask the store for a new one.",
                 "cases": [],
+                "history": [],
                 "nonce": lambda: "",
                 "csrf": "",
             },
@@ -128,12 +138,34 @@ def supplier_inbox_router(
                 "supplier_name": agreement.name,
                 "said": said[:1000],
                 "cases": _open_cases(desk, supplier_id, f"/supplier/{token}"),
+                "history": _past_returns(desk, supplier_id),
+                "currency": desk.store.policy.currency,
                 "nonce": lambda: secrets.token_urlsafe(12),
                 "csrf": csrf,
             },
         )
         forms.set_cookie(response, fresh)
         return response
+
+    @router.get("/supplier/{token}/photos/{photo_id}.jpg")
+    def photo(token: str, photo_id: int) -> Response:
+        """A customer's photo of one of this supplier's returns; the link is the key."""
+        supplier_id = links.supplier(token)
+        with desk.session() as session:
+            row = session.get(PhotoRow, photo_id) if supplier_id else None
+            owner = None
+            if row is not None and row.case_code:
+                owner = session.execute(
+                    select(CaseRow.supplier_id).where(CaseRow.code == row.case_code)
+                ).scalar_one_or_none()
+            if row is None or owner is None or owner != supplier_id:
+                raise CaseNotFound("There is no such photo.")  # 404, another's or none
+            data, content_type = row.data, row.content_type
+        return Response(
+            data,
+            media_type=content_type,
+            headers={"Cache-Control": "private, no-store", "Content-Disposition": "inline"},
+        )
 
     @router.post("/supplier/{token}/cases/{code}", response_model=None)
     def answer(
@@ -187,6 +219,45 @@ def _parcel_arrived(desk: ReturnsDesk, who: SupplierSource, code: str) -> str:
     return f"Parcel for {code} marked as arrived. Please inspect it and answer below."
 
 
+def _photo_ids(session: Session, code: str) -> list[int]:
+    return list(
+        session.execute(
+            select(PhotoRow.id).where(PhotoRow.case_code == code).order_by(PhotoRow.id)
+        ).scalars()
+    )
+
+
+def _past_returns(desk: ReturnsDesk, supplier_id: str) -> list[dict[str, Any]]:
+    """The supplier's finished returns, newest first: what was decided and the money."""
+    currency = desk.store.policy.currency
+    with desk.session() as session:
+        rows = session.execute(
+            select(CaseRow)
+            .where(CaseRow.supplier_id == supplier_id, CaseRow.status.in_(FINAL))
+            .order_by(CaseRow.id.desc())
+            .limit(HISTORY_ROWS)
+        ).scalars()
+        past = []
+        for case in rows:
+            view = view_case(session, case, currency)
+            outcome = case.status
+            if case.status == "resolved":
+                outcome = OUTCOME_WORDS.get(case.resolution or "", "closed")
+            past.append(
+                {
+                    "code": case.code,
+                    "order": case.order.display_number,
+                    "item": f"{case.quantity} x {case.line_item.name}",
+                    "reason": case.reason.replace("_", " "),
+                    "opened": f"{case.created_at:%Y-%m-%d}",
+                    "status": case.status,
+                    "outcome": outcome,
+                    "credit": view.supplier_credit,
+                }
+            )
+        return past
+
+
 def _open_cases(desk: ReturnsDesk, supplier_id: str, base: str) -> list[dict[str, Any]]:
     currency = desk.store.policy.currency
     agreement = desk.store.supplier(supplier_id)
@@ -233,6 +304,10 @@ def _open_cases(desk: ReturnsDesk, supplier_id: str, base: str) -> list[dict[str
                     "address_on_file": agreement.return_address,
                     "messages": messages,
                     "post_url": f"{base}/cases/{case.code}",
+                    "photos": [
+                        f"{base}/photos/{photo_id}.jpg"
+                        for photo_id in _photo_ids(session, case.code)
+                    ],
                 }
             )
         return cases

@@ -14,13 +14,16 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 
-from bot.web.app import STATUS_WORDS, create_app
+from bot.web.app import create_app
+from bot.web.shopper_words import STATUS_WORDS
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import import_orders
 from policies.loader import orders_from_data, store_from_data
+from tools.open_case import ReturnRequest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 # A loaded CI machine (two test workers, a browser, a server) answers slower than a desk.
@@ -92,6 +95,7 @@ ORDERS = [
     # Cash on delivery: no email, the customer finds the order with its phone.
     {**order("1006", "", "Mia Nguyen", item("TEDDY-1", "Teddy bear", "39.00")),
      "phone": "+1 512 555 0100"},
+    order("1007", "fay@example.com", "Fay Lund", item("VASE-1", "Glass vase", "40.00")),
 ]  # fmt: skip
 
 
@@ -119,7 +123,13 @@ def fake_jpeg(folder: Path) -> Path:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("returns-page")
     store = store_from_data(
-        {"name": "Test Goods Co.", "currency": "USD", "return_window_days": 30},
+        {
+            "name": "Test Goods Co.",
+            "currency": "USD",
+            "return_window_days": 30,
+            "return_label_cost": "5.00",
+            "store_credit_bonus_percent": 10,
+        },
         [
             {
                 "id": "acme",
@@ -218,6 +228,20 @@ def expect_status(page: sync_api.Page, status: str) -> None:
     expect(page.locator("#case-status")).to_have_text(STATUS_WORDS[status], timeout=POLL_WAIT_MS)
 
 
+def open_waiting_case(
+    page: sync_api.Page, site: Site, order: str, email: str, sku: str, reason: str
+) -> str:
+    """A case waiting for a photo (the chat, or a case whose photo a rule asked for later),
+    opened on the returns page through its private link: the form itself refuses to send a
+    reason that needs a photo without one."""
+    request = {"order": order, "email": email, "sku": sku, "reason": reason}
+    view = site.desk.submit_return(ReturnRequest.model_validate(request))
+    assert view.status == "awaiting_photo"
+    token = URLSafeTimedSerializer("test-secret", salt="case-link").dumps(view.code)
+    page.goto(f"{site.url}/returns#case={view.code}&token={token}")
+    return view.code
+
+
 def test_wrong_email_shows_not_found_and_no_items(page: sync_api.Page, site: Site) -> None:
     find_order(page, site, "1001", "someone-else@example.com")
 
@@ -280,11 +304,8 @@ def test_damaged_item_with_photo_opens_a_case(
 def test_photo_upload_on_the_case_moves_it_on(
     page: sync_api.Page, site: Site, tmp_path: Path
 ) -> None:
-    find_order(page, site, "1002", "ben@example.com")
-    fill_return(page, "LAMP-1", "defective")
-    send_return(page)
-
-    code = shown_case(page)
+    code = open_waiting_case(page, site, "1002", "ben@example.com", "LAMP-1", "defective")
+    assert shown_case(page) == code
     expect_status(page, "awaiting_photo")
     expect(page.locator("#case-messages")).to_contain_text("upload a photo")
     photo_form = page.locator("#photo-form")
@@ -318,10 +339,15 @@ def test_a_file_that_is_not_a_photo_gets_a_clear_error(
     expect(page.get_by_role("button", name="Send return request")).to_be_enabled()
     assert site.desk.cases_for_order("1003") == []
 
-    # without the photo it opens a case waiting for one
+    # without the photo the form says one is needed, and sends nothing
     page.locator("#request-photo").set_input_files([])
     send_return(page)
-    code = shown_case(page)
+    expect(form_error).to_contain_text("add a photo")
+    assert site.desk.cases_for_order("1003") == []
+
+    # a case waiting for a photo, on its page
+    code = open_waiting_case(page, site, "1003", "cy@example.com", "TOY-1", "defective")
+    assert shown_case(page) == code
     expect_status(page, "awaiting_photo")
 
     # on the case: a photo over 10 MB is stopped before it is sent
@@ -426,3 +452,71 @@ def test_a_cash_on_delivery_order_is_found_with_its_phone(page: sync_api.Page, s
     send_return(page)
     code = shown_case(page)
     assert site.desk.case_view(code).sku == "TEDDY-1"
+
+
+def test_the_form_marks_a_required_photo_and_previews_what_the_customer_gets(
+    browser: sync_api.Browser, site: Site, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        find_order(page, site, "1007", "fay@example.com")
+        expect(page.locator("#resolution-list")).to_contain_text("+10% bonus")
+        mark = page.locator("#request-photo-mark")
+        photo = page.locator("#request-photo")
+        preview = page.locator("#request-preview-text")
+
+        # a customer reason: no photo needed, the label comes off the refund
+        page.get_by_label("Reason").select_option("wrong_size")
+        expect(mark).to_have_text("(optional)")
+        expect(photo).to_have_attribute("aria-required", "false")
+        expect(preview).to_contain_text("A refund of $35.00")
+        expect(preview).to_contain_text("$5.00 for the return label")
+
+        # a fault: the photo is marked as needed at once, the store pays the label
+        page.get_by_label("Reason").select_option("damaged")
+        expect(mark).to_have_text("(required)")
+        expect(photo).to_have_attribute("aria-required", "true")
+        expect(preview).to_contain_text("A refund of $40.00")
+        expect(preview).not_to_contain_text("label taken off")
+
+        page.locator("#resolution-list label", has_text="Store credit").click()
+        expect(preview).to_contain_text("$44.00 in store credit")
+        expect(preview).to_contain_text("$4.00 bonus")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "returns-preview-1280.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert int(page.evaluate("document.documentElement.scrollWidth")) <= 390
+        page.screenshot(path=str(SCREENSHOTS / "returns-preview-390.png"), full_page=True)
+
+        # sent without the photo: stopped in the page, nothing opened
+        send_return(page)
+        expect(page.locator("#request-error")).to_contain_text("add a photo")
+        expect(photo).to_have_attribute("aria-invalid", "true")
+        assert site.desk.cases_for_order("1007") == []
+
+        photo.set_input_files(jpeg_file(tmp_path))
+        send_return(page)
+        code = shown_case(page)
+        view = site.desk.case_view(code)
+        assert (view.reason, view.requested_resolution) == ("damaged", "store_credit")
+        assert view.status != "awaiting_photo"
+
+        # the case runs to its end: the page says what the customer got and no longer
+        # offers the label
+        site.desk.supplier_action("acme", code, "approve", rma="RMA-7")
+        expect(page.locator("#case-label")).to_be_visible(timeout=POLL_WAIT_MS)
+        site.desk.carrier_event(code, "delivered")
+        site.desk.supplier_action("acme", code, "inspected_ok")
+        expect(page.locator("#case-status")).to_have_text(
+            "Store credit issued", timeout=POLL_WAIT_MS
+        )
+        expect(page.locator("#case-label")).to_be_hidden()
+        expect(page.locator("#case-next")).to_be_hidden()
+        assert "supplier" not in page.locator("#case-status").inner_text().lower()
+        page.screenshot(path=str(SCREENSHOTS / "returns-finished-390.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 1000})
+        page.screenshot(path=str(SCREENSHOTS / "returns-finished-1280.png"), full_page=True)
+    finally:
+        context.close()

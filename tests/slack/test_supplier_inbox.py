@@ -97,7 +97,7 @@ def test_the_whole_loop_without_slack(inbox: tuple[ReturnsDesk, TestClient]) -> 
     assert said.startswith("Inspected OK")
     assert desk.case_view(code).status == "resolved"
     assert desk.case_view(code).refunded == "24.00"  # no label cost in this policy
-    assert code not in _page(client, "acme")  # settled cases leave the inbox
+    assert f'id="case-{code}"' not in _page(client, "acme")  # settled cases leave the inbox
 
 
 def test_a_question_and_a_double_submit(inbox: tuple[ReturnsDesk, TestClient]) -> None:

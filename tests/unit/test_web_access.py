@@ -95,6 +95,21 @@ def test_supplier_forms_need_the_pages_token(desk: ReturnsDesk) -> None:
     assert done.status_code == 303 and desk.case_view(code).status == "pending_review"
 
 
+def test_a_form_posted_from_a_page_without_referrer_is_taken(desk: ReturnsDesk) -> None:
+    """Our pages send no referrer, so a browser posts their forms with "Origin: null" and
+    vouches for them with Sec-Fetch-Site; a null origin alone proves nothing."""
+    owner = TestClient(_owner_app(desk, "pw"), headers=_basic("pw"))
+    token = _token(owner.get("/owner").text)
+    for site in ("cross-site", "same-site", None):
+        headers = {"Origin": "null"} | ({"Sec-Fetch-Site": site} if site else {})
+        refused = owner.post("/owner/say", data={"token": token, **RULE}, headers=headers)
+        assert refused.status_code == 403, site
+    assert Rulebook(desk).pending() is None
+    browser = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    page = owner.post("/owner/say", data={"token": token, **RULE}, headers=browser)
+    assert page.status_code == 200 and Rulebook(desk).pending() is not None
+
+
 # -- the owner page without a password: this machine only --
 
 

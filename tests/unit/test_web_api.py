@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from itsdangerous import URLSafeSerializer
+from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 from PIL import Image
 
 from bot.web.app import create_app
@@ -19,6 +19,7 @@ from graph.desk import ReturnsDesk
 from ledger.repository import count_cases
 from policies.loader import orders_from_data, store_from_data
 from tools.accept_photo import MAX_BYTES, sample_jpeg
+from tools.open_case import ReturnRequest
 
 NOW = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
 SECRET = "secret"
@@ -99,6 +100,19 @@ def submit(client: TestClient, **fields: Any) -> Any:
     return client.post("/api/returns", json={**MUG, **fields})
 
 
+def plain(client: TestClient, **fields: Any) -> Any:
+    """A form whose reason needs no photo: it opens a case without one."""
+    return submit(client, **{"reason": "wrong_size", **fields})
+
+
+def waiting_case(desk: ReturnsDesk, sku: str = "MUG-1") -> dict[str, Any]:
+    """A case waiting for a photo (opened as the chat or a rule leaves one), with its link's
+    token: the form itself refuses a reason that needs a photo without one."""
+    view = desk.submit_return(ReturnRequest.model_validate({**MUG, "sku": sku}))
+    token = URLSafeTimedSerializer(SECRET, salt="case-link").dumps(view.code)
+    return {"case": {"code": view.code, "status": view.status}, "token": token}
+
+
 # -- lookup -------------------------------------------------------------------------------------
 
 
@@ -147,7 +161,7 @@ def test_lookup_says_an_order_is_not_delivered_yet(client: TestClient) -> None:
 
 
 def test_lookup_counts_units_already_in_a_return(client: TestClient) -> None:
-    assert submit(client, sku="PLATE-2", quantity=1).status_code == 201
+    assert plain(client, sku="PLATE-2", quantity=1).status_code == 201
     body = client.post(
         "/api/returns/lookup", json={"order": "1001", "email": "ana@example.com"}
     ).json()
@@ -162,14 +176,14 @@ def test_lookup_counts_units_already_in_a_return(client: TestClient) -> None:
 def test_a_valid_form_opens_the_first_case_and_gives_a_token(
     client: TestClient, desk: ReturnsDesk
 ) -> None:
-    response = submit(client, order="#1001", email=" Ana@Example.com ")
+    response = plain(client, order="#1001", email=" Ana@Example.com ")
     assert response.status_code == 201
     body = response.json()
     assert body["case"]["code"] == "RB-000001"
     assert body["case"]["order"] == "1001"
-    assert body["case"]["reason"] == "damaged"
-    assert body["case"]["status"] == "awaiting_photo"  # damaged needs a photo, none was sent
-    assert body["needs_photo"] is True
+    assert body["case"]["reason"] == "wrong_size"
+    assert body["case"]["status"] == "awaiting_supplier"
+    assert body["needs_photo"] is False
     assert body["label_url"] is None
     assert isinstance(body["token"], str) and len(body["token"]) > 20
     assert cases(desk) == 1
@@ -214,8 +228,8 @@ def test_an_invalid_form_opens_no_case_and_says_why(
 def test_units_already_in_a_return_cannot_be_asked_for_again(
     client: TestClient, desk: ReturnsDesk
 ) -> None:
-    assert submit(client, sku="PLATE-2", quantity=2).status_code == 201
-    again = submit(client, sku="PLATE-2", quantity=1)
+    assert plain(client, sku="PLATE-2", quantity=2).status_code == 201
+    again = plain(client, sku="PLATE-2", quantity=1)
     assert again.status_code == 422
     assert again.json()["error"]["code"] == "quantity_exceeded"
     assert "already in a return" in again.json()["error"]["message"]
@@ -237,10 +251,11 @@ def test_a_json_list_is_a_bad_request(client: TestClient, desk: ReturnsDesk) -> 
     assert cases(desk) == 0
 
 
-def test_json_cannot_claim_a_photo_it_did_not_send(client: TestClient) -> None:
+def test_json_cannot_claim_a_photo_it_did_not_send(client: TestClient, desk: ReturnsDesk) -> None:
     response = submit(client, photo=True)
-    assert response.status_code == 201
-    assert response.json()["case"]["status"] == "awaiting_photo"
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "photo_required"
+    assert cases(desk) == 0
 
 
 def test_a_form_with_a_real_photo_of_a_damaged_item_does_not_wait_for_a_photo(
@@ -299,8 +314,8 @@ def test_an_invalid_multipart_form_opens_no_case(client: TestClient, desk: Retur
 # -- the case page ------------------------------------------------------------------------------
 
 
-def test_the_token_shows_its_own_case(client: TestClient) -> None:
-    opened = submit(client).json()
+def test_the_token_shows_its_own_case(client: TestClient, desk: ReturnsDesk) -> None:
+    opened = waiting_case(desk)
     response = client.get(f"/api/cases/{opened['case']['code']}", params={"token": opened["token"]})
     assert response.status_code == 200
     assert response.json()["case"]["code"] == "RB-000001"
@@ -308,7 +323,7 @@ def test_the_token_shows_its_own_case(client: TestClient) -> None:
 
 
 def test_a_forged_token_shows_nothing(client: TestClient) -> None:
-    code = submit(client).json()["case"]["code"]
+    code = plain(client).json()["case"]["code"]
     forged = URLSafeSerializer("not-the-secret", salt="case-access").dumps(
         {"case": code, "email": "ana@example.com"}
     )
@@ -319,8 +334,8 @@ def test_a_forged_token_shows_nothing(client: TestClient) -> None:
 
 
 def test_a_token_for_another_case_shows_nothing(client: TestClient) -> None:
-    first = submit(client).json()
-    second = submit(client, sku="PLATE-2").json()
+    first = plain(client).json()
+    second = plain(client, sku="PLATE-2").json()
     assert second["case"]["code"] == "RB-000002"
     response = client.get("/api/cases/RB-000002", params={"token": first["token"]})
     assert response.status_code == 404
@@ -329,7 +344,7 @@ def test_a_token_for_another_case_shows_nothing(client: TestClient) -> None:
 
 
 def test_a_photo_sent_later_moves_a_waiting_case_on(client: TestClient, desk: ReturnsDesk) -> None:
-    opened = submit(client).json()
+    opened = waiting_case(desk)
     code, token = opened["case"]["code"], opened["token"]
     assert opened["case"]["status"] == "awaiting_photo"
 
@@ -347,8 +362,8 @@ def test_a_photo_sent_later_moves_a_waiting_case_on(client: TestClient, desk: Re
 def test_a_photo_upload_with_another_cases_token_is_refused(
     client: TestClient, desk: ReturnsDesk
 ) -> None:
-    first = submit(client).json()
-    submit(client, sku="PLATE-2")
+    first = waiting_case(desk)
+    waiting_case(desk, sku="PLATE-2")
     response = client.post(
         "/api/cases/RB-000002/photos",
         params={"token": first["token"]},
@@ -361,7 +376,7 @@ def test_a_photo_upload_with_another_cases_token_is_refused(
 def test_a_later_upload_that_is_not_an_image_changes_nothing(
     client: TestClient, desk: ReturnsDesk
 ) -> None:
-    opened = submit(client).json()
+    opened = waiting_case(desk)
     response = client.post(
         f"/api/cases/{opened['case']['code']}/photos",
         params={"token": opened["token"]},
@@ -400,7 +415,7 @@ def test_the_label_needs_the_cases_own_token(client: TestClient, desk: ReturnsDe
     first = client.post(
         "/api/returns", data=MUG, files={"photo": ("mug.jpg", jpeg_bytes(), "image/jpeg")}
     ).json()
-    second = submit(client, sku="PLATE-2").json()
+    second = plain(client, sku="PLATE-2").json()
     desk.supplier_action("acme", first["case"]["code"], "approve", rma="R1")
     response = client.get(
         f"/api/cases/{first['case']['code']}/label.pdf", params={"token": second["token"]}

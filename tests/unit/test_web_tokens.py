@@ -36,7 +36,7 @@ def _decoded_parts(token: str) -> str:
 
 def test_the_case_token_carries_no_email_or_name(desk: ReturnsDesk) -> None:  # noqa: F811
     client = TestClient(create_app(desk, SECRET))
-    created = client.post("/api/returns", json=MUG).json()
+    created = client.post("/api/returns", json={**MUG, "reason": "wrong_size"}).json()
     token, code = created["token"], created["case"]["code"]
     readable = (token + " " + _decoded_parts(token)).lower()
     assert "ana" not in readable and "example.com" not in readable and "silva" not in readable
@@ -45,7 +45,7 @@ def test_the_case_token_carries_no_email_or_name(desk: ReturnsDesk) -> None:  # 
 
 def test_a_case_link_expires_and_old_style_tokens_open_nothing(desk: ReturnsDesk) -> None:  # noqa: F811
     client = TestClient(create_app(desk, SECRET))
-    created = client.post("/api/returns", json=MUG).json()
+    created = client.post("/api/returns", json={**MUG, "reason": "wrong_size"}).json()
     token, code = created["token"], created["case"]["code"]
     old_style = URLSafeSerializer(SECRET, salt="case-access").dumps(
         {"case": code, "email": "ana@example.com"}

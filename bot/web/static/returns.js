@@ -21,6 +21,9 @@
     seq: 0, // requests for the case, in the order they were sent
     shownSeq: 0, // the newest one drawn, so a slow poll never overwrites a newer upload reply
     messagesKey: "",
+    quote: null, // the newest preview of what the customer gets, with the choices it was for
+    previewSeq: 0,
+    previewTimer: null,
   };
 
   function $(id) {
@@ -277,12 +280,94 @@
       input.checked = chosenResolution ? chosenResolution === r.code : index === 0;
       var label = element("label", null, r.label);
       label.htmlFor = input.id;
+      var bonus = Number(data.store_credit_bonus_percent) || 0;
+      if (r.code === "store_credit" && bonus > 0) {
+        label.appendChild(document.createTextNode(" "));
+        label.appendChild(element("span", "bonus", "+" + bonus + "% bonus"));
+      }
       row.appendChild(input);
       row.appendChild(label);
       resolutions.appendChild(row);
     });
     form.querySelector('button[type="submit"]').disabled = !selectable.length;
     syncQuantity();
+    syncPhoto();
+    requestPreview();
+  }
+
+  // -- photo marking and the preview of what the customer gets ----------------------------------
+
+  function photoRequired() {
+    var item = selectedItem();
+    var reason = $("request-reason").value;
+    if (!item || !reason) return false;
+    if (state.quote && state.quote.key === previewKey() && state.quote.photo_required !== undefined) {
+      return !!state.quote.photo_required;
+    }
+    return (item.photo_reasons || []).indexOf(reason) >= 0;
+  }
+
+  function syncPhoto() {
+    var required = photoRequired();
+    var input = $("request-photo");
+    input.required = required;
+    input.setAttribute("aria-required", required ? "true" : "false");
+    var mark = $("request-photo-mark");
+    mark.textContent = required ? "(required)" : "(optional)";
+    mark.className = required ? "required-mark" : "optional";
+    $("request-photo-hint").textContent = required
+      ? "The store needs a photo showing the problem for this reason. JPEG, PNG, WebP or HEIC, up to 10\u00a0MB."
+      : "A photo helps with damaged, faulty or wrong items. JPEG, PNG, WebP or HEIC, up to 10\u00a0MB.";
+  }
+
+  function previewKey() {
+    var item = selectedItem();
+    var reason = $("request-reason").value;
+    var resolution = $("request-form").querySelector('input[name="resolution"]:checked');
+    var quantity = parseInt($("request-quantity").value, 10);
+    if (!item || !reason || !resolution || !(quantity >= 1 && quantity <= item.returnable)) return null;
+    return [item.sku, quantity, reason, resolution.value].join("|");
+  }
+
+  function requestPreview() {
+    var box = $("request-preview");
+    var key = previewKey();
+    if (state.previewTimer) clearTimeout(state.previewTimer);
+    if (!key) {
+      box.hidden = true;
+      state.quote = null;
+      return;
+    }
+    if (state.quote && state.quote.key === key) return;
+    state.previewTimer = setTimeout(function () {
+      var parts = key.split("|");
+      var seq = ++state.previewSeq;
+      $("request-preview-text").textContent = "Working out what you'll get…";
+      box.hidden = false;
+      api("/api/returns/quote", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({
+          order: state.order.order,
+          email: state.email,
+          sku: parts[0],
+          quantity: Number(parts[1]),
+          reason: parts[2],
+          resolution: parts[3],
+        }),
+      })
+        .then(function (quote) {
+          if (seq !== state.previewSeq) return; // a newer choice was made meanwhile
+          quote.key = key;
+          state.quote = quote;
+          $("request-preview-text").textContent = quote.you_get;
+          syncPhoto();
+        })
+        .catch(function (error) {
+          if (seq !== state.previewSeq) return;
+          $("request-preview-text").textContent = error.message;
+        });
+    }, 150);
   }
 
   function selectedItem() {
@@ -336,6 +421,7 @@
     }
     if (!resolution) problems.push("choose what you'd like instead");
     var photoMessage = photoProblem(photo);
+    if (!photo && photoRequired()) photoMessage = "Please add a photo of the item: the store needs one for this reason.";
     if (photoMessage) invalid.push(photoInput);
     markInvalid([quantityInput, reasonInput, photoInput], invalid);
     if (problems.length || photoMessage) {
@@ -432,6 +518,9 @@
     if (badge.textContent !== payload.status_text) badge.textContent = payload.status_text;
     badge.className = "status-badge status-" + statusGroup(c.status);
     badge.dataset.status = c.status;
+    var next = $("case-next");
+    if (next.textContent !== (payload.next_step || "")) next.textContent = payload.next_step || "";
+    next.hidden = !payload.next_step;
 
     var summary = $("case-summary");
     summary.textContent = "";
@@ -441,7 +530,8 @@
     addSummary(summary, "You asked for", RESOLUTION_WORDS[c.requested_resolution] || c.requested_resolution);
     if (Number(c.refunded) > 0) addSummary(summary, "Refunded", formatMoney(c.refunded, c.currency));
     if (Number(c.store_credit) > 0) addSummary(summary, "Store credit", formatMoney(c.store_credit, c.currency));
-    if (c.rma) addSummary(summary, "RMA (write it on the parcel)", c.rma);
+    var finished = FINAL_STATUSES.indexOf(c.status) >= 0;
+    if (c.rma) addSummary(summary, finished ? "RMA" : "RMA (write it on the parcel)", c.rma);
     if (c.tracking_number) addSummary(summary, "Tracking number", c.tracking_number);
 
     var labelBox = $("case-label");
@@ -610,6 +700,10 @@
     $("request-form").addEventListener("submit", onRequest);
     $("request-form").addEventListener("change", function (event) {
       if (event.target.name === "sku") syncQuantity();
+      if (["sku", "reason", "resolution", "quantity"].indexOf(event.target.name) >= 0) {
+        syncPhoto();
+        requestPreview();
+      }
       if (event.target.getAttribute("aria-invalid")) event.target.removeAttribute("aria-invalid");
     });
     $("photo-form").addEventListener("submit", onPhoto);

@@ -1,6 +1,8 @@
 /* ReturnBridge chat widget. Embed on any page with one tag:
  *   <script src="https://YOUR-RETURNBRIDGE/widget.js" defer></script>
- * It talks to the JSON API of the server it was loaded from. */
+ * It talks to the JSON API of the server it was loaded from (the store's site must be in
+ * RETURNBRIDGE_CHAT_ALLOWED_ORIGINS). Its colour is the policy's brand_colour, or the tag's
+ * own: <script src="…/widget.js" data-colour="#0b6e4f" defer></script>. */
 (function () {
   "use strict";
   if (window.__returnBridgeChat) return;
@@ -9,6 +11,9 @@
   var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   var origin = script ? new URL(script.src, window.location.href).origin : window.location.origin;
   var KEY = "returnbridge.chat";
+  // The policy's brand_colour, written in by the server when it serves this file.
+  var STORE_COLOUR = /*RB_BRAND*/null;
+  var HEX = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
   var MAX_BYTES = 10 * 1024 * 1024;
   var session = null;
   var starting = null;
@@ -52,7 +57,37 @@
   [head, log, typing, quick, error, form].forEach(function (n) { panel.appendChild(n); });
   root.appendChild(launcher);
   root.appendChild(panel);
+  applyColour(root);
   document.body.appendChild(root);
+
+  // Only a plain hex colour is taken: anything else (a url(), an expression, a typo) leaves
+  // the default, so a tag attribute can never inject style.
+  function chosenColour() {
+    var given = script ? (script.getAttribute("data-colour") || script.getAttribute("data-color") || "") : "";
+    given = given.trim();
+    if (HEX.test(given)) return given;
+    return typeof STORE_COLOUR === "string" && HEX.test(STORE_COLOUR) ? STORE_COLOUR : null;
+  }
+
+  function channel(hex, i) {
+    var full = hex.length === 4 ? hex.replace(/^#(.)(.)(.)$/, "#$1$1$2$2$3$3") : hex;
+    var value = parseInt(full.substr(1 + 2 * i, 2), 16) / 255;
+    return value <= 0.03928 ? value / 12.92 : Math.pow((value + 0.055) / 1.055, 2.4);
+  }
+
+  function applyColour(node) {
+    var colour = chosenColour();
+    if (!colour) return;
+    var light = 0.2126 * channel(colour, 0) + 0.7152 * channel(colour, 1) + 0.0722 * channel(colour, 2);
+    // white or near-black text, whichever reads better on the colour (WCAG contrast)
+    var onColour = (1.05 / (light + 0.05)) >= ((light + 0.05) / 0.05) ? "#ffffff" : "#111827";
+    node.style.setProperty("--rb-brand", colour);
+    node.style.setProperty("--rb-on-brand", onColour);
+  }
+
+  function scrollToNewest() {
+    log.scrollTop = log.scrollHeight;
+  }
 
   function setBusy(on) {
     busy = on;
@@ -72,7 +107,7 @@
       li.appendChild(a);
     }
     log.appendChild(li);
-    log.scrollTop = log.scrollHeight;
+    scrollToNewest();
   }
 
   function showQuick(buttons) {
@@ -101,6 +136,7 @@
   function take(body) {
     (body.messages || []).forEach(addMessage);
     showQuick(body.quick_replies);
+    scrollToNewest(); // the quick replies take room from the log
   }
 
   function start() {
@@ -176,16 +212,28 @@
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
+    scrollToNewest(); // a hidden log had no height to scroll
     starting = session ? Promise.resolve() : start();
     starting.then(function () { input.focus(); }).catch(function (e) { error.textContent = e.message; });
     if (!pollTimer) pollTimer = window.setInterval(poll, 5000);
   }
 
-  launcher.addEventListener("click", open);
-  close.addEventListener("click", function () {
+  function shut() {
     panel.hidden = true;
     launcher.hidden = false;
     launcher.setAttribute("aria-expanded", "false");
     launcher.focus();
+  }
+
+  launcher.addEventListener("click", open);
+  close.addEventListener("click", shut);
+  // Escape closes the chat when the customer is in it (or nowhere in particular), never
+  // when the store's page has the focus in a dialog of its own.
+  document.addEventListener("keydown", function (event) {
+    if (panel.hidden || (event.key !== "Escape" && event.key !== "Esc")) return;
+    var active = document.activeElement;
+    if (active && active !== document.body && !panel.contains(active)) return;
+    event.preventDefault();
+    shut();
   });
 })();
