@@ -21,7 +21,6 @@ STATUSES = {
     "awaiting_shipment",
     "in_transit",
     "awaiting_inspection",
-    "awaiting_refund_by_hand",
     "resolved",
     "denied",
     "cancelled",

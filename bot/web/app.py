@@ -74,11 +74,17 @@ STATUS_WORDS = {
     "awaiting_shipment": "Label ready: please ship the item",
     "in_transit": "On its way back",
     "awaiting_inspection": "Arrived: being inspected",
-    "awaiting_refund_by_hand": "Approved: the store pays your refund back directly",
     "resolved": "Done",
     "denied": "Not accepted",
     "cancelled": "Cancelled",
 }
+
+
+def status_text(view: CaseView) -> str:
+    # Resolved, but paid on delivery and not paid back yet: "Done" would say it was refunded.
+    if view.status == "resolved" and Money.parse(view.owed_by_hand, view.currency).minor > 0:
+        return "Approved: the store pays your refund back directly"
+    return STATUS_WORDS.get(view.status, view.status)
 
 
 # What the store keeps to itself when it shows a case to the customer.
@@ -151,7 +157,7 @@ def create_app(
     def case_payload(view: CaseView, token: str) -> dict[str, Any]:
         return {
             "case": view.model_dump(mode="json", exclude=INTERNAL_FIELDS),
-            "status_text": STATUS_WORDS.get(view.status, view.status),
+            "status_text": status_text(view),
             "token": token,
             # A label the carrier sent back (the case went to review after it) is not offered.
             "label_url": f"/api/cases/{view.code}/label.pdf?token={token}"
