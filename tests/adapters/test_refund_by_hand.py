@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from adapters.shopify_payments import ShopifyPayments
 from bot.cli.main import _desk, app
 from bot.web.app import status_text
-from graph import chat_tools, exports
+from graph import case_steps, chat_tools, exports
 from graph.chat_tools import Verified
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
@@ -287,3 +287,11 @@ def test_the_owner_marks_a_cash_on_delivery_refund_paid_on_the_command_line(
     assert f"Return {view.code}: refund of 24.00 paid by hand; resolved." in result.output
     again = runner.invoke(app, ["cases", "refund-paid", view.code])
     assert again.exit_code == 1 and "already marked paid" in again.output
+
+
+def test_the_case_steps_know_only_the_statuses_of_the_design() -> None:
+    design = {"open", "awaiting_photo", "pending_review", "awaiting_supplier",
+              "awaiting_shipment", "in_transit", "awaiting_inspection", "resolved", "denied",
+              "cancelled"}  # fmt: skip
+    assert set(case_steps.ACCEPTS) | case_steps.FINAL <= design
+    assert set(chat_tools.STATUS_WORDS) == set(chat_tools.STATUS_NEXT) == design
