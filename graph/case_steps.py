@@ -86,8 +86,6 @@ ACCEPTS: dict[str, frozenset[str]] = {
             "exception",
         }
     ),
-    # Settled, but paid by hand (cash on delivery): the owner says when the money went back.
-    "awaiting_refund_by_hand": frozenset({"refund_paid_by_hand"}),
 }
 
 
@@ -383,40 +381,35 @@ def settle(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
                 case,
                 "credit_claim",
                 f"Return {case.code} (order {case.order.display_number}, "
-                f"{notices.item_words(case)}): the customer has been refunded"
+                f"{notices.item_words(case)}): the customer "
+                + ("is being refunded by the store" if by_hand else "has been refunded")
                 + (" without sending the item back" if without_return else "")
                 + (" because no inspection arrived in time" if disputed else "")
                 + f". Please credit the store {owed}.",
                 {"case": case.code, "amount": owed.amount_str(), "disputed": disputed},
             )
-    if by_hand:
-        # Nothing was paid yet: the customer is told it is coming, not that it was refunded;
-        # the case waits for the owner alone (no timer of its earlier steps may act on it).
-        timers.cancel(ctx.session, case.code, ALL_TIMERS, ctx.now)
-        set_status(ctx, case, "awaiting_refund_by_hand")
-        notify_customer(ctx, case, "refund_by_hand", text)
-        return {"next": WAIT, "status": case.status}
     set_status(ctx, case, "resolved")
     notify_customer(ctx, case, "resolved", text)
-    close(ctx, case, actor, f"resolved with {choice}")
+    # Paid by hand (cash on delivery): the refund is decided and held against the line's cap,
+    # owed until the owner marks it paid (:func:`refund_paid_by_hand`). The case is resolved
+    # all the same: its timers end here, and the paying is the owner's, not the graph's.
+    close(ctx, case, actor, f"resolved with {choice}" + (", owed by hand" if by_hand else ""))
     return {"next": END, "status": case.status}
 
 
-def refund_paid_by_hand(ctx: ToolContext, case: CaseRow, event: dict[str, Any]) -> dict[str, Any]:
-    """The owner paid the customer by hand: now the refund is issued and the case closes."""
-    paid = issue_refund_module.refund_paid_by_hand(
-        ctx, case, reference=str(event.get("note") or "paid by hand")
-    )
+def refund_paid_by_hand(ctx: ToolContext, case: CaseRow, reference: str) -> int:
+    """The owner paid a resolved case's refund owed by hand: it leaves the store now, the
+    customer is told and the owner's inbox item closes. Returns the amount paid; raises
+    ``ActionRefused`` when nothing is owed by hand (never was, or was paid before)."""
+    paid = issue_refund_module.refund_paid_by_hand(ctx, case, reference=reference)
     money = Money(minor=paid, currency=ctx.currency)
-    set_status(ctx, case, "resolved")
     notify_customer(
         ctx,
         case,
-        "resolved",
+        "refund_paid_by_hand",
         f"Your refund of {money} for return {case.code} has been paid back to you by the store.",
     )
-    close(ctx, case, "owner", f"resolved with {case.resolution}, paid by hand")
-    return {"next": END, "status": case.status}
+    return paid
 
 
 def handle_event(ctx: ToolContext, case: CaseRow, event: dict[str, Any]) -> dict[str, Any]:
@@ -450,8 +443,6 @@ def handle_event(ctx: ToolContext, case: CaseRow, event: dict[str, Any]) -> dict
         return rule_steps.rule_timer_fired(ctx, case, event)
     if kind in ("in_transit", "delivered", "exception", "returned_to_sender"):
         return shipment_event(ctx, case, kind, event)
-    if kind == "refund_paid_by_hand":
-        return refund_paid_by_hand(ctx, case, event)
     if kind in ("inspected_ok", "inspected_failed"):
         return inspection_result(ctx, case, ok=kind == "inspected_ok", actor=actor, note=note)
     raise ValueError(f"unknown case event {kind!r}")

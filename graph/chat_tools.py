@@ -50,8 +50,6 @@ STATUS_NEXT = {
     "in_transit": "Next step: the parcel is on its way back; the money follows once it has "
     "arrived and been checked.",
     "awaiting_inspection": "Next step: it has arrived and is being inspected; your money follows.",
-    "awaiting_refund_by_hand": "Next step: the store pays your refund back to you directly (you "
-    "paid on delivery); we will tell you when it has been paid.",
     "resolved": "It's done.",
     "denied": "It was not accepted.",
     "cancelled": "It was cancelled.",
@@ -64,7 +62,6 @@ STATUS_WORDS = {
     "awaiting_shipment": "approved: the return label is ready",
     "in_transit": "on its way back",
     "awaiting_inspection": "arrived and being inspected",
-    "awaiting_refund_by_hand": "approved: the store pays your refund back by hand",
     "resolved": "resolved",
     "denied": "not accepted",
     "cancelled": "cancelled",
@@ -425,6 +422,13 @@ def _resolved_words(view: CaseView) -> str:
         return f"Store credit of {Money.parse(view.store_credit, view.currency)} was issued."
     if view.resolution == "replacement":
         return "A replacement was sent."
+    if Money.parse(view.owed_by_hand, view.currency).minor > 0:
+        # Paid on delivery: decided, but not paid yet; never say it was refunded.
+        return (
+            f"A refund of {Money.parse(view.refunded, view.currency)} was approved; you paid "
+            "on delivery, so the store pays it back to you directly and we will tell you when "
+            "it has been paid."
+        )
     return f"A refund of {Money.parse(view.refunded, view.currency)} was issued."
 
 

@@ -45,7 +45,7 @@ from ledger.repository import cases_for_order, find_order, get_case, list_cases
 from ledger.slack_models import case_channel
 from policies.models import Store
 from policies.money import Money
-from tools import owner_inbox
+from tools import issue_refund, owner_inbox
 from tools.accept_photo import AcceptedPhoto, PhotoLimits, accept_photo
 from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
 from tools.context import ToolContext
@@ -90,6 +90,8 @@ class CaseView(BaseModel):
     label: bool
     tracking_number: str | None
     rma: str | None
+    # The refund decided for the customer: paid, or owed by hand (``owed_by_hand``) until
+    # the owner marks it paid.
     refunded: str
     store_credit: str
     supplier_credit: str
@@ -97,6 +99,8 @@ class CaseView(BaseModel):
     supplier_id: str
     review_reason: str | None
     created_at: dt.datetime
+    # Of ``refunded``, what the store still has to pay back by hand (cash on delivery).
+    owed_by_hand: str = "0.00"
 
 
 class ReturnsDesk:
@@ -377,25 +381,26 @@ class ReturnsDesk:
         return self.case_view(code)
 
     def refund_paid_by_hand(self, code: str, reference: str = "") -> CaseView:
-        """The owner paid a cash-on-delivery (or manual) refund by hand: the case completes.
-        ``code`` is the case, or its order when one case of that order waits for it."""
-        kind = "refund_paid_by_hand"
+        """The owner paid a cash-on-delivery (or manual) refund by hand on a resolved case:
+        the payment is recorded, the customer told, the inbox item closed. ``code`` is the
+        case, or its order (its case that still owes a refund by hand). Raises
+        ``ActionRefused`` when nothing is owed by hand (never was, or was paid already)."""
         with self.session() as session:
             order = None if code.strip().upper().startswith("RB-") else find_order(session, code)
-            waiting = [
-                case.code
-                for case in (cases_for_order(session, order.id) if order is not None else [])
-                if kind in case_steps.ACCEPTS.get(case.status, frozenset())
-            ]
-            if order is not None and not waiting:
-                raise ActionRefused(
-                    f"Order {order.display_number} has no refund waiting to be paid by hand."
-                )
-            case = self._load(session, waiting[0] if waiting else code)
-            self._check_accepts(case, kind, "a refund paid by hand")
-            code = case.code
-        if not self._resume(code, {"type": kind, "actor": "owner", "note": reference}):
-            raise self._already_decided(code, "this payment")
+            if order is not None:
+                cases = cases_for_order(session, order.id)
+                ctx = self.context(session)
+                owing = [case.code for case in cases if issue_refund.owed_by_hand(ctx, case) > 0]
+                if not owing and len(cases) != 1:
+                    raise issue_refund.NothingOwedByHand(
+                        f"Order {order.display_number} has no refund owed by hand to mark paid."
+                    )
+                code = owing[0] if owing else cases[0].code
+            code = self._load(session, code).code
+        # Under the case's lock: two clicks on "paid" record one payment, the second is told.
+        with self._case_lock(code), self.session() as session:
+            case = self._load(session, code)
+            case_steps.refund_paid_by_hand(self.context(session), case, reference)
         return self.case_view(code)
 
     def cancel(self, code: str, *, actor: str = "owner", note: str = "") -> CaseView:
@@ -798,7 +803,12 @@ def view_case(session: Session, case: CaseRow, currency: str) -> CaseView:
         label=label is not None,
         tracking_number=label.tracking_number if label is not None else None,
         rma=case.rma,
-        refunded=money(journal.CUSTOMER_PAYMENTS, -1),
+        refunded=Money(
+            minor=-balances.get(journal.CUSTOMER_PAYMENTS, 0)
+            - balances.get(journal.REFUNDS_OWED_BY_HAND, 0),
+            currency=currency,
+        ).amount_str(),
+        owed_by_hand=money(journal.REFUNDS_OWED_BY_HAND, -1),
         store_credit=money(journal.STORE_CREDIT_LIABILITY, -1),
         # what the supplier owes for the case, whether since paid, written off or still open
         supplier_credit=Money(

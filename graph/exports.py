@@ -12,7 +12,7 @@ import io
 
 from sqlalchemy import select
 
-from graph.desk import ReturnsDesk, view_case
+from graph.desk import CaseView, ReturnsDesk, view_case
 from ledger.models import JournalEntryRow
 from ledger.repository import list_cases
 from policies.money import Money
@@ -48,8 +48,15 @@ WAITING_FOR = {
     "awaiting_shipment": "the customer",
     "in_transit": "the carrier",
     "awaiting_inspection": "the supplier",
-    "awaiting_refund_by_hand": "the owner",
 }
+
+
+def _waiting_for(view: CaseView) -> str:
+    # A resolved case whose refund is still owed by hand (cash on delivery) waits for the
+    # owner to pay it.
+    if view.status == "resolved" and Money.parse(view.owed_by_hand, view.currency).minor > 0:
+        return "the owner"
+    return WAITING_FOR.get(view.status, "")
 
 
 def _stamp(at: dt.datetime) -> str:
@@ -70,7 +77,7 @@ def cases_csv(desk: ReturnsDesk, status: str | None = None) -> str:
                     view.order,
                     _stamp(view.created_at),
                     view.status,
-                    WAITING_FOR.get(view.status, ""),
+                    _waiting_for(view),
                     view.supplier_id,
                     view.sku,
                     view.item,

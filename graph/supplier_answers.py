@@ -37,7 +37,6 @@ _STATUS_WORDS = {
     "pending_review": "the store owner decides next",
     "awaiting_inspection": "waiting for your inspection",
     "resolved": "settled",
-    "awaiting_refund_by_hand": "settled; the store pays the customer back",
     "denied": "closed as denied",
     "cancelled": "cancelled",
 }

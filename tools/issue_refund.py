@@ -6,8 +6,9 @@ then recorded by the step that asked for it.
 
 A payment no service can give back (cash on delivery, a manual gateway) is refunded by hand:
 the amount is given back on the line item at once (its cap holds it) and owed by hand
-(``refunds_owed_by_hand``); the owner gets an inbox item to pay it, and the refund is paid
-(``refund_issued``) when the owner marks it paid (:func:`refund_paid_by_hand`).
+(``refunds_owed_by_hand``); the case resolves with it, the owner gets an inbox item to pay
+it, and the refund is paid (``refund_issued``) when the owner marks it paid
+(:func:`refund_paid_by_hand`).
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from ledger import decisions, journal
-from ledger.models import CaseRow
+from ledger.models import CaseRow, JournalEntryRow
 from ledger.owner_models import REFUND_BY_HAND
 from policies.money import Money
 from tools import effects, owner_inbox
 from tools.context import ToolContext
 from tools.effects import ServiceCall, external
+from tools.errors import ActionRefused
 from tools.gateways import paid_by_hand
 
 
@@ -205,16 +208,46 @@ def _owed_by_hand(
     }
 
 
+class NothingOwedByHand(ActionRefused):
+    """Marked paid, but the case has no refund owed by hand (its refund went to a payments
+    service, or it was never refunded)."""
+
+    code = "nothing_owed_by_hand"
+
+
+class RefundAlreadyPaidByHand(ActionRefused):
+    """Marked paid a second time: the first payment stands, nothing is recorded again."""
+
+    code = "refund_already_paid_by_hand"
+
+
+def owed_by_hand(ctx: ToolContext, case: CaseRow) -> int:
+    """What the owner still owes the case's customer by hand, in minor units."""
+    return -journal.balance(ctx.session, journal.REFUNDS_OWED_BY_HAND, case_code=case.code)
+
+
 def refund_paid_by_hand(
     ctx: ToolContext, case: CaseRow, *, reference: str, kind: str = "refund", step: str = "settle"
 ) -> int:
     """The owner paid the refund owed by hand: it leaves the store now (``refund_issued``).
-    Returns the amount; 0 when nothing was owed (or it was recorded paid before)."""
+    Returns the amount. Raises ``RefundAlreadyPaidByHand`` when it was recorded paid before
+    and ``NothingOwedByHand`` when the case never owed one."""
     owed_key = f"{case.code}:{kind}:{step}"
     paid_key = f"{owed_key}:paid"
-    owed = -journal.balance(ctx.session, journal.REFUNDS_OWED_BY_HAND, case_code=case.code)
+    owed = owed_by_hand(ctx, case)
     if owed <= 0:
-        return 0
+        before = ctx.session.execute(
+            select(JournalEntryRow).where(JournalEntryRow.idempotency_key == paid_key)
+        ).scalar_one_or_none()
+        if before is not None:
+            raise RefundAlreadyPaidByHand(
+                f"The refund of return {case.code} was already marked paid by hand on "
+                f"{before.at:%Y-%m-%d}; nothing was recorded again."
+            )
+        raise NothingOwedByHand(
+            f"Return {case.code} has no refund owed by hand: its refund, if any, went back "
+            "through the payment service, so there is nothing to mark paid."
+        )
     entry = journal.post(
         ctx.session,
         key=paid_key,

@@ -336,7 +336,7 @@ def cases_refund_paid(
     reference: Annotated[str, typer.Option(help="How it was paid (transfer, cash, ...).")] = "",
 ) -> None:
     """Mark a refund you paid by hand (cash on delivery, a manual payment) as paid: the
-    customer is told and the case resolves."""
+    payment is recorded and the customer told (refused if it was paid already)."""
     from tools.errors import ReturnError
 
     desk = _desk()

@@ -102,7 +102,8 @@ def owner_reply(run: Any, value: Any, step: Step) -> None:
 
 def refund_paid(run: Any, value: Any, step: Step) -> None:
     """``refund_paid: {order: NUMBER, reference: TEXT}`` (or ``case: CODE``): the owner paid
-    the refund of a cash-on-delivery order by hand and marks it paid."""
+    the refund of a cash-on-delivery order by hand and marks it paid. A refusal (paid
+    already, nothing owed by hand) is what the owner is told, as for any owner action."""
     if not isinstance(value, dict) or not (value.get("order") or value.get("case")):
         raise ScenarioFormatError(
             f"line {step.line}: refund_paid needs 'order' (or 'case') and may name a 'reference'"
@@ -113,8 +114,9 @@ def refund_paid(run: Any, value: Any, step: Step) -> None:
     try:
         view = run.desk.refund_paid_by_hand(code, str(value.get("reference") or ""))
     except ReturnError as error:
-        raise DeskCheckFailed(f"line {step.line}: refund_paid: {error.message}") from None
-    run.owner_said.append(f"Return {view.code} is {view.status.replace('_', ' ')}.")
+        run.owner_said.append(error.message)
+        return
+    run.owner_said.append(f"Return {view.code}: refund of {view.refunded} recorded paid by hand.")
 
 
 def record_supplier_credit(run: Any, value: Any, step: Step) -> None:

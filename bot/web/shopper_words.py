@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from graph.desk import CaseView
 from policies.models import StorePolicy
+from policies.money import Money
 
 FINAL_STATUSES = ("resolved", "denied", "cancelled")
 
@@ -52,7 +53,13 @@ SUPPLIER_NEXT_STEPS = {
 }
 
 
+OWED_BY_HAND = "Approved: the store pays your refund back directly"
+
+
 def shopper_status(view: CaseView, policy: StorePolicy) -> str:
+    # Resolved, paid on delivery and not paid back yet: "Refunded" would not be true.
+    if view.status == "resolved" and Money.parse(view.owed_by_hand, view.currency).minor > 0:
+        return OWED_BY_HAND
     if view.status == "resolved":
         return RESOLVED_WORDS.get(view.resolution or "", "Closed")
     if policy.mention_supplier_to_customer and view.status in SUPPLIER_WORDS:

@@ -49,7 +49,6 @@ STATUS_WORDS = {
     "awaiting_shipment": "approved: the customer has the label",
     "in_transit": "on its way back to you",
     "awaiting_inspection": "delivered to you: waiting for your inspection",
-    "awaiting_refund_by_hand": "settled: the store pays the customer back",
 }
 OUTCOME_WORDS = {
     "refund": "refunded",

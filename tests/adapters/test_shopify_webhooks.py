@@ -19,10 +19,14 @@ from adapters.shopify_payments import ShopifyPayments
 from bot.web.shopify import shopify_router, shopify_signature
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
+from ledger import journal
+from ledger.audit import verify_money
+from ledger.owner_models import REFUND_BY_HAND
 from ledger.repository import find_order, units_in_cases
 from ledger.shopify_models import ShopifyWebhookRow
 from tests.adapters.fake_shopify import TOKEN, VERSION, FakeShopify
 from tests.conftest import NOW, make_store
+from tools import owner_inbox
 from tools.accept_photo import sample_jpeg
 from tools.errors import NotReturnable
 from tools.open_case import ReturnRequest
@@ -401,8 +405,23 @@ def test_a_cash_on_delivery_order_from_a_webhook_is_refunded_by_hand(desk: Retur
     view = desk.supplier_action("acme", view.code, "approve", rma="RMA-1")
     desk.carrier_event(view.code, "delivered")
     view = desk.supplier_action("acme", view.code, "inspected_ok")
-    assert view.status == "awaiting_refund_by_hand" and view.refunded == "0.00"
-    assert desk.refund_paid_by_hand(view.code, "cash").status == "resolved"
+    assert (view.status, view.resolution) == ("resolved", "refund")
+    assert view.refunded == "14.50" and view.owed_by_hand == "14.50"
+    told = " ".join(desk.customer_messages(view.code))
+    assert "pay it back to you directly" in told and "has been issued" not in told
+    with desk.session() as session:
+        (item,) = owner_inbox.open_items(session, case_code=view.code, kind=REFUND_BY_HAND)
+        assert "14.50" in item.summary
+        owed = journal.balance(session, journal.REFUNDS_OWED_BY_HAND, case_code=view.code)
+        assert owed == -1450
+    paid = desk.refund_paid_by_hand(view.code, "cash")
+    assert (paid.status, paid.refunded, paid.owed_by_hand) == ("resolved", "14.50", "0.00")
+    assert "has been paid back to you" in " ".join(desk.customer_messages(view.code))
+    with desk.session() as session:
+        assert owner_inbox.open_items(session, case_code=view.code, kind=REFUND_BY_HAND) == []
+        assert journal.balance(session, journal.REFUNDS_OWED_BY_HAND, case_code=view.code) == 0
+        assert journal.balance(session, journal.CUSTOMER_PAYMENTS, case_code=view.code) == -1450
+        assert verify_money(session).ok
 
 
 def test_an_order_cancelled_in_shopify_has_nothing_more_to_refund(desk: ReturnsDesk) -> None:

@@ -528,7 +528,9 @@
     addSummary(summary, "Quantity", String(c.quantity));
     addSummary(summary, "Order", c.order);
     addSummary(summary, "You asked for", RESOLUTION_WORDS[c.requested_resolution] || c.requested_resolution);
-    if (Number(c.refunded) > 0) addSummary(summary, "Refunded", formatMoney(c.refunded, c.currency));
+    // A refund paid on delivery is owed by hand until the store pays it: never "Refunded" before.
+    if (Number(c.owed_by_hand) > 0) addSummary(summary, "The store pays you back", formatMoney(c.owed_by_hand, c.currency));
+    else if (Number(c.refunded) > 0) addSummary(summary, "Refunded", formatMoney(c.refunded, c.currency));
     if (Number(c.store_credit) > 0) addSummary(summary, "Store credit", formatMoney(c.store_credit, c.currency));
     var finished = FINAL_STATUSES.indexOf(c.status) >= 0;
     if (c.rma) addSummary(summary, finished ? "RMA" : "RMA (write it on the parcel)", c.rma);
