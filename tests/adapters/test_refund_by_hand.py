@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from adapters.shopify_payments import ShopifyPayments
 from bot.cli.main import _desk, app
-from bot.web.app import status_text
+from bot.web.shopper_words import shopper_status
 from graph import case_steps, chat_tools, exports
 from graph.chat_tools import Verified
 from graph.clock import FrozenClock
@@ -212,7 +212,10 @@ def test_a_case_owed_by_hand_is_never_shown_to_the_customer_as_refunded(tmp_path
         assert view.status == "resolved" and view.owed_by_hand == "24.00"
         said = chat_tools.case_status(desk, verified).lower()
         assert "pays it back to you directly" in said and "was issued" not in said
-        assert status_text(view) == "Approved: the store pays your refund back directly"
+        assert (
+            shopper_status(view, desk.store.policy)
+            == "Approved: the store pays your refund back directly"
+        )
         (row,) = list(csv.DictReader(io.StringIO(exports.cases_csv(desk))))
         assert (row["status"], row["waiting_for"], row["refunded"]) == (
             "resolved",
@@ -222,7 +225,7 @@ def test_a_case_owed_by_hand_is_never_shown_to_the_customer_as_refunded(tmp_path
 
         paid = desk.refund_paid_by_hand(view.code, "cash")
         assert "a refund of 24.00 usd was issued" in chat_tools.case_status(desk, verified).lower()
-        assert status_text(paid) == "Done"
+        assert shopper_status(paid, desk.store.policy) == "Refunded"
         (row,) = list(csv.DictReader(io.StringIO(exports.cases_csv(desk))))
         assert (row["waiting_for"], row["refunded"]) == ("", "24.00")
     finally:

@@ -135,7 +135,7 @@ def test_the_owner_fixes_an_amount_in_the_form_and_switches_the_rule_on(
         expect(page.get_by_role("heading", name="Rule waiting for your yes")).to_be_visible()
         expect(page.locator("#draft-title + p")).to_contain_text("under 25.00 USD")
         page.get_by_role("button", name="Yes, switch it on").click()
-        expect(page.locator(".reply")).to_contain_text("is on")
+        expect(page.locator("p.notice[role=status]")).to_contain_text("is on")
         active = Rulebook(desk).active()
         assert active and "under 25.00 USD" in active[-1].canonical_text
     finally:
@@ -168,7 +168,7 @@ def test_a_refused_rule_shows_what_was_read_and_is_finished_in_the_form(
             "under 10.00 USD: send it to the owner for review"
         )
         page.get_by_role("button", name="No, drop it").click()
-        expect(page.locator(".reply")).to_contain_text("Dropped the draft")
+        expect(page.locator("p.notice[role=status]")).to_contain_text("Dropped the draft")
         assert Rulebook(desk).pending() is None
     finally:
         page.context.close()

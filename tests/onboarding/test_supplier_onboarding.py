@@ -72,7 +72,7 @@ def web(desk: ReturnsDesk) -> TestClient:
 
 
 def owner_token(client: TestClient) -> str:
-    found = re.search(r'name="token" value="([^"]+)"', client.get("/owner").text)
+    found = re.search(r'name="token" value="([^"]+)"', client.get("/owner/suppliers").text)
     assert found
     return found.group(1)
 
@@ -94,7 +94,9 @@ def invite(client: TestClient, supplier: str = "acme") -> str:
 
 def flagged_row(page: str, supplier: str) -> bool:
     agreements = page[page.index('id="agreements-title"') :]
-    row = re.search(rf"<tr([^>]*)>\s*<td>[^<]*<small>\({supplier}\)</small>", agreements)
+    row = re.search(
+        rf'<tr([^>]*)>\s*<td[^>]*>[^<]*<small class="muted">\({supplier}\)</small>', agreements
+    )
     assert row, page
     return "data-flagged" in row.group(1)
 
@@ -103,7 +105,7 @@ def test_the_supplier_fills_in_accepts_and_the_owner_confirms(
     desk: ReturnsDesk, store_dir: Path
 ) -> None:
     client = web(desk)
-    assert flagged_row(client.get("/owner").text, "acme")  # on file, never accepted
+    assert flagged_row(client.get("/owner/suppliers").text, "acme")  # on file, never accepted
     link = invite(client)
     form = client.get(link)
     assert form.status_code == 200 and 'name="return_address"' in form.text
@@ -134,7 +136,7 @@ def test_the_supplier_fills_in_accepts_and_the_owner_confirms(
 
     # Not written before the owner confirms; the owner desk shows the terms and a button.
     assert "Acme Home Goods Inc." not in (store_dir / "suppliers" / "acme.yaml").read_text()
-    page = client.get("/owner").text
+    page = client.get("/owner/suppliers").text
     assert flagged_row(page, "acme") and "/owner/suppliers/acme/confirm" in page
     assert "returns@acme.example.com" in page
 
@@ -173,7 +175,7 @@ def test_the_supplier_fills_in_accepts_and_the_owner_confirms(
     desk.store = desk.store.model_copy(
         update={"suppliers": {**desk.store.suppliers, "acme": edited}}
     )
-    page = client.get("/owner").text
+    page = client.get("/owner/suppliers").text
     assert flagged_row(page, "acme") and "changed since the supplier accepted" in page
 
 
@@ -196,7 +198,7 @@ def test_an_expired_or_replaced_link_says_so(
 def test_a_new_supplier_is_flagged_until_it_is_accepted(desk: ReturnsDesk, store_dir: Path) -> None:
     client = web(desk)
     link = invite(client, "northwind-ceramics")
-    page = client.get("/owner").text
+    page = client.get("/owner/suppliers").text
     assert flagged_row(page, "northwind-ceramics") and "waiting for the supplier" in page
     form = client.get(link)
     terms = {**GOOD_TERMS, "name": "Northwind Ceramics", "slack_channel": ""}
@@ -291,5 +293,5 @@ def test_a_vendor_without_an_agreement_is_flagged(desk: ReturnsDesk, store_dir: 
         import_orders(
             session, orders_from_data([order], "test", desk.store), desk.store.policy.currency
         )
-    page = web(desk).get("/owner").text
+    page = web(desk).get("/owner/suppliers").text
     assert flagged_row(page, "Snuggletime") and "no supplier agreement" in page
