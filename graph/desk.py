@@ -39,9 +39,10 @@ from ledger.db import (
     session_factory,
     transaction,
 )
+from ledger.db import reading as read_only
 from ledger.models import CaseRow, CaseStepRow, LabelRow, PhotoRow
 from ledger.owner_models import SUPPLIER_QUESTION
-from ledger.repository import find_order, get_case, list_cases
+from ledger.repository import find_order, get_case
 from ledger.slack_models import case_channel
 from policies.models import Store
 from policies.money import Money
@@ -139,6 +140,8 @@ class ReturnsDesk:
             weakref.WeakValueDictionary()
         )
         self._locks_guard = threading.Lock()
+        # Open cases the worker found waiting, with the checkpoint it saw (resume_orphans).
+        self._waiting: dict[str, tuple[Any, ...]] = {}
         self.worker_id = f"{os.uname().nodename}:{os.getpid()}"
 
     def close(self) -> None:
@@ -150,6 +153,12 @@ class ReturnsDesk:
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
         with transaction(self.sessions) as session:
+            yield session
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads: on SQLite it does not queue for the write lock."""
+        with read_only(self.sessions) as session:
             yield session
 
     def context(self, session: Session) -> ToolContext:
@@ -639,15 +648,33 @@ class ReturnsDesk:
         the owner (``quarantine``) and the others go on.
         """
         count = 0
-        with self.session() as session:
-            codes = [
-                case.code for case in list_cases(session) if case.status not in case_steps.FINAL
-            ]
+        with self.reading() as session:
+            codes = list(
+                session.execute(
+                    select(CaseRow.code)
+                    .where(CaseRow.status.notin_(case_steps.FINAL))
+                    .order_by(CaseRow.id)
+                ).scalars()
+            )
+        # A case found waiting is not looked at again while its checkpoint stays the same:
+        # the graph's state, and so the answer, is made of that checkpoint alone. Reading
+        # it costs one small query; building the graph's state for every open case every
+        # round cost the worker most of its time.
+        still_open = set(codes)
+        waiting = {code: mark for code, mark in self._waiting.items() if code in still_open}
+        self._waiting = waiting
         for code in codes:
             if stop is not None and stop.is_set():
                 break
+            mark = self._checkpoint_mark(code)
+            if mark is not None and waiting.get(code) == mark:
+                continue
+            waiting.pop(code, None)
             try:
-                count += int(self._finish_orphan(code))
+                finished = self._finish_orphan(code)
+                count += int(finished)
+                if not finished and mark is not None:
+                    waiting[code] = mark
             except ServiceError as error:  # a service is down: try this case next round
                 log.warning("case %s waits for %s: %s", code, error.service, error.message)
             except DATABASE_TROUBLE:
@@ -656,6 +683,17 @@ class ReturnsDesk:
                 log.exception("case %s failed in the worker", code)
                 self.quarantine(code, error)
         return count
+
+    def _checkpoint_mark(self, code: str) -> tuple[Any, ...] | None:
+        """What the case graph's state is made of: its last checkpoint and the writes saved
+        against it (None before the first checkpoint)."""
+        saved = self.checkpointer.get_tuple(self._config(code))
+        if saved is None:
+            return None
+        writes = tuple(
+            sorted((str(task), str(channel)) for task, channel, _ in saved.pending_writes or ())
+        )
+        return (saved.checkpoint["id"], writes)
 
     def _finish_orphan(self, code: str) -> bool:
         config = self._config(code)
@@ -725,11 +763,11 @@ class ReturnsDesk:
     # -- reading ----------------------------------------------------------------------------
 
     def case_view(self, code: str) -> CaseView:
-        with self.session() as session:
+        with self.reading() as session:
             return view_case(session, self._load(session, code), self.store.policy.currency)
 
     def cases_for_order(self, number: str) -> list[CaseView]:
-        with self.session() as session:
+        with self.reading() as session:
             order = find_order(session, number)
             if order is None:
                 return []
@@ -739,14 +777,14 @@ class ReturnsDesk:
             return [view_case(session, row, self.store.policy.currency) for row in rows]
 
     def label_pdf(self, code: str) -> bytes | None:
-        with self.session() as session:
+        with self.reading() as session:
             label = session.execute(
                 select(LabelRow).where(LabelRow.case_code == code.strip().upper())
             ).scalar_one_or_none()
             return label.pdf if label is not None else None
 
     def customer_messages(self, code: str) -> list[str]:
-        with self.session() as session:
+        with self.reading() as session:
             return [
                 row.text
                 for row in outbox.messages(session, channel=outbox.CUSTOMER, case_code=code)

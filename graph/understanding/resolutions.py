@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from graph.understanding.text import FUNCTION_WORDS, NEGATORS, correct, words
+from graph.understanding.text import FUNCTION_WORDS, NEGATORS, correct, find_phrase, words
 
 RESOLUTION_PHRASES: dict[str, tuple[str, ...]] = {
     "store_credit": (
@@ -157,8 +157,7 @@ def find_resolution(text: str) -> str | None:
     spans: list[tuple[int, int, str, str]] = []  # first word, word after, code, phrase
     for code, phrases in RESOLUTION_PHRASES.items():
         for phrase in phrases:
-            pattern = rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9'])"
-            for found in re.finditer(pattern, joined):
+            for found in find_phrase(joined, phrase):
                 index = joined[: found.start()].count(" ")
                 spans.append((index, index + len(phrase.split()), code, phrase))
     spans = [
