@@ -84,9 +84,10 @@ def serve(
 
     from bot.log_redaction import redact_access_log
     from bot.slack_app import slack_outbox_from_settings
-    from bot.web import create_app
+    from bot.web import create_app, tune_interpreter
     from bot.worker import run_forever
 
+    tune_interpreter()
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     redact_access_log()

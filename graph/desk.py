@@ -687,7 +687,8 @@ class ReturnsDesk:
     def _checkpoint_mark(self, code: str) -> tuple[Any, ...] | None:
         """What the case graph's state is made of: its last checkpoint and the writes saved
         against it (None before the first checkpoint)."""
-        saved = self.checkpointer.get_tuple(self._config(code))
+        config: Any = self._config(code)
+        saved = self.checkpointer.get_tuple(config)
         if saved is None:
             return None
         writes = tuple(

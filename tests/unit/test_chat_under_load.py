@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -147,3 +148,15 @@ def test_the_phrase_helpers_match_as_the_whole_word_pattern(text: str, phrase: s
     expected = [m.span() for m in re.finditer(pattern, text)]
     assert [m.span() for m in find_phrase(text, phrase)] == expected
     assert has_phrase(text, phrase) is bool(expected)
+
+
+def test_a_server_process_hands_the_interpreter_on_every_millisecond() -> None:
+    from bot.web import SERVER_SWITCH_INTERVAL_SECONDS, tune_interpreter
+
+    before = sys.getswitchinterval()
+    try:
+        tune_interpreter()
+        assert sys.getswitchinterval() == pytest.approx(SERVER_SWITCH_INTERVAL_SECONDS)
+        assert SERVER_SWITCH_INTERVAL_SECONDS < 0.005  # shorter than Python's default
+    finally:
+        sys.setswitchinterval(before)
