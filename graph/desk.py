@@ -140,8 +140,10 @@ class ReturnsDesk:
             weakref.WeakValueDictionary()
         )
         self._locks_guard = threading.Lock()
-        # Open cases the worker found waiting, with the checkpoint it saw (resume_orphans).
+        # Open cases the worker found waiting, with the checkpoint it saw, and the cases it
+        # found not started yet (resume_orphans); None before its first round.
         self._waiting: dict[str, tuple[Any, ...]] = {}
+        self._unstarted: set[str] | None = None
         self.worker_id = f"{os.uname().nodename}:{os.getpid()}"
 
     def close(self) -> None:
@@ -663,11 +665,19 @@ class ReturnsDesk:
         still_open = set(codes)
         waiting = {code: mark for code, mark in self._waiting.items() if code in still_open}
         self._waiting = waiting
+        # A case without a checkpoint that was not there at the last round is most likely
+        # being started by the process that opened it: it is left to that process for one
+        # round (racing it doubles the writes of the busiest step). At the first round every
+        # such case is a crash's leftover and is started at once.
+        seen_unstarted, unstarted = self._unstarted, set()
         for code in codes:
             if stop is not None and stop.is_set():
                 break
             mark = self._checkpoint_mark(code)
             if mark is not None and waiting.get(code) == mark:
+                continue
+            if mark is None and seen_unstarted is not None and code not in seen_unstarted:
+                unstarted.add(code)
                 continue
             waiting.pop(code, None)
             try:
@@ -682,6 +692,8 @@ class ReturnsDesk:
             except Exception as error:
                 log.exception("case %s failed in the worker", code)
                 self.quarantine(code, error)
+        else:
+            self._unstarted = unstarted
         return count
 
     def _checkpoint_mark(self, code: str) -> tuple[Any, ...] | None:

@@ -25,7 +25,8 @@ from ledger.repository import import_orders
 from policies.loader import orders_from_data
 from tests.conftest import NOW, ORDERS, make_store
 from tools.accept_photo import sample_jpeg
-from tools.open_case import ReturnRequest
+from tools.context import ToolContext
+from tools.open_case import ReturnRequest, open_case
 
 
 @pytest.fixture
@@ -160,3 +161,20 @@ def test_a_server_process_hands_the_interpreter_on_every_millisecond() -> None:
         assert SERVER_SWITCH_INTERVAL_SECONDS < 0.005  # shorter than Python's default
     finally:
         sys.setswitchinterval(before)
+
+
+def test_a_case_opened_since_the_last_round_is_left_to_its_process_for_one_round(
+    sqlite_desk: ReturnsDesk,
+) -> None:
+    assert sqlite_desk.resume_orphans() == 0  # the worker's first round: nothing open
+    # A case row committed, its graph not started yet: its process may be starting it now.
+    with sqlite_desk.session() as session:
+        ctx = ToolContext(session=session, store=sqlite_desk.store, now=sqlite_desk.clock.now())
+        request = ReturnRequest(
+            order="1001", email="ana@example.com", sku="LAMP-1", reason="changed_mind"
+        )
+        code = open_case(ctx, request).code
+    assert sqlite_desk.resume_orphans() == 0
+    assert sqlite_desk.case_view(code).status == "open"
+    assert sqlite_desk.resume_orphans() == 1  # still not started a round later: a leftover
+    assert sqlite_desk.case_view(code).status == "awaiting_supplier"
