@@ -38,6 +38,9 @@ from ledger.repository import import_orders
 from policies.loader import load_store, orders_from_data
 
 HELD_P99 = 1.0  # seconds
+# The target on a 2-core machine: this many paced sessions with no error and p99 under this.
+TARGET_SESSIONS = 200
+TARGET_P99 = 0.25  # seconds
 POLICY = {
     "name": "Bench Goods",
     "owner_email": "owner@example.com",
@@ -74,12 +77,20 @@ class RunFigures:
     def held(self) -> bool:
         return not self.errors and self.p99 < HELD_P99
 
+    @property
+    def on_target(self) -> bool:
+        return not self.errors and self.p99 < TARGET_P99
+
     def line(self) -> str:
-        return (
+        figures = (
             f"  {self.sessions:>5} sessions: {len(self.latencies) + len(self.errors):>5} requests"
             f" in {self.elapsed:5.1f} s, errors {len(self.errors):>4},"
             f" p50 {self.p50 * 1000:8.1f} ms, p99 {self.p99 * 1000:8.1f} ms"
         )
+        if self.sessions != TARGET_SESSIONS:
+            return figures
+        verdict = "met" if self.on_target else "NOT met"
+        return f"{figures}  [target: 0 errors, p99 < {TARGET_P99 * 1000:.0f} ms: {verdict}]"
 
 
 def write_store(folder: Path) -> Path:
@@ -272,8 +283,10 @@ def measure(
     print(
         f"chat over HTTP, paced sessions, {name}: {servers} web process(es) and a worker; "
         f"sessions start within {5 * pace:.1f} s, then {len(SCRIPT)} messages "
-        f"{3 * pace:.1f}-{6 * pace:.1f} s apart"
+        f"{3 * pace:.1f}-{6 * pace:.1f} s apart; target: {TARGET_SESSIONS} sessions, "
+        f"0 errors, p99 < {TARGET_P99 * 1000:.0f} ms"
     )
+    print(f"  machine load (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     try:
         bases = [processes.serve() for _ in range(servers)]
         processes.worker()

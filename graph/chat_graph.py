@@ -16,6 +16,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any, Literal, TypedDict
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
@@ -105,8 +106,12 @@ class CustomerChat:
         return self._agent
 
     def _build(self) -> Any:
-        def converse(state: ChatTurnState) -> dict[str, Any]:
-            dialogue = DialogueState.load(state.get("dialogue"))
+        def converse(state: ChatTurnState, config: RunnableConfig) -> dict[str, Any]:
+            # The dialogue comes from the thread's checkpoint (the turn's input carries only
+            # the event): no second read of the checkpoint before the invoke.
+            session_id = _session_of(config)
+            dialogue = DialogueState.load(state.get("dialogue"), session_id)
+            dialogue.session = session_id
             event = state.get("event") or {}
             if event.get("type") in ("text", "choice"):
                 # A customer handed to the owner talks to the owner now, not to the bot;
@@ -193,7 +198,7 @@ class CustomerChat:
         return session_id
 
     def exists(self, session_id: str) -> bool:
-        with self.desk.session() as session:
+        with self.desk.reading() as session:
             return chat_log.get_session(session, session_id) is not None
 
     def _require(self, session_id: str) -> None:
@@ -223,12 +228,13 @@ class CustomerChat:
                     customer_text,
                     {"kind": event.get("type", "text")},
                 )
-            config = self._config(session_id)
-            snapshot = self.graph.get_state(config)
-            dialogue = DialogueState.load((snapshot.values or {}).get("dialogue"), session_id)
-            dialogue.session = session_id
-            self.graph.invoke({"dialogue": dialogue.dump(), "event": event, "replies": []}, config)
-            with self.desk.session() as session:
+            # One checkpoint per turn, written when the turn ends: a turn is one unit for
+            # the customer (no step of it is ever resumed on its own), and every checkpoint
+            # costs a write under the database's write lock.
+            self.graph.invoke(
+                {"event": event, "replies": []}, self._config(session_id), durability="exit"
+            )
+            with self.desk.reading() as session:
                 rows = chat_log.transcript(session, session_id, mark)
         return [_message(row) for row in rows if row.role == "bot"]
 
@@ -266,7 +272,7 @@ class CustomerChat:
             return [_message(row) for row in chat_log.transcript(session, session_id, after)]
 
     def quick_replies(self, session_id: str) -> list[dict[str, str]]:
-        with self.desk.session() as session:
+        with self.desk.reading() as session:
             rows = chat_log.transcript(session, session_id)
         for row in reversed(rows):
             if row.role == "bot" and (row.payload or {}).get("quick_replies"):
@@ -299,6 +305,12 @@ class CustomerChat:
         if pdf is None:
             raise CaseNotFound("This return has no label yet.")
         return pdf
+
+
+def _session_of(config: RunnableConfig) -> str:
+    """The chat session of a turn, from its thread id (``chat:<session id>``)."""
+    thread = str((config.get("configurable") or {}).get("thread_id", ""))
+    return thread.removeprefix("chat:")
 
 
 def _starts_over(text: str) -> bool:

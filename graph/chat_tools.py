@@ -147,7 +147,7 @@ def _items(desk: ReturnsDesk, session: Any, order: Any) -> list[ItemInfo]:
 
 
 def order_snapshot(desk: ReturnsDesk, order_number: str, email: str) -> Verified:
-    with desk.session() as session:
+    with desk.reading() as session:
         order = verify_identity(session, order_number, email)
         return Verified(
             order=order.display_number,
@@ -253,7 +253,7 @@ def check_draft(desk: ReturnsDesk, verified: Verified, draft: Draft) -> list[str
     """Problems that would stop the draft from opening a case (read-only)."""
     problems = []
     wanted: dict[str, int] = {}
-    with desk.session() as session:
+    with desk.reading() as session:
         try:
             order = verify_identity(session, verified.order, verified.email)
         except IdentityError as error:
@@ -282,7 +282,7 @@ def quote_draft(desk: ReturnsDesk, verified: Verified, draft: Draft) -> str:
     policy = desk.store.policy
     currency = policy.currency
     parts = []
-    with desk.session() as session:
+    with desk.reading() as session:
         order = verify_identity(session, verified.order, verified.email)
         for line in draft.lines:
             item = find_line_item(order, line.sku)

@@ -39,9 +39,10 @@ from ledger.db import (
     session_factory,
     transaction,
 )
+from ledger.db import reading as read_only
 from ledger.models import CaseRow, CaseStepRow, LabelRow, PhotoRow
 from ledger.owner_models import SUPPLIER_QUESTION
-from ledger.repository import cases_for_order, find_order, get_case, list_cases
+from ledger.repository import cases_for_order, find_order, get_case
 from ledger.slack_models import case_channel
 from policies.models import Store
 from policies.money import Money
@@ -143,6 +144,10 @@ class ReturnsDesk:
             weakref.WeakValueDictionary()
         )
         self._locks_guard = threading.Lock()
+        # Open cases the worker found waiting, with the checkpoint it saw, and the cases it
+        # found not started yet (resume_orphans); None before its first round.
+        self._waiting: dict[str, tuple[Any, ...]] = {}
+        self._unstarted: set[str] | None = None
         self.worker_id = f"{os.uname().nodename}:{os.getpid()}"
 
     def close(self) -> None:
@@ -154,6 +159,12 @@ class ReturnsDesk:
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
         with transaction(self.sessions) as session:
+            yield session
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads: on SQLite it does not queue for the write lock."""
+        with read_only(self.sessions) as session:
             yield session
 
     def context(self, session: Session) -> ToolContext:
@@ -666,15 +677,41 @@ class ReturnsDesk:
         the owner (``quarantine``) and the others go on.
         """
         count = 0
-        with self.session() as session:
-            codes = [
-                case.code for case in list_cases(session) if case.status not in case_steps.FINAL
-            ]
+        with self.reading() as session:
+            codes = list(
+                session.execute(
+                    select(CaseRow.code)
+                    .where(CaseRow.status.notin_(case_steps.FINAL))
+                    .order_by(CaseRow.id)
+                ).scalars()
+            )
+        # A case found waiting is not looked at again while its checkpoint stays the same:
+        # the graph's state, and so the answer, is made of that checkpoint alone. Reading
+        # it costs one small query; building the graph's state for every open case every
+        # round cost the worker most of its time.
+        still_open = set(codes)
+        waiting = {code: mark for code, mark in self._waiting.items() if code in still_open}
+        self._waiting = waiting
+        # A case without a checkpoint that was not there at the last round is most likely
+        # being started by the process that opened it: it is left to that process for one
+        # round (racing it doubles the writes of the busiest step). At the first round every
+        # such case is a crash's leftover and is started at once.
+        seen_unstarted, unstarted = self._unstarted, set()
         for code in codes:
             if stop is not None and stop.is_set():
                 break
+            mark = self._checkpoint_mark(code)
+            if mark is not None and waiting.get(code) == mark:
+                continue
+            if mark is None and seen_unstarted is not None and code not in seen_unstarted:
+                unstarted.add(code)
+                continue
+            waiting.pop(code, None)
             try:
-                count += int(self._finish_orphan(code))
+                finished = self._finish_orphan(code)
+                count += int(finished)
+                if not finished and mark is not None:
+                    waiting[code] = mark
             except ServiceError as error:  # a service is down: try this case next round
                 log.warning("case %s waits for %s: %s", code, error.service, error.message)
             except DATABASE_TROUBLE:
@@ -682,7 +719,21 @@ class ReturnsDesk:
             except Exception as error:
                 log.exception("case %s failed in the worker", code)
                 self.quarantine(code, error)
+        else:
+            self._unstarted = unstarted
         return count
+
+    def _checkpoint_mark(self, code: str) -> tuple[Any, ...] | None:
+        """What the case graph's state is made of: its last checkpoint and the writes saved
+        against it (None before the first checkpoint)."""
+        config: Any = self._config(code)
+        saved = self.checkpointer.get_tuple(config)
+        if saved is None:
+            return None
+        writes = tuple(
+            sorted((str(task), str(channel)) for task, channel, _ in saved.pending_writes or ())
+        )
+        return (saved.checkpoint["id"], writes)
 
     def _finish_orphan(self, code: str) -> bool:
         config = self._config(code)
@@ -752,11 +803,11 @@ class ReturnsDesk:
     # -- reading ----------------------------------------------------------------------------
 
     def case_view(self, code: str) -> CaseView:
-        with self.session() as session:
+        with self.reading() as session:
             return view_case(session, self._load(session, code), self.store.policy.currency)
 
     def cases_for_order(self, number: str) -> list[CaseView]:
-        with self.session() as session:
+        with self.reading() as session:
             order = find_order(session, number)
             if order is None:
                 return []
@@ -766,14 +817,14 @@ class ReturnsDesk:
             return [view_case(session, row, self.store.policy.currency) for row in rows]
 
     def label_pdf(self, code: str) -> bytes | None:
-        with self.session() as session:
+        with self.reading() as session:
             label = session.execute(
                 select(LabelRow).where(LabelRow.case_code == code.strip().upper())
             ).scalar_one_or_none()
             return label.pdf if label is not None else None
 
     def customer_messages(self, code: str) -> list[str]:
-        with self.session() as session:
+        with self.reading() as session:
             return [
                 row.text
                 for row in outbox.messages(session, channel=outbox.CUSTOMER, case_code=code)

@@ -209,6 +209,9 @@ def forward_customer_words(desk: ReturnsDesk, session_id: str, text: str) -> boo
     words = (text or "").strip()
     if not words:
         return None
+    with desk.reading() as session:  # most chats have no handoff: no write lock for them
+        if not owner_inbox.open_items(session, chat_session=session_id, kind=HANDOFF):
+            return None
     with desk.session() as session:
         items = owner_inbox.open_items(session, chat_session=session_id, kind=HANDOFF)
         if not items:

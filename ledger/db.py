@@ -157,6 +157,11 @@ def _tune_sqlite(engine: Engine, writer: SqliteWriter) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # A reader (see ``reading``): WAL gives it a snapshot without the write lock, so
+            # it neither queues behind writers nor holds them up.
+            connection.exec_driver_sql("BEGIN")
+            return
         dbapi_connection = connection.connection.dbapi_connection
         writer.acquire()
         dbapi_connection.holds_writer = True
@@ -224,6 +229,30 @@ class LeasingSessions(sessionmaker[Session]):
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return LeasingSessions(engine, expire_on_commit=False)
+
+
+# The execution option that marks a session's transaction as one that only reads.
+READ_ONLY = "returnbridge_read_only"
+
+
+@contextlib.contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work that only reads; nothing written in it is kept.
+
+    On SQLite every other unit of work queues on the file's write lock from its first
+    statement (``BEGIN IMMEDIATE``). A reader does not need it: it begins a deferred
+    transaction and reads a consistent snapshot while writers go on. On PostgreSQL it is an
+    ordinary transaction.
+    """
+    bind = factory.kw.get("bind")
+    sqlite = isinstance(bind, Engine) and bind.dialect.name == "sqlite"
+    session = factory(execution_options={READ_ONLY: True}) if sqlite else factory()
+    try:
+        yield session
+    finally:
+        # Closing ends the transaction without a commit (no write slips through) and, unlike
+        # a rollback, leaves what was read loaded for the caller.
+        session.close()
 
 
 @contextlib.contextmanager

@@ -86,10 +86,11 @@ def serve(
     import uvicorn
 
     from bot.slack.app import slack_outbox_from_settings
-    from bot.web.app import create_app
+    from bot.web.app import create_app, tune_interpreter
     from bot.web.log_redaction import redact_access_log
     from bot.worker import run_forever
 
+    tune_interpreter()
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     redact_access_log()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from language.customer.text import words
 from language.lexicon import NO_PHRASES, YES_PHRASES
@@ -39,6 +40,12 @@ NO_ANYWHERE = ("don't submit", "do not submit", "not yet", "hold on", "don't sen
 _TYPED_YES = re.compile(r"^(?:y+e+s+|ye+a*h*|yse|ys|yah|ya+s+|okey|okie|oki|okk+|kk|o+k+a*y*)$")
 
 
+@cache
+def _standalone(pattern: str) -> re.Pattern[str]:
+    # Compiled once: the answer phrases alone outnumber what ``re`` keeps compiled.
+    return re.compile(rf"(?<![a-z']){pattern}(?![a-z'])")
+
+
 def yes_or_no(text: str) -> str | None:
     """``"yes"``, ``"no"`` or None. The answer is read from how the message starts
     ("yes, and make it store credit"), or from a short message as a whole; a correction
@@ -48,7 +55,7 @@ def yes_or_no(text: str) -> str | None:
         return None
     joined = " ".join(tokens)
     for marker in CORRECTIONS:
-        found = [m.end() for m in re.finditer(rf"(?<![a-z']){marker}(?![a-z'])", joined)]
+        found = [m.end() for m in _standalone(marker).finditer(joined)]
         if found and found[-1] < len(joined):
             later = _read(joined[found[-1] :].split())
             if later is not None:
@@ -95,7 +102,9 @@ def _anywhere(joined: str) -> str | None:
     last: tuple[int, str] | None = None
     for answer, phrases in (("yes", YES_ANYWHERE), ("no", NO_ANYWHERE)):
         for phrase in phrases:
-            for found in re.finditer(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", joined):
+            if phrase not in joined:
+                continue
+            for found in _standalone(re.escape(phrase)).finditer(joined):
                 before = joined[: found.start()].split()[-2:]
                 if answer == "yes" and any(w in ("don't", "not", "do", "never") for w in before):
                     continue

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from language.customer.text import correct, fold, words
 
@@ -236,7 +237,14 @@ VOCABULARY = (
 
 
 def _any(patterns: tuple[str, ...], text: str) -> bool:
-    return any(re.search(p, text) for p in patterns)
+    return any(_compiled(p).search(text) for p in patterns)
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    # Compiled once: with every other pattern of the process, ``re``'s own cache (512) is
+    # too small to keep these between two messages.
+    return re.compile(pattern)
 
 
 def read_intents(text: str) -> tuple[set[str], set[str]]:

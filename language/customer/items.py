@@ -11,6 +11,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from rapidfuzz import fuzz
 
@@ -254,15 +255,21 @@ def describing_words(name: str) -> set[str]:
     return {t for t in tokens if t in COLOURS or t in SIZES or t.isdigit()} | set(tokens)
 
 
+@cache
+def _whole_word(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(phrase)}\b")
+
+
 def _message_terms(text: str) -> tuple[list[str], set[str]]:
     tokens = [_singular(t) for t in text.split()]
     terms = set(tokens)
     # "yo yo" / "yo-yo" -> "yoyo", "t shirt" -> "tshirt"
     for a, b in itertools.pairwise(tokens):
         terms.add(a + b)
+    joined = " ".join(tokens)
     for key, alternatives in SYNONYMS.items():
         for alternative in alternatives:
-            if re.search(rf"\b{re.escape(alternative)}\b", " ".join(tokens)):
+            if alternative in joined and _whole_word(alternative).search(joined):
                 terms.add(key)
     return tokens, terms
 

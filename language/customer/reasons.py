@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from language.customer.text import FUNCTION_WORDS, correct, has_phrase, negated_at, words
+from language.customer.text import (
+    FUNCTION_WORDS,
+    correct,
+    find_phrase,
+    has_phrase,
+    negated_at,
+    words,
+)
 from language.lexicon import REASON_LABELS
 
 REASON_PHRASES: dict[str, tuple[str, ...]] = {
@@ -698,8 +705,7 @@ def find_reasons(text: str) -> list[ReasonMatch]:
             if not has_phrase(joined, phrase):
                 continue
             starts_negative = phrase.split()[0] in ("not", "no", "never") or "'t" in phrase
-            pattern = rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9'])"
-            for occurrence in re.finditer(pattern, joined):
+            for occurrence in find_phrase(joined, phrase):
                 index = joined[: occurrence.start()].count(" ")
                 if not starts_negative and negated_at(tokens, index):
                     continue

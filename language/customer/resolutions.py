@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from language.customer.text import FUNCTION_WORDS, NEGATORS, correct, words
+from language.customer.text import FUNCTION_WORDS, NEGATORS, correct, find_phrase, words
 from language.lexicon import RESOLUTION_LABELS
 
 RESOLUTION_PHRASES: dict[str, tuple[str, ...]] = {
@@ -152,8 +152,7 @@ def find_resolution(text: str) -> str | None:
     spans: list[tuple[int, int, str, str]] = []  # first word, word after, code, phrase
     for code, phrases in RESOLUTION_PHRASES.items():
         for phrase in phrases:
-            pattern = rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9'])"
-            for found in re.finditer(pattern, joined):
+            for found in find_phrase(joined, phrase):
                 index = joined[: found.start()].count(" ")
                 spans.append((index, index + len(phrase.split()), code, phrase))
     spans = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -132,7 +132,15 @@ def corrected_text(text: str, vocabulary: tuple[str, ...]) -> str:
 
 def has_phrase(text: str, phrase: str) -> bool:
     """Whole-word phrase match on space-joined words."""
-    return _phrase_pattern(phrase).search(text) is not None
+    # The plain substring test first: most phrases are not in a message at all.
+    return phrase in text and _phrase_pattern(phrase).search(text) is not None
+
+
+def find_phrase(text: str, phrase: str) -> Iterator[re.Match[str]]:
+    """Every whole-word occurrence of the phrase in space-joined words."""
+    if phrase not in text:
+        return iter(())
+    return _phrase_pattern(phrase).finditer(text)
 
 
 @cache
