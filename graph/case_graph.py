@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from graph import case_steps
 from graph.clock import Clock
+from ledger import pending
 from ledger.models import CaseRow, CaseStepRow
 from ledger.repository import get_case, lock_line_item
 from policies.models import Store
@@ -71,7 +72,14 @@ def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> d
         # append), so a step that gives money back never waits in a cycle with a new case.
         lock_line_item(session, case.line_item_id)
         result = step(ctx, case)
-        session.add(CaseStepRow(key=key, case_code=case.code, result=result, at=ctx.now))
+        # written at commit with the step's other rows; a second run of the same step fails
+        # on its primary key there and rolls back whole
+        pending.add(
+            session,
+            CaseStepRow.__table__,
+            {"key": key, "case_code": case.code, "result": result, "at": ctx.now},
+            key=key,
+        )
         return result
 
     return run_unit(runtime.sessions, runtime.context, work)

@@ -28,6 +28,7 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger import pending
 from ledger.db import transaction
 from ledger.models import CaseRow, EffectRow, LineItemRow
 from ledger.repository import lock_line_item, lock_order
@@ -58,10 +59,20 @@ def once(
     if done is not None:
         return done.result, False
     result = effect()
-    ctx.session.add(
-        EffectRow(idempotency_key=key, kind=kind, case_code=case_code, result=result, at=ctx.now)
+    # written at commit with the step's other rows (``ledger.pending``); the key's unique
+    # constraint still fails a second writer there
+    pending.add(
+        ctx.session,
+        EffectRow.__table__,
+        {
+            "idempotency_key": key,
+            "kind": kind,
+            "case_code": case_code,
+            "result": result,
+            "at": ctx.now,
+        },
+        key=key,
     )
-    ctx.session.flush()
     return result, True
 
 
@@ -104,7 +115,6 @@ def external(
         raise CallNeeded(call)
     result = record(dict(row.result["answer"]))
     row.result = {**result, "state": DONE}
-    ctx.session.flush()
     return result, True
 
 
