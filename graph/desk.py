@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
-from typing import Any, Literal
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeVar
 
 import psycopg
 import psycopg_pool
@@ -26,7 +27,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from graph import case_steps
-from graph.case_graph import CaseRuntime, build_case_graph
+from graph.case_graph import CaseRuntime, build_case_graph, current_notes, noting_steps
 from graph.checkpoints import make_checkpointer
 from graph.clock import Clock, SystemClock
 from ledger import decisions, journal, outbox, timers
@@ -99,6 +100,21 @@ class CaseView(BaseModel):
     created_at: dt.datetime
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _noting(method: F) -> F:
+    """Run a desk call with its case steps noting their results and the case's view, so the
+    call answers from them instead of reading the case back (``graph.case_graph.StepNotes``)."""
+
+    @functools.wraps(method)
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        with noting_steps():
+            return method(*args, **kwargs)
+
+    return noted  # type: ignore[return-value]
+
+
 class ReturnsDesk:
     # Size and count limits of customer photos; the settings replace it (bot/app_factory.py).
     photo_limits: PhotoLimits = PhotoLimits()
@@ -129,6 +145,7 @@ class ReturnsDesk:
             clock=self.clock,
             carrier=carrier or LocalCarrier(),
             payments=payments or LocalPayments(),
+            view=lambda session, case: view_case(session, case, store.policy.currency),
         )
         self.checkpointer, self._close_checkpointer = make_checkpointer(
             url, pool_size=pool_size + max_overflow
@@ -223,8 +240,8 @@ class ReturnsDesk:
         """
         config = self._config(code)
         with self._case_lock(code), self._watch_services(code):
-            if not self._takes(code, str(event["type"])):
-                return False
+            # No separate look at the status first: the event step looks at it under the
+            # case's row lock and records an event the case no longer takes as ignored.
             snapshot = self.graph.get_state(config)
             if not snapshot.next:
                 if snapshot.values:
@@ -251,10 +268,17 @@ class ReturnsDesk:
 
     def _took(self, code: str, tick: int, event: dict[str, Any] | None = None) -> bool:
         """Whether the event step at ``tick`` acted (and, given ``event``, on that event)."""
-        with self.session() as session:
-            step = session.get(CaseStepRow, f"{code}:{tick}:event")
-            result = dict(step.result or {}) if step is not None else {}
-        if step is None or "ignored" in result:
+        key = f"{code}:{tick}:event"
+        notes = current_notes()
+        if notes is not None and key in notes.results:  # the step ran just now: no read back
+            result: dict[str, Any] = notes.results[key]
+        else:
+            with self.session() as session:
+                step = session.get(CaseStepRow, key)
+                if step is None:
+                    return False
+                result = dict(step.result or {})
+        if "ignored" in result:
             return False
         if event is None:
             return True
@@ -279,6 +303,7 @@ class ReturnsDesk:
 
     # -- customers --------------------------------------------------------------------------
 
+    @_noting
     def submit_return(
         self,
         request: ReturnRequest,
@@ -318,6 +343,7 @@ class ReturnsDesk:
             log.warning("case %s waits for %s: %s", code, error.service, error.message)
         return self.case_view(code)
 
+    @_noting
     def add_photo(
         self, code: str, data: bytes, *, email: str | None = None, description: str = ""
     ) -> CaseView:
@@ -366,6 +392,7 @@ class ReturnsDesk:
 
     # -- the owner --------------------------------------------------------------------------
 
+    @_noting
     def owner_decide(self, code: str, approve: bool, note: str = "") -> CaseView:
         kind = "owner_approve" if approve else "owner_deny"
         with self.session() as session:
@@ -376,6 +403,7 @@ class ReturnsDesk:
             raise self._already_decided(code, "this decision")
         return self.case_view(code)
 
+    @_noting
     def cancel(self, code: str, *, actor: str = "owner", note: str = "") -> CaseView:
         with self.session() as session:
             case = self._load(session, code)
@@ -385,6 +413,7 @@ class ReturnsDesk:
             raise self._already_decided(code, "the cancellation")
         return self.case_view(code)
 
+    @_noting
     def record_marketplace_return(self, request: MarketplaceReturn) -> CaseView:
         """The owner records a return a marketplace accepted: the desk handles the supplier."""
         with self.session() as session:
@@ -397,6 +426,7 @@ class ReturnsDesk:
 
     # -- suppliers --------------------------------------------------------------------------
 
+    @_noting
     def supplier_action(
         self,
         supplier_id: str,
@@ -524,13 +554,12 @@ class ReturnsDesk:
         """Only the case's own supplier, speaking in the case's channel, may act on it.
         A refusal is written to the ledger (committed with the session) and returned."""
         agreement = self.store.suppliers.get(case.supplier_id)  # none: a vendor without one
-        expected = case_channel(
-            session, case.code, agreement.slack_channel if agreement is not None else None
-        )
         if supplier_id != case.supplier_id:
             why = "only the case's own supplier may act on it"
             message = f"Return {case.code} belongs to another supplier; nothing was changed."
-        elif channel is not None and channel != expected:
+        elif channel is not None and channel != case_channel(
+            session, case.code, agreement.slack_channel if agreement is not None else None
+        ):
             why = "only the case's supplier channel may act on it"
             message = f"Return {case.code} is not handled in this channel; nothing was changed."
         else:
@@ -548,6 +577,7 @@ class ReturnsDesk:
 
     # -- carriers and timers ----------------------------------------------------------------
 
+    @_noting
     def carrier_event(self, code: str, event: CarrierEvent) -> CaseView:
         with self.session() as session:
             case = self._load(session, code)
@@ -725,6 +755,11 @@ class ReturnsDesk:
     # -- reading ----------------------------------------------------------------------------
 
     def case_view(self, code: str) -> CaseView:
+        notes = current_notes()
+        if notes is not None:  # a step of this desk call just left the case: its view
+            view: CaseView | None = notes.views.get(code.strip().upper())
+            if view is not None:
+                return view
         with self.session() as session:
             return view_case(session, self._load(session, code), self.store.policy.currency)
 
