@@ -117,7 +117,7 @@ def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> d
         # on its primary key there and rolls back whole
         pending.add(
             session,
-            CaseStepRow.__table__,
+            pending.table_of(CaseStepRow),
             {"key": key, "case_code": case.code, "result": result, "at": ctx.now},
             key=key,
         )

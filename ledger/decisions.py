@@ -23,6 +23,8 @@ from ledger import pending
 from ledger.models import DecisionRow, LedgerHead
 
 GENESIS = "0" * 64
+_DECISIONS = pending.table_of(DecisionRow)
+_HEAD = pending.table_of(LedgerHead)
 
 ACTIONS = frozenset(
     {
@@ -154,7 +156,7 @@ class Decision:
     @property
     def seq(self) -> int:
         if self.seq_or_none is None:
-            pending.flush(self._session, {DecisionRow.__tablename__})
+            pending.flush(self._session, {_DECISIONS.name})
         assert self.seq_or_none is not None, "the decision's transaction has ended"
         return self.seq_or_none
 
@@ -239,18 +241,16 @@ def _write(session: Session, at_commit: bool) -> None:
     found["decisions"] = []
     connection = session.connection()
     if rows:
-        connection.execute(insert(DecisionRow.__table__), rows)
+        connection.execute(insert(_DECISIONS), rows)
     if at_commit and head.moved:
         connection.execute(
-            update(LedgerHead.__table__)
-            .where(LedgerHead.__table__.c.id == 1)
-            .values(seq=head.seq, hash=head.hash)
+            update(_HEAD).where(_HEAD.c.id == 1).values(seq=head.seq, hash=head.hash)
         )
         head.moved = False
 
 
-pending.register(DecisionRow.__tablename__, _write)
-pending.register(LedgerHead.__tablename__, _write)
+pending.register(_DECISIONS.name, _write)
+pending.register(_HEAD.name, _write)
 
 
 def lock_chain(session: Session) -> None:
@@ -273,7 +273,7 @@ def _locked_head(session: Session) -> _Head:
     if cached is not None:
         return cached
     connection = session.connection()
-    table = LedgerHead.__table__
+    table = _HEAD
     query = select(table.c.seq, table.c.hash).where(table.c.id == 1).with_for_update()
     found = connection.execute(query).first()
     if found is None:
@@ -288,8 +288,8 @@ def _locked_head(session: Session) -> _Head:
 def _insert_genesis(dialect: str) -> Any:
     values = {"id": 1, "seq": 0, "hash": GENESIS}
     if dialect == "postgresql":
-        return postgresql.insert(LedgerHead.__table__).values(values).on_conflict_do_nothing()
-    return sqlite.insert(LedgerHead.__table__).values(values).on_conflict_do_nothing()
+        return postgresql.insert(_HEAD).values(values).on_conflict_do_nothing()
+    return sqlite.insert(_HEAD).values(values).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True)

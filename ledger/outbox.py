@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ledger import pending
 from ledger.models import OutboxRow
 
-TABLE = OutboxRow.__table__
+TABLE = pending.table_of(OutboxRow)
 
 CUSTOMER = "customer"
 SUPPLIER = "supplier"

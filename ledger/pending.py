@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 _INFO_KEY = "pending_writes"
@@ -44,6 +45,11 @@ class Pending:
     inserts: dict[str, _Inserts] = field(default_factory=dict)
     # Modules' own waiting rows (the decision chain keeps its list here).
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table, typed for Core statements."""
+    return cast(Table, model.__table__)
 
 
 def for_session(session: Session) -> Pending:
@@ -176,7 +182,10 @@ def _before_statement(state: ORMExecuteState) -> None:
         return
     try:
         found = find_tables(
-            state.statement, include_joins=True, include_crud=True, check_columns=True
+            cast(ClauseElement, state.statement),
+            include_joins=True,
+            include_crud=True,
+            check_columns=True,
         )
         names = {table.name for table in found}
     except Exception:  # a statement it cannot look into (text): send everything first

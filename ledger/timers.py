@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ledger import pending
 from ledger.models import TimerRow
 
-TABLE = TimerRow.__table__
+TABLE = pending.table_of(TimerRow)
 
 SUPPLIER_REMINDER = "supplier_reminder"
 OWNER_ALERT = "owner_alert"

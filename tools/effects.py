@@ -66,7 +66,7 @@ def once(
     # constraint still fails a second writer there
     pending.add(
         ctx.session,
-        EffectRow.__table__,
+        pending.table_of(EffectRow),
         {
             "idempotency_key": key,
             "kind": kind,
