@@ -22,7 +22,7 @@ import psycopg
 import psycopg_pool
 from langgraph.types import Command
 from pydantic import BaseModel
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, literal, null, select, text, union_all
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -40,7 +40,14 @@ from ledger.db import (
     session_factory,
     transaction,
 )
-from ledger.models import CaseRow, CaseStepRow, LabelRow, PhotoRow
+from ledger.models import (
+    CaseRow,
+    CaseStepRow,
+    JournalEntryRow,
+    JournalLineRow,
+    LabelRow,
+    PhotoRow,
+)
 from ledger.owner_models import SUPPLIER_QUESTION
 from ledger.repository import find_order, get_case, list_cases
 from ledger.slack_models import case_channel
@@ -788,15 +795,40 @@ class ReturnsDesk:
             ]
 
 
+def _money_and_label(session: Session, code: str) -> tuple[dict[str, int], str | None]:
+    """The case's balance on every account and its label's tracking number, in one query."""
+    money = (
+        select(
+            JournalLineRow.account.label("account"),
+            func.sum(JournalLineRow.amount_minor).label("amount"),
+            null().label("tracking"),
+        )
+        .join(JournalEntryRow)
+        .where(JournalEntryRow.case_code == code)
+        .group_by(JournalLineRow.account)
+    )
+    label = select(
+        literal("").label("account"),
+        literal(0).label("amount"),
+        LabelRow.tracking_number.label("tracking"),
+    ).where(LabelRow.case_code == code)
+    balances: dict[str, int] = {}
+    tracking: str | None = None
+    rows: list[Any] = list(session.execute(union_all(money, label)).all())
+    for row in rows:
+        if row.tracking is not None:
+            tracking = str(row.tracking)
+        else:
+            balances[str(row.account)] = int(row.amount or 0)
+    return balances, tracking
+
+
 def view_case(session: Session, case: CaseRow, currency: str) -> CaseView:
-    balances = journal.case_balances(session, case.code)
+    balances, tracking = _money_and_label(session, case.code)
 
     def money(account: str, sign: int = 1) -> str:
         return Money(minor=sign * balances.get(account, 0), currency=currency).amount_str()
 
-    label = session.execute(
-        select(LabelRow).where(LabelRow.case_code == case.code)
-    ).scalar_one_or_none()
     return CaseView(
         code=case.code,
         order=case.order.display_number,
@@ -808,8 +840,8 @@ def view_case(session: Session, case: CaseRow, currency: str) -> CaseView:
         requested_resolution=case.requested_resolution,
         resolution=case.resolution,
         return_required=case.return_required,
-        label=label is not None,
-        tracking_number=label.tracking_number if label is not None else None,
+        label=tracking is not None,
+        tracking_number=tracking,
         rma=case.rma,
         refunded=money(journal.CUSTOMER_PAYMENTS, -1),
         store_credit=money(journal.STORE_CREDIT_LIABILITY, -1),

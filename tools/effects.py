@@ -7,7 +7,8 @@ SQLite every request). Such an effect goes in three short steps, each its own tr
 none, with the same idempotency key throughout:
 
 1. reserve: lock the line item, check the refund cap counting what other effects have
-   reserved, and write the effect as ``pending`` (so a concurrent refund sees it); commit;
+   reserved, and write the effect as ``pending`` (so a concurrent refund sees it); commit
+   (a call that holds no money, a label, has nothing to reserve and skips this);
 2. call the service with the key, outside any transaction (the adapters are idempotent by
    key: a repeated call returns the first refund or label);
 3. run the step that needed the effect again, handing it the service's answer: it records it
@@ -118,14 +119,37 @@ def external(
     if row is not None and state_of(row) == DONE:
         return row.result, False
     answers: dict[str, dict[str, Any]] = ctx.cache.get(ANSWERS, {})
-    if row is None or state_of(row) not in (PENDING, CALLED):
-        raise CallNeeded(call)
-    answer = row.result.get("answer") if state_of(row) == CALLED else answers.get(call.key)
+    if row is None:
+        # a call that reserves nothing (a label) is not written before it is made
+        answer = answers.get(call.key) if not _reserves(call) else None
+    elif state_of(row) == CALLED:
+        answer = row.result.get("answer")
+    else:
+        answer = answers.get(call.key) if state_of(row) == PENDING else None
     if answer is None:
         raise CallNeeded(call)
     result = record(dict(answer))
-    row.result = {**result, "state": DONE}
+    if row is None:
+        pending.add(
+            ctx.session,
+            pending.table_of(EffectRow),
+            {
+                "idempotency_key": call.key,
+                "kind": call.kind,
+                "case_code": call.case_code,
+                "result": {**result, "state": DONE},
+                "at": ctx.now,
+            },
+            key=call.key,
+        )
+    else:
+        row.result = {**result, "state": DONE}
     return result, True
+
+
+def _reserves(call: ServiceCall) -> bool:
+    """Whether the call holds money against a line item's cap while it is under way."""
+    return call.line_item_id is not None
 
 
 def reserved(session: Session, line_item_ids: Collection[int]) -> int:
@@ -187,7 +211,13 @@ def perform(
     now: Any,
 ) -> dict[str, Any] | None:
     """Reserve, then call the service outside any transaction; its answer, or None when the
-    effect was answered before (the unit of work records it)."""
+    effect was answered before (the unit of work records it).
+
+    A call that holds no money (a label) is not reserved: the unit of work writes its effect
+    when it records the answer, and a crash before that asks the service again with the same
+    key, which gives the same label back."""
+    if not _reserves(call):
+        return _call(call, payments, carrier)
     with transaction(sessions) as session:
         row = session.get(EffectRow, call.key)
         if row is not None and state_of(row) != PENDING:
