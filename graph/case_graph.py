@@ -8,8 +8,10 @@ runs again after a resume or a crash finds its result stored and repeats no effe
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from graph import case_steps
 from graph.clock import Clock
+from ledger import pending
 from ledger.models import CaseRow, CaseStepRow
 from ledger.repository import get_case, lock_line_item
 from policies.models import Store
@@ -36,12 +39,44 @@ Step = Callable[[ToolContext, CaseRow], dict[str, Any]]
 
 
 @dataclass
+class StepNotes:
+    """What the steps run while the desk handles one request told it, so that it need not read
+    them back: each step's result by key, and the view of each case as its last step left it
+    (taken in that step's transaction, when the graph is about to wait or end)."""
+
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    views: dict[str, Any] = field(default_factory=dict)
+
+
+_notes: ContextVar[StepNotes | None] = ContextVar("case_step_notes", default=None)
+
+
+def current_notes() -> StepNotes | None:
+    return _notes.get()
+
+
+@contextlib.contextmanager
+def noting_steps() -> Iterator[StepNotes]:
+    """Collect :class:`StepNotes` of the steps run inside the block (in this thread and the
+    graph's own, which share the caller's context)."""
+    notes = StepNotes()
+    token = _notes.set(notes)
+    try:
+        yield notes
+    finally:
+        _notes.reset(token)
+
+
+@dataclass
 class CaseRuntime:
     sessions: sessionmaker[Session]
     store: Store
     clock: Clock
     carrier: Carrier
     payments: Payments
+    # The case's view for the desk, read in the transaction of the step that leaves it
+    # waiting or ended (see ``StepNotes``); None: the desk reads it afterwards.
+    view: Callable[[Session, CaseRow], Any] | None = None
 
     def context(self, session: Session) -> ToolContext:
         return ToolContext(
@@ -58,23 +93,46 @@ def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> d
     step let go of its transaction while the service is called (``tools/effects.py``), then
     run again and record the answer."""
     key = f"{state['case']}:{state['tick']}:{name}"
+    notes = _notes.get()
+    seen: dict[str, Any] = {}
 
     def work(ctx: ToolContext) -> dict[str, Any]:
         session = ctx.session
+        seen.clear()
         done = session.get(CaseStepRow, key)
         if done is not None:
             return dict(done.result)
         case = get_case(session, state["case"], lock=True)
         if case is None:
             raise LookupError(f"case {state['case']} is gone")
-        # Locks in one order everywhere (case, line item, then the ledger head on the first
-        # append), so a step that gives money back never waits in a cycle with a new case.
-        lock_line_item(session, case.line_item_id)
+        # Locks in one order everywhere (case, line item, its order when money is counted,
+        # then the ledger head at commit), so a step that gives money back never waits in a
+        # cycle with a new case. On SQLite the transaction holds the file's write lock since
+        # its BEGIN and the line item came with the case just now: no statement is needed.
+        if session.get_bind().dialect.name != "sqlite":
+            lock_line_item(session, case.line_item_id)
         result = step(ctx, case)
-        session.add(CaseStepRow(key=key, case_code=case.code, result=result, at=ctx.now))
+        last = result.get("next") in (case_steps.WAIT, case_steps.END)  # the graph stops
+        if notes is not None and runtime.view is not None and last:
+            seen["view"] = runtime.view(session, case)
+        # written at commit with the step's other rows; a second run of the same step fails
+        # on its primary key there and rolls back whole
+        pending.add(
+            session,
+            pending.table_of(CaseStepRow),
+            {"key": key, "case_code": case.code, "result": result, "at": ctx.now},
+            key=key,
+        )
         return result
 
-    return run_unit(runtime.sessions, runtime.context, work)
+    result = run_unit(runtime.sessions, runtime.context, work)
+    if notes is not None:  # told only once the step's transaction committed
+        notes.results[key] = result
+        if "view" in seen:
+            notes.views[state["case"]] = seen["view"]
+        else:
+            notes.views.pop(state["case"], None)
+    return result
 
 
 def _goto(state: CaseState, result: dict[str, Any]) -> Command[str]:

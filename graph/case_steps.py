@@ -209,9 +209,10 @@ def assess(ctx: ToolContext, case: CaseRow) -> dict[str, Any]:
         return marketplace_steps.assess(ctx, case)
     if not case.supplier_id:
         return assess_without_supplier(ctx, case)
-    verdict = decide_assessment(
-        ctx.store, case_facts(ctx.store, case, ctx.now), rule_steps.load(ctx)
-    )
+    rules = rule_steps.load(ctx)
+    # the customer's earlier returns and the order's total matter to owner rules only
+    facts = case_facts(ctx.store, case, ctx.now, history=bool(rules))
+    verdict = decide_assessment(ctx.store, facts, rules)
     if case.return_required is None or verdict.outcome in ("keep_it", "authorise"):
         case.return_required = verdict.return_required
     decisions.append(

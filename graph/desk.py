@@ -8,25 +8,26 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
-from typing import Any, Literal
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeVar
 
 import psycopg
 import psycopg_pool
 from langgraph.types import Command
 from pydantic import BaseModel
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, literal, null, select, text, union_all
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from graph import case_steps
-from graph.case_graph import CaseRuntime, build_case_graph
+from graph.case_graph import CaseRuntime, build_case_graph, current_notes, noting_steps
 from graph.checkpoints import make_checkpointer
 from graph.clock import Clock, SystemClock
 from ledger import decisions, journal, outbox, timers
@@ -40,7 +41,14 @@ from ledger.db import (
     transaction,
 )
 from ledger.db import reading as read_only
-from ledger.models import CaseRow, CaseStepRow, LabelRow, PhotoRow
+from ledger.models import (
+    CaseRow,
+    CaseStepRow,
+    JournalEntryRow,
+    JournalLineRow,
+    LabelRow,
+    PhotoRow,
+)
 from ledger.owner_models import SUPPLIER_QUESTION
 from ledger.repository import cases_for_order, find_order, get_case
 from ledger.slack_models import case_channel
@@ -104,6 +112,21 @@ class CaseView(BaseModel):
     owed_by_hand: str = "0.00"
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _noting(method: F) -> F:
+    """Run a desk call with its case steps noting their results and the case's view, so the
+    call answers from them instead of reading the case back (``graph.case_graph.StepNotes``)."""
+
+    @functools.wraps(method)
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        with noting_steps():
+            return method(*args, **kwargs)
+
+    return noted  # type: ignore[return-value]
+
+
 class ReturnsDesk:
     # Size and count limits of customer photos; the settings replace it (bot/composition.py).
     photo_limits: PhotoLimits = PhotoLimits()
@@ -134,6 +157,7 @@ class ReturnsDesk:
             clock=self.clock,
             carrier=carrier or LocalCarrier(),
             payments=payments or LocalPayments(),
+            view=lambda session, case: view_case(session, case, store.policy.currency),
         )
         self.checkpointer, self._close_checkpointer = make_checkpointer(
             url, pool_size=pool_size + max_overflow
@@ -238,8 +262,8 @@ class ReturnsDesk:
         """
         config = self._config(code)
         with self._case_lock(code), self._watch_services(code):
-            if not self._takes(code, str(event["type"])):
-                return False
+            # No separate look at the status first: the event step looks at it under the
+            # case's row lock and records an event the case no longer takes as ignored.
             snapshot = self.graph.get_state(config)
             if not snapshot.next:
                 if snapshot.values:
@@ -266,10 +290,17 @@ class ReturnsDesk:
 
     def _took(self, code: str, tick: int, event: dict[str, Any] | None = None) -> bool:
         """Whether the event step at ``tick`` acted (and, given ``event``, on that event)."""
-        with self.session() as session:
-            step = session.get(CaseStepRow, f"{code}:{tick}:event")
-            result = dict(step.result or {}) if step is not None else {}
-        if step is None or "ignored" in result:
+        key = f"{code}:{tick}:event"
+        notes = current_notes()
+        if notes is not None and key in notes.results:  # the step ran just now: no read back
+            result: dict[str, Any] = notes.results[key]
+        else:
+            with self.session() as session:
+                step = session.get(CaseStepRow, key)
+                if step is None:
+                    return False
+                result = dict(step.result or {})
+        if "ignored" in result:
             return False
         if event is None:
             return True
@@ -294,6 +325,7 @@ class ReturnsDesk:
 
     # -- customers --------------------------------------------------------------------------
 
+    @_noting
     def submit_return(
         self,
         request: ReturnRequest,
@@ -333,6 +365,7 @@ class ReturnsDesk:
             log.warning("case %s waits for %s: %s", code, error.service, error.message)
         return self.case_view(code)
 
+    @_noting
     def add_photo(
         self, code: str, data: bytes, *, email: str | None = None, description: str = ""
     ) -> CaseView:
@@ -381,6 +414,7 @@ class ReturnsDesk:
 
     # -- the owner --------------------------------------------------------------------------
 
+    @_noting
     def owner_decide(self, code: str, approve: bool, note: str = "") -> CaseView:
         kind = "owner_approve" if approve else "owner_deny"
         with self.session() as session:
@@ -414,6 +448,7 @@ class ReturnsDesk:
             case_steps.refund_paid_by_hand(self.context(session), case, reference)
         return self.case_view(code)
 
+    @_noting
     def cancel(self, code: str, *, actor: str = "owner", note: str = "") -> CaseView:
         with self.session() as session:
             case = self._load(session, code)
@@ -423,6 +458,7 @@ class ReturnsDesk:
             raise self._already_decided(code, "the cancellation")
         return self.case_view(code)
 
+    @_noting
     def record_marketplace_return(self, request: MarketplaceReturn) -> CaseView:
         """The owner records a return a marketplace accepted: the desk handles the supplier."""
         with self.session() as session:
@@ -435,6 +471,7 @@ class ReturnsDesk:
 
     # -- suppliers --------------------------------------------------------------------------
 
+    @_noting
     def supplier_action(
         self,
         supplier_id: str,
@@ -562,13 +599,12 @@ class ReturnsDesk:
         """Only the case's own supplier, speaking in the case's channel, may act on it.
         A refusal is written to the ledger (committed with the session) and returned."""
         agreement = self.store.suppliers.get(case.supplier_id)  # none: a vendor without one
-        expected = case_channel(
-            session, case.code, agreement.slack_channel if agreement is not None else None
-        )
         if supplier_id != case.supplier_id:
             why = "only the case's own supplier may act on it"
             message = f"Return {case.code} belongs to another supplier; nothing was changed."
-        elif channel is not None and channel != expected:
+        elif channel is not None and channel != case_channel(
+            session, case.code, agreement.slack_channel if agreement is not None else None
+        ):
             why = "only the case's supplier channel may act on it"
             message = f"Return {case.code} is not handled in this channel; nothing was changed."
         else:
@@ -586,6 +622,7 @@ class ReturnsDesk:
 
     # -- carriers and timers ----------------------------------------------------------------
 
+    @_noting
     def carrier_event(self, code: str, event: CarrierEvent) -> CaseView:
         with self.session() as session:
             case = self._load(session, code)
@@ -803,6 +840,11 @@ class ReturnsDesk:
     # -- reading ----------------------------------------------------------------------------
 
     def case_view(self, code: str) -> CaseView:
+        notes = current_notes()
+        if notes is not None:  # a step of this desk call just left the case: its view
+            view: CaseView | None = notes.views.get(code.strip().upper())
+            if view is not None:
+                return view
         with self.reading() as session:
             return view_case(session, self._load(session, code), self.store.policy.currency)
 
@@ -831,15 +873,40 @@ class ReturnsDesk:
             ]
 
 
+def _money_and_label(session: Session, code: str) -> tuple[dict[str, int], str | None]:
+    """The case's balance on every account and its label's tracking number, in one query."""
+    money = (
+        select(
+            JournalLineRow.account.label("account"),
+            func.sum(JournalLineRow.amount_minor).label("amount"),
+            null().label("tracking"),
+        )
+        .join(JournalEntryRow)
+        .where(JournalEntryRow.case_code == code)
+        .group_by(JournalLineRow.account)
+    )
+    label = select(
+        literal("").label("account"),
+        literal(0).label("amount"),
+        LabelRow.tracking_number.label("tracking"),
+    ).where(LabelRow.case_code == code)
+    balances: dict[str, int] = {}
+    tracking: str | None = None
+    rows: list[Any] = list(session.execute(union_all(money, label)).all())
+    for row in rows:
+        if row.tracking is not None:
+            tracking = str(row.tracking)
+        else:
+            balances[str(row.account)] = int(row.amount or 0)
+    return balances, tracking
+
+
 def view_case(session: Session, case: CaseRow, currency: str) -> CaseView:
-    balances = journal.case_balances(session, case.code)
+    balances, tracking = _money_and_label(session, case.code)
 
     def money(account: str, sign: int = 1) -> str:
         return Money(minor=sign * balances.get(account, 0), currency=currency).amount_str()
 
-    label = session.execute(
-        select(LabelRow).where(LabelRow.case_code == case.code)
-    ).scalar_one_or_none()
     return CaseView(
         code=case.code,
         order=case.order.display_number,
@@ -851,8 +918,8 @@ def view_case(session: Session, case: CaseRow, currency: str) -> CaseView:
         requested_resolution=case.requested_resolution,
         resolution=case.resolution,
         return_required=case.return_required,
-        label=label is not None,
-        tracking_number=label.tracking_number if label is not None else None,
+        label=tracking is not None,
+        tracking_number=tracking,
         rma=case.rma,
         refunded=Money(
             minor=-balances.get(journal.CUSTOMER_PAYMENTS, 0)

@@ -94,7 +94,11 @@ def _notify(ctx: ToolContext, case: CaseRow, rule: Rule, moment: str) -> None:
 
 
 def load(ctx: ToolContext) -> list[Rule]:
-    return active_rules(ctx.session)
+    """The active rules, read once per unit of work."""
+    rules: list[Rule] | None = ctx.cache.get("active_rules")
+    if rules is None:
+        rules = ctx.cache["active_rules"] = active_rules(ctx.session)
+    return rules
 
 
 def after_assessment(ctx: ToolContext, case: CaseRow, verdict: Assessment) -> None:
@@ -181,6 +185,8 @@ def partial_amounts(ctx: ToolContext, case: CaseRow, percent: int) -> CaseAmount
 
 def on_approved(ctx: ToolContext, case: CaseRow) -> None:
     """``return_approved`` rules: store credit instead of a refund, notices."""
+    if not load(ctx):
+        return
     facts = case_facts(ctx.store, case, ctx.now)
     done = set(
         ctx.session.execute(
@@ -208,6 +214,8 @@ def on_approved(ctx: ToolContext, case: CaseRow) -> None:
 
 def store_credit_bonus(ctx: ToolContext, case: CaseRow) -> int | None:
     """The bonus percent of the most specific matching ``store_credit_chosen`` rule."""
+    if not load(ctx):
+        return None
     facts = case_facts(ctx.store, case, ctx.now)
     found = matching(load(ctx), Trigger.STORE_CREDIT_CHOSEN, facts)
     rule = most_specific(with_action(found, ActionKind.STORE_CREDIT_BONUS))
@@ -235,6 +243,8 @@ def _schedule(ctx: ToolContext, case: CaseRow, rule: Rule, kind: str, start: dt.
 
 def on_supplier_asked(ctx: ToolContext, case: CaseRow) -> None:
     """Set a timer for each ``supplier_silent`` rule that matches the case."""
+    if not load(ctx):
+        return
     facts = case_facts(ctx.store, case, ctx.now)
     for rule in matching(load(ctx), Trigger.SUPPLIER_SILENT, facts):
         _schedule(ctx, case, rule, timers.RULE_SUPPLIER_SILENT, ctx.now)
@@ -243,6 +253,8 @@ def on_supplier_asked(ctx: ToolContext, case: CaseRow) -> None:
 def on_return_delivered(ctx: ToolContext, case: CaseRow) -> int | None:
     """Set the ``not_inspected`` rules' timers; the hours of the refund rule that takes over
     the policy's refund-after-delivery timer, if one does."""
+    if not load(ctx):
+        return None
     facts = case_facts(ctx.store, case, ctx.now)
     found = matching(load(ctx), Trigger.NOT_INSPECTED, facts)
     refunding = most_specific(with_action(found, ActionKind.REFUND))

@@ -1,8 +1,9 @@
 """The append-only, hash-chained decision ledger.
 
 ``hash = sha256(prev_hash + canonical JSON of the row)``; the first row chains from
-``GENESIS``. Appends lock the single ``ledger_head`` row, so concurrent writers queue up
-instead of forking the chain.
+``GENESIS``. A transaction's appends are chained and written together when it commits, under
+the lock of the single ``ledger_head`` row (taken once), so concurrent writers queue up instead
+of forking the chain.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ledger import pending
 from ledger.models import DecisionRow, LedgerHead
 
 GENESIS = "0" * 64
+_DECISIONS = pending.table_of(DecisionRow)
+_HEAD = pending.table_of(LedgerHead)
 
 ACTIONS = frozenset(
     {
@@ -117,6 +121,54 @@ def check_actor(actor: str) -> None:
     raise LedgerError(f"unknown actor {actor!r}")
 
 
+class Decision:
+    """A decision appended in this transaction. Its place in the chain (``seq``, ``prev_hash``,
+    ``hash``) is given when the transaction's decisions are written, at commit or when the
+    transaction reads the ledger; asking for it earlier writes them now."""
+
+    __slots__ = (
+        "_session",
+        "action",
+        "actor",
+        "at",
+        "case_code",
+        "data",
+        "hash",
+        "prev_hash",
+        "reason",
+        "seq_or_none",
+    )
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        at: dt.datetime,
+        case_code: str | None,
+        actor: str,
+        action: str,
+        data: str,
+        reason: str,
+    ) -> None:
+        self._session = session
+        self.at = at
+        self.case_code = case_code
+        self.actor = actor
+        self.action = action
+        self.data = data
+        self.reason = reason
+        self.seq_or_none: int | None = None
+        self.prev_hash = ""
+        self.hash = ""
+
+    @property
+    def seq(self) -> int:
+        if self.seq_or_none is None:
+            pending.flush(self._session, {_DECISIONS.name})
+        assert self.seq_or_none is not None, "the decision's transaction has ended"
+        return self.seq_or_none
+
+
 def append(
     session: Session,
     *,
@@ -126,30 +178,87 @@ def append(
     action: str,
     data: dict[str, Any] | None = None,
     reason: str = "",
-) -> DecisionRow:
-    """Append one decision inside the caller's transaction."""
+) -> Decision:
+    """Append one decision inside the caller's transaction.
+
+    The row is chained and written with the transaction's other decisions in one statement
+    when it commits (``ledger.pending``); the chain's head is locked then, once, after every
+    other lock the transaction takes (case, line item, order), unless :func:`lock_chain`
+    took it earlier."""
     if action not in ACTIONS:
         raise LedgerError(f"unknown ledger action {action!r}")
     check_actor(actor)
-    head = _locked_head(session)
-    text = canonical_json(data or {})
-    seq = head.seq + 1
-    digest = row_hash(head.hash, seq, at, case_code, actor, action, text, reason)
-    row = DecisionRow(
-        seq=seq,
+    decision = Decision(
+        session,
         at=at,
         case_code=case_code,
         actor=actor,
         action=action,
-        data=text,
+        data=canonical_json(data or {}),
         reason=reason,
-        prev_hash=head.hash,
-        hash=digest,
     )
-    session.add(row)
-    head.seq = seq
-    head.hash = digest
-    return row
+    _waiting(session).append(decision)
+    return decision
+
+
+def _waiting(session: Session) -> list[Decision]:
+    extra = pending.for_session(session).extra
+    waiting: list[Decision] = extra.setdefault("decisions", [])
+    return waiting
+
+
+def _write(session: Session, at_commit: bool) -> None:
+    """Chain this transaction's waiting decisions onto the head and insert them in one
+    statement; at commit, move the head past them."""
+    found = pending.for_session(session).extra
+    waiting: list[Decision] = found.get("decisions") or []
+    cached: _Head | None = found.get("head")
+    if not waiting and (cached is None or not cached.moved or not at_commit):
+        return
+    head = _locked_head(session)
+    rows = []
+    for decision in waiting:
+        seq = head.seq + 1
+        decision.seq_or_none = seq
+        decision.prev_hash = head.hash
+        decision.hash = row_hash(
+            head.hash,
+            seq,
+            decision.at,
+            decision.case_code,
+            decision.actor,
+            decision.action,
+            decision.data,
+            decision.reason,
+        )
+        head.seq, head.hash = seq, decision.hash
+        head.moved = True
+        rows.append(
+            {
+                "seq": seq,
+                "at": decision.at,
+                "case_code": decision.case_code,
+                "actor": decision.actor,
+                "action": decision.action,
+                "data": decision.data,
+                "reason": decision.reason,
+                "prev_hash": decision.prev_hash,
+                "hash": decision.hash,
+            }
+        )
+    found["decisions"] = []
+    connection = session.connection()
+    if rows:
+        connection.execute(insert(_DECISIONS), rows)
+    if at_commit and head.moved:
+        connection.execute(
+            update(_HEAD).where(_HEAD.c.id == 1).values(seq=head.seq, hash=head.hash)
+        )
+        head.moved = False
+
+
+pending.register(_DECISIONS.name, _write)
+pending.register(_HEAD.name, _write)
 
 
 def lock_chain(session: Session) -> None:
@@ -158,26 +267,37 @@ def lock_chain(session: Session) -> None:
     _locked_head(session)
 
 
-def _locked_head(session: Session) -> LedgerHead:
+@dataclass
+class _Head:
+    seq: int
+    hash: str
+    moved: bool = False
+
+
+def _locked_head(session: Session) -> _Head:
     """The chain's head, locked once per transaction and then kept for its later appends."""
-    transaction = session.get_transaction()
-    cached = session.info.get("ledger_head")
-    if cached is not None and cached[0] is transaction:
-        head: LedgerHead = cached[1]
-        return head
-    query = select(LedgerHead).where(LedgerHead.id == 1).with_for_update()
-    found = session.execute(query).scalar_one_or_none()
+    extra = pending.for_session(session).extra
+    cached: _Head | None = extra.get("head")
+    if cached is not None:
+        return cached
+    connection = session.connection()
+    table = _HEAD
+    query = select(table.c.seq, table.c.hash).where(table.c.id == 1).with_for_update()
+    found = connection.execute(query).first()
     if found is None:
-        # The very first append: two writers may both find no head. The loser's insert fails
-        # inside its savepoint, and it then waits on the winner's row like any other append.
-        try:
-            with session.begin_nested():
-                session.add(LedgerHead(id=1, seq=0, hash=GENESIS))
-        except IntegrityError:
-            pass
-        found = session.execute(query.execution_options(populate_existing=True)).scalar_one()
-    session.info["ledger_head"] = (transaction, found)
-    return found
+        # The very first append: two writers may both find no head. The loser's insert is
+        # skipped (it waits for the winner's row first), and it then reads the winner's head.
+        connection.execute(_insert_genesis(connection.dialect.name))
+        found = connection.execute(query).one()
+    head = extra["head"] = _Head(int(found.seq), str(found.hash))
+    return head
+
+
+def _insert_genesis(dialect: str) -> Any:
+    values = {"id": 1, "seq": 0, "hash": GENESIS}
+    if dialect == "postgresql":
+        return postgresql.insert(_HEAD).values(values).on_conflict_do_nothing()
+    return sqlite.insert(_HEAD).values(values).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ledger.models import JournalEntryRow, JournalLineRow
@@ -60,6 +62,27 @@ class Line:
     line_item_id: int | None = None
 
 
+@dataclass(frozen=True)
+class PostedLine:
+    account: str
+    amount_minor: int
+    currency: str
+    line_item_id: int | None
+
+
+@dataclass(frozen=True)
+class PostedEntry:
+    """An entry as posted: what :func:`cover` and the callers read of it."""
+
+    id: int
+    idempotency_key: str
+    lines: list[PostedLine]
+
+
+_ENTRIES = cast(Table, JournalEntryRow.__table__)
+_LINES = cast(Table, JournalLineRow.__table__)
+
+
 def post(
     session: Session,
     *,
@@ -70,35 +93,53 @@ def post(
     currency: str,
     lines: list[Line],
     memo: str = "",
-) -> JournalEntryRow:
-    """Post one balanced entry; posting the same key again returns the first entry."""
-    existing = session.execute(
-        select(JournalEntryRow).where(JournalEntryRow.idempotency_key == key)
-    ).scalar_one_or_none()
-    if existing is not None:
-        return existing
+) -> PostedEntry | JournalEntryRow:
+    """Post one balanced entry; posting the same key again returns the first entry.
+
+    A new entry costs two statements (the entry, then its lines in one), through Core: the
+    entry's key decides in the insert itself whether it is new."""
     if sum(line.amount_minor for line in lines) != 0:
         raise UnbalancedEntry(f"entry {key!r} does not balance: {lines}")
     unknown = {line.account for line in lines} - ACCOUNTS
     if unknown:
         raise UnbalancedEntry(f"unknown accounts {sorted(unknown)}")
-    entry = JournalEntryRow(idempotency_key=key, case_code=case_code, kind=kind, memo=memo, at=at)
-    entry.lines = [
-        JournalLineRow(
-            account=line.account,
-            amount_minor=line.amount_minor,
-            currency=currency,
-            line_item_id=line.line_item_id,
-        )
+    connection = session.connection()
+    values = {"idempotency_key": key, "case_code": case_code, "kind": kind, "memo": memo, "at": at}
+    dialect = connection.dialect.name
+    insert_entry: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_ENTRIES)
+    entry_id = connection.execute(
+        insert_entry.values(values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(_ENTRIES.c.id)
+    ).scalar()
+    if entry_id is None:  # posted before: the first entry stands
+        existing = session.execute(
+            select(JournalEntryRow).where(JournalEntryRow.idempotency_key == key)
+        ).scalar_one()
+        return existing
+    posted = [
+        PostedLine(line.account, line.amount_minor, currency, line.line_item_id)
         for line in lines
         if line.amount_minor != 0
     ]
-    session.add(entry)
-    session.flush()
-    return entry
+    if posted:
+        connection.execute(
+            insert(_LINES),
+            [
+                {
+                    "entry_id": entry_id,
+                    "account": line.account,
+                    "amount_minor": line.amount_minor,
+                    "currency": line.currency,
+                    "line_item_id": line.line_item_id,
+                }
+                for line in posted
+            ],
+        )
+    return PostedEntry(id=int(entry_id), idempotency_key=key, lines=posted)
 
 
-def cover(entry: JournalEntryRow) -> dict[str, object]:
+def cover(entry: PostedEntry | JournalEntryRow) -> dict[str, object]:
     """What a decision row carries of the journal entry it made: its key and its lines.
 
     The decision chain hashes it, so ``ledger verify`` can tell an amount edited in the
@@ -106,7 +147,7 @@ def cover(entry: JournalEntryRow) -> dict[str, object]:
     return {"key": entry.idempotency_key, "lines": entry_lines(entry)}
 
 
-def entry_lines(entry: JournalEntryRow) -> list[list[object]]:
+def entry_lines(entry: PostedEntry | JournalEntryRow) -> list[list[object]]:
     """An entry's lines as ``[account, amount_minor, currency, line_item_id]``, sorted."""
     lines = sorted(
         (line.account, line.amount_minor, line.currency, line.line_item_id or 0)

@@ -8,7 +8,10 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from ledger import pending
 from ledger.models import OutboxRow
+
+TABLE = pending.table_of(OutboxRow)
 
 CUSTOMER = "customer"
 SUPPLIER = "supplier"
@@ -48,6 +51,36 @@ def enqueue(
     session.add(row)
     session.flush()
     return row
+
+
+def queue(
+    session: Session,
+    *,
+    key: str,
+    at: dt.datetime,
+    case_code: str | None,
+    channel: str,
+    recipient: str,
+    kind: str,
+    text: str,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Queue one message with the transaction's other writes, at its commit, in one statement
+    (``ledger.pending``); the same key queues nothing new. Use :func:`enqueue` when the row
+    itself is needed at once."""
+    values = {
+        "idempotency_key": key,
+        "case_code": case_code,
+        "channel": channel,
+        "recipient": recipient,
+        "kind": kind,
+        "text": text,
+        "payload": payload or {},
+        "created_at": at,
+        "delivered_at": None,
+        "attempts": 0,
+    }
+    pending.add(session, TABLE, values, key=key, skip_existing="idempotency_key")
 
 
 def messages(

@@ -8,7 +8,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ledger import pending
 from ledger.models import TimerRow
+
+TABLE = pending.table_of(TimerRow)
 
 SUPPLIER_REMINDER = "supplier_reminder"
 OWNER_ALERT = "owner_alert"
@@ -26,24 +29,19 @@ def schedule(
     kind: str,
     due_at: dt.datetime,
     payload: dict[str, Any] | None = None,
-) -> TimerRow:
-    existing = session.execute(
-        select(TimerRow).where(TimerRow.idempotency_key == key)
-    ).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    row = TimerRow(
-        idempotency_key=key,
-        case_code=case_code,
-        kind=kind,
-        due_at=due_at,
-        fired_at=None,
-        cancelled_at=None,
-        payload=payload or {},
-    )
-    session.add(row)
-    session.flush()
-    return row
+) -> None:
+    """Set a timer once per key. It is written with the transaction's other writes at its
+    commit, in one statement (``ledger.pending``); a key already set is left as it is."""
+    values = {
+        "idempotency_key": key,
+        "case_code": case_code,
+        "kind": kind,
+        "due_at": due_at,
+        "fired_at": None,
+        "cancelled_at": None,
+        "payload": payload or {},
+    }
+    pending.add(session, TABLE, values, key=key, skip_existing="idempotency_key")
 
 
 def cancel(session: Session, case_code: str, kinds: tuple[str, ...], at: dt.datetime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,8 @@ class ToolContext:
     now: dt.datetime
     carrier: Carrier = field(default_factory=LocalCarrier)
     payments: Payments = field(default_factory=LocalPayments)
+    # What one unit of work reads more than once and does not change (the active rules).
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def currency(self) -> str:

@@ -85,7 +85,9 @@ def earlier_returns(case: CaseRow) -> tuple[dt.datetime, ...]:
     return tuple(rows)
 
 
-def case_facts(store: Store, case: CaseRow, now: dt.datetime) -> CaseFacts:
+def case_facts(store: Store, case: CaseRow, now: dt.datetime, *, history: bool = True) -> CaseFacts:
+    """The facts policy and rules weigh. ``history=False`` leaves out what only owner rules
+    read (the customer's earlier returns, the order's total), which costs queries."""
     agreement = store.supplier(case.supplier_id)
     delivered = case.order.delivered_at or now
     return CaseFacts(
@@ -100,10 +102,12 @@ def case_facts(store: Store, case: CaseRow, now: dt.datetime) -> CaseFacts:
         photo_count=case.photo_count,
         owner_approved=case.owner_approved,
         supplier_id=case.supplier_id,
-        order_total_minor=sum(item.unit_price_minor * item.quantity for item in case.order.items),
+        order_total_minor=sum(item.unit_price_minor * item.quantity for item in case.order.items)
+        if history
+        else 0,
         currency=store.policy.currency,
         opened_at=case.created_at,
-        earlier_returns_at=earlier_returns(case),
+        earlier_returns_at=earlier_returns(case) if history else (),
     )
 
 

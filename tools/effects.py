@@ -7,15 +7,18 @@ SQLite every request). Such an effect goes in three short steps, each its own tr
 none, with the same idempotency key throughout:
 
 1. reserve: lock the line item, check the refund cap counting what other effects have
-   reserved, and write the effect as ``pending`` (so a concurrent refund sees it); commit;
+   reserved, and write the effect as ``pending`` (so a concurrent refund sees it); commit
+   (a call that holds no money, a label, has nothing to reserve and skips this);
 2. call the service with the key, outside any transaction (the adapters are idempotent by
    key: a repeated call returns the first refund or label);
-3. keep the service's answer on the effect (``called``); commit.
+3. run the step that needed the effect again, handing it the service's answer: it records it
+   (journal entry, decision, label) in its own transaction, and the effect becomes ``done``.
 
-The step that needed the effect then runs again and records it (journal entry, decision,
-label) in its own transaction, and the effect becomes ``done``. A crash anywhere in between
-leaves a ``pending`` or ``called`` effect that the next run of the step completes with the
-same key. :func:`run_unit` drives this loop; the case graph runs every step through it.
+A crash anywhere in between leaves a ``pending`` effect (its amount still reserved) that the
+next run of the step completes with the same key: the service, asked again with that key,
+gives the first answer back. An effect left ``called`` by an earlier version of this module
+is recorded from the answer kept on it. :func:`run_unit` drives this loop; the case graph runs
+every step through it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger import pending
 from ledger.db import transaction
 from ledger.models import CaseRow, EffectRow, LineItemRow
 from ledger.repository import lock_line_item, lock_order
@@ -41,9 +45,10 @@ from tools.label_pdf import LabelContent
 T = TypeVar("T")
 
 PENDING = "pending"  # reserved, the service not (yet surely) called
-CALLED = "called"  # the service answered; the step has not recorded it yet
+CALLED = "called"  # the service answered, its answer kept on the row (earlier versions)
 DONE = "done"
 MAX_CALLS_PER_UNIT = 8
+ANSWERS = "service_answers"  # ``ToolContext.cache``: answers got outside this unit of work
 
 
 def once(
@@ -58,10 +63,20 @@ def once(
     if done is not None:
         return done.result, False
     result = effect()
-    ctx.session.add(
-        EffectRow(idempotency_key=key, kind=kind, case_code=case_code, result=result, at=ctx.now)
+    # written at commit with the step's other rows (``ledger.pending``); the key's unique
+    # constraint still fails a second writer there
+    pending.add(
+        ctx.session,
+        pending.table_of(EffectRow),
+        {
+            "idempotency_key": key,
+            "kind": kind,
+            "case_code": case_code,
+            "result": result,
+            "at": ctx.now,
+        },
+        key=key,
     )
-    ctx.session.flush()
     return result, True
 
 
@@ -96,33 +111,67 @@ def external(
     ctx: ToolContext, call: ServiceCall, record: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> tuple[dict[str, Any], bool]:
     """Inside the unit of work: the recorded result (and False), or record the service's
-    answer now with ``record(answer)`` (and True), or raise :class:`CallNeeded`."""
+    answer now with ``record(answer)`` (and True), or raise :class:`CallNeeded`.
+
+    The answer is the one :func:`run_unit` got from the service for this key a moment ago
+    (``ctx.cache``), or one kept on the row."""
     row = ctx.session.get(EffectRow, call.key, populate_existing=True)
     if row is not None and state_of(row) == DONE:
         return row.result, False
-    if row is None or state_of(row) != CALLED:
+    answers: dict[str, dict[str, Any]] = ctx.cache.get(ANSWERS, {})
+    if row is None:
+        # a call that reserves nothing (a label) is not written before it is made
+        answer = answers.get(call.key) if not _reserves(call) else None
+    elif state_of(row) == CALLED:
+        answer = row.result.get("answer")
+    else:
+        answer = answers.get(call.key) if state_of(row) == PENDING else None
+    if answer is None:
         raise CallNeeded(call)
-    result = record(dict(row.result["answer"]))
-    row.result = {**result, "state": DONE}
-    ctx.session.flush()
+    result = record(dict(answer))
+    if row is None:
+        pending.add(
+            ctx.session,
+            pending.table_of(EffectRow),
+            {
+                "idempotency_key": call.key,
+                "kind": call.kind,
+                "case_code": call.case_code,
+                "result": {**result, "state": DONE},
+                "at": ctx.now,
+            },
+            key=call.key,
+        )
+    else:
+        row.result = {**result, "state": DONE}
     return result, True
+
+
+def _reserves(call: ServiceCall) -> bool:
+    """Whether the call holds money against a line item's cap while it is under way."""
+    return call.line_item_id is not None
 
 
 def reserved(session: Session, line_item_ids: Collection[int]) -> int:
     """What effects not yet recorded in the journal hold of these line items (refunds under
     way)."""
+    return sum(_reserved_by_line(session, line_item_ids).values())
+
+
+def _reserved_by_line(session: Session, line_item_ids: Collection[int]) -> dict[int, int]:
     ids = set(line_item_ids)
     rows = session.execute(
         select(EffectRow.result)
         .join(CaseRow, CaseRow.code == EffectRow.case_code)
         .where(CaseRow.line_item_id.in_(ids))
     ).scalars()
-    total = 0
+    held: dict[int, int] = {}
     for result in rows:
         result = result or {}
-        if result.get("state") in (PENDING, CALLED) and result.get("line_item_id") in ids:
-            total += int(result.get("amount_minor") or 0)
-    return total
+        line = result.get("line_item_id")
+        if result.get("state") in (PENDING, CALLED) and line in ids:
+            held[line] = held.get(line, 0) + int(result.get("amount_minor") or 0)
+    return held
 
 
 def refundable_left(session: Session, line_item_id: int) -> int:
@@ -135,8 +184,9 @@ def refundable_left(session: Session, line_item_id: int) -> int:
     item: LineItemRow = lock_line_item(session, line_item_id)
     order = lock_order(session, item.order_id)
     left = refund_caps.left_for_line(session, item, order)
-    on_line = left.line - reserved(session, [item.id])
-    on_order = left.order - reserved(session, [line.id for line in order.items])
+    held = _reserved_by_line(session, [line.id for line in order.items])  # one query for both
+    on_line = left.line - held.get(item.id, 0)
+    on_order = left.order - sum(held.values())
     return min(on_line, on_order)
 
 
@@ -159,12 +209,19 @@ def perform(
     carrier: Carrier,
     currency: str,
     now: Any,
-) -> None:
-    """Reserve, call the service outside any transaction, keep its answer (see above)."""
+) -> dict[str, Any] | None:
+    """Reserve, then call the service outside any transaction; its answer, or None when the
+    effect was answered before (the unit of work records it).
+
+    A call that holds no money (a label) is not reserved: the unit of work writes its effect
+    when it records the answer, and a crash before that asks the service again with the same
+    key, which gives the same label back."""
+    if not _reserves(call):
+        return _call(call, payments, carrier)
     with transaction(sessions) as session:
         row = session.get(EffectRow, call.key)
         if row is not None and state_of(row) != PENDING:
-            return  # answered before: the unit of work records it
+            return None
         if row is None:
             if call.line_item_id is not None:
                 check_cap(session, call.line_item_id, call.amount_minor, currency)
@@ -182,11 +239,7 @@ def perform(
                     at=now,
                 )
             )
-    answer = _call(call, payments, carrier)  # no transaction open, no row locked
-    with transaction(sessions) as session:
-        row = session.get(EffectRow, call.key)
-        if row is not None and state_of(row) == PENDING:
-            row.result = {**row.result, "state": CALLED, "answer": answer}
+    return _call(call, payments, carrier)  # no transaction open, no row locked
 
 
 def _call(call: ServiceCall, payments: Payments, carrier: Carrier) -> dict[str, Any]:
@@ -225,14 +278,17 @@ def run_unit(
     work: Callable[[ToolContext], T],
 ) -> T:
     """Run ``work`` in one transaction; when it needs a service, let it go, make the call
-    outside (:func:`perform`) and run it again. Returns what ``work`` returned."""
+    outside (:func:`perform`) and run it again with the answer. Returns what ``work``
+    returned."""
+    answers: dict[str, dict[str, Any]] = {}
     for _ in range(MAX_CALLS_PER_UNIT + 1):
         try:
             with transaction(sessions) as session:
                 ctx = make_context(session)
+                ctx.cache[ANSWERS] = answers
                 return work(ctx)
         except CallNeeded as needed:
-            perform(
+            answer = perform(
                 sessions,
                 needed.call,
                 payments=ctx.payments,
@@ -240,4 +296,6 @@ def run_unit(
                 currency=ctx.currency,
                 now=ctx.now,
             )
+            if answer is not None:
+                answers[needed.call.key] = answer
     raise RuntimeError(f"a unit of work asked for more than {MAX_CALLS_PER_UNIT} service calls")

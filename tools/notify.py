@@ -16,7 +16,7 @@ def notify_customer(
 ) -> None:
     if case.opened_via == MARKETPLACE:
         return  # a marketplace speaks to its own buyers; the store may not write to them
-    outbox.enqueue(
+    outbox.queue(
         ctx.session,
         key=f"{case.code}:customer:{kind}",
         at=ctx.now,
@@ -49,7 +49,7 @@ def notify_supplier(
             key_suffix,
         )
         return
-    outbox.enqueue(
+    outbox.queue(
         ctx.session,
         key=f"{case.code}:supplier:{kind}{key_suffix}",
         at=ctx.now,
@@ -72,7 +72,7 @@ def notify_owner(
     recipient: str = "owner",
 ) -> None:
     code = case.code if case is not None else None
-    outbox.enqueue(
+    outbox.queue(
         ctx.session,
         key=f"{code or 'store'}:owner:{kind}{key_suffix}",
         at=ctx.now,

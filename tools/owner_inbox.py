@@ -160,8 +160,15 @@ def service_failed(
     return item
 
 
+# The statuses whose leaving can close an item: a review decided, or a supplier that was
+# silent while the case awaited it (the supplier-silent alert fires in that status only).
+CLOSING_STATUSES = frozenset({"pending_review", "awaiting_supplier"})
+
+
 def case_moved(ctx: ToolContext, case_code: str, before: str) -> None:
     """A case left ``before``: a review it waited in was decided, a silent supplier spoke."""
+    if before not in CLOSING_STATUSES:
+        return  # no item can close: spare the step a query
     for item in open_items(ctx.session, case_code=case_code):
         decided = item.kind == PENDING_REVIEW and before == "pending_review"
         spoke = item.kind == SUPPLIER_SILENT and (item.data or {}).get("case_status") == before

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -54,25 +55,27 @@ def order_paid(order: OrderRow) -> int:
     return sum(item.paid_total_minor for item in order.items) - order.refunded_before_minor
 
 
-def _given_on_order(session: Session, order_id: int) -> int:
+def _given(session: Session, line_id: int, order_id: int) -> tuple[int, int]:
+    """What this desk gave back on the line, and on its whole order, in one query."""
     lines = select(LineItemRow.id).where(LineItemRow.order_id == order_id)
-    total = session.execute(
-        select(func.coalesce(func.sum(JournalLineRow.amount_minor), 0))
+    amount = JournalLineRow.amount_minor
+    on_line, on_order = session.execute(
+        select(
+            func.coalesce(func.sum(sql_case((JournalLineRow.line_item_id == line_id, amount))), 0),
+            func.coalesce(func.sum(amount), 0),
+        )
         .join(JournalEntryRow)
         .where(
             JournalLineRow.account == journal.REFUNDS_PAID,
             JournalLineRow.line_item_id.in_(lines),
         )
-    ).scalar_one()
-    return int(total)
+    ).one()
+    return int(on_line), int(on_order)
 
 
 def left_for_line(session: Session, line: LineItemRow, order: OrderRow) -> Left:
-    given = journal.balance(session, journal.REFUNDS_PAID, line_item_id=line.id)
-    return Left(
-        line=line.paid_total_minor - given,
-        order=order_paid(order) - _given_on_order(session, order.id),
-    )
+    on_line, on_order = _given(session, line.id, order.id)
+    return Left(line=line.paid_total_minor - on_line, order=order_paid(order) - on_order)
 
 
 def left_for(session: Session, case: CaseRow) -> Left:

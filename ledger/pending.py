@@ -1,0 +1,193 @@
+"""Rows written at commit, one statement per table, instead of one unit of work per row.
+
+A case step appends several decisions, queues messages and timers, keeps an effect key and its
+own step record. Written one by one through the ORM, each costs a round trip (and a
+select-before-insert for the keyed ones). Here they wait in the session until it commits, then
+go out as one multi-row insert per table, in the same transaction: nothing is visible to
+another transaction earlier than before, and a rollback drops them with everything else.
+
+A statement of the same transaction that reads or changes one of these tables first sends what
+is waiting for that table (``do_orm_execute``), so the session always sees its own writes.
+The decision ledger's rows are chained at that moment (``ledger.decisions``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Table, event, insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import find_tables
+
+_INFO_KEY = "pending_writes"
+
+# Tables whose waiting rows another module writes itself (the decision chain): table name ->
+# function that sends them.
+_WRITERS: dict[str, Callable[[Session, bool], None]] = {}
+
+
+@dataclass
+class _Inserts:
+    table: Table
+    conflict_column: str | None
+    rows: dict[Hashable, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Pending:
+    """What one transaction of a session holds back."""
+
+    transaction: SessionTransaction
+    inserts: dict[str, _Inserts] = field(default_factory=dict)
+    # Modules' own waiting rows (the decision chain keeps its list here).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table, typed for Core statements."""
+    return cast(Table, model.__table__)
+
+
+def for_session(session: Session) -> Pending:
+    """This transaction's waiting writes (a transaction is begun if none is)."""
+    transaction = session.get_transaction()
+    if transaction is None:
+        session.connection()  # begin now: the rows belong to this transaction
+        transaction = session.get_transaction()
+        assert transaction is not None
+    pending: Pending | None = session.info.get(_INFO_KEY)
+    if pending is None or pending.transaction is not transaction:
+        # none yet, or left by a transaction that rolled back: start afresh
+        pending = Pending(transaction)
+        session.info[_INFO_KEY] = pending
+    return pending
+
+
+def _current(session: Session) -> Pending | None:
+    pending: Pending | None = session.info.get(_INFO_KEY)
+    if pending is None:
+        return None
+    if pending.transaction is not session.get_transaction():
+        del session.info[_INFO_KEY]
+        return None
+    return pending
+
+
+def add(
+    session: Session,
+    table: Table,
+    values: dict[str, Any],
+    *,
+    key: Hashable,
+    skip_existing: str | None = None,
+) -> bool:
+    """Hold one row of ``table`` back until commit; False when this transaction already holds
+    a row with ``key`` (the first one stays).
+
+    ``skip_existing`` names a unique column: a row whose value is already in the table is then
+    left out silently (``ON CONFLICT DO NOTHING``), as a second enqueue of the same message is.
+    Without it a duplicate fails the commit, as an insert through the ORM would.
+    """
+    pending = for_session(session)
+    held = pending.inserts.get(table.name)
+    if held is None:
+        held = pending.inserts[table.name] = _Inserts(table, skip_existing)
+    if key in held.rows:
+        return False
+    held.rows[key] = values
+    return True
+
+
+def holds(session: Session, table: Table, key: Hashable) -> bool:
+    """Whether this transaction holds back a row of ``table`` with ``key``."""
+    pending = _current(session)
+    if pending is None:
+        return False
+    held = pending.inserts.get(table.name)
+    return held is not None and key in held.rows
+
+
+def register(table_name: str, writer: Callable[[Session, bool], None]) -> None:
+    """``writer(session, at_commit)`` sends what waits for ``table_name`` (see the module doc)."""
+    _WRITERS[table_name] = writer
+
+
+def flush(session: Session, tables: set[str] | None = None, *, at_commit: bool = False) -> None:
+    """Send what waits (for ``tables``, or all of it) in this transaction."""
+    pending = _current(session)
+    if pending is None:
+        return
+    for name in list(pending.inserts):
+        if tables is not None and name not in tables:
+            continue
+        held = pending.inserts.pop(name)
+        if held.rows:
+            _insert(session, held)
+    called: list[Callable[[Session, bool], None]] = []
+    for name, writer in _WRITERS.items():
+        if (tables is None or name in tables) and writer not in called:
+            called.append(writer)
+            writer(session, at_commit)
+
+
+def _insert(session: Session, held: _Inserts) -> None:
+    connection = session.connection()
+    rows = list(held.rows.values())
+    if held.conflict_column is None:
+        connection.execute(insert(held.table), rows)
+        return
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(held.table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(held.table)
+    else:  # no portable "skip what exists": fall back to one check per row
+        for row in rows:
+            column = held.table.c[held.conflict_column]
+            found = connection.execute(
+                column.table.select().where(column == row[held.conflict_column])
+            ).first()
+            if found is None:
+                connection.execute(insert(held.table), [row])
+        return
+    statement = statement.on_conflict_do_nothing(index_elements=[held.conflict_column])
+    connection.execute(statement, rows)
+
+
+def _waiting(pending: Pending) -> bool:
+    return any(held.rows for held in pending.inserts.values()) or any(
+        isinstance(value, list) and value for value in pending.extra.values()
+    )
+
+
+@event.listens_for(Session, "before_commit")
+def _at_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the rows belong to the whole transaction
+    pending = _current(session)
+    if pending is not None:
+        flush(session, at_commit=True)
+        session.info.pop(_INFO_KEY, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_statement(state: ORMExecuteState) -> None:
+    session = state.session
+    pending = _current(session)
+    if pending is None or not _waiting(pending):
+        return
+    try:
+        found = find_tables(
+            cast(ClauseElement, state.statement),
+            include_joins=True,
+            include_crud=True,
+            check_columns=True,
+        )
+        names = {table.name for table in found}
+    except Exception:  # a statement it cannot look into (text): send everything first
+        names = set()
+    flush(session, names or None)

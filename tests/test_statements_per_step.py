@@ -1,0 +1,97 @@
+"""How many SQL statements a form submission and a supplier approval cost, on both engines.
+
+Counted with a ``before_cursor_execute`` listener on the desk's engine (the checkpointer's own
+connection is not counted), for the second case of a fresh database so that one-off work (the
+chain's first row) is left out. The bounds are the counts after the step was made to batch its
+writes (one insert per table at commit, the chain head locked once, the case view returned by
+the step); they were 46 and 50 on SQLite, 45 and 44 on PostgreSQL before. Counts, not time:
+the machine may be busy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import event
+
+from graph.clock import FrozenClock
+from graph.desk import ReturnsDesk
+from ledger import decisions
+from ledger.repository import import_orders
+from policies.loader import orders_from_data, store_from_data
+from tools.open_case import ReturnRequest
+
+NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+
+# Most statements per desk call (PostgreSQL adds the case's advisory lock and unlock, and has
+# no ``BEGIN IMMEDIATE`` of its own).
+BOUNDS = {
+    "sqlite": {"submit": 23, "approve": 27},
+    "postgresql": {"submit": 24, "approve": 28},
+}
+
+
+def _desk(url: str) -> ReturnsDesk:
+    store = store_from_data(
+        {"photo_required_reasons": []},
+        [{"id": "acme", "country": "US", "return_address": "Acme, 1 Main St, Fresno, CA"}],
+    )
+    desk = ReturnsDesk(url, store, FrozenClock(NOW))
+    orders = [
+        {
+            "number": f"B{i}",
+            "email": f"b{i}@example.com",
+            "country": "US",
+            "placed_at": "2026-03-01T10:00:00Z",
+            "delivered_at": "2026-03-05T10:00:00Z",
+            "items": [{"sku": "MUG-1", "price": "24.00", "supplier": "acme"}],
+        }
+        for i in range(2)
+    ]
+    with desk.session() as session:
+        import_orders(session, orders_from_data(orders, "test"), "USD")
+    return desk
+
+
+def test_a_form_submission_and_a_supplier_approval_stay_within_their_statements(
+    database_url: str,
+) -> None:
+    desk = _desk(database_url)
+    statements: list[str] = []
+
+    @event.listens_for(desk.engine, "before_cursor_execute")
+    def _count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    def counted(call: Any) -> tuple[Any, int]:
+        statements.clear()
+        result = call()
+        return result, len(statements)
+
+    try:
+        counts: dict[str, int] = {}
+        for i in range(2):
+            request = ReturnRequest(
+                order=f"B{i}", email=f"b{i}@example.com", sku="MUG-1", reason="damaged"
+            )
+            view, counts["submit"] = counted(lambda r=request: desk.submit_return(r))
+            assert view.status == "awaiting_supplier"
+            approved, counts["approve"] = counted(
+                lambda c=view.code: desk.supplier_action("acme", c, "approve", rma="R1")
+            )
+            assert approved.status == "awaiting_shipment" and approved.label
+            desk.carrier_event(view.code, "delivered")
+            done = desk.supplier_action("acme", view.code, "inspected_ok")
+            assert done.status == "resolved" and done.refunded == "24.00"
+        with desk.session() as session:
+            assert decisions.verify(session).ok
+    finally:
+        desk.close()
+    engine = desk.engine.dialect.name
+    print(
+        f"{engine}: statements per form submission {counts['submit']}, per approval "
+        f"{counts['approve']}"
+    )
+    assert counts["submit"] <= BOUNDS[engine]["submit"], counts
+    assert counts["approve"] <= BOUNDS[engine]["approve"], counts
