@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graph.understanding.text import find_phrase, has_phrase
 from sqlalchemy import select
 
 import ledger.db
 from graph.chat_graph import CustomerChat
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
+from language.customer.text import find_phrase, has_phrase
 from ledger.db import sqlite_path, sqlite_writer
 from ledger.models import OrderRow
 from ledger.repository import import_orders
