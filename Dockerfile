@@ -16,6 +16,7 @@ COPY tools /src/tools
 COPY prompts /src/prompts
 COPY policies /src/policies
 COPY ledger /src/ledger
+COPY adapters /src/adapters
 RUN pip install /src && rm -rf /src
 
 WORKDIR /app

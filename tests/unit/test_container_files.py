@@ -31,6 +31,16 @@ def test_the_image_installs_the_project_and_serves() -> None:
     assert any(line.startswith("USER ") and "root" not in line for line in lines)
 
 
+def test_the_image_copies_every_package_the_project_installs() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    found = re.search(r"include = \[([^\]]*)\]", pyproject)
+    assert found, "pyproject lists the packages it installs"
+    packages = re.findall(r'"(\w+)\*"', found.group(1))
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    missing = [name for name in packages if f"COPY {name} /src/{name}" not in dockerfile]
+    assert packages and not missing, f"the Dockerfile does not copy {missing}"
+
+
 def test_compose_runs_postgres_the_web_app_and_the_worker_with_one_secret() -> None:
     services = _compose()["services"]
     assert services["db"]["image"].startswith("postgres:")
