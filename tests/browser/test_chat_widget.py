@@ -5,15 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from PIL import Image
 
 from bot.web.app import create_app
@@ -21,6 +17,7 @@ from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import import_orders
 from policies.loader import orders_from_data, store_from_data
+from tests.browser.serving import serving
 
 sync_api = pytest.importorskip("playwright.sync_api")
 # A loaded CI machine (two test workers, a browser, a server) answers slower than a desk.
@@ -88,32 +85,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     desk = ReturnsDesk(f"sqlite:///{folder}/web.db", store, FrozenClock(NOW))
     with desk.session() as s:
         import_orders(s, orders_from_data(ORDERS, "test", store), store.policy.currency)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(desk, "test-secret"),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="off",
-        )
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        yield Site(url=f"http://127.0.0.1:{port}", desk=desk)
+        with serving(create_app(desk, "test-secret")) as url:
+            yield Site(url=url, desk=desk)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
         desk.close()
 
 

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from PIL import Image
 
 from bot.web.app import create_app
@@ -22,6 +18,7 @@ from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import import_orders
 from policies.loader import orders_from_data, store_from_data
+from tests.browser.serving import serving
 from tools.open_case import ReturnRequest
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -144,28 +141,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     codes = returns(desk, clock)
     app = create_app(desk, "test-secret")
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        yield Site(url=f"http://127.0.0.1:{port}", desk=desk, codes=codes)
+        with serving(app) as url:
+            yield Site(url=url, desk=desk, codes=codes)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
         desk.close()
-    assert not thread.is_alive(), "uvicorn did not shut down"
 
 
 @pytest.fixture(scope="module")
@@ -291,7 +271,10 @@ def test_a_supplier_credit_is_recorded_and_the_scorecard_shows_it(
     page = tab(browser, 1280)
     try:
         page.goto(f"{site.url}/owner/suppliers")
-        card = page.locator("table.desk-table tbody tr", has_text="Credit Co")
+        card = page.locator(
+            "section[aria-labelledby=scorecard-title] table.desk-table tbody tr",
+            has_text="Credit Co",
+        )
         expect(card).to_contain_text("60.00 USD")
         headers_break_between_words(page)
         page.get_by_label("Supplier", exact=True).first.select_option("credit-co")
@@ -299,7 +282,10 @@ def test_a_supplier_credit_is_recorded_and_the_scorecard_shows_it(
         page.get_by_label("Credit note or payment reference").fill("CN-2026-7")
         page.get_by_role("button", name="Record credit").click()
         expect(page.get_by_role("status")).to_contain_text("still owes 35.00 USD")
-        card = page.locator("table.desk-table tbody tr", has_text="Credit Co")
+        card = page.locator(
+            "section[aria-labelledby=scorecard-title] table.desk-table tbody tr",
+            has_text="Credit Co",
+        )
         expect(card.locator("td.num").nth(5)).to_have_text("25.00 USD")  # received
         expect(card.locator("td.num").nth(4)).to_have_text("35.00 USD")  # still owed
         expect(card.get_by_role("link", name="PDF")).to_have_attribute(

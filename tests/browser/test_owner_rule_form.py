@@ -7,21 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 
 from bot.web.app import create_app
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from graph.rulebook import Rulebook
 from policies.loader import store_from_data
+from tests.browser.serving import serving
 from tests.browser.test_returns_page import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
 if TYPE_CHECKING:
@@ -57,28 +54,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Return
         if saved is not None:
             os.environ["RETURNBRIDGE_OWNER_PASSWORD"] = saved
         settings.get_settings.cache_clear()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", desk
+        with serving(app) as url:
+            yield url, desk
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
         desk.close()
-    assert not thread.is_alive(), "uvicorn did not shut down"
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 
@@ -23,6 +19,7 @@ from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import import_orders
 from policies.loader import orders_from_data, store_from_data
+from tests.browser.serving import serving
 from tools.open_case import ReturnRequest
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -146,28 +143,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         import_orders(s, orders, store.policy.currency)
     app = create_app(desk, "test-secret")
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        yield Site(url=f"http://127.0.0.1:{port}", desk=desk)
+        with serving(app) as url:
+            yield Site(url=url, desk=desk)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
         desk.close()
-    assert not thread.is_alive(), "uvicorn did not shut down"
 
 
 @pytest.fixture(scope="module")
