@@ -27,12 +27,15 @@ HUMAN = (
     r"\bcustomer\s+(?:service|support|care)\b",
     r"\b(?:call|phone|ring)\s+me\b",
     r"\bescalate\b",
-    r"\b(?:get|give|find|want|need|fetch|bring)\s+(?:me\s+)?(?:a|an|the|some)\s+"
-    r"(?:human|person|agent|manager|real one)\b",
+    r"\b(?:get|give|find|want|need|fetch|bring)\s+(?:me\s+)?(?:a|an|the|some|your)\s+"
+    r"(?:human|person|agent|manager|real one|supervisor|boss|representative|rep|owner)\b",
     r"\b(?:someone|somebody|anyone|anybody|person|human)\b[^|]{0,30}\bnot an? "
     r"(?:bot|robot|machine|ai|computer)\b",
     r"\b(?:are|r) (?:you|u) (?:just )?an? (?:bot|robot|machine)\b.*\b(?:human|person)\b",
     r"\bcomplaint\b",
+    # "put me through to a member of staff", "someone from your team"
+    r"\b(?:member|members) of (?:the |your )?(?:staff|team|support|customer service)\b",
+    r"\b(?:someone|somebody|anyone) (?:from|on|in) (?:the |your )?(?:staff|team|support|office)\b",
     r"\b(?:is there|can i get|i want|i need|i'd like)\s+(?:a|an|to speak to a)?\s*"
     r"(?:human|person|agent|manager)\b",
 )
@@ -166,7 +169,9 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
         r"(?:the )?(?:shipping|postage|label|return)\b",
         r"\brefund (?:go|goes|going|be|paid|sent)? ?(?:back )?to (?:my )?"
         r"(?:card|paypal|bank|account|original)\b",
-        r"\b(?:paypal|card|bank) or\b.*\b(?:card|paypal|bank|credit)\b",
+        r"\b(?:paypal|card|bank) or\b.*\b(?:card|paypal|bank|credit|voucher|gift card|coupon)\b",
+        r"\b(?:voucher|store credit|gift card|coupon|credit) or\b.*\b(?:card|paypal|bank|money"
+        r"|cash|refund)\b",
         r"\bwhere (?:does|will) (?:the |my )?(?:refund|money)\b",
     ),
     "shipping": (
@@ -212,6 +217,8 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
         r"\b(?:return|returns|refund) policy\b",
         r"\bcan i return\b",
         r"\bdo you (?:accept|take) returns\b",
+        r"\bhow (?:do|does|will) (?:the |your )?(?:refunds?|returns?|exchanges?|store credit)"
+        r" (?:work|happen|go)\b",
     ),
 }
 _QUESTION_CUE = re.compile(

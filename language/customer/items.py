@@ -483,6 +483,12 @@ def match_items(
                 i for i in items if colours and colours <= set(re.findall(r"[a-z]+", fold(i.name)))
             ]
             if len(coloured) == 1:
+                # "the blue is fine", "keep the blue one": named by colour to rule it out.
+                at = next(n for n, token in enumerate(seg_tokens) if token in colours)
+                if _ruled_out(seg_tokens, at + (seg_tokens[at + 1 : at + 2] == ["one"])):
+                    if coloured[0] not in result.excluded:
+                        result.excluded.append(coloured[0])
+                    continue
                 chosen.setdefault(coloured[0].sku, ItemMention(coloured[0]))
             elif len(coloured) > 1 and not any(i.sku in chosen for i in coloured):
                 result.ambiguous.append(coloured)

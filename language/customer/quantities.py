@@ -78,9 +78,16 @@ _HAPPENED_TO = frozenset(
 )
 
 
+# A number before these is the size of the pack that was bought ("the 2 pack of towels",
+# "a 6-pack"), not how many go back.
+PACK_WORDS = frozenset({"pack", "pk", "piece set", "pc"})
+
+
 def bought_count(tokens: list[str], index: int) -> bool:
-    """Is the number at ``index`` how many were bought ("ordered 6 plates")?"""
+    """Is the number at ``index`` how many were bought ("ordered 6 plates", "a 2 pack")?"""
     before = tokens[max(0, index - 2) : index]
+    if tokens[index + 1 : index + 2] and tokens[index + 1] in PACK_WORDS:
+        return True
     return bool(before) and before[-1] in BOUGHT
 
 

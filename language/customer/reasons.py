@@ -229,6 +229,17 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "doesn't heat",
         "won't heat",
         "not heating",
+        # A bad smell is a fault of the goods, not of the delivery.
+        "smells",
+        "smell",
+        "smelly",
+        "stinks",
+        "stink",
+        "reeks",
+        "odour",
+        "odor",
+        "toxic smell",
+        "chemical smell",
     ),
     "wrong_item": (
         "but you sent",
@@ -644,7 +655,11 @@ REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"\b(?:stopped|stops|quit|quits|quitted|ceased|ceases|refuses to|refused to"
             rf"|fails to|failed to|unable to|won't|wont|will not|doesn't|doesnt|does not"
             rf"|didn't|didnt|did not|can't|cant|cannot|couldn't|never|no longer|not)"
-            rf" (?:even |properly |anymore |at all |really |ever )?{_JOB}\b"
+            rf" (?:to |even |properly |anymore |at all |really |ever )?{_JOB}\b"
+            # Something that stops or cuts out after a while: "stops after 5 minutes".
+            r"|\b(?:stops|stopped|cuts out|cut out|turns off|turned off|switches off|shuts off"
+            r"|shut off|shuts down|shut down|dies|died|goes off|went off)"
+            r" (?:after|within|every|randomly|by itself|on its own)\b"
         ),
     ),
     (
@@ -655,6 +670,9 @@ REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:died|dies|dead on arrival|gave up|gave out|packed up|packed in|konked out"
             r"|conked out|crapped out|gave up the ghost|went dead|went kaput|fried|fizzled out)\b"
             r"|\bquit(?:s)?(?: on me)?(?: after| within| in| the| on)\b"
+            # "dead" is a thing that does not work whatever comes before it ("kettle dead after
+            # 3 days", "dead piece"), but not a deadline or a dead end.
+            r"|\bdead\b(?! ?line| end| set| easy| simple| serious| on time)"
         ),
     ),
     (
@@ -669,6 +687,17 @@ REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"|not what was|not as|different (?:from|than|to)|far from|misrepresented"
             rf"|misleading|false advertising|mis-?described|nothing close to)"
             rf" (?:the |what (?:was |is )?|in the |on the |its |it's )?{_SHOWN}\b"
+            # What the listing said, then what came: "site said its wood but its plastic".
+            rf"|\b{_SHOWN} (?:said|says|showed|shows|claimed|claims|stated|states|promised)\b"
+            rf"[^.!?|]{{0,40}}\bbut\b"
+            # A comparison with what was shown: "much smaller than it looked on the photos",
+            # "cloudy, not clear like the photo", "not what u advertised".
+            rf"|\b(?:smaller|bigger|larger|thinner|thicker|shorter|longer|darker|lighter|duller"
+            rf"|brighter|cheaper|flimsier|heavier|different|worse|uglier|paler) than"
+            rf" (?:[a-z']+ ){{0,4}}{_SHOWN}\b"
+            rf"|\bnot (?:\w+ )?like (?:the |in the |on the |it (?:was |is )?(?:in |on )?the )?"
+            rf"{_SHOWN}\b"
+            rf"|\bnot what (?:you |u |they |was |is |it |the )?{_SHOWN}\b"
             rf"|\b{_LOOKS} (?:is |was |are |were |looks |seems )?(?:totally |completely |way |a bit"
             rf" |slightly |very |so )?(?:off|wrong|different|weird|not right|not the same)\b"
         ),
