@@ -184,6 +184,8 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
         r"\bpay (?:for )?(?:the )?(?:return )?"
         r"(?:shipping|postage|label|delivery|to send it back)\b",
         r"\bwho covers\b",
+        r"\b(?:do|will|does|would) (?:you|the store|the shop|they) (?:cover|pay for|refund)"
+        r" (?:the )?(?:return )?(?:shipping|postage|label|delivery)\b",
         r"\bwho (?:is )?(?:paying|pays|covers|covering) (?:for )?(?:the )?"
         r"(?:shipping|postage|label|return)\b",
         r"\b(?:shipping|postage|label) (?:back )?(?:on me|on you|on us)\b",
@@ -203,7 +205,7 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
     "final_sale": (r"\bfinal sale\b", r"\bclearance\b"),
     "fees": (r"\brestocking\b", r"\b(?:any|extra|hidden|return) (?:fees?|charges?)\b"),
     "refund_time": (
-        r"\bhow long (?:does|do|will) (?:a |the |my )?refunds? take\b",
+        r"\bhow long (?:does|do|will|would) (?:a |the |my )?refunds? (?:\w+ )?take\b",
         r"\bhow (?:fast|quickly|soon)\b.*\brefund",
         r"\bhow long (?:does|do|will|would) (?:it|they|you) take\b.*"
         r"\b(?:refund|money|credit|back)\b",
@@ -217,6 +219,8 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
         r"\b(?:return|returns|refund) policy\b",
         r"\bcan i return\b",
         r"\bdo you (?:accept|take) returns\b",
+        r"\b(?:possible|allowed|able|ok|okay|alright) to (?:return|send back|exchange|send it back"
+        r"|send them back)\b",
         r"\bhow (?:do|does|will) (?:the |your )?(?:refunds?|returns?|exchanges?|store credit)"
         r" (?:work|happen|go)\b",
     ),
@@ -242,6 +246,13 @@ VOCABULARY = (
 )
 
 
+# A money or parcel word alone with a question mark asks where it is ("my refund?").
+_BARE_ASK = re.compile(
+    r"^\s*(?:(?:and|so|um|hi|hello|hey|ok)\W*\s*)*(?:my|our) (?:refund|money|credit|replacement"
+    r"|return|parcel|package|label|exchange)\s*\?+\s*$"
+)
+
+
 def _any(patterns: tuple[str, ...], text: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
@@ -254,7 +265,7 @@ def read_intents(text: str) -> tuple[set[str], set[str]]:
     intents: set[str] = set()
     if _any(HUMAN, joined) and not re.search(r"\bare you (?:a )?(?:human|person|bot)\b", joined):
         intents.add("human")
-    if _any(STATUS, joined):
+    if _any(STATUS, joined) or _BARE_ASK.match(fold(text)):
         intents.add("status")
     if _any(CANCEL, joined):
         intents.add("cancel")

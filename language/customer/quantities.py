@@ -151,6 +151,15 @@ def parse_quantity(text: str, *, expecting: bool = False) -> int | str | None:
         if value is None or unit_follows(tokens, index) or bought_count(tokens, index):
             continue
         before = tokens[index - 1] if index > 0 else ""
+        if before in ("in", "into") and tokens[index + 1 : index + 2] in (
+            ["pieces"],
+            ["bits"],
+            ["parts"],
+            ["halves"],
+        ):
+            continue  # "arrived in 3 pieces": how it broke, not how many
+        if before == "back":
+            return value  # "want to send back one"
         if (
             tokens[index + 1 : index + 2]
             and tokens[index + 1] in _HAPPENED_TO

@@ -91,6 +91,8 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "cracked open",
         "has a hole",
         "hole in",
+        "stain",
+        "stains",
     ),
     "defective": (
         "came off",
@@ -240,6 +242,31 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "odor",
         "toxic smell",
         "chemical smell",
+        # Wear that shows within days is a fault of the goods.
+        "shedding",
+        "sheds",
+        "pilling",
+        "bobbling",
+        "blew",
+        "burnt out",
+        "burned out",
+        "fused",
+        "lost its colour",
+        "lost its color",
+        "lost its shape",
+        "colour ran",
+        "color ran",
+        "colour runs",
+        "color runs",
+        # Unsafe goods are faulty goods.
+        "unglued",
+        "came unstuck",
+        "delaminated",
+        "delaminating",
+        "dangerous",
+        "unsafe",
+        "hazard",
+        "a hazard",
     ),
     "wrong_item": (
         "but you sent",
@@ -372,6 +399,18 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "different colour than",
         "different color than",
         "not the same as the picture",
+        # Sold as new, came used.
+        "looks used",
+        "already used",
+        "been used",
+        "second hand",
+        "secondhand",
+        "pre owned",
+        "preowned",
+        "opened before",
+        "already opened",
+        "been opened",
+        "someone opened",
     ),
     "wrong_size": (
         "not the good size",
@@ -523,6 +562,28 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
     "other": ("other reason", "something else", "another reason", "other"),
 }
 
+# Reason words that only count as typed: typo correction would bend common words into them
+# ("spell" into "smell", "stair" into "stain", "shaped" into "shape", "band" into "hand").
+_AS_TYPED = frozenset(
+    {
+        "smell",
+        "smells",
+        "stain",
+        "stains",
+        "hand",
+        "blew",
+        "burnt",
+        "burned",
+        "fused",
+        "sheds",
+        "stink",
+        "stinks",
+        "reeks",
+        "pilling",
+        "bobbling",
+        "hazard",
+    }
+)
 VOCABULARY: tuple[str, ...] = tuple(
     sorted(
         {
@@ -530,7 +591,10 @@ VOCABULARY: tuple[str, ...] = tuple(
             for phrases in REASON_PHRASES.values()
             for phrase in phrases
             for word in phrase.split()
-            if word.isalpha() and len(word) >= 4 and word not in FUNCTION_WORDS
+            if word.isalpha()
+            and len(word) >= 4
+            and word not in FUNCTION_WORDS
+            and word not in _AS_TYPED
         }
     )
 )
@@ -616,6 +680,16 @@ REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"|\b(?:arrived|came|delivered|got here|showed up|turned up|reached me)\b"
             rf"[^.!?|]{{0,25}}\b(?:late|after the (?:event|party|trip|wedding|birthday|date))\b"
             rf"(?! to (?:return|send|ask|cancel))"
+            # "came 2 weeks after my move": a time after the customer's own date.
+            rf"|\b(?:arrived|came|delivered|got here|showed up|turned up) (?:a |an |\w+ )?"
+            rf"(?:days?|weeks?|months?) (?:after|past) (?:my|our|the|we|i)\b"
+        ),
+    ),
+    (
+        "damaged",
+        re.compile(
+            r"\b(?:in|into) (?:\d+|two|three|four|five|six|several|many|a few) "
+            r"(?:pieces|bits|parts|halves)\b|\bin half\b"
         ),
     ),
     (
@@ -657,6 +731,9 @@ REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"|didn't|didnt|did not|can't|cant|cannot|couldn't|never|no longer|not)"
             rf" (?:to |even |properly |anymore |at all |really |ever )?{_JOB}\b"
             # Something that stops or cuts out after a while: "stops after 5 minutes".
+            r"|\b(?:gets|got|getting|runs|gone) (?:too |very |super |really |extremely |so )?"
+            r"(?:hot|overheated)\b"
+            r"|\b(?:and|then) (?:then )?(?:switches|turns|shuts|cuts|goes) (?:off|out)\b"
             r"|\b(?:stops|stopped|cuts out|cut out|turns off|turned off|switches off|shuts off"
             r"|shut off|shuts down|shut down|dies|died|goes off|went off)"
             r" (?:after|within|every|randomly|by itself|on its own)\b"
@@ -687,6 +764,9 @@ REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"|not what was|not as|different (?:from|than|to)|far from|misrepresented"
             rf"|misleading|false advertising|mis-?described|nothing close to)"
             rf" (?:the |what (?:was |is )?|in the |on the |its |it's )?{_SHOWN}\b"
+            # What was shown, then what came: "in the photo it was grey, i got beige".
+            rf"|\b(?:in|on) the {_SHOWN}\b[^.!?|]{{0,30}}\b(?:but )?(?:i|we) "
+            rf"(?:got|received|recieved)\b"
             # What the listing said, then what came: "site said its wood but its plastic".
             rf"|\b{_SHOWN} (?:said|says|showed|shows|claimed|claims|stated|states|promised)\b"
             rf"[^.!?|]{{0,40}}\bbut\b"
@@ -694,7 +774,7 @@ REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # "cloudy, not clear like the photo", "not what u advertised".
             rf"|\b(?:smaller|bigger|larger|thinner|thicker|shorter|longer|darker|lighter|duller"
             rf"|brighter|cheaper|flimsier|heavier|different|worse|uglier|paler) than"
-            rf" (?:[a-z']+ ){{0,4}}{_SHOWN}\b"
+            rf" (?:[a-z0-9']+ ){{0,4}}{_SHOWN}\b"
             rf"|\bnot (?:\w+ )?like (?:the |in the |on the |it (?:was |is )?(?:in |on )?the )?"
             rf"{_SHOWN}\b"
             rf"|\bnot what (?:you |u |they |was |is |it |the )?{_SHOWN}\b"
