@@ -245,3 +245,11 @@ def test_an_ordinal_before_a_time_picks_no_item() -> None:
     ]
     match = match_items("one pole snapped on the first day", items)
     assert [m.item.sku for m in match.found] == ["pole"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the fan makes an awful racket", "the blender whirs and then quits", "it hums and stops"],
+)
+def test_noises_and_stopping_after_starting_are_faults(text: str) -> None:
+    assert read_message(text).reason == "defective"
