@@ -558,11 +558,15 @@ class OfflineDialogue:
         if st.ambiguous:
             options = [by_sku[sku] for sku in st.ambiguous if sku in by_sku]
             st.expecting = "item"
-            names = " or ".join(item.name for item in options)
+            labels = _told_apart(options)
+            names = " or ".join(labels)
             return [
                 reply(
                     f"Which one do you mean: {names}?",
-                    [{"label": item.name, "value": item.sku} for item in options],
+                    [
+                        {"label": label, "value": item.sku}
+                        for item, label in zip(options, labels, strict=True)
+                    ],
                 )
             ]
         if not st.lines:
@@ -811,9 +815,19 @@ def is_reason(value: str) -> bool:
     return True
 
 
+def _told_apart(options: list[chat_tools.ItemInfo]) -> list[str]:
+    """Names for a which-one question; items of the same name also show their price, so the
+    customer can tell them apart ("Cotton T-shirt at 25.00 or Cotton T-shirt at 19.00")."""
+    names = [item.name for item in options]
+    return [
+        f"{item.name} at {item.price}" if names.count(item.name) > 1 else item.name
+        for item in options
+    ]
+
+
 def _order_items(verified: Verified) -> list[OrderItem]:
     """The verified order's line items as the item matcher takes them."""
     return [
-        OrderItem(sku=i.sku, name=i.name, quantity=i.quantity, position=i.position)
+        OrderItem(sku=i.sku, name=i.name, quantity=i.quantity, position=i.position, price=i.price)
         for i in verified.items
     ]

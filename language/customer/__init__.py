@@ -95,6 +95,10 @@ def read_message(text: str, expecting: str | None = None) -> Reading:
         intents=intents,
         policy_topics=topics,
     )
+    # A stated resolution is a return asked for ("credit is fine", "just want my money",
+    # "send another one"), unless the message asks about the policy, a status or a person.
+    if reading.resolution and not reading.intents & {"status", "policy", "human"}:
+        reading.intents.add("return")
     if reading.reason:
         reading.intents.add("return")
         if intents & {"policy", "human"}:  # "is shipping free if it arrived broken?"

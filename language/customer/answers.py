@@ -36,7 +36,27 @@ YES_ANYWHERE = (
     "thats it",
     "that's all",
 )
-NO_ANYWHERE = ("don't submit", "do not submit", "not yet", "hold on", "don't send", "do not send")
+NO_ANYWHERE = (
+    "don't submit",
+    "do not submit",
+    "not yet",
+    "hold on",
+    "don't send",
+    "do not send",
+    # Asking for time is no yes: "hang on a sec", "not now", "give me a minute".
+    "not now",
+    "hang on",
+    "hold off",
+    "just a sec",
+    "one sec",
+    "one second",
+    "wait a sec",
+    "wait a second",
+    "wait a minute",
+    "give me a sec",
+    "give me a second",
+    "give me a minute",
+)
 _TYPED_YES = re.compile(r"^(?:y+e+s+|ye+a*h*|yse|ys|yah|ya+s+|okey|okie|oki|okk+|kk|o+k+a*y*)$")
 
 

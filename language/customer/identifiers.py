@@ -69,6 +69,37 @@ def case_codes(text: str) -> list[str]:
     return list(dict.fromkeys(f"RB-{int(n):06d}" for n in CASE_CODE.findall(fold(text))))
 
 
+_COMPARING = frozenset({"not", "or", "to", "vs", "versus", "x", "by", "instead", "of", "than"})
+
+
+def _measure_at(tokens: list[str], index: int) -> bool:
+    token = tokens[index].strip(_STRIP)
+    if re.fullmatch(r"\d+(?:[.,]\d+)?[a-z]{1,6}", token) and token.lstrip("0123456789.,") in _UNITS:
+        return True
+    following = tokens[index + 1].strip(_STRIP) if index + 1 < len(tokens) else ""
+    return bool(re.fullmatch(r"\d+(?:[.,]\d+)?", token)) and following in _UNITS
+
+
+def _compared_measure(tokens: list[str], index: int) -> bool:
+    """Is the number at ``index`` set against a measure just before it ("120cm not 160",
+    "30 x 40 cm", "a 10 or 11")? Then it is that measure too, never an order number."""
+    ahead = tokens[index + 1 : index + 3]
+    if len(ahead) == 2 and ahead[0] in ("x", "by") and _measure_at(tokens, index + 2):
+        return True  # "200 x 300 cm"
+    back = index - 1
+    skipped = 0
+    while back >= 0 and tokens[back].strip(_STRIP) in _COMPARING and skipped < 2:
+        back -= 1
+        skipped += 1
+    if skipped == 0 or back < 0:
+        return False
+    if tokens[back].strip(_STRIP) in _UNITS and back > 0 and _measure_at(tokens, back - 1):
+        return True  # "120 cm not 160"
+    return _measure_at(tokens, back) or (
+        index + 1 < len(tokens) and tokens[index + 1].strip(_STRIP) in _UNITS
+    )
+
+
 def order_numbers(text: str, *, expecting: bool = False) -> list[str]:
     """Order numbers as typed (upper case, no ``#``), in the order they appear."""
     folded = fold(text)
@@ -88,6 +119,9 @@ def order_numbers(text: str, *, expecting: bool = False) -> list[str]:
             continue  # "28 cm", "15cm", "64gb"
         before = " ".join(tokens[max(0, index - 3) : index])
         cued = hashed or bool(_ORDER_CUE.search(before + " "))
+        if not cued and _compared_measure(tokens, index):
+            continue  # "120cm not 160", "30 x 40 cm": the same measure again
+
         well_formed = bool(_DIGITS.match(token) or _LETTER_CODE.match(token))
         plausible = re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", token) is not None
         if (well_formed and (cued or len(token) >= 3)) or (plausible and (cued or expecting)):

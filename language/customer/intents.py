@@ -28,12 +28,15 @@ HUMAN = (
     r"\bcustomer\s+(?:service|support|care)\b",
     r"\b(?:call|phone|ring)\s+me\b",
     r"\bescalate\b",
-    r"\b(?:get|give|find|want|need|fetch|bring)\s+(?:me\s+)?(?:a|an|the|some)\s+"
-    r"(?:human|person|agent|manager|real one)\b",
+    r"\b(?:get|give|find|want|need|fetch|bring)\s+(?:me\s+)?(?:a|an|the|some|your)\s+"
+    r"(?:human|person|agent|manager|real one|supervisor|boss|representative|rep|owner)\b",
     r"\b(?:someone|somebody|anyone|anybody|person|human)\b[^|]{0,30}\bnot an? "
     r"(?:bot|robot|machine|ai|computer)\b",
     r"\b(?:are|r) (?:you|u) (?:just )?an? (?:bot|robot|machine)\b.*\b(?:human|person)\b",
     r"\bcomplaint\b",
+    # "put me through to a member of staff", "someone from your team"
+    r"\b(?:member|members) of (?:the |your )?(?:staff|team|support|customer service)\b",
+    r"\b(?:someone|somebody|anyone) (?:from|on|in) (?:the |your )?(?:staff|team|support|office)\b",
     r"\b(?:is there|can i get|i want|i need|i'd like)\s+(?:a|an|to speak to a)?\s*"
     r"(?:human|person|agent|manager)\b",
 )
@@ -167,7 +170,9 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
         r"(?:the )?(?:shipping|postage|label|return)\b",
         r"\brefund (?:go|goes|going|be|paid|sent)? ?(?:back )?to (?:my )?"
         r"(?:card|paypal|bank|account|original)\b",
-        r"\b(?:paypal|card|bank) or\b.*\b(?:card|paypal|bank|credit)\b",
+        r"\b(?:paypal|card|bank) or\b.*\b(?:card|paypal|bank|credit|voucher|gift card|coupon)\b",
+        r"\b(?:voucher|store credit|gift card|coupon|credit) or\b.*\b(?:card|paypal|bank|money"
+        r"|cash|refund)\b",
         r"\bwhere (?:does|will) (?:the |my )?(?:refund|money)\b",
     ),
     "shipping": (
@@ -180,6 +185,8 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
         r"\bpay (?:for )?(?:the )?(?:return )?"
         r"(?:shipping|postage|label|delivery|to send it back)\b",
         r"\bwho covers\b",
+        r"\b(?:do|will|does|would) (?:you|the store|the shop|they) (?:cover|pay for|refund)"
+        r" (?:the )?(?:return )?(?:shipping|postage|label|delivery)\b",
         r"\bwho (?:is )?(?:paying|pays|covers|covering) (?:for )?(?:the )?"
         r"(?:shipping|postage|label|return)\b",
         r"\b(?:shipping|postage|label) (?:back )?(?:on me|on you|on us)\b",
@@ -199,7 +206,7 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
     "final_sale": (r"\bfinal sale\b", r"\bclearance\b"),
     "fees": (r"\brestocking\b", r"\b(?:any|extra|hidden|return) (?:fees?|charges?)\b"),
     "refund_time": (
-        r"\bhow long (?:does|do|will) (?:a |the |my )?refunds? take\b",
+        r"\bhow long (?:does|do|will|would) (?:a |the |my )?refunds? (?:\w+ )?take\b",
         r"\bhow (?:fast|quickly|soon)\b.*\brefund",
         r"\bhow long (?:does|do|will|would) (?:it|they|you) take\b.*"
         r"\b(?:refund|money|credit|back)\b",
@@ -213,6 +220,10 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
         r"\b(?:return|returns|refund) policy\b",
         r"\bcan i return\b",
         r"\bdo you (?:accept|take) returns\b",
+        r"\b(?:possible|allowed|able|ok|okay|alright) to (?:return|send back|exchange|send it back"
+        r"|send them back)\b",
+        r"\bhow (?:do|does|will) (?:the |your )?(?:refunds?|returns?|exchanges?|store credit)"
+        r" (?:work|happen|go)\b",
     ),
 }
 _QUESTION_CUE = re.compile(
@@ -236,6 +247,13 @@ VOCABULARY = (
 )
 
 
+# A money or parcel word alone with a question mark asks where it is ("my refund?").
+_BARE_ASK = re.compile(
+    r"^\s*(?:(?:and|so|um|hi|hello|hey|ok)\W*\s*)*(?:my|our) (?:refund|money|credit|replacement"
+    r"|return|parcel|package|label|exchange)\s*\?+\s*$"
+)
+
+
 def _any(patterns: tuple[str, ...], text: str) -> bool:
     return any(_compiled(p).search(text) for p in patterns)
 
@@ -255,7 +273,7 @@ def read_intents(text: str) -> tuple[set[str], set[str]]:
     intents: set[str] = set()
     if _any(HUMAN, joined) and not re.search(r"\bare you (?:a )?(?:human|person|bot)\b", joined):
         intents.add("human")
-    if _any(STATUS, joined):
+    if _any(STATUS, joined) or _BARE_ASK.match(fold(text)):
         intents.add("status")
     if _any(CANCEL, joined):
         intents.add("cancel")

@@ -206,6 +206,9 @@ class OrderItem:
     name: str
     quantity: int
     position: int
+    # The unit price paid, a decimal string ("24.00"), when known: two items of the same name
+    # are told apart by it ("the $25 one", "the cheaper one").
+    price: str | None = None
 
 
 @dataclass
@@ -304,11 +307,21 @@ def _name_score(item: OrderItem, terms: set[str], joined: str) -> float:
     return sum(hits) + head_bonus
 
 
+_TIMES = (
+    r"day|days|night|week|weekend|month|time|times|use|wash|wear|go|try|attempt|hour|morning"
+    r"|evening|hike|trip|run|ride|charge"
+)
+
+
 def _positions(tokens: list[str], count: int) -> list[int]:
     found = []
     joined = " ".join(tokens)
     for word, number in ORDINALS.items():
-        pattern = rf"\b(?:the\s+)?{word}\s+(?:one|item|product|thing|line)\b|\bthe\s+{word}\b"
+        # "the first one" picks an item; "on the first day", "the second wash" are times.
+        pattern = (
+            rf"\b(?:the\s+)?{word}\s+(?:one|item|product|thing|line)\b"
+            rf"|\bthe\s+{word}\b(?!\s+(?:{_TIMES}))"
+        )
         if re.search(pattern, joined) and number <= count:
             found.append(number)
     if re.search(r"\b(?:the\s+)?last\s+(?:one|item|product|thing)\b|\bthe last\b", joined):
@@ -442,6 +455,7 @@ def match_items(
     result = ItemMatch()
     if not items:
         return result
+    amounts = _amounts(text)
     text = MONEY.sub(" ", fold(text))  # "$24" is a price, never a count or a position
     folded = fold(text)
     tokens = words(text)
@@ -490,6 +504,12 @@ def match_items(
                 i for i in items if colours and colours <= set(re.findall(r"[a-z]+", fold(i.name)))
             ]
             if len(coloured) == 1:
+                # "the blue is fine", "keep the blue one": named by colour to rule it out.
+                at = next(n for n, token in enumerate(seg_tokens) if token in colours)
+                if _ruled_out(seg_tokens, at + (seg_tokens[at + 1 : at + 2] == ["one"])):
+                    if coloured[0] not in result.excluded:
+                        result.excluded.append(coloured[0])
+                    continue
                 chosen.setdefault(coloured[0].sku, ItemMention(coloured[0]))
             elif len(coloured) > 1 and not any(i.sku in chosen for i in coloured):
                 result.ambiguous.append(coloured)
@@ -505,6 +525,8 @@ def match_items(
             ]
             if described:
                 best = described
+        if len(best) > 1:
+            best = _by_price(best, amounts, set(seg_tokens))
         if len(best) > 1:
             if not any(item.sku in chosen for item in best):
                 result.ambiguous.append(best)
@@ -526,6 +548,19 @@ def match_items(
         (mention for sku, mention in chosen.items() if sku in named),
         key=lambda m: m.item.position,
     )
+    if not result.found and amounts:
+        # Named by price alone ("the $25 one"): when that price is one item's only.
+        by_price = [i for i in items if i.price is not None and _price_key(i.price) in amounts]
+        if len(by_price) == 1 and by_price[0] not in result.excluded:
+            result.found = [ItemMention(by_price[0], segment=" ".join(tokens))]
+            result.ambiguous = []
+    if not result.found and set(tokens) & (_CHEAPER | _DEARER):
+        # "the cheaper one": among the items in question, or all of them when asked which.
+        group = result.ambiguous[0] if result.ambiguous else (list(items) if expecting else [])
+        picked = _by_price(group, amounts, set(tokens)) if len(group) > 1 else group
+        if len(picked) == 1 and len(group) > 1:
+            result.found = [ItemMention(picked[0], segment=" ".join(tokens))]
+            result.ambiguous = []
     found = {mention.item.sku for mention in result.found}
     result.excluded = [item for item in result.excluded if item.sku not in found]
     whole = whole_order and not result.found and not result.ambiguous
@@ -537,6 +572,47 @@ def match_items(
             if item not in result.excluded
         ]
     return result
+
+
+_CHEAPER = frozenset({"cheap", "cheaper", "cheapest"})
+_DEARER = frozenset({"expensive", "pricier", "pricey", "priciest", "dearer", "dearest"})
+
+
+def _amounts(text: str) -> set[str]:
+    """The amounts of money a message names, as decimal strings ("$25" is "25.00")."""
+    found = set()
+    for raw in MONEY.findall(fold(text)):
+        digits = re.search(r"\d[\d,]*(?:\.\d+)?", raw)
+        if digits:
+            value = digits.group().replace(",", "")
+            whole, _, cents = value.partition(".")
+            found.add(f"{int(whole)}.{(cents + '00')[:2]}")
+    return found
+
+
+def _by_price(group: list[OrderItem], amounts: set[str], said: set[str]) -> list[OrderItem]:
+    """Items of the same name told apart by price: an amount said that is one item's unit
+    price, or "the cheaper" / "the more expensive one". Unchanged when price tells nothing."""
+    priced = [item for item in group if item.price is not None]
+    if len(priced) != len(group):
+        return group
+    named = [item for item in priced if _price_key(item.price) in amounts]
+    if len(named) == 1:
+        return named
+    prices = {_price_key(item.price) for item in priced}
+    if len(prices) != len(priced):
+        return group  # two at the same price: the price cannot choose
+    cheaper = bool(said & _CHEAPER) or {"less", "expensive"} <= said  # "the less expensive"
+    if cheaper:
+        return [min(priced, key=lambda item: float(_price_key(item.price)))]
+    if said & _DEARER:
+        return [max(priced, key=lambda item: float(_price_key(item.price)))]
+    return group
+
+
+def _price_key(price: str | None) -> str:
+    whole, _, cents = (price or "0").replace(",", "").partition(".")
+    return f"{int(whole or 0)}.{(cents + '00')[:2]}"
 
 
 def _skus(items: list[OrderItem]) -> set[str]:

@@ -78,9 +78,16 @@ _HAPPENED_TO = frozenset(
 )
 
 
+# A number before these is the size of the pack that was bought ("the 2 pack of towels",
+# "a 6-pack"), not how many go back.
+PACK_WORDS = frozenset({"pack", "pk", "piece set", "pc"})
+
+
 def bought_count(tokens: list[str], index: int) -> bool:
-    """Is the number at ``index`` how many were bought ("ordered 6 plates")?"""
+    """Is the number at ``index`` how many were bought ("ordered 6 plates", "a 2 pack")?"""
     before = tokens[max(0, index - 2) : index]
+    if tokens[index + 1 : index + 2] and tokens[index + 1] in PACK_WORDS:
+        return True
     return bool(before) and before[-1] in BOUGHT
 
 
@@ -144,6 +151,15 @@ def parse_quantity(text: str, *, expecting: bool = False) -> int | str | None:
         if value is None or unit_follows(tokens, index) or bought_count(tokens, index):
             continue
         before = tokens[index - 1] if index > 0 else ""
+        if before in ("in", "into") and tokens[index + 1 : index + 2] in (
+            ["pieces"],
+            ["bits"],
+            ["parts"],
+            ["halves"],
+        ):
+            continue  # "arrived in 3 pieces": how it broke, not how many
+        if before == "back":
+            return value  # "want to send back one"
         if (
             tokens[index + 1 : index + 2]
             and tokens[index + 1] in _HAPPENED_TO

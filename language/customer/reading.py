@@ -42,6 +42,10 @@ def read_customer(text: str, items: list[str]) -> dict[str, Any]:
                 quantity = said[0]
             if match.whole_order and quantity is None:
                 quantity = ALL
+        elif len(items) == 1 and "return" in reading.intents:
+            # An order of one item: "it", "them", "the thing" can only be that item, as the
+            # dialogue takes it without asking.
+            found["item"] = items[0]
     if quantity is not None:
         found["quantity"] = quantity
     # A yes or a no with no facts in it answers the bot's last question ("nah dont", "never

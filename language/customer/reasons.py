@@ -98,6 +98,8 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "cracked open",
         "has a hole",
         "hole in",
+        "stain",
+        "stains",
     ),
     "defective": (
         "came off",
@@ -236,6 +238,42 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "doesn't heat",
         "won't heat",
         "not heating",
+        # A bad smell is a fault of the goods, not of the delivery.
+        "smells",
+        "smell",
+        "smelly",
+        "stinks",
+        "stink",
+        "reeks",
+        "odour",
+        "odor",
+        "toxic smell",
+        "chemical smell",
+        # Wear that shows within days is a fault of the goods.
+        "shedding",
+        "sheds",
+        "pilling",
+        "bobbling",
+        "blew",
+        "burnt out",
+        "burned out",
+        "fused",
+        "lost its colour",
+        "lost its color",
+        "lost its shape",
+        "colour ran",
+        "color ran",
+        "colour runs",
+        "color runs",
+        # Unsafe goods are faulty goods.
+        "unglued",
+        "came unstuck",
+        "delaminated",
+        "delaminating",
+        "dangerous",
+        "unsafe",
+        "hazard",
+        "a hazard",
     ),
     "wrong_item": (
         "but you sent",
@@ -368,6 +406,18 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
         "different colour than",
         "different color than",
         "not the same as the picture",
+        # Sold as new, came used.
+        "looks used",
+        "already used",
+        "been used",
+        "second hand",
+        "secondhand",
+        "pre owned",
+        "preowned",
+        "opened before",
+        "already opened",
+        "been opened",
+        "someone opened",
     ),
     "wrong_size": (
         "not the good size",
@@ -519,6 +569,28 @@ REASON_PHRASES: dict[str, tuple[str, ...]] = {
     "other": ("other reason", "something else", "another reason", "other"),
 }
 
+# Reason words that only count as typed: typo correction would bend common words into them
+# ("spell" into "smell", "stair" into "stain", "shaped" into "shape", "band" into "hand").
+_AS_TYPED = frozenset(
+    {
+        "smell",
+        "smells",
+        "stain",
+        "stains",
+        "hand",
+        "blew",
+        "burnt",
+        "burned",
+        "fused",
+        "sheds",
+        "stink",
+        "stinks",
+        "reeks",
+        "pilling",
+        "bobbling",
+        "hazard",
+    }
+)
 VOCABULARY: tuple[str, ...] = tuple(
     sorted(
         {
@@ -526,7 +598,10 @@ VOCABULARY: tuple[str, ...] = tuple(
             for phrases in REASON_PHRASES.values()
             for phrase in phrases
             for word in phrase.split()
-            if word.isalpha() and len(word) >= 4 and word not in FUNCTION_WORDS
+            if word.isalpha()
+            and len(word) >= 4
+            and word not in FUNCTION_WORDS
+            and word not in _AS_TYPED
         }
     )
 )
@@ -612,6 +687,16 @@ REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"|\b(?:arrived|came|delivered|got here|showed up|turned up|reached me)\b"
             rf"[^.!?|]{{0,25}}\b(?:late|after the (?:event|party|trip|wedding|birthday|date))\b"
             rf"(?! to (?:return|send|ask|cancel))"
+            # "came 2 weeks after my move": a time after the customer's own date.
+            rf"|\b(?:arrived|came|delivered|got here|showed up|turned up) (?:a |an |\w+ )?"
+            rf"(?:days?|weeks?|months?) (?:after|past) (?:my|our|the|we|i)\b"
+        ),
+    ),
+    (
+        "damaged",
+        re.compile(
+            r"\b(?:in|into) (?:\d+|two|three|four|five|six|several|many|a few) "
+            r"(?:pieces|bits|parts|halves)\b|\bin half\b"
         ),
     ),
     (
@@ -651,7 +736,17 @@ REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"\b(?:stopped|stops|quit|quits|quitted|ceased|ceases|refuses to|refused to"
             rf"|fails to|failed to|unable to|won't|wont|will not|doesn't|doesnt|does not"
             rf"|didn't|didnt|did not|can't|cant|cannot|couldn't|never|no longer|not)"
-            rf" (?:even |properly |anymore |at all |really |ever )?{_JOB}\b"
+            rf" (?:to |even |properly |anymore |at all |really |ever )?{_JOB}\b"
+            # Something that stops or cuts out after a while: "stops after 5 minutes".
+            r"|\b(?:gets|got|getting|runs|gone) (?:too |very |super |really |extremely |so )?"
+            r"(?:hot|overheated)\b"
+            r"|\b(?:and|then) (?:then )?(?:switches|turns|shuts|cuts|goes) (?:off|out)\b"
+            r"|\band (?:then )?(?:just )?(?:stops|stopped|dies|died|quits|conks out)\b"
+            r"|\bmakes? (?:a |an |this |such a |some )?(?:\w+ )?(?:noise|noises|racket|whine"
+            r"|grinding sound|buzzing|buzz|clicking)\b"
+            r"|\b(?:stops|stopped|cuts out|cut out|turns off|turned off|switches off|shuts off"
+            r"|shut off|shuts down|shut down|dies|died|goes off|went off)"
+            r" (?:after|within|every|randomly|by itself|on its own)\b"
         ),
     ),
     (
@@ -662,6 +757,9 @@ REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:died|dies|dead on arrival|gave up|gave out|packed up|packed in|konked out"
             r"|conked out|crapped out|gave up the ghost|went dead|went kaput|fried|fizzled out)\b"
             r"|\bquit(?:s)?(?: on me)?(?: after| within| in| the| on)\b"
+            # "dead" is a thing that does not work whatever comes before it ("kettle dead after
+            # 3 days", "dead piece"), but not a deadline or a dead end.
+            r"|\bdead\b(?! ?line| end| set| easy| simple| serious| on time)"
         ),
     ),
     (
@@ -676,6 +774,20 @@ REASON_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"|not what was|not as|different (?:from|than|to)|far from|misrepresented"
             rf"|misleading|false advertising|mis-?described|nothing close to)"
             rf" (?:the |what (?:was |is )?|in the |on the |its |it's )?{_SHOWN}\b"
+            # What was shown, then what came: "in the photo it was grey, i got beige".
+            rf"|\b(?:in|on) the {_SHOWN}\b[^.!?|]{{0,30}}\b(?:but )?(?:i|we) "
+            rf"(?:got|received|recieved)\b"
+            # What the listing said, then what came: "site said its wood but its plastic".
+            rf"|\b{_SHOWN} (?:said|says|showed|shows|claimed|claims|stated|states|promised)\b"
+            rf"[^.!?|]{{0,40}}\bbut\b"
+            # A comparison with what was shown: "much smaller than it looked on the photos",
+            # "cloudy, not clear like the photo", "not what u advertised".
+            rf"|\b(?:smaller|bigger|larger|thinner|thicker|shorter|longer|darker|lighter|duller"
+            rf"|brighter|cheaper|flimsier|heavier|different|worse|uglier|paler) than"
+            rf" (?:[a-z0-9']+ ){{0,4}}{_SHOWN}\b"
+            rf"|\bnot (?:\w+ )?like (?:the |in the |on the |it (?:was |is )?(?:in |on )?the )?"
+            rf"{_SHOWN}\b"
+            rf"|\bnot what (?:you |u |they |was |is |it |the )?{_SHOWN}\b"
             rf"|\b{_LOOKS} (?:is |was |are |were |looks |seems )?(?:totally |completely |way |a bit"
             rf" |slightly |very |so )?(?:off|wrong|different|weird|not right|not the same)\b"
         ),

@@ -136,6 +136,8 @@ _VARIANT = re.compile(
     r"|\b(?:swap|exchange|change)\w* (?:it |them |this |these )?(?:for|to|into) (?:a |the )?"
     r"(?:bigger|smaller|larger|different|other) ?(?:size|colou?r|one)?\b"
     r"|\b(?:in|for) (?:a |the )?(?:size|colou?r) \w+ instead\b"
+    r"|\bsame (?:one |thing |item )?(?:but )?in (?:a |an |the )?"
+    r"(?:size \w+|colou?r \w+|small|medium|large|bigger|smaller|other colou?r|different colou?r)\b"
     r"|\b(?:a |another )?(?:different|other) (?:one|size|colou?r) (?:instead|rather)\b"
 )
 
