@@ -100,9 +100,9 @@ def test_a_chat_turn_writes_one_checkpoint(sqlite_desk: ReturnsDesk) -> None:
     assert replies and replies[0].role == "bot"
     assert len(list(sqlite_desk.checkpointer.list(config))) == before + 1
     # the next turn starts from the dialogue that turn left
-    assert chat.state(session_id)["goal"] == "return"
+    assert chat.state(session_id).goal == "return"
     chat.say(session_id, "order 1001")
-    assert chat.state(session_id)["pending_order"] == "1001"
+    assert chat.state(session_id).pending_order == "1001"
 
 
 def test_the_worker_looks_again_only_at_cases_whose_graph_moved(
@@ -152,7 +152,7 @@ def test_the_phrase_helpers_match_as_the_whole_word_pattern(text: str, phrase: s
 
 
 def test_a_server_process_hands_the_interpreter_on_every_millisecond() -> None:
-    from bot.web import SERVER_SWITCH_INTERVAL_SECONDS, tune_interpreter
+    from bot.web.app import SERVER_SWITCH_INTERVAL_SECONDS, tune_interpreter
 
     before = sys.getswitchinterval()
     try:
