@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 import psycopg
 import psycopg_pool
-from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -26,17 +26,15 @@ from bot.db_health import RETRY_AFTER_SECONDS, check_database, is_database_troub
 from bot.install_secret import PUBLISHED_DEFAULT
 from bot.settings import get_settings
 from bot.slack.app import slack_router
+from bot.web import carrier, codes, shippo, shopify
 from bot.web.access import WebAccess, WebGuard
-from bot.web.carrier import carrier_router
 from bot.web.chat import chat_router
-from bot.web.codes import order_code_router
 from bot.web.cors import ChatCors, parse_origins
+from bot.web.deps import DeskDep, WebhookSettings
 from bot.web.onboarding import supplier_onboarding_router
 from bot.web.owner import owner_router
 from bot.web.quote import QuoteRequest, photo_reasons, quote_payload, refuse_missing_photo
 from bot.web.request_limits import install_request_limits
-from bot.web.shippo import shippo_router
-from bot.web.shopify import shopify_router
 from bot.web.shopper_words import FINAL_STATUSES, next_step, shopper_status
 from bot.web.supplier import supplier_inbox_router
 from graph.desk import CaseView, ReturnsDesk
@@ -83,14 +81,6 @@ class LookupRequest(BaseModel):
     phone: str = ""
 
 
-def get_desk(request: Request) -> ReturnsDesk:
-    desk: ReturnsDesk = request.app.state.desk
-    return desk
-
-
-DeskDep = Annotated[ReturnsDesk, Depends(get_desk)]
-
-
 def error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
@@ -120,8 +110,10 @@ def create_app(
     *,
     threads: int = DEFAULT_WEB_THREADS,
     chat_origins: str | None = None,
+    webhooks: WebhookSettings | None = None,
 ) -> FastAPI:
-    """``chat_origins``: the sites that embed the chat widget (default: the setting)."""
+    """``chat_origins``: the sites that embed the chat widget (default: the setting);
+    ``webhooks``: the carrier and Shopify webhook secrets (default: the settings')."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -136,7 +128,9 @@ def create_app(
     )
     if not secret_key or secret_key == PUBLISHED_DEFAULT:
         raise ValueError("the web app needs this installation's own secret key to sign links")
+    # Everything the module-level routers read per app (bot/web/deps.py), set once here.
     app.state.desk = desk
+    app.state.webhooks = webhooks or WebhookSettings.from_settings(get_settings())
     access = WebAccess.from_settings(get_settings())
     origins = parse_origins(
         get_settings().chat_allowed_origins if chat_origins is None else chat_origins
@@ -378,9 +372,9 @@ def create_app(
     app.include_router(supplier_inbox_router(desk, secret_key, access=access))  # /supplier/…
     app.include_router(supplier_onboarding_router(desk, secret_key, access=access))  # terms form
     app.include_router(chat_router(desk))  # the chat widget: /, /widget.js, /api/chat/…
-    app.include_router(order_code_router())  # a one-time code lists a customer's orders
+    app.include_router(codes.router)  # a one-time code lists a customer's orders
     app.include_router(owner_router(desk, secret_key, access=access))  # the owner console
-    app.include_router(carrier_router(desk))  # carrier tracking: /webhooks/easypost
-    app.include_router(shippo_router(desk))  # and /webhooks/shippo
-    app.include_router(shopify_router(desk))  # Shopify order webhooks: /webhooks/shopify
+    app.include_router(carrier.router)  # carrier tracking: /webhooks/easypost
+    app.include_router(shippo.router)  # and /webhooks/shippo
+    app.include_router(shopify.router)  # Shopify order webhooks: /webhooks/shopify
     return app

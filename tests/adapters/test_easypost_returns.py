@@ -19,8 +19,10 @@ from sqlalchemy import select
 
 from adapters.easypost_carrier import EasyPostCarrier
 from bot.settings import get_settings
+from bot.web import carrier
 from bot.web.app import create_app
-from bot.web.carrier import carrier_router, easypost_signature
+from bot.web.carrier import easypost_signature
+from bot.web.deps import webhook_settings
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.owner_models import PENDING_REVIEW, SERVICE_FAILING, InboxItemRow
@@ -77,7 +79,10 @@ def _open(desk: ReturnsDesk) -> str:
 
 def _client(desk: ReturnsDesk, mode: str | None = None) -> TestClient:
     app = FastAPI()
-    app.include_router(carrier_router(desk, webhook_secret=SECRET, mode=mode))
+    changes = {} if mode is None else {"easypost_mode": mode}
+    app.state.desk = desk
+    app.state.webhooks = webhook_settings(easypost_secret=SECRET, **changes)
+    app.include_router(carrier.router)
     return TestClient(app)
 
 
