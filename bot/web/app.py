@@ -26,9 +26,8 @@ from bot.db_health import RETRY_AFTER_SECONDS, check_database, is_database_troub
 from bot.install_secret import PUBLISHED_DEFAULT
 from bot.settings import get_settings
 from bot.slack.app import slack_router
-from bot.web import carrier, codes, shippo, shopify
+from bot.web import carrier, chat, codes, shippo, shopify
 from bot.web.access import WebAccess, WebGuard
-from bot.web.chat import chat_router
 from bot.web.cors import ChatCors, parse_origins
 from bot.web.deps import DeskDep, WebhookSettings
 from bot.web.onboarding import supplier_onboarding_router
@@ -37,6 +36,7 @@ from bot.web.quote import QuoteRequest, photo_reasons, quote_payload, refuse_mis
 from bot.web.request_limits import install_request_limits
 from bot.web.shopper_words import FINAL_STATUSES, next_step, shopper_status
 from bot.web.supplier import supplier_inbox_router
+from graph.chat_graph import CustomerChat
 from graph.desk import CaseView, ReturnsDesk
 from graph.identity_guard import guessing_guard
 from ledger.repository import units_in_cases
@@ -142,6 +142,8 @@ def create_app(
     install_request_limits(app)  # body size, JSON depth, NUL and out-of-range numbers
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.templates = templates
+    app.state.chat = CustomerChat(desk)  # the chat widget's conversations
     # The case link's token carries the case code only (no e-mail, no name), signed and
     # dated: it stops opening the case after RETURNBRIDGE_CASE_LINK_DAYS.
     signer = URLSafeTimedSerializer(secret_key, salt="case-link")
@@ -371,7 +373,7 @@ def create_app(
     app.include_router(slack_router(desk))  # suppliers in Slack: /slack/events
     app.include_router(supplier_inbox_router(desk, secret_key, access=access))  # /supplier/…
     app.include_router(supplier_onboarding_router(desk, secret_key, access=access))  # terms form
-    app.include_router(chat_router(desk))  # the chat widget: /, /widget.js, /api/chat/…
+    app.include_router(chat.router)  # the chat widget: /, /widget.js, /api/chat/…
     app.include_router(codes.router)  # a one-time code lists a customer's orders
     app.include_router(owner_router(desk, secret_key, access=access))  # the owner console
     app.include_router(carrier.router)  # carrier tracking: /webhooks/easypost

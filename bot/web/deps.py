@@ -8,10 +8,12 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
 
 from adapters.easypost_carrier import key_mode
 from adapters.shippo_carrier import token_mode
 from bot.settings import Settings, get_settings
+from graph.chat_graph import CustomerChat
 from graph.desk import ReturnsDesk
 
 
@@ -56,5 +58,17 @@ def get_webhooks(request: Request) -> WebhookSettings:
     return webhooks
 
 
+def get_chat(request: Request) -> CustomerChat:
+    chat: CustomerChat = request.app.state.chat
+    return chat
+
+
+def get_templates(request: Request) -> Jinja2Templates:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
+
+
 DeskDep = Annotated[ReturnsDesk, Depends(get_desk)]
 WebhooksDep = Annotated[WebhookSettings, Depends(get_webhooks)]
+ChatDep = Annotated[CustomerChat, Depends(get_chat)]
+TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
