@@ -17,7 +17,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError
@@ -26,16 +25,16 @@ from bot.db_health import RETRY_AFTER_SECONDS, check_database, is_database_troub
 from bot.install_secret import PUBLISHED_DEFAULT
 from bot.settings import get_settings
 from bot.slack.app import slack_router
-from bot.web import carrier, chat, codes, shippo, shopify
+from bot.web import carrier, chat, codes, shippo, shopify, supplier
 from bot.web.access import WebAccess, WebGuard
 from bot.web.cors import ChatCors, parse_origins
-from bot.web.deps import DeskDep, WebhookSettings
+from bot.web.deps import DeskDep, WebhookSettings, page_templates
 from bot.web.onboarding import supplier_onboarding_router
 from bot.web.owner import owner_router
 from bot.web.quote import QuoteRequest, photo_reasons, quote_payload, refuse_missing_photo
 from bot.web.request_limits import install_request_limits
 from bot.web.shopper_words import FINAL_STATUSES, next_step, shopper_status
-from bot.web.supplier import supplier_inbox_router
+from bot.web.supplier import SupplierPages
 from graph.chat_graph import CustomerChat
 from graph.desk import CaseView, ReturnsDesk
 from graph.identity_guard import guessing_guard
@@ -141,9 +140,10 @@ def create_app(
     app.add_middleware(WebGuard, access=access)  # client address, security headers
     install_request_limits(app)  # body size, JSON depth, NUL and out-of-range numbers
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates = page_templates()
     app.state.templates = templates
     app.state.chat = CustomerChat(desk)  # the chat widget's conversations
+    app.state.supplier_pages = SupplierPages.build(secret_key, access=access)
     # The case link's token carries the case code only (no e-mail, no name), signed and
     # dated: it stops opening the case after RETURNBRIDGE_CASE_LINK_DAYS.
     signer = URLSafeTimedSerializer(secret_key, salt="case-link")
@@ -371,7 +371,7 @@ def create_app(
         )
 
     app.include_router(slack_router(desk))  # suppliers in Slack: /slack/events
-    app.include_router(supplier_inbox_router(desk, secret_key, access=access))  # /supplier/…
+    app.include_router(supplier.router)  # /supplier/…
     app.include_router(supplier_onboarding_router(desk, secret_key, access=access))  # terms form
     app.include_router(chat.router)  # the chat widget: /, /widget.js, /api/chat/…
     app.include_router(codes.router)  # a one-time code lists a customer's orders

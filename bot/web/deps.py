@@ -5,6 +5,7 @@ dependencies. ``create_app`` (bot/web/app.py) sets them once; a test app sets th
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -46,6 +47,11 @@ class WebhookSettings:
 def webhook_settings(**changes: Any) -> WebhookSettings:
     """The settings' webhook secrets with ``changes`` (a test's own secret, say)."""
     return replace(WebhookSettings.from_settings(get_settings()), **changes)
+
+
+def page_templates() -> Jinja2Templates:
+    """The pages' Jinja templates (bot/web/templates)."""
+    return Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 def get_desk(request: Request) -> ReturnsDesk:
