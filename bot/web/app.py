@@ -25,11 +25,11 @@ from bot.db_health import RETRY_AFTER_SECONDS, check_database, is_database_troub
 from bot.install_secret import PUBLISHED_DEFAULT
 from bot.settings import get_settings
 from bot.slack.app import slack_router
-from bot.web import carrier, chat, codes, shippo, shopify, supplier
+from bot.web import carrier, chat, codes, onboarding, shippo, shopify, supplier
 from bot.web.access import WebAccess, WebGuard
 from bot.web.cors import ChatCors, parse_origins
 from bot.web.deps import DeskDep, WebhookSettings, page_templates
-from bot.web.onboarding import supplier_onboarding_router
+from bot.web.onboarding import OnboardingPages
 from bot.web.owner import owner_router
 from bot.web.quote import QuoteRequest, photo_reasons, quote_payload, refuse_missing_photo
 from bot.web.request_limits import install_request_limits
@@ -144,6 +144,7 @@ def create_app(
     app.state.templates = templates
     app.state.chat = CustomerChat(desk)  # the chat widget's conversations
     app.state.supplier_pages = SupplierPages.build(secret_key, access=access)
+    app.state.onboarding_pages = OnboardingPages.build(secret_key, access=access)
     # The case link's token carries the case code only (no e-mail, no name), signed and
     # dated: it stops opening the case after RETURNBRIDGE_CASE_LINK_DAYS.
     signer = URLSafeTimedSerializer(secret_key, salt="case-link")
@@ -372,7 +373,7 @@ def create_app(
 
     app.include_router(slack_router(desk))  # suppliers in Slack: /slack/events
     app.include_router(supplier.router)  # /supplier/…
-    app.include_router(supplier_onboarding_router(desk, secret_key, access=access))  # terms form
+    app.include_router(onboarding.router)  # terms form
     app.include_router(chat.router)  # the chat widget: /, /widget.js, /api/chat/…
     app.include_router(codes.router)  # a one-time code lists a customer's orders
     app.include_router(owner_router(desk, secret_key, access=access))  # the owner console
