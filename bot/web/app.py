@@ -24,7 +24,8 @@ from sqlalchemy.exc import DBAPIError
 from bot.db_health import RETRY_AFTER_SECONDS, check_database, is_database_trouble, lost_connection
 from bot.install_secret import PUBLISHED_DEFAULT
 from bot.settings import get_settings
-from bot.slack.app import slack_router
+from bot.slack import app as slack_app
+from bot.slack.app import SupplierSlackApp, slack_from_settings
 from bot.web import carrier, chat, codes, onboarding, shippo, shopify, supplier
 from bot.web.access import WebAccess, WebGuard
 from bot.web.cors import ChatCors, parse_origins
@@ -110,9 +111,11 @@ def create_app(
     threads: int = DEFAULT_WEB_THREADS,
     chat_origins: str | None = None,
     webhooks: WebhookSettings | None = None,
+    slack: SupplierSlackApp | None = None,
 ) -> FastAPI:
     """``chat_origins``: the sites that embed the chat widget (default: the setting);
-    ``webhooks``: the carrier and Shopify webhook secrets (default: the settings')."""
+    ``webhooks``: the carrier and Shopify webhook secrets (default: the settings');
+    ``slack``: the suppliers' Slack app (default: the one the settings configure, if any)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -145,6 +148,7 @@ def create_app(
     app.state.chat = CustomerChat(desk)  # the chat widget's conversations
     app.state.supplier_pages = SupplierPages.build(secret_key, access=access)
     app.state.onboarding_pages = OnboardingPages.build(secret_key, access=access)
+    app.state.slack = slack if slack is not None else slack_from_settings(desk)
     # The case link's token carries the case code only (no e-mail, no name), signed and
     # dated: it stops opening the case after RETURNBRIDGE_CASE_LINK_DAYS.
     signer = URLSafeTimedSerializer(secret_key, salt="case-link")
@@ -371,7 +375,7 @@ def create_app(
             headers={"Content-Disposition": f'inline; filename="{code}-label.pdf"'},
         )
 
-    app.include_router(slack_router(desk))  # suppliers in Slack: /slack/events
+    app.include_router(slack_app.router)  # suppliers in Slack: /slack/events
     app.include_router(supplier.router)  # /supplier/…
     app.include_router(onboarding.router)  # terms form
     app.include_router(chat.router)  # the chat widget: /, /widget.js, /api/chat/…
