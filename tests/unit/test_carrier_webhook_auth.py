@@ -89,3 +89,18 @@ def test_a_signed_event_cannot_move_a_label_rendered_here(desk: ReturnsDesk) -> 
     assert answer.status_code == 200
     assert answer.json()["outcome"] == "no return has this tracking number"
     assert desk.case_view(code).status == "awaiting_shipment"
+
+
+def test_each_app_checks_events_with_its_own_secret(desk: ReturnsDesk) -> None:
+    # One module-level route serves both apps; the secret is each app's (app.state).
+    first = TestClient(
+        create_app(desk, "app-secret", webhooks=webhook_settings(easypost_secret="a"))
+    )
+    second = TestClient(
+        create_app(desk, "app-secret", webhooks=webhook_settings(easypost_secret="b"))
+    )
+    _code, tracking = _shipped_locally(desk)
+    body = json.dumps(tracker_event(tracking, "delivered")).encode()
+    signed_a = {"X-Hmac-Signature": easypost_signature("a", body)}
+    assert second.post("/webhooks/easypost", content=body, headers=signed_a).status_code == 401
+    assert first.post("/webhooks/easypost", content=body, headers=signed_a).status_code == 200
