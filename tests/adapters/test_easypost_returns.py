@@ -165,7 +165,7 @@ def test_the_return_page_stops_offering_a_label_sent_back(tmp_path: Path) -> Non
         code = _open(desk)
         tracking = desk.supplier_action("acme", code, "approve", rma="RMA-8").tracking_number
         page = TestClient(create_app(desk, "app-secret"))
-        # the case's private link, signed as the returns page signs it (bot/web/app.py)
+        # the case's private link, signed as the returns page signs it (bot/web/returns.py)
         token = URLSafeTimedSerializer("app-secret", salt="case-link").dumps(code)
         before = page.get(f"/api/cases/{code}", params={"token": token}).json()
         assert before["label_url"] and before["status_text"].startswith("Label ready")
