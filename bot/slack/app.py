@@ -25,9 +25,9 @@ import json
 import logging
 import threading
 from concurrent.futures import Executor
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -481,28 +481,30 @@ def slack_from_settings(
     )
 
 
-def slack_router(desk: ReturnsDesk, slack: SupplierSlackApp | None = None) -> APIRouter:
-    """``POST /slack/events``: events, interactivity and commands, through bolt's adapter."""
-    router = APIRouter()
-    holder: dict[str, SupplierSlackApp | None] = {"app": slack}
-    if slack is None:
-        holder["app"] = slack_from_settings(desk)
+def get_slack(request: Request) -> SupplierSlackApp | None:
+    """The app's Slack connection (``app.state.slack``): None when Slack is not configured."""
+    slack: SupplierSlackApp | None = request.app.state.slack
+    return slack
 
-    @router.post("/slack/events", include_in_schema=False)
-    async def slack_events(request: Request) -> Response:
-        supplier_slack = holder["app"]
-        if supplier_slack is None:
-            return Response(
-                json.dumps({"error": "Slack is not configured; suppliers use their inbox page."}),
-                status_code=404,
-                media_type="application/json",
-            )
-        body = await request.body()
-        bolt_request = to_bolt_request(request, body)
-        bolt_response = await run_in_threadpool(supplier_slack.app.dispatch, bolt_request)
-        return to_starlette_response(bolt_response)
 
-    return router
+# ``POST /slack/events``: events, interactivity and commands, through bolt's adapter.
+router = APIRouter()
+
+
+@router.post("/slack/events", include_in_schema=False)
+async def slack_events(
+    request: Request, supplier_slack: Annotated[SupplierSlackApp | None, Depends(get_slack)]
+) -> Response:
+    if supplier_slack is None:
+        return Response(
+            json.dumps({"error": "Slack is not configured; suppliers use their inbox page."}),
+            status_code=404,
+            media_type="application/json",
+        )
+    body = await request.body()
+    bolt_request = to_bolt_request(request, body)
+    bolt_response = await run_in_threadpool(supplier_slack.app.dispatch, bolt_request)
+    return to_starlette_response(bolt_response)
 
 
 def slack_outbox_from_settings(desk: ReturnsDesk) -> SlackOutbox | None:

@@ -45,8 +45,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from adapters.easypost_carrier import key_mode
-from bot.settings import get_settings
+from bot.web.deps import DeskDep, WebhooksDep
 from graph.desk import CarrierEvent, ReturnsDesk
 from ledger import carrier_models
 from ledger.models import CaseRow, LabelRow
@@ -154,74 +153,64 @@ def _apply(
     return f"{view.code} is now {view.status.replace('_', ' ')}"
 
 
-def carrier_router(
-    desk: ReturnsDesk, *, webhook_secret: str | None = None, mode: str | None = None
-) -> APIRouter:
-    """The carrier webhook; the secret defaults to ``RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET``
-    (an empty secret, or none set, refuses every event), the mode events must have to that of
-    ``EASYPOST_API_KEY`` (none known: any mode)."""
-    router = APIRouter()
-    secret = webhook_secret
-    if secret is None:
-        secret = get_settings().easypost_webhook_secret
-    if mode is None:
-        mode = key_mode(get_settings().easypost_api_key)
+# The secret is RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET (an empty secret, or none set, refuses every
+# event), the mode events must have that of EASYPOST_API_KEY (none known: any mode); both come
+# from the app (bot/web/deps.py WebhookSettings).
+router = APIRouter()
 
-    @router.post("/webhooks/easypost", include_in_schema=False)
-    async def easypost_webhook(request: Request) -> JSONResponse:
-        if not secret:
-            log.warning("EasyPost webhook refused: RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET is not set")
-            return _answer(
-                403,
-                {
-                    "error": {
-                        "code": "webhook_not_configured",
-                        "message": "Carrier events are refused: no webhook secret is set "
-                        "(RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET).",
-                    }
-                },
-            )
-        body = await request.body()
-        if not signature_ok(secret, body, request.headers.get(SIGNATURE_HEADER)):
-            log.warning("EasyPost webhook with a missing or wrong signature refused")
-            return _answer(
-                401, {"error": {"code": "bad_signature", "message": "Signature does not match."}}
-            )
-        try:
-            event = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _answer(400, {"error": {"code": "invalid_json", "message": "Not JSON."}})
-        if not isinstance(event, dict) or event.get("object") != "Event":
-            return _answer(
-                400, {"error": {"code": "not_an_event", "message": "Expected an Event object."}}
-            )
-        event_mode = str(event.get("mode") or "").strip().lower()
-        if mode and event_mode and event_mode != mode:
-            return _answer(
-                200,
-                {
-                    "ok": True,
-                    "handled": False,
-                    "outcome": f"a {event_mode} event; this installation's key is {mode}",
-                },
-            )
-        result = event.get("result")
-        description = str(event.get("description") or "")
-        if not description.startswith("tracker.") or not isinstance(result, dict):
-            return _answer(200, {"ok": True, "handled": False, "outcome": "not a tracker event"})
-        tracking = str(result.get("tracking_code") or "").strip()
-        status = str(result.get("status") or "").strip().lower()
-        if not tracking:
-            return _answer(200, {"ok": True, "handled": False, "outcome": "no tracking code"})
-        event_id = str(event.get("id") or "") or "sha256:" + hashlib.sha256(body).hexdigest()
-        try:
-            outcome = await run_in_threadpool(
-                handle_tracker_event, desk, event_id, tracking, status
-            )
-        except ServiceUnavailable as error:
-            log.warning("EasyPost %s left for its redelivery: %s", event_id, error.message)
-            return _answer(503, {"error": {"code": error.code, "message": error.message}})
-        log.info("EasyPost %s %s %s: %s", event_id, tracking, status, outcome)
-        return _answer(200, {"ok": True, "handled": True, "outcome": outcome})
 
-    return router
+@router.post("/webhooks/easypost", include_in_schema=False)
+async def easypost_webhook(request: Request, desk: DeskDep, webhooks: WebhooksDep) -> JSONResponse:
+    secret, mode = webhooks.easypost_secret, webhooks.easypost_mode
+    if not secret:
+        log.warning("EasyPost webhook refused: RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET is not set")
+        return _answer(
+            403,
+            {
+                "error": {
+                    "code": "webhook_not_configured",
+                    "message": "Carrier events are refused: no webhook secret is set "
+                    "(RETURNBRIDGE_EASYPOST_WEBHOOK_SECRET).",
+                }
+            },
+        )
+    body = await request.body()
+    if not signature_ok(secret, body, request.headers.get(SIGNATURE_HEADER)):
+        log.warning("EasyPost webhook with a missing or wrong signature refused")
+        return _answer(
+            401, {"error": {"code": "bad_signature", "message": "Signature does not match."}}
+        )
+    try:
+        event = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _answer(400, {"error": {"code": "invalid_json", "message": "Not JSON."}})
+    if not isinstance(event, dict) or event.get("object") != "Event":
+        return _answer(
+            400, {"error": {"code": "not_an_event", "message": "Expected an Event object."}}
+        )
+    event_mode = str(event.get("mode") or "").strip().lower()
+    if mode and event_mode and event_mode != mode:
+        return _answer(
+            200,
+            {
+                "ok": True,
+                "handled": False,
+                "outcome": f"a {event_mode} event; this installation's key is {mode}",
+            },
+        )
+    result = event.get("result")
+    description = str(event.get("description") or "")
+    if not description.startswith("tracker.") or not isinstance(result, dict):
+        return _answer(200, {"ok": True, "handled": False, "outcome": "not a tracker event"})
+    tracking = str(result.get("tracking_code") or "").strip()
+    status = str(result.get("status") or "").strip().lower()
+    if not tracking:
+        return _answer(200, {"ok": True, "handled": False, "outcome": "no tracking code"})
+    event_id = str(event.get("id") or "") or "sha256:" + hashlib.sha256(body).hexdigest()
+    try:
+        outcome = await run_in_threadpool(handle_tracker_event, desk, event_id, tracking, status)
+    except ServiceUnavailable as error:
+        log.warning("EasyPost %s left for its redelivery: %s", event_id, error.message)
+        return _answer(503, {"error": {"code": error.code, "message": error.message}})
+    log.info("EasyPost %s %s %s: %s", event_id, tracking, status, outcome)
+    return _answer(200, {"ok": True, "handled": True, "outcome": outcome})

@@ -14,12 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.web.deps import ChatDep, DeskDep, TemplatesDep
 from bot.web.request_limits import ID_MAX
 from graph.chat_graph import ChatMessage, CustomerChat, quick_replies_of
-from graph.desk import ReturnsDesk
 from tools.accept_photo import MAX_BYTES
 from tools.errors import InvalidUpload
 from tools.text_checks import PlainText
@@ -48,86 +47,94 @@ class ChatReply(BaseModel):
     quick_replies: list[dict[str, str]]
 
 
-def chat_router(desk: ReturnsDesk, chat: CustomerChat | None = None) -> APIRouter:
-    router = APIRouter()
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    customer_chat = chat or CustomerChat(desk)
+router = APIRouter()
 
-    def answer(session_id: str, messages: list[ChatMessage]) -> ChatReply:
-        return ChatReply(
-            session=session_id,
-            messages=messages,
-            quick_replies=customer_chat.quick_replies(session_id),
-        )
 
-    @router.get("/", response_class=HTMLResponse)
-    def demo_store(request: Request) -> HTMLResponse:
-        policy = desk.store.policy
-        return templates.TemplateResponse(
-            request,
-            "store.html",
-            {"store_name": policy.name, "window_days": policy.return_window_days},
-        )
+def answer(chat: CustomerChat, session_id: str, messages: list[ChatMessage]) -> ChatReply:
+    return ChatReply(
+        session=session_id,
+        messages=messages,
+        quick_replies=chat.quick_replies(session_id),
+    )
 
-    @router.get("/widget.js")
-    def widget() -> Response:
-        script = (HERE / "static" / "widget.js").read_text(encoding="utf-8")
-        # The store's colour: a "#rrggbb" the policy has already checked, written as JSON.
-        colour = json.dumps(desk.store.policy.brand_colour)
-        return Response(
-            script.replace("/*RB_BRAND*/null", colour, 1),
-            media_type="application/javascript",
-            headers={"Cache-Control": "public, max-age=300"},
-        )
 
-    def answer_turn(session_id: str, messages: list[ChatMessage]) -> ChatReply:
-        # the whole transcript, or all of one turn's answers: their own buttons, no second read
-        return ChatReply(
-            session=session_id, messages=messages, quick_replies=quick_replies_of(messages)
-        )
+def answer_turn(session_id: str, messages: list[ChatMessage]) -> ChatReply:
+    # the whole transcript, or all of one turn's answers: their own buttons, no second read
+    return ChatReply(
+        session=session_id, messages=messages, quick_replies=quick_replies_of(messages)
+    )
 
-    @router.post("/api/chat/sessions", status_code=201)
-    def start() -> ChatReply:
-        session_id = customer_chat.open_session()
-        return answer_turn(session_id, customer_chat.messages(session_id))
 
-    @router.get("/api/chat/sessions/{session_id}/messages")
-    def transcript(session_id: str, after: Annotated[int, Query(ge=0, le=ID_MAX)] = 0) -> ChatReply:
-        return answer(session_id, customer_chat.messages(session_id, after))
+@router.get("/", response_class=HTMLResponse)
+def demo_store(request: Request, desk: DeskDep, templates: TemplatesDep) -> HTMLResponse:
+    policy = desk.store.policy
+    return templates.TemplateResponse(
+        request,
+        "store.html",
+        {"store_name": policy.name, "window_days": policy.return_window_days},
+    )
 
-    @router.post("/api/chat/sessions/{session_id}/messages")
-    def send(session_id: str, body: ChatInput) -> ChatReply:
-        if body.choice and body.choice.strip():
-            messages = customer_chat.press(session_id, body.choice)
-        else:
-            messages = customer_chat.say(session_id, body.text or "")
-        return answer_turn(session_id, messages)
 
-    @router.post("/api/chat/sessions/{session_id}/photos")
-    async def photo(
-        session_id: str,
-        photo: Annotated[UploadFile, File()],
-        description: Annotated[PlainText, Form(max_length=500)] = "",
-    ) -> ChatReply:
-        data = await photo.read(MAX_BYTES + 1)
-        if not data:
-            raise InvalidUpload("The upload is empty. Please choose a photo.")
-        # The turn and the quick replies read and write the database: off the event loop.
-        return await run_in_threadpool(send_photo, session_id, data, description)
+@router.get("/widget.js")
+def widget(desk: DeskDep) -> Response:
+    script = (HERE / "static" / "widget.js").read_text(encoding="utf-8")
+    # The store's colour: a "#rrggbb" the policy has already checked, written as JSON.
+    colour = json.dumps(desk.store.policy.brand_colour)
+    return Response(
+        script.replace("/*RB_BRAND*/null", colour, 1),
+        media_type="application/javascript",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
-    def send_photo(session_id: str, data: bytes, description: str) -> ChatReply:
-        return answer_turn(session_id, customer_chat.send_photo(session_id, data, description))
 
-    @router.get("/api/chat/sessions/{session_id}/cases/{code}/label.pdf")
-    def label(session_id: str, code: str) -> Response:
-        pdf = customer_chat.label_pdf(session_id, code)
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{code.upper()}-label.pdf"'},
-        )
+@router.post("/api/chat/sessions", status_code=201)
+def start(chat: ChatDep) -> ChatReply:
+    session_id = chat.open_session()
+    return answer_turn(session_id, chat.messages(session_id))
 
-    return router
+
+@router.get("/api/chat/sessions/{session_id}/messages")
+def transcript(
+    session_id: str, chat: ChatDep, after: Annotated[int, Query(ge=0, le=ID_MAX)] = 0
+) -> ChatReply:
+    return answer(chat, session_id, chat.messages(session_id, after))
+
+
+@router.post("/api/chat/sessions/{session_id}/messages")
+def send(session_id: str, body: ChatInput, chat: ChatDep) -> ChatReply:
+    if body.choice and body.choice.strip():
+        messages = chat.press(session_id, body.choice)
+    else:
+        messages = chat.say(session_id, body.text or "")
+    return answer_turn(session_id, messages)
+
+
+@router.post("/api/chat/sessions/{session_id}/photos")
+async def photo(
+    session_id: str,
+    chat: ChatDep,
+    photo: Annotated[UploadFile, File()],
+    description: Annotated[PlainText, Form(max_length=500)] = "",
+) -> ChatReply:
+    data = await photo.read(MAX_BYTES + 1)
+    if not data:
+        raise InvalidUpload("The upload is empty. Please choose a photo.")
+    # The turn and the quick replies read and write the database: off the event loop.
+    return await run_in_threadpool(send_photo, chat, session_id, data, description)
+
+
+def send_photo(chat: CustomerChat, session_id: str, data: bytes, description: str) -> ChatReply:
+    return answer_turn(session_id, chat.send_photo(session_id, data, description))
+
+
+@router.get("/api/chat/sessions/{session_id}/cases/{code}/label.pdf")
+def label(session_id: str, code: str, chat: ChatDep) -> Response:
+    pdf = chat.label_pdf(session_id, code)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{code.upper()}-label.pdf"'},
+    )
 
 
 def describe(reply: ChatReply) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from graph.desk import ReturnsDesk
+from bot.web.deps import DeskDep
 from graph.order_codes import ask_for_code, orders_by_code
 
 
@@ -27,30 +27,25 @@ class CodeCheck(BaseModel):
     code: str = Field(max_length=32)
 
 
-def order_code_router() -> APIRouter:
-    router = APIRouter()
+router = APIRouter()
 
-    def desk_of(request: Request) -> ReturnsDesk:
-        desk: ReturnsDesk = request.app.state.desk
-        return desk
 
-    @router.post("/api/returns/code", status_code=202)
-    def send(body: CodeRequest, request: Request) -> dict[str, Any]:
-        return {"message": ask_for_code(desk_of(request), body.contact)}
+@router.post("/api/returns/code", status_code=202)
+def send(body: CodeRequest, desk: DeskDep) -> dict[str, Any]:
+    return {"message": ask_for_code(desk, body.contact)}
 
-    @router.post("/api/returns/code/orders")
-    def orders(body: CodeCheck, request: Request) -> dict[str, Any]:
-        listing = orders_by_code(desk_of(request), body.contact, body.code)
-        return {
-            "orders": [
-                {
-                    "order": order.number,
-                    "placed_on": f"{order.placed_at:%Y-%m-%d}",
-                    "items": list(order.items),
-                    "delivered": order.delivered,
-                }
-                for order in listing
-            ]
-        }
 
-    return router
+@router.post("/api/returns/code/orders")
+def orders(body: CodeCheck, desk: DeskDep) -> dict[str, Any]:
+    listing = orders_by_code(desk, body.contact, body.code)
+    return {
+        "orders": [
+            {
+                "order": order.number,
+                "placed_on": f"{order.placed_at:%Y-%m-%d}",
+                "items": list(order.items),
+                "delivered": order.delivered,
+            }
+            for order in listing
+        ]
+    }

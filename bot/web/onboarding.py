@@ -11,10 +11,10 @@ same-site check as the supplier inbox forms (``bot.web.forms``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature
@@ -22,6 +22,7 @@ from itsdangerous.encoding import base64_decode
 
 from bot.settings import get_settings
 from bot.web.access import WebAccess
+from bot.web.deps import DeskDep, TemplatesDep
 from bot.web.forms import FormRefused, FormTokens
 from bot.web.supplier import InboxLinks
 from graph.desk import ReturnsDesk
@@ -31,7 +32,6 @@ from tools import supplier_onboarding
 from tools.errors import ReturnError
 from tools.supplier_onboarding import FORM_FIELDS, LinkNotUsable
 
-HERE = Path(__file__).parent
 SALT = "supplier-onboarding"
 REASON_WORDS = {reason.value: reason.value.replace("_", " ") for reason in Reason}
 
@@ -53,117 +53,158 @@ def _nonce(links: InboxLinks, token: str) -> str | None:
         return None
 
 
-def supplier_onboarding_router(
-    desk: ReturnsDesk, secret_key: str, *, access: WebAccess | None = None
-) -> APIRouter:
-    settings = get_settings()
-    links = onboarding_links(secret_key)
-    forms = FormTokens(
-        secret_key, "onboarding-form", access or WebAccess.from_settings(settings), 12 * 3600
+@dataclass(frozen=True)
+class OnboardingPages:
+    """The onboarding form's link signer and form tokens of one app (``app.state``)."""
+
+    links: InboxLinks
+    forms: FormTokens
+
+    @classmethod
+    def build(cls, secret_key: str, *, access: WebAccess | None = None) -> OnboardingPages:
+        forms = FormTokens(
+            secret_key,
+            "onboarding-form",
+            access or WebAccess.from_settings(get_settings()),
+            12 * 3600,
+        )
+        return cls(links=onboarding_links(secret_key), forms=forms)
+
+
+def get_onboarding_pages(request: Request) -> OnboardingPages:
+    pages: OnboardingPages = request.app.state.onboarding_pages
+    return pages
+
+
+OnboardingDep = Annotated[OnboardingPages, Depends(get_onboarding_pages)]
+router = APIRouter()
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What one request's page is drawn with."""
+
+    request: Request
+    desk: ReturnsDesk
+    pages: OnboardingPages
+    templates: Jinja2Templates
+
+
+def show(
+    page: _Page,
+    *,
+    status: int = 200,
+    said: str = "",
+    supplier_id: str = "",
+    values: dict[str, Any] | None = None,
+    problems: dict[str, str] | None = None,
+    token: str = "",
+    done: bool = False,
+) -> HTMLResponse:
+    request, desk, forms = page.request, page.desk, page.pages.forms
+    csrf, fresh = forms.issue(request)
+    response = page.templates.TemplateResponse(
+        request,
+        "supplier_onboarding.html",
+        {
+            "store_name": desk.store.policy.name,
+            "supplier_id": supplier_id,
+            "said": said,
+            "values": values or {},
+            "problems": problems or {},
+            "form": bool(values) and not done,
+            "done": done,
+            "post_url": f"/onboarding/{token}",
+            "csrf": csrf,
+            "reasons": REASON_WORDS,
+        },
+        status_code=status,
     )
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    router = APIRouter()
+    forms.set_cookie(response, fresh)
+    return response
 
-    def show(
-        request: Request,
-        *,
-        status: int = 200,
-        said: str = "",
-        supplier_id: str = "",
-        values: dict[str, Any] | None = None,
-        problems: dict[str, str] | None = None,
-        token: str = "",
-        done: bool = False,
-    ) -> HTMLResponse:
-        csrf, fresh = forms.issue(request)
-        response = templates.TemplateResponse(
-            request,
-            "supplier_onboarding.html",
-            {
-                "store_name": desk.store.policy.name,
-                "supplier_id": supplier_id,
-                "said": said,
-                "values": values or {},
-                "problems": problems or {},
-                "form": bool(values) and not done,
-                "done": done,
-                "post_url": f"/onboarding/{token}",
-                "csrf": csrf,
-                "reasons": REASON_WORDS,
-            },
-            status_code=status,
-        )
-        forms.set_cookie(response, fresh)
-        return response
 
-    def refused(request: Request, error: LinkNotUsable) -> HTMLResponse:
-        return show(request, status=404 if error.why == "unknown" else 410, said=error.message)
+def refused(page: _Page, error: LinkNotUsable) -> HTMLResponse:
+    return show(page, status=404 if error.why == "unknown" else 410, said=error.message)
 
-    @router.get("/onboarding/{token}", response_class=HTMLResponse)
-    def onboarding_form(request: Request, token: str) -> HTMLResponse:
-        nonce = _nonce(links, token)
-        try:
-            if nonce is None:
-                raise LinkNotUsable("unknown", "This onboarding link is not valid.")
-            with desk.session() as session:
-                row = supplier_onboarding.usable(session, desk.clock.now(), nonce)
-                supplier_id = row.supplier_id
-        except LinkNotUsable as error:
-            return refused(request, error)
-        values = supplier_onboarding.form_defaults(desk.store, supplier_id)
-        return show(request, supplier_id=supplier_id, values=values, token=token)
 
-    @router.post("/onboarding/{token}", response_class=HTMLResponse)
-    async def onboarding_submit(request: Request, token: str) -> HTMLResponse:
-        form = await request.form()
-        fields: dict[str, Any] = {key: str(form.get(key) or "") for key in FORM_FIELDS}
-        fields["photo_required_reasons"] = [str(v) for v in form.getlist("photo_required_reasons")]
-        accepted = str(form.get("accept") or "") in ("on", "yes", "true", "1")
-        csrf = str(form.get("csrf") or "")
-        return submit(request, token, fields, accepted, csrf)
-
-    def submit(
-        request: Request, token: str, fields: dict[str, Any], accepted: bool, csrf: str
-    ) -> HTMLResponse:
-        nonce = _nonce(links, token)
+@router.get("/onboarding/{token}", response_class=HTMLResponse)
+def onboarding_form(
+    request: Request,
+    token: str,
+    desk: DeskDep,
+    pages: OnboardingDep,
+    templates: TemplatesDep,
+) -> HTMLResponse:
+    page = _Page(request, desk, pages, templates)
+    nonce = _nonce(pages.links, token)
+    try:
         if nonce is None:
-            return refused(request, LinkNotUsable("unknown", "This onboarding link is not valid."))
-        try:
-            forms.check(request, csrf)
-        except FormRefused as refusal:
-            return show(request, status=403, said=str(refusal.detail))
-        try:
-            with desk.session() as session:
-                supplier_id = supplier_onboarding.usable(
-                    session, desk.clock.now(), nonce
-                ).supplier_id
-                outcome = supplier_onboarding.submit_terms(
-                    session, desk.clock.now(), nonce, fields, accepted
-                )
-        except LinkNotUsable as error:
-            return refused(request, error)
-        if isinstance(outcome, dict):
-            values = {**fields, "rma_required": fields.get("rma_required") in ("on", "true", "1")}
-            return show(
-                request,
-                status=422,
-                said="Some answers need another look; see the notes by the fields.",
-                supplier_id=supplier_id,
-                values=values,
-                problems=outcome,
-                token=token,
-            )
-        return show(
-            request,
-            said=(
-                "Thank you: your terms were sent to the store. They apply once the store "
-                "confirms them; this link is now used."
-            ),
-            supplier_id=supplier_id,
-            done=True,
-        )
+            raise LinkNotUsable("unknown", "This onboarding link is not valid.")
+        with desk.session() as session:
+            row = supplier_onboarding.usable(session, desk.clock.now(), nonce)
+            supplier_id = row.supplier_id
+    except LinkNotUsable as error:
+        return refused(page, error)
+    values = supplier_onboarding.form_defaults(desk.store, supplier_id)
+    return show(page, supplier_id=supplier_id, values=values, token=token)
 
-    return router
+
+@router.post("/onboarding/{token}", response_class=HTMLResponse)
+async def onboarding_submit(
+    request: Request,
+    token: str,
+    desk: DeskDep,
+    pages: OnboardingDep,
+    templates: TemplatesDep,
+) -> HTMLResponse:
+    form = await request.form()
+    fields: dict[str, Any] = {key: str(form.get(key) or "") for key in FORM_FIELDS}
+    fields["photo_required_reasons"] = [str(v) for v in form.getlist("photo_required_reasons")]
+    accepted = str(form.get("accept") or "") in ("on", "yes", "true", "1")
+    csrf = str(form.get("csrf") or "")
+    return submit(_Page(request, desk, pages, templates), token, fields, accepted, csrf)
+
+
+def submit(
+    page: _Page, token: str, fields: dict[str, Any], accepted: bool, csrf: str
+) -> HTMLResponse:
+    desk = page.desk
+    nonce = _nonce(page.pages.links, token)
+    if nonce is None:
+        return refused(page, LinkNotUsable("unknown", "This onboarding link is not valid."))
+    try:
+        page.pages.forms.check(page.request, csrf)
+    except FormRefused as refusal:
+        return show(page, status=403, said=str(refusal.detail))
+    try:
+        with desk.session() as session:
+            supplier_id = supplier_onboarding.usable(session, desk.clock.now(), nonce).supplier_id
+            outcome = supplier_onboarding.submit_terms(
+                session, desk.clock.now(), nonce, fields, accepted
+            )
+    except LinkNotUsable as error:
+        return refused(page, error)
+    if isinstance(outcome, dict):
+        values = {**fields, "rma_required": fields.get("rma_required") in ("on", "true", "1")}
+        return show(
+            page,
+            status=422,
+            said="Some answers need another look; see the notes by the fields.",
+            supplier_id=supplier_id,
+            values=values,
+            problems=outcome,
+            token=token,
+        )
+    return show(
+        page,
+        said=(
+            "Thank you: your terms were sent to the store. They apply once the store "
+            "confirms them; this link is now used."
+        ),
+        supplier_id=supplier_id,
+        done=True,
+    )
 
 
 def onboarding_section(desk: ReturnsDesk) -> dict[str, Any]:

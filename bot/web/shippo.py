@@ -27,10 +27,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from adapters.shippo_carrier import token_mode
-from bot.settings import get_settings
 from bot.web.carrier import handle_tracker_event
-from graph.desk import CarrierEvent, ReturnsDesk
+from bot.web.deps import DeskDep, WebhooksDep
+from graph.desk import CarrierEvent
 from tools.service_errors import ServiceUnavailable
 
 log = logging.getLogger("returnbridge.shippo_webhook")
@@ -43,69 +42,62 @@ SHIPPO_STATUS: dict[str, CarrierEvent] = {
 }
 
 
-def shippo_router(
-    desk: ReturnsDesk, *, webhook_token: str | None = None, mode: str | None = None
-) -> APIRouter:
-    """The token defaults to ``RETURNBRIDGE_SHIPPO_WEBHOOK_TOKEN``, the mode to that of
-    ``SHIPPO_API_TOKEN`` (none known: any mode)."""
-    router = APIRouter()
-    settings = get_settings()
-    token = settings.shippo_webhook_token if webhook_token is None else webhook_token
-    if mode is None:
-        mode = token_mode(settings.shippo_api_token)
+# The token is RETURNBRIDGE_SHIPPO_WEBHOOK_TOKEN, the mode that of SHIPPO_API_TOKEN (none
+# known: any mode); both come from the app (bot/web/deps.py WebhookSettings).
+router = APIRouter()
 
-    @router.post("/webhooks/shippo", include_in_schema=False)
-    async def shippo_webhook(request: Request) -> JSONResponse:
-        if not token:
-            # The customer sees the tracking number: an unauthenticated "delivered" would let
-            # anyone move a case towards its refund. No token set: no event acts.
-            return JSONResponse(
-                {
-                    "detail": "Shippo events are refused until RETURNBRIDGE_SHIPPO_WEBHOOK_TOKEN "
-                    "is set and the webhook URL carries it."
-                },
-                status_code=403,
-            )
-        given = request.query_params.get("token", "")
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            log.warning("Shippo webhook without the shared token refused")
-            return JSONResponse({"detail": "Unknown webhook."}, status_code=401)
-        body = await request.body()
-        try:
-            event = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return JSONResponse({"detail": "Not JSON."}, status_code=400)
-        if not isinstance(event, dict):
-            return JSONResponse({"detail": "Expected an event object."}, status_code=400)
-        if event.get("event") != "track_updated" or not isinstance(event.get("data"), dict):
-            return JSONResponse({"ok": True, "handled": False, "outcome": "not a tracking event"})
-        event_mode = "test" if event.get("test") else "production"
-        if mode and "test" in event and event_mode != mode:
-            outcome = f"a {event_mode} event; this installation's token is {mode}"
-            return JSONResponse({"ok": True, "handled": False, "outcome": outcome})
-        data = event["data"]
-        tracking = str(data.get("tracking_number") or "").strip()
-        status_block = data.get("tracking_status") or {}
-        status = str(status_block.get("status") if isinstance(status_block, dict) else "")
-        status = status.strip().upper()
-        if not tracking:
-            return JSONResponse({"ok": True, "handled": False, "outcome": "no tracking number"})
-        event_id = "shippo:" + hashlib.sha256(body).hexdigest()
-        try:
-            outcome = await run_in_threadpool(
-                lambda: handle_tracker_event(
-                    desk,
-                    event_id,
-                    tracking,
-                    status.lower(),
-                    source="shippo",
-                    event=SHIPPO_STATUS.get(status),
-                )
-            )
-        except ServiceUnavailable as error:
-            log.warning("Shippo event for %s left for its redelivery: %s", tracking, error.message)
-            return JSONResponse({"detail": error.message}, status_code=503)
-        log.info("Shippo %s %s: %s", tracking, status, outcome)
-        return JSONResponse({"ok": True, "handled": True, "outcome": outcome})
 
-    return router
+@router.post("/webhooks/shippo", include_in_schema=False)
+async def shippo_webhook(request: Request, desk: DeskDep, webhooks: WebhooksDep) -> JSONResponse:
+    token, mode = webhooks.shippo_token, webhooks.shippo_mode
+    if not token:
+        # The customer sees the tracking number: an unauthenticated "delivered" would let
+        # anyone move a case towards its refund. No token set: no event acts.
+        return JSONResponse(
+            {
+                "detail": "Shippo events are refused until RETURNBRIDGE_SHIPPO_WEBHOOK_TOKEN "
+                "is set and the webhook URL carries it."
+            },
+            status_code=403,
+        )
+    given = request.query_params.get("token", "")
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        log.warning("Shippo webhook without the shared token refused")
+        return JSONResponse({"detail": "Unknown webhook."}, status_code=401)
+    body = await request.body()
+    try:
+        event = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return JSONResponse({"detail": "Not JSON."}, status_code=400)
+    if not isinstance(event, dict):
+        return JSONResponse({"detail": "Expected an event object."}, status_code=400)
+    if event.get("event") != "track_updated" or not isinstance(event.get("data"), dict):
+        return JSONResponse({"ok": True, "handled": False, "outcome": "not a tracking event"})
+    event_mode = "test" if event.get("test") else "production"
+    if mode and "test" in event and event_mode != mode:
+        outcome = f"a {event_mode} event; this installation's token is {mode}"
+        return JSONResponse({"ok": True, "handled": False, "outcome": outcome})
+    data = event["data"]
+    tracking = str(data.get("tracking_number") or "").strip()
+    status_block = data.get("tracking_status") or {}
+    status = str(status_block.get("status") if isinstance(status_block, dict) else "")
+    status = status.strip().upper()
+    if not tracking:
+        return JSONResponse({"ok": True, "handled": False, "outcome": "no tracking number"})
+    event_id = "shippo:" + hashlib.sha256(body).hexdigest()
+    try:
+        outcome = await run_in_threadpool(
+            lambda: handle_tracker_event(
+                desk,
+                event_id,
+                tracking,
+                status.lower(),
+                source="shippo",
+                event=SHIPPO_STATUS.get(status),
+            )
+        )
+    except ServiceUnavailable as error:
+        log.warning("Shippo event for %s left for its redelivery: %s", tracking, error.message)
+        return JSONResponse({"detail": error.message}, status_code=503)
+    log.info("Shippo %s %s: %s", tracking, status, outcome)
+    return JSONResponse({"ok": True, "handled": True, "outcome": outcome})

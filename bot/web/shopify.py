@@ -44,7 +44,7 @@ from adapters.shopify_orders import (
     record_fulfillment,
     update_order,
 )
-from bot.settings import get_settings
+from bot.web.deps import DeskDep, WebhooksDep
 from graph.desk import ReturnsDesk
 from ledger import shopify_models
 
@@ -76,68 +76,64 @@ def _refuse(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
 
 
-def shopify_router(
-    desk: ReturnsDesk, *, secret: str | None = None, max_age_hours: int | None = None
-) -> APIRouter:
-    """``secret`` defaults to ``SHOPIFY_API_SECRET``, the age to its setting."""
-    router = APIRouter()
-    settings = get_settings()
-    key = (settings.shopify_webhook_secret if secret is None else secret) or ""
-    max_age = dt.timedelta(hours=max_age_hours or settings.shopify_webhook_max_age_hours)
-    transit_days = settings.shopify_transit_days
+# The secret is SHOPIFY_API_SECRET, the oldest delivery taken and the transit days come from
+# their settings, all through the app (bot/web/deps.py WebhookSettings).
+router = APIRouter()
 
-    @router.post("/webhooks/shopify", include_in_schema=False)
-    async def shopify_webhook(request: Request) -> JSONResponse:
-        if not key.strip():
-            # An unsigned "order updated" could rewrite what a customer may return.
-            return _refuse(403, "Shopify webhooks are refused until SHOPIFY_API_SECRET is set.")
-        body = await request.body()
-        given = request.headers.get("x-shopify-hmac-sha256", "")
-        if not hmac.compare_digest(given.encode(), shopify_signature(key, body).encode()):
-            log.warning("Shopify webhook with a wrong signature refused")
-            return _refuse(401, "The signature does not match.")
-        topic = request.headers.get("x-shopify-topic", "").strip().lower()
-        webhook_id = request.headers.get("x-shopify-webhook-id", "").strip()
-        if not webhook_id:
-            return _refuse(400, "No X-Shopify-Webhook-Id.")
-        triggered = _triggered_at(request.headers.get("x-shopify-triggered-at", ""))
-        now = desk.clock.now()
-        if triggered is None:
-            return _refuse(400, "No readable X-Shopify-Triggered-At.")
-        if triggered > now + FUTURE_SLACK or now - triggered > max_age:
-            log.warning("Shopify webhook %s triggered at %s refused", webhook_id, triggered)
-            return _refuse(400, "The delivery is too old (or dated in the future).")
-        try:
-            payload = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _refuse(400, "Not JSON.")
-        if not isinstance(payload, dict):
-            return _refuse(400, "Expected an object.")
-        if topic not in ORDER_TOPICS | FULFILMENT_TOPICS:
-            return JSONResponse({"ok": True, "handled": False, "outcome": f"topic {topic!r}"})
-        shop = request.headers.get("x-shopify-shop-domain", "")
 
-        def handle() -> tuple[bool, str]:
-            with desk.session() as session:
-                claim = shopify_models.claim(
-                    session,
-                    webhook_id=webhook_id,
-                    topic=topic,
-                    shop_domain=shop,
-                    triggered_at=triggered,
-                    received_at=now,
-                )
-                if claim is None:
-                    return False, "already handled"
-                outcome = _apply(desk, session, topic, payload, transit_days)
-                claim.outcome = outcome[:200]
-                return True, outcome
+@router.post("/webhooks/shopify", include_in_schema=False)
+async def shopify_webhook(request: Request, desk: DeskDep, webhooks: WebhooksDep) -> JSONResponse:
+    key = webhooks.shopify_secret
+    max_age = dt.timedelta(hours=webhooks.shopify_max_age_hours)
+    transit_days = webhooks.shopify_transit_days
+    if not key.strip():
+        # An unsigned "order updated" could rewrite what a customer may return.
+        return _refuse(403, "Shopify webhooks are refused until SHOPIFY_API_SECRET is set.")
+    body = await request.body()
+    given = request.headers.get("x-shopify-hmac-sha256", "")
+    if not hmac.compare_digest(given.encode(), shopify_signature(key, body).encode()):
+        log.warning("Shopify webhook with a wrong signature refused")
+        return _refuse(401, "The signature does not match.")
+    topic = request.headers.get("x-shopify-topic", "").strip().lower()
+    webhook_id = request.headers.get("x-shopify-webhook-id", "").strip()
+    if not webhook_id:
+        return _refuse(400, "No X-Shopify-Webhook-Id.")
+    triggered = _triggered_at(request.headers.get("x-shopify-triggered-at", ""))
+    now = desk.clock.now()
+    if triggered is None:
+        return _refuse(400, "No readable X-Shopify-Triggered-At.")
+    if triggered > now + FUTURE_SLACK or now - triggered > max_age:
+        log.warning("Shopify webhook %s triggered at %s refused", webhook_id, triggered)
+        return _refuse(400, "The delivery is too old (or dated in the future).")
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _refuse(400, "Not JSON.")
+    if not isinstance(payload, dict):
+        return _refuse(400, "Expected an object.")
+    if topic not in ORDER_TOPICS | FULFILMENT_TOPICS:
+        return JSONResponse({"ok": True, "handled": False, "outcome": f"topic {topic!r}"})
+    shop = request.headers.get("x-shopify-shop-domain", "")
 
-        handled, outcome = await run_in_threadpool(handle)
-        log.info("Shopify %s %s: %s", topic, webhook_id, outcome)
-        return JSONResponse({"ok": True, "handled": handled, "outcome": outcome})
+    def handle() -> tuple[bool, str]:
+        with desk.session() as session:
+            claim = shopify_models.claim(
+                session,
+                webhook_id=webhook_id,
+                topic=topic,
+                shop_domain=shop,
+                triggered_at=triggered,
+                received_at=now,
+            )
+            if claim is None:
+                return False, "already handled"
+            outcome = _apply(desk, session, topic, payload, transit_days)
+            claim.outcome = outcome[:200]
+            return True, outcome
 
-    return router
+    handled, outcome = await run_in_threadpool(handle)
+    log.info("Shopify %s %s: %s", topic, webhook_id, outcome)
+    return JSONResponse({"ok": True, "handled": handled, "outcome": outcome})
 
 
 def _apply(

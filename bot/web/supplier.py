@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from bot.settings import get_settings
 from bot.web.access import WebAccess
+from bot.web.deps import DeskDep, TemplatesDep
 from bot.web.forms import FormRefused, FormTokens
 from graph.desk import ReturnsDesk, view_case
 from graph.supplier_answers import ACK_CHANNEL, Reader, SupplierSource, answer_button, answer_text
@@ -38,7 +39,6 @@ from policies.money import Money
 from tools.errors import CaseNotFound, ReturnError
 
 log = logging.getLogger("returnbridge.supplier_inbox")
-HERE = Path(__file__).parent
 SALT = "supplier-inbox"
 FINAL = ("resolved", "denied", "cancelled")
 HISTORY_ROWS = 50  # the supplier's most recent finished returns on its page
@@ -81,128 +81,159 @@ class InboxLinks:
         return f"{base_url.rstrip('/')}/supplier/{self.token(supplier_id)}"
 
 
-def supplier_inbox_router(
-    desk: ReturnsDesk,
-    secret_key: str,
-    *,
-    link_days: int | None = None,
-    reader: Reader | None = None,
-    access: WebAccess | None = None,
-) -> APIRouter:
-    settings = get_settings()
-    links = InboxLinks(secret_key, link_days or settings.supplier_link_days)
-    forms = FormTokens(
-        secret_key, "supplier-form", access or WebAccess.from_settings(settings), 12 * 3600
-    )
-    if reader is None:
-        from graph.supplier_reader_llm import reader_from_env
+@dataclass(frozen=True)
+class SupplierPages:
+    """What the inbox pages of one app sign and read with: the links, the forms' tokens and
+    the reader of answers in plain words (set on ``app.state.supplier_pages``)."""
 
-        reader = reader_from_env()
-    read: Reader = reader
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    router = APIRouter()
-    if not (settings.slack_bot_token and settings.slack_signing_secret):
-        # The links themselves are keys: never written to a log, printed only on request.
-        log.info("suppliers answer on their inbox pages; `returnbridge slack links` prints them")
+    links: InboxLinks
+    forms: FormTokens
+    read: Reader
 
-    def refused_page(request: Request, said: str = "") -> HTMLResponse:
-        return templates.TemplateResponse(
-            request,
-            "supplier_inbox.html",
-            {
-                "store_name": desk.store.policy.name,
-                "supplier_name": "supplier",
-                "said": said
-                or "This link has expired or is not valid. Ask the store for a new one.",
-                "cases": [],
-                "history": [],
-                "nonce": lambda: "",
-                "csrf": "",
-            },
-            status_code=403,
+    @classmethod
+    def build(
+        cls,
+        secret_key: str,
+        *,
+        link_days: int | None = None,
+        reader: Reader | None = None,
+        access: WebAccess | None = None,
+    ) -> SupplierPages:
+        settings = get_settings()
+        links = InboxLinks(secret_key, link_days or settings.supplier_link_days)
+        forms = FormTokens(
+            secret_key, "supplier-form", access or WebAccess.from_settings(settings), 12 * 3600
         )
+        if reader is None:
+            from graph.supplier_reader_llm import reader_from_env
 
-    @router.get("/supplier/{token}", response_class=HTMLResponse)
-    def inbox(request: Request, token: str, said: str = "") -> HTMLResponse:
-        supplier_id = links.supplier(token)
-        if supplier_id is None or supplier_id not in desk.store.suppliers:
-            return refused_page(request)
-        agreement = desk.store.supplier(supplier_id)
-        csrf, fresh = forms.issue(request)
-        response = templates.TemplateResponse(
-            request,
-            "supplier_inbox.html",
-            {
-                "store_name": desk.store.policy.name,
-                "supplier_name": agreement.name,
-                "said": said[:1000],
-                "cases": _open_cases(desk, supplier_id, f"/supplier/{token}"),
-                "history": _past_returns(desk, supplier_id),
-                "currency": desk.store.policy.currency,
-                "nonce": lambda: secrets.token_urlsafe(12),
-                "csrf": csrf,
-            },
-        )
-        forms.set_cookie(response, fresh)
-        return response
-
-    @router.get("/supplier/{token}/photos/{photo_id}.jpg")
-    def photo(token: str, photo_id: int) -> Response:
-        """A customer's photo of one of this supplier's returns; the link is the key."""
-        supplier_id = links.supplier(token)
-        with desk.session() as session:
-            row = session.get(PhotoRow, photo_id) if supplier_id else None
-            owner = None
-            if row is not None and row.case_code:
-                owner = session.execute(
-                    select(CaseRow.supplier_id).where(CaseRow.code == row.case_code)
-                ).scalar_one_or_none()
-            if row is None or owner is None or owner != supplier_id:
-                raise CaseNotFound("There is no such photo.")  # 404, another's or none
-            data, content_type = row.data, row.content_type
-        return Response(
-            data,
-            media_type=content_type,
-            headers={"Cache-Control": "private, no-store", "Content-Disposition": "inline"},
-        )
-
-    @router.post("/supplier/{token}/cases/{code}", response_model=None)
-    def answer(
-        request: Request,
-        token: str,
-        code: str,
-        action: Annotated[str, Form()],
-        nonce: Annotated[str, Form(min_length=8, max_length=64)],
-        rma: Annotated[str, Form()] = "",
-        address: Annotated[str, Form()] = "",
-        note: Annotated[str, Form()] = "",
-        text: Annotated[str, Form()] = "",
-        csrf: Annotated[str, Form()] = "",
-    ) -> HTMLResponse | RedirectResponse:
-        supplier_id = links.supplier(token)
-        if supplier_id is None or supplier_id not in desk.store.suppliers:
-            return refused_page(request)
-        try:
-            forms.check(request, csrf)
-        except FormRefused as refused:
-            return refused_page(request, str(refused.detail))
-        who = SupplierSource(supplier_id=supplier_id, event_key=f"inbox:{nonce}", source="inbox")
-        code = code.strip().upper()
-        if action == "parcel_arrived":
-            said = _parcel_arrived(desk, who, code)
-            return RedirectResponse(
-                f"/supplier/{token}?said={quote(said)}#case-{code}", status_code=303
+            reader = reader_from_env()
+        if not (settings.slack_bot_token and settings.slack_signing_secret):
+            # The links themselves are keys: never written to a log, printed only on request.
+            log.info(
+                "suppliers answer on their inbox pages; `returnbridge slack links` prints them"
             )
-        if action == "reply":
-            result = answer_text(desk, code, who, text, read)
-        else:
-            result = answer_button(desk, code, who, action, rma=rma, address=address, note=note)
-        said = result.ack or "Already done: that form was sent before."
+        return cls(links=links, forms=forms, read=reader)
+
+
+def get_supplier_pages(request: Request) -> SupplierPages:
+    pages: SupplierPages = request.app.state.supplier_pages
+    return pages
+
+
+PagesDep = Annotated[SupplierPages, Depends(get_supplier_pages)]
+router = APIRouter()
+
+
+def refused_page(
+    request: Request, desk: ReturnsDesk, templates: Jinja2Templates, said: str = ""
+) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        "supplier_inbox.html",
+        {
+            "store_name": desk.store.policy.name,
+            "supplier_name": "supplier",
+            "said": said or "This link has expired or is not valid. Ask the store for a new one.",
+            "cases": [],
+            "history": [],
+            "nonce": lambda: "",
+            "csrf": "",
+        },
+        status_code=403,
+    )
+
+
+@router.get("/supplier/{token}", response_class=HTMLResponse)
+def inbox(
+    request: Request,
+    token: str,
+    desk: DeskDep,
+    pages: PagesDep,
+    templates: TemplatesDep,
+    said: str = "",
+) -> HTMLResponse:
+    forms = pages.forms
+    supplier_id = pages.links.supplier(token)
+    if supplier_id is None or supplier_id not in desk.store.suppliers:
+        return refused_page(request, desk, templates)
+    agreement = desk.store.supplier(supplier_id)
+    csrf, fresh = forms.issue(request)
+    response = templates.TemplateResponse(
+        request,
+        "supplier_inbox.html",
+        {
+            "store_name": desk.store.policy.name,
+            "supplier_name": agreement.name,
+            "said": said[:1000],
+            "cases": _open_cases(desk, supplier_id, f"/supplier/{token}"),
+            "history": _past_returns(desk, supplier_id),
+            "currency": desk.store.policy.currency,
+            "nonce": lambda: secrets.token_urlsafe(12),
+            "csrf": csrf,
+        },
+    )
+    forms.set_cookie(response, fresh)
+    return response
+
+
+@router.get("/supplier/{token}/photos/{photo_id}.jpg")
+def photo(token: str, photo_id: int, desk: DeskDep, pages: PagesDep) -> Response:
+    """A customer's photo of one of this supplier's returns; the link is the key."""
+    supplier_id = pages.links.supplier(token)
+    with desk.session() as session:
+        row = session.get(PhotoRow, photo_id) if supplier_id else None
+        owner = None
+        if row is not None and row.case_code:
+            owner = session.execute(
+                select(CaseRow.supplier_id).where(CaseRow.code == row.case_code)
+            ).scalar_one_or_none()
+        if row is None or owner is None or owner != supplier_id:
+            raise CaseNotFound("There is no such photo.")  # 404, another's or none
+        data, content_type = row.data, row.content_type
+    return Response(
+        data,
+        media_type=content_type,
+        headers={"Cache-Control": "private, no-store", "Content-Disposition": "inline"},
+    )
+
+
+@router.post("/supplier/{token}/cases/{code}", response_model=None)
+def answer(
+    request: Request,
+    token: str,
+    code: str,
+    desk: DeskDep,
+    pages: PagesDep,
+    templates: TemplatesDep,
+    action: Annotated[str, Form()],
+    nonce: Annotated[str, Form(min_length=8, max_length=64)],
+    rma: Annotated[str, Form()] = "",
+    address: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    supplier_id = pages.links.supplier(token)
+    if supplier_id is None or supplier_id not in desk.store.suppliers:
+        return refused_page(request, desk, templates)
+    try:
+        pages.forms.check(request, csrf)
+    except FormRefused as refused:
+        return refused_page(request, desk, templates, str(refused.detail))
+    who = SupplierSource(supplier_id=supplier_id, event_key=f"inbox:{nonce}", source="inbox")
+    code = code.strip().upper()
+    if action == "parcel_arrived":
+        said = _parcel_arrived(desk, who, code)
         return RedirectResponse(
             f"/supplier/{token}?said={quote(said)}#case-{code}", status_code=303
         )
-
-    return router
+    if action == "reply":
+        result = answer_text(desk, code, who, text, pages.read)
+    else:
+        result = answer_button(desk, code, who, action, rma=rma, address=address, note=note)
+    said = result.ack or "Already done: that form was sent before."
+    return RedirectResponse(f"/supplier/{token}?said={quote(said)}#case-{code}", status_code=303)
 
 
 def _parcel_arrived(desk: ReturnsDesk, who: SupplierSource, code: str) -> str:

@@ -18,8 +18,10 @@ from adapters.easypost_carrier import EasyPostCarrier
 from adapters.shopify_orders import read_orders_csv, store_orders
 from adapters.shopify_payments import ShopifyPayments
 from bot.settings import get_settings
+from bot.web import carrier
 from bot.web.app import create_app
-from bot.web.carrier import carrier_router, easypost_signature
+from bot.web.carrier import easypost_signature
+from bot.web.deps import webhook_settings
 from bot.worker import run_once
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
@@ -112,7 +114,8 @@ def _open(desk: ReturnsDesk) -> str:
 
 def _app(desk: ReturnsDesk, secret: str | None = SECRET) -> TestClient:
     app = FastAPI()
-    app.include_router(carrier_router(desk, webhook_secret=secret or ""))
+    app.state.desk, app.state.webhooks = desk, webhook_settings(easypost_secret=secret or "")
+    app.include_router(carrier.router)
     return TestClient(app)
 
 

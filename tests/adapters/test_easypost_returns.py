@@ -19,8 +19,10 @@ from sqlalchemy import select
 
 from adapters.easypost_carrier import EasyPostCarrier
 from bot.settings import get_settings
+from bot.web import carrier
 from bot.web.app import create_app
-from bot.web.carrier import carrier_router, easypost_signature
+from bot.web.carrier import easypost_signature
+from bot.web.deps import webhook_settings
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.owner_models import PENDING_REVIEW, SERVICE_FAILING, InboxItemRow
@@ -77,7 +79,10 @@ def _open(desk: ReturnsDesk) -> str:
 
 def _client(desk: ReturnsDesk, mode: str | None = None) -> TestClient:
     app = FastAPI()
-    app.include_router(carrier_router(desk, webhook_secret=SECRET, mode=mode))
+    changes = {} if mode is None else {"easypost_mode": mode}
+    app.state.desk = desk
+    app.state.webhooks = webhook_settings(easypost_secret=SECRET, **changes)
+    app.include_router(carrier.router)
     return TestClient(app)
 
 
@@ -160,7 +165,7 @@ def test_the_return_page_stops_offering_a_label_sent_back(tmp_path: Path) -> Non
         code = _open(desk)
         tracking = desk.supplier_action("acme", code, "approve", rma="RMA-8").tracking_number
         page = TestClient(create_app(desk, "app-secret"))
-        # the case's private link, signed as the returns page signs it (bot/web/app.py)
+        # the case's private link, signed as the returns page signs it (bot/web/returns.py)
         token = URLSafeTimedSerializer("app-secret", salt="case-link").dumps(code)
         before = page.get(f"/api/cases/{code}", params={"token": token}).json()
         assert before["label_url"] and before["status_text"].startswith("Label ready")

@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from adapters.shippo_carrier import ShippoCarrier, token_mode
-from bot.web.shippo import shippo_router
+from bot.web.deps import webhook_settings
+from bot.web.shippo import router as shippo_webhook
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import import_orders
@@ -178,12 +179,16 @@ def test_a_case_through_shippo_and_its_tracking_webhook(tmp_path: Path) -> None:
         tracking = view.tracking_number or ""
         assert tracking == server.bought[0]["tracking_number"]
         app = FastAPI()
-        app.include_router(shippo_router(desk, webhook_token=HOOK_TOKEN, mode="test"))
+        app.state.desk = desk
+        app.state.webhooks = webhook_settings(shippo_token=HOOK_TOKEN, shippo_mode="test")
+        app.include_router(shippo_webhook)
         client = TestClient(app)
 
         # With no token set at all, the route refuses every event.
         unset = FastAPI()
-        unset.include_router(shippo_router(desk, webhook_token="", mode="test"))
+        unset.state.desk = desk
+        unset.state.webhooks = webhook_settings(shippo_token="", shippo_mode="test")
+        unset.include_router(shippo_webhook)
         refused = _hook(TestClient(unset), track_updated(tracking, "DELIVERED"), token="")
         assert refused.status_code == 403
         assert desk.case_view(view.code).status == "awaiting_shipment"

@@ -16,7 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from adapters.shopify_payments import ShopifyPayments
-from bot.web.shopify import shopify_router, shopify_signature
+from bot.web import shopify
+from bot.web.deps import webhook_settings
+from bot.web.shopify import shopify_signature
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger import journal
@@ -150,7 +152,9 @@ def fulfillment_payload(**changes: Any) -> dict[str, Any]:
 class Webhooks:
     def __init__(self, desk: ReturnsDesk, secret: str | None = SECRET) -> None:
         app = FastAPI()
-        app.include_router(shopify_router(desk, secret=secret or ""))
+        app.state.desk = desk
+        app.state.webhooks = webhook_settings(shopify_secret=secret or "")
+        app.include_router(shopify.router)
         self.client = TestClient(app)
         self.sent = 0
 

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.settings import get_settings
+from bot.web import onboarding
 from bot.web.access import LOCAL_HOSTS, WebAccess
-from bot.web.onboarding import supplier_onboarding_router
+from bot.web.deps import page_templates
 from bot.web.owner import owner_router
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
@@ -67,7 +68,8 @@ def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 def web(desk: ReturnsDesk) -> TestClient:
     app = FastAPI()
     app.include_router(owner_router(desk, "test-secret", password=None, access=ACCESS))
-    app.include_router(supplier_onboarding_router(desk, "test-secret", access=ACCESS))
+    onboarding_pages(app, desk)
+    app.include_router(onboarding.router)
     return TestClient(app, client=("127.0.0.1", 50000))
 
 
@@ -275,8 +277,14 @@ def test_the_command_line_invites_lists_and_confirms(
 
 def supplier_onboarding_router_app(desk: ReturnsDesk) -> FastAPI:
     app = FastAPI()
-    app.include_router(supplier_onboarding_router(desk, "test-secret", access=ACCESS))
+    onboarding_pages(app, desk)
+    app.include_router(onboarding.router)
     return app
+
+
+def onboarding_pages(app: FastAPI, desk: ReturnsDesk) -> None:
+    app.state.desk, app.state.templates = desk, page_templates()
+    app.state.onboarding_pages = onboarding.OnboardingPages.build("test-secret", access=ACCESS)
 
 
 def test_a_vendor_without_an_agreement_is_flagged(desk: ReturnsDesk, store_dir: Path) -> None:

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.slack.app import SupplierSlackApp, slack_router
+from bot.slack import app as slack_app
+from bot.slack.app import SupplierSlackApp
 from bot.slack.local import InlineExecutor
 from bot.slack.outbox import http_upload
 from bot.slack.payloads import SignedRequest, SlackRequests
@@ -121,7 +122,8 @@ def slack_world(database_url: str) -> Iterator[SlackWorld]:
             listener_executor=InlineExecutor(),  # each request's work is done when it returns
         )
         app = FastAPI()
-        app.include_router(slack_router(desk, slack))
+        app.state.slack = slack
+        app.include_router(slack_app.router)
         with TestClient(app) as http:
             yield SlackWorld(desk, server, slack, http, SlackRequests(SECRET), clock)
     desk.close()

@@ -11,8 +11,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot import settings
+from bot.web import carrier
 from bot.web.app import create_app
-from bot.web.carrier import carrier_router, easypost_signature
+from bot.web.carrier import easypost_signature
+from bot.web.deps import webhook_settings
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger.repository import import_orders
@@ -60,7 +62,8 @@ def test_with_the_default_settings_an_unsigned_delivered_event_is_refused(
 
 def test_an_empty_secret_refuses_events_too(desk: ReturnsDesk) -> None:
     app = FastAPI()
-    app.include_router(carrier_router(desk, webhook_secret=""))
+    app.state.desk, app.state.webhooks = desk, webhook_settings(easypost_secret="")
+    app.include_router(carrier.router)
     code, tracking = _shipped_locally(desk)
     body = json.dumps(tracker_event(tracking, "delivered")).encode()
     answer = TestClient(app).post(
@@ -74,7 +77,8 @@ def test_an_empty_secret_refuses_events_too(desk: ReturnsDesk) -> None:
 
 def test_a_signed_event_cannot_move_a_label_rendered_here(desk: ReturnsDesk) -> None:
     app = FastAPI()
-    app.include_router(carrier_router(desk, webhook_secret="hook-secret"))
+    app.state.desk, app.state.webhooks = desk, webhook_settings(easypost_secret="hook-secret")
+    app.include_router(carrier.router)
     code, tracking = _shipped_locally(desk)
     body = json.dumps(tracker_event(tracking, "delivered")).encode()
     answer = TestClient(app).post(
@@ -85,3 +89,18 @@ def test_a_signed_event_cannot_move_a_label_rendered_here(desk: ReturnsDesk) -> 
     assert answer.status_code == 200
     assert answer.json()["outcome"] == "no return has this tracking number"
     assert desk.case_view(code).status == "awaiting_shipment"
+
+
+def test_each_app_checks_events_with_its_own_secret(desk: ReturnsDesk) -> None:
+    # One module-level route serves both apps; the secret is each app's (app.state).
+    first = TestClient(
+        create_app(desk, "app-secret", webhooks=webhook_settings(easypost_secret="a"))
+    )
+    second = TestClient(
+        create_app(desk, "app-secret", webhooks=webhook_settings(easypost_secret="b"))
+    )
+    _code, tracking = _shipped_locally(desk)
+    body = json.dumps(tracker_event(tracking, "delivered")).encode()
+    signed_a = {"X-Hmac-Signature": easypost_signature("a", body)}
+    assert second.post("/webhooks/easypost", content=body, headers=signed_a).status_code == 401
+    assert first.post("/webhooks/easypost", content=body, headers=signed_a).status_code == 200

@@ -70,11 +70,16 @@ def test_supplier_forms_need_the_pages_token(desk: ReturnsDesk) -> None:
     code = desk.submit_return(request).code
     assert desk.case_view(code).status == "awaiting_supplier"
     app = FastAPI()
-    from bot.web.supplier import supplier_inbox_router
+    from bot.web import supplier
+    from bot.web.deps import page_templates
 
-    app.include_router(
-        supplier_inbox_router(desk, SECRET, reader=lambda *_: None, access=ACCESS)  # type: ignore[arg-type]
+    app.state.desk, app.state.templates = desk, page_templates()
+    app.state.supplier_pages = supplier.SupplierPages.build(
+        SECRET,
+        reader=lambda *_: None,
+        access=ACCESS,  # type: ignore[arg-type]
     )
+    app.include_router(supplier.router)
     link = f"/supplier/{InboxLinks(SECRET).token('acme')}"
     supplier = TestClient(app)
     form = {"action": "decline", "note": "worn", "nonce": "n-12345678"}
