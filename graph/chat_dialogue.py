@@ -182,6 +182,18 @@ class OfflineDialogue:
 
         if "human" in reading.intents:
             replies.append(reply(chat_tools.hand_off(self.desk, st.session, text, verified)))
+            said_more = (
+                reading.has_return_details
+                or reading.order_numbers
+                or reading.emails
+                or reading.phones
+                or reading.case_codes
+                or reading.quantity is not None
+                or reading.intents - {"human"}
+            )
+            if not said_more:
+                # A person takes it from here: the bot does not ask its last question again.
+                return replies
 
         if verified is None:
             st.unplaced = [*st.unplaced, text][-10:]

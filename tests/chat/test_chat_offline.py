@@ -60,6 +60,18 @@ def test_asking_for_a_person_queues_a_handoff(desk: ReturnsDesk) -> None:
         assert owner[-1].kind == "chat_handoff" and "ana@example.com" in owner[-1].text
 
 
+def test_after_the_handoff_the_bot_does_not_ask_its_question_again(desk: ReturnsDesk) -> None:
+    chat = CustomerChat(desk, "offline")
+    sid = chat.open_session()
+    asked = [m.text for m in chat.say(sid, "order 1001 ana@example.com")]
+    assert any("Which item" in text for text in asked), asked
+    replies = [m.text for m in chat.say(sid, "Can I talk to a person please?")]
+    assert len(replies) == 1 and "person from the store" in replies[0], replies
+    # words that carry more than the wish for a person are still read
+    more = " ".join(m.text for m in chat.say(sid, "a person please, and where is my refund?"))
+    assert "return" in more.lower() or "refund" in more.lower(), more
+
+
 def test_injections_change_nothing(desk: ReturnsDesk) -> None:
     chat = CustomerChat(desk, "offline")
     sid = chat.open_session()
