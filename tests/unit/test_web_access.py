@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from starlette.datastructures import Headers
 
 from bot import settings
+from bot.web import owner
 from bot.web.access import LOCAL_HOSTS, WebAccess, parse_networks
 from bot.web.app import create_app
-from bot.web.owner import owner_router
+from bot.web.owner import OwnerDesk
 from bot.web.supplier import InboxLinks
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
@@ -29,7 +30,9 @@ RULE = {"text": "Returns over $5 need my OK"}
 
 def _owner_app(desk: ReturnsDesk, password: str | None, access: WebAccess = ACCESS) -> FastAPI:
     app = FastAPI()
-    app.include_router(owner_router(desk, SECRET, password=password, access=access))
+    app.state.owner_desk = OwnerDesk.build(desk, SECRET, password=password, access=access)
+    for owner_pages in owner.ROUTERS:
+        app.include_router(owner_pages)
     return app
 
 
