@@ -22,12 +22,12 @@ from bot.install_secret import PUBLISHED_DEFAULT
 from bot.settings import get_settings
 from bot.slack import app as slack_app
 from bot.slack.app import SupplierSlackApp, slack_from_settings
-from bot.web import carrier, chat, codes, onboarding, returns, shippo, shopify, supplier
+from bot.web import carrier, chat, codes, onboarding, owner, returns, shippo, shopify, supplier
 from bot.web.access import WebAccess, WebGuard
 from bot.web.cors import ChatCors, parse_origins
 from bot.web.deps import WebhookSettings, page_templates
 from bot.web.onboarding import OnboardingPages
-from bot.web.owner import owner_router
+from bot.web.owner import OwnerDesk
 from bot.web.request_limits import install_request_limits
 from bot.web.returns import CaseLinks, error
 from bot.web.supplier import SupplierPages
@@ -101,6 +101,7 @@ def create_app(
     app.state.chat = CustomerChat(desk)  # the chat widget's conversations
     app.state.supplier_pages = SupplierPages.build(secret_key, access=access)
     app.state.onboarding_pages = OnboardingPages.build(secret_key, access=access)
+    app.state.owner_desk = OwnerDesk.build(desk, secret_key, access=access)
     app.state.slack = slack if slack is not None else slack_from_settings(desk)
 
     @app.exception_handler(ReturnError)
@@ -167,7 +168,8 @@ def create_app(
     app.include_router(onboarding.router)  # terms form
     app.include_router(chat.router)  # the chat widget: /, /widget.js, /api/chat/…
     app.include_router(codes.router)  # a one-time code lists a customer's orders
-    app.include_router(owner_router(desk, secret_key, access=access))  # the owner console
+    for owner_pages in owner.ROUTERS:  # the owner console: /owner/…
+        app.include_router(owner_pages)
     app.include_router(carrier.router)  # carrier tracking: /webhooks/easypost
     app.include_router(shippo.router)  # and /webhooks/shippo
     app.include_router(shopify.router)  # Shopify order webhooks: /webhooks/shopify

@@ -10,7 +10,6 @@ same-site check as the supplier inbox forms (``bot.web.forms``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -24,6 +23,7 @@ from bot.settings import get_settings
 from bot.web.access import WebAccess
 from bot.web.deps import DeskDep, TemplatesDep
 from bot.web.forms import FormRefused, FormTokens
+from bot.web.owner_base import OwnerDep, owner_guard
 from bot.web.supplier import InboxLinks
 from graph.desk import ReturnsDesk
 from graph.supplier_onboarding import confirm_supplier, invite_supplier, supplier_statuses
@@ -229,37 +229,33 @@ def onboarding_section(desk: ReturnsDesk) -> dict[str, Any]:
 Token = Annotated[str, Form()]
 
 
-def add_onboarding_routes(
-    router: APIRouter,
-    desk: ReturnsDesk,
-    page: Callable[..., HTMLResponse],
-    check_token: Callable[[Request, str], None],
-    secret_key: str,
-) -> None:
-    """``POST /owner/suppliers/invite`` and ``POST /owner/suppliers/{id}/confirm``."""
+# The owner's half: ``POST /owner/suppliers/invite`` and ``POST /owner/suppliers/{id}/confirm``.
+owner_router = APIRouter(prefix="/owner", dependencies=[Depends(owner_guard)])
 
-    @router.post("/suppliers/invite", response_class=HTMLResponse)
-    def invite(
-        request: Request, token: Token, supplier: Annotated[str, Form()] = ""
-    ) -> HTMLResponse:
-        check_token(request, token)
-        try:
-            invitation = invite_supplier(desk, supplier, get_settings().onboarding_link_days)
-        except ReturnError as error:
-            return page(request, error.message, section="suppliers")
-        url = onboarding_url(secret_key, invitation.nonce)
-        return page(
-            request,
-            f"Onboarding link for {invitation.supplier_id} (until "
-            f"{invitation.expires_at_text}); send it to the supplier: {url}",
-            section="suppliers",
-        )
 
-    @router.post("/suppliers/{supplier_id}/confirm", response_class=HTMLResponse)
-    def confirm(request: Request, supplier_id: str, token: Token) -> HTMLResponse:
-        check_token(request, token)
-        try:
-            said = confirm_supplier(desk, supplier_id, get_settings().store_dir)
-        except ReturnError as error:
-            said = error.message
-        return page(request, said, section="suppliers")
+@owner_router.post("/suppliers/invite", response_class=HTMLResponse)
+def invite(
+    request: Request, owner: OwnerDep, token: Token, supplier: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    owner.check(request, token)
+    try:
+        invitation = invite_supplier(owner.desk, supplier, get_settings().onboarding_link_days)
+    except ReturnError as error:
+        return owner.page(request, error.message, section="suppliers")
+    url = onboarding_url(owner.secret_key, invitation.nonce)
+    return owner.page(
+        request,
+        f"Onboarding link for {invitation.supplier_id} (until "
+        f"{invitation.expires_at_text}); send it to the supplier: {url}",
+        section="suppliers",
+    )
+
+
+@owner_router.post("/suppliers/{supplier_id}/confirm", response_class=HTMLResponse)
+def confirm(request: Request, owner: OwnerDep, supplier_id: str, token: Token) -> HTMLResponse:
+    owner.check(request, token)
+    try:
+        said = confirm_supplier(owner.desk, supplier_id, get_settings().store_dir)
+    except ReturnError as error:
+        said = error.message
+    return owner.page(request, said, section="suppliers")

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from bot.web.owner_base import OwnerDep, OwnerPages, owner_guard
 from graph.desk import ReturnsDesk
 from graph.exports import cases_csv, journal_csv
 from graph.owner_inbox import close_item, open_inbox, reply_to_item
@@ -73,99 +74,111 @@ def supplier_section(desk: ReturnsDesk) -> dict[str, Any]:
     return {"scorecards": cards}
 
 
-def add_desk_routes(
-    router: APIRouter,
-    desk: ReturnsDesk,
-    page: Callable[..., HTMLResponse],
-    check_token: Callable[[Request, str], None],
-) -> None:
-    def done(request: Request, action: Callable[[], str], section: str = "inbox") -> HTMLResponse:
-        try:
-            return page(request, action(), section=section)
-        except ReturnError as error:
-            return page(request, error.message, section=section)
+def _done(
+    request: Request, owner: OwnerPages, action: Callable[[], str], section: str = "inbox"
+) -> HTMLResponse:
+    try:
+        return owner.page(request, action(), section=section)
+    except ReturnError as error:
+        return owner.page(request, error.message, section=section)
 
-    @router.post("/inbox/{item_id}/reply", response_class=HTMLResponse)
-    def inbox_reply(request: Request, item_id: int, token: Token, text: Text = "") -> HTMLResponse:
-        check_token(request, token)
-        return done(request, lambda: reply_to_item(desk, item_id, text.strip()[:2000]))
 
-    @router.post("/inbox/{item_id}/close", response_class=HTMLResponse)
-    def inbox_close(request: Request, item_id: int, token: Token) -> HTMLResponse:
-        check_token(request, token)
-        return done(request, lambda: close_item(desk, item_id))
+router = APIRouter(prefix="/owner", dependencies=[Depends(owner_guard)])
 
-    @router.post("/suppliers/credit", response_class=HTMLResponse)
-    def credit(
-        request: Request,
-        token: Token,
-        supplier: Text = "",
-        amount: Text = "",
-        reference: Text = "",
-        order: Text = "",
-    ) -> HTMLResponse:
-        check_token(request, token)
-        return done(
-            request,
-            lambda: record_credit(
-                desk, supplier.strip(), amount.strip(), reference, order=order.strip() or None
-            ),
-            "suppliers",
-        )
 
-    @router.post("/suppliers/writeoff", response_class=HTMLResponse)
-    def writeoff(
-        request: Request,
-        token: Token,
-        supplier: Text = "",
-        order: Text = "",
-        amount: Text = "",
-        note: Text = "",
-    ) -> HTMLResponse:
-        check_token(request, token)
-        return done(
-            request,
-            lambda: write_off(
-                desk,
-                supplier.strip(),
-                order=order.strip() or None,
-                amount=amount.strip() or None,
-                note=note.strip()[:500],
-            ),
-            "suppliers",
-        )
+@router.post("/inbox/{item_id}/reply", response_class=HTMLResponse)
+def inbox_reply(
+    request: Request, owner: OwnerDep, item_id: int, token: Token, text: Text = ""
+) -> HTMLResponse:
+    owner.check(request, token)
+    return _done(request, owner, lambda: reply_to_item(owner.desk, item_id, text.strip()[:2000]))
 
-    @router.get("/exports/{name}.csv")
-    def export(name: str) -> Response:
-        makers = {"cases": cases_csv, "journal": journal_csv}
-        if name not in makers:
-            raise HTTPException(status_code=404, detail="There is no such export.")
-        return Response(
-            makers[name](desk),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
 
-    @router.get("/suppliers/{supplier_id}/statement.csv")
-    def statement(supplier_id: str) -> Response:
-        try:
-            text = supplier_statement(desk, supplier_id)
-        except ReturnError as error:
-            raise HTTPException(status_code=404, detail=error.message) from None
-        return Response(
-            text,
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{supplier_id}-statement.csv"'},
-        )
+@router.post("/inbox/{item_id}/close", response_class=HTMLResponse)
+def inbox_close(request: Request, owner: OwnerDep, item_id: int, token: Token) -> HTMLResponse:
+    owner.check(request, token)
+    return _done(request, owner, lambda: close_item(owner.desk, item_id))
 
-    @router.get("/suppliers/{supplier_id}/statement.pdf")
-    def statement_pdf(supplier_id: str) -> Response:
-        try:
-            data = supplier_statement_pdf(desk, supplier_id)
-        except ReturnError as error:
-            raise HTTPException(status_code=404, detail=error.message) from None
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{supplier_id}-statement.pdf"'},
-        )
+
+@router.post("/suppliers/credit", response_class=HTMLResponse)
+def credit(
+    request: Request,
+    owner: OwnerDep,
+    token: Token,
+    supplier: Text = "",
+    amount: Text = "",
+    reference: Text = "",
+    order: Text = "",
+) -> HTMLResponse:
+    owner.check(request, token)
+    return _done(
+        request,
+        owner,
+        lambda: record_credit(
+            owner.desk, supplier.strip(), amount.strip(), reference, order=order.strip() or None
+        ),
+        "suppliers",
+    )
+
+
+@router.post("/suppliers/writeoff", response_class=HTMLResponse)
+def writeoff(
+    request: Request,
+    owner: OwnerDep,
+    token: Token,
+    supplier: Text = "",
+    order: Text = "",
+    amount: Text = "",
+    note: Text = "",
+) -> HTMLResponse:
+    owner.check(request, token)
+    return _done(
+        request,
+        owner,
+        lambda: write_off(
+            owner.desk,
+            supplier.strip(),
+            order=order.strip() or None,
+            amount=amount.strip() or None,
+            note=note.strip()[:500],
+        ),
+        "suppliers",
+    )
+
+
+@router.get("/exports/{name}.csv")
+def export(name: str, owner: OwnerDep) -> Response:
+    makers = {"cases": cases_csv, "journal": journal_csv}
+    if name not in makers:
+        raise HTTPException(status_code=404, detail="There is no such export.")
+    return Response(
+        makers[name](owner.desk),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@router.get("/suppliers/{supplier_id}/statement.csv")
+def statement(supplier_id: str, owner: OwnerDep) -> Response:
+    try:
+        text = supplier_statement(owner.desk, supplier_id)
+    except ReturnError as error:
+        raise HTTPException(status_code=404, detail=error.message) from None
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{supplier_id}-statement.csv"'},
+    )
+
+
+@router.get("/suppliers/{supplier_id}/statement.pdf")
+def statement_pdf(supplier_id: str, owner: OwnerDep) -> Response:
+    try:
+        data = supplier_statement_pdf(owner.desk, supplier_id)
+    except ReturnError as error:
+        raise HTTPException(status_code=404, detail=error.message) from None
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{supplier_id}-statement.pdf"'},
+    )

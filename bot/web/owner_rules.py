@@ -12,17 +12,17 @@ owner's yes, like any other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from graph.desk import ReturnsDesk
+from bot.web.owner_base import OwnerDep, owner_guard
 from graph.rule_compiler_llm import check_against_store
-from graph.rulebook import Rulebook, skipped_words
+from graph.rulebook import skipped_words
 from language.rules.compiler import RuleNotUnderstood, compile_rule, read_rule
 from policies.models import Reason, Store
 from policies.money import Money, MoneyError
@@ -353,33 +353,30 @@ def spec_of_form(form: Mapping[str, Any], store: Store) -> RuleSpec:
     return spec
 
 
-def add_rule_form_routes(
-    router: APIRouter,
-    desk: ReturnsDesk,
-    page: Callable[..., HTMLResponse],
-    check_token: Callable[[Request, str], None],
-    book: Callable[[], Rulebook],
-) -> None:
-    @router.post("/rules/form", response_class=HTMLResponse)
-    async def save_rule_form(request: Request) -> HTMLResponse:
-        form = await request.form()
-        token = form.get("token")
-        check_token(request, token if isinstance(token, str) else "")
-        replaces_text = _value(form, "replaces")
-        try:
-            spec = spec_of_form(form, desk.store)
-            replaces = _whole(replaces_text, "The rule changed") if replaces_text else None
-            draft = book().draft_spec(spec, spec.canonical(book().names), replaces=replaces)
-        except RuleNotUnderstood as refusal:
-            shown = _form_as_posted(form, desk.store)
-            shown.problem = refusal.message
-            return page(
-                request,
-                "I couldn't save that rule; nothing was changed.",
-                form=shown,
-                section="rules",
-            )
-        return page(request, draft.words(), section="rules")
+router = APIRouter(prefix="/owner", dependencies=[Depends(owner_guard)])
+
+
+@router.post("/rules/form", response_class=HTMLResponse)
+async def save_rule_form(request: Request, owner: OwnerDep) -> HTMLResponse:
+    form = await request.form()
+    token = form.get("token")
+    owner.check(request, token if isinstance(token, str) else "")
+    replaces_text = _value(form, "replaces")
+    store = owner.desk.store
+    try:
+        spec = spec_of_form(form, store)
+        replaces = _whole(replaces_text, "The rule changed") if replaces_text else None
+        draft = owner.book().draft_spec(spec, spec.canonical(owner.book().names), replaces=replaces)
+    except RuleNotUnderstood as refusal:
+        shown = _form_as_posted(form, store)
+        shown.problem = refusal.message
+        return owner.page(
+            request,
+            "I couldn't save that rule; nothing was changed.",
+            form=shown,
+            section="rules",
+        )
+    return owner.page(request, draft.words(), section="rules")
 
 
 def _form_as_posted(form: Mapping[str, Any], store: Store) -> RuleForm:

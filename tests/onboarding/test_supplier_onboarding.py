@@ -17,10 +17,10 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.settings import get_settings
-from bot.web import onboarding
+from bot.web import onboarding, owner
 from bot.web.access import LOCAL_HOSTS, WebAccess
 from bot.web.deps import page_templates
-from bot.web.owner import owner_router
+from bot.web.owner import OwnerDesk
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger import decisions
@@ -67,7 +67,9 @@ def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 def web(desk: ReturnsDesk) -> TestClient:
     app = FastAPI()
-    app.include_router(owner_router(desk, "test-secret", password=None, access=ACCESS))
+    app.state.owner_desk = OwnerDesk.build(desk, "test-secret", password=None, access=ACCESS)
+    for owner_pages in owner.ROUTERS:
+        app.include_router(owner_pages)
     onboarding_pages(app, desk)
     app.include_router(onboarding.router)
     return TestClient(app, client=("127.0.0.1", 50000))

@@ -9,9 +9,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.web import owner
 from bot.web.access import LOCAL_HOSTS, WebAccess
 from bot.web.app import create_app
-from bot.web.owner import owner_router
+from bot.web.owner import OwnerDesk
 from graph.desk import ReturnsDesk
 from graph.rulebook import Rulebook
 from tools.open_case import ReturnRequest
@@ -24,7 +25,9 @@ ACCESS = WebAccess(allowed_hosts=frozenset({"testserver", *LOCAL_HOSTS}))
 
 def app_for(desk: ReturnsDesk, password: str | None) -> FastAPI:
     app = FastAPI()
-    app.include_router(owner_router(desk, SECRET, password=password, access=ACCESS))
+    app.state.owner_desk = OwnerDesk.build(desk, SECRET, password=password, access=ACCESS)
+    for owner_pages in owner.ROUTERS:
+        app.include_router(owner_pages)
     return app
 
 

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from starlette.datastructures import Headers
 
 from bot import settings
+from bot.web import owner
 from bot.web.access import LOCAL_HOSTS, WebAccess, parse_networks
 from bot.web.app import create_app
-from bot.web.owner import owner_router
+from bot.web.owner import OwnerDesk
 from bot.web.supplier import InboxLinks
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
@@ -29,7 +30,9 @@ RULE = {"text": "Returns over $5 need my OK"}
 
 def _owner_app(desk: ReturnsDesk, password: str | None, access: WebAccess = ACCESS) -> FastAPI:
     app = FastAPI()
-    app.include_router(owner_router(desk, SECRET, password=password, access=access))
+    app.state.owner_desk = OwnerDesk.build(desk, SECRET, password=password, access=access)
+    for owner_pages in owner.ROUTERS:
+        app.include_router(owner_pages)
     return app
 
 
@@ -168,6 +171,31 @@ def test_client_addresses_from_the_forwarding_headers() -> None:
     )
     both = Headers({"x-forwarded-for": "198.51.100.4, 10.0.0.2"})
     assert access.client_address("10.0.0.2", both) == "198.51.100.4"
+
+
+def test_two_apps_serve_the_one_owner_router_each_with_its_own_owner_desk(
+    desk: ReturnsDesk,
+) -> None:
+    """The owner routers are defined once; the password and the form secret are each app's."""
+    first = TestClient(_owner_app(desk, "first-pw"))
+    second_app = FastAPI()
+    second_app.state.owner_desk = OwnerDesk.build(desk, "other-secret", "second-pw", access=ACCESS)
+    for owner_pages in owner.ROUTERS:
+        second_app.include_router(owner_pages)
+    second = TestClient(second_app)
+    assert first.get("/owner", headers=_basic("first-pw")).status_code == 200
+    assert first.get("/owner", headers=_basic("second-pw")).status_code == 401
+    assert second.get("/owner", headers=_basic("first-pw")).status_code == 401
+    page = second.get("/owner/rules", headers=_basic("second-pw"))
+    assert page.status_code == 200
+    # the same browser cookie with a token signed by the first app's secret is refused
+    forged = _token(first.get("/owner", headers=_basic("first-pw")).text)
+    refused = second.post("/owner/say", data={"token": forged, **RULE}, headers=_basic("second-pw"))
+    assert refused.status_code == 403 and Rulebook(desk).pending() is None
+    taken = second.post(
+        "/owner/say", data={"token": _token(page.text), **RULE}, headers=_basic("second-pw")
+    )
+    assert taken.status_code == 200 and Rulebook(desk).pending() is not None
 
 
 # -- lock-out and headers --

@@ -7,8 +7,9 @@ import re
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.web import owner
 from bot.web.access import LOCAL_HOSTS, WebAccess
-from bot.web.owner import owner_router
+from bot.web.owner import OwnerDesk
 from graph.chat_graph import CustomerChat
 from graph.desk import ReturnsDesk
 from tools.open_case import ReturnRequest
@@ -20,7 +21,9 @@ ACCESS = WebAccess(allowed_hosts=frozenset({"testserver", *LOCAL_HOSTS}))
 
 def client_for(desk: ReturnsDesk) -> TestClient:
     app = FastAPI()
-    app.include_router(owner_router(desk, "test-secret", password=None, access=ACCESS))
+    app.state.owner_desk = OwnerDesk.build(desk, "test-secret", password=None, access=ACCESS)
+    for owner_pages in owner.ROUTERS:
+        app.include_router(owner_pages)
     return TestClient(app, client=LOCAL)
 
 
