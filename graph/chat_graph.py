@@ -181,14 +181,15 @@ class CustomerChat:
             row = chat_log.create_session(session, now, chosen)
             session_id = row.id
             if greet:
+                store = _sentence_end(self.desk.store.policy.name)
                 chat_log.add_message(
                     session,
                     session_id,
                     now,
                     "bot",
-                    f"Hi! I'm the returns assistant of {self.desk.store.policy.name}. I can help "
-                    "you return an item, check on a return, or answer questions about our "
-                    "returns policy. What can I do for you?",
+                    f"Hi! I'm the returns assistant of {store} I can help you return an item, "
+                    "check on a return, or answer questions about our returns policy. What can I "
+                    "do for you?",
                     {"quick_replies": _menu()},
                 )
         state = DialogueState(session=session_id, backend=chosen)
@@ -305,6 +306,11 @@ class CustomerChat:
         if pdf is None:
             raise CaseNotFound("This return has no label yet.")
         return pdf
+
+
+def _sentence_end(name: str) -> str:
+    """The store's name closing a sentence: "Acme Ltd." keeps its one full stop."""
+    return name if name.endswith((".", "!", "?")) else f"{name}."
 
 
 def _session_of(config: RunnableConfig) -> str:

@@ -60,6 +60,18 @@ def test_asking_for_a_person_queues_a_handoff(desk: ReturnsDesk) -> None:
         assert owner[-1].kind == "chat_handoff" and "ana@example.com" in owner[-1].text
 
 
+def test_the_greeting_ends_the_store_name_with_one_full_stop(desk: ReturnsDesk) -> None:
+    chat = CustomerChat(desk, "offline")
+    sid = chat.open_session()
+    (greeting,) = [m.text for m in chat.messages(sid)]
+    assert f"of {desk.store.policy.name}. I can help" in greeting
+    policy = desk.store.policy.model_copy(update={"name": "Test Goods Co."})
+    desk.store = desk.store.model_copy(update={"policy": policy})
+    other = chat.open_session()
+    (greeting,) = [m.text for m in chat.messages(other)]
+    assert "of Test Goods Co. I can help" in greeting and ".." not in greeting
+
+
 def test_after_the_handoff_the_bot_does_not_ask_its_question_again(desk: ReturnsDesk) -> None:
     chat = CustomerChat(desk, "offline")
     sid = chat.open_session()
