@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,8 @@ from bot.slack.app import SupplierSlackApp
 from bot.slack.local import InlineExecutor
 from bot.slack.outbox import http_upload
 from bot.slack.payloads import SignedRequest, SlackRequests
+from bot.web.app import create_app
+from bot.web.supplier import InboxLinks
 from bot.worker import deliver_outbox
 from graph.clock import FrozenClock
 from graph.desk import CaseView, ReturnsDesk
@@ -29,6 +32,7 @@ from tools.accept_photo import sample_jpeg
 from tools.open_case import ReturnRequest
 
 SECRET = "test-signing-secret"
+INBOX_SECRET = "inbox-secret"  # signs supplier inbox links in the tests without Slack
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 SUPPLIERS: list[dict[str, Any]] = [
     {
@@ -127,3 +131,26 @@ def slack_world(database_url: str) -> Iterator[SlackWorld]:
         with TestClient(app) as http:
             yield SlackWorld(desk, server, slack, http, SlackRequests(SECRET), clock)
     desk.close()
+
+
+@pytest.fixture
+def inbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[ReturnsDesk, TestClient]]:
+    """The real web app with Slack off: suppliers answer on their inbox page."""
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    store = store_from_data({}, SUPPLIERS, "test")
+    desk = ReturnsDesk(f"sqlite:///{tmp_path / 'inbox.db'}", store, FrozenClock(NOW))
+    with desk.session() as session:
+        import_orders(session, orders_from_data(ORDERS, "test", store), "USD")
+    with TestClient(create_app(desk, INBOX_SECRET)) as client:
+        yield desk, client
+    desk.close()
+
+
+def inbox_page(client: TestClient, supplier: str) -> str:
+    """The supplier's inbox page, through its own signed link."""
+    response = client.get(f"/supplier/{InboxLinks(INBOX_SECRET).token(supplier)}")
+    assert response.status_code == 200
+    return response.text

@@ -4,52 +4,23 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import time_machine
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
 
-from bot.web.app import create_app
 from bot.web.supplier import InboxLinks
 from bot.worker import deliver_outbox
-from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger import outbox
-from ledger.repository import import_orders
-from policies.loader import orders_from_data, store_from_data
-from tests.slack.conftest import NOW, ORDERS, SUPPLIERS
-
-SECRET = "inbox-secret"
-
-
-@pytest.fixture
-def inbox(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[ReturnsDesk, TestClient]]:
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    store = store_from_data({}, SUPPLIERS, "test")
-    desk = ReturnsDesk(f"sqlite:///{tmp_path / 'inbox.db'}", store, FrozenClock(NOW))
-    with desk.session() as session:
-        import_orders(session, orders_from_data(ORDERS, "test", store), "USD")
-    with TestClient(create_app(desk, SECRET)) as client:
-        yield desk, client
-    desk.close()
-
-
-def _page(client: TestClient, supplier: str) -> str:
-    response = client.get(f"/supplier/{InboxLinks(SECRET).token(supplier)}")
-    assert response.status_code == 200
-    return response.text
+from tests.slack.conftest import INBOX_SECRET as SECRET
+from tests.slack.conftest import inbox_page
 
 
 def _post(client: TestClient, supplier: str, code: str, **fields: str) -> str:
     token = InboxLinks(SECRET).token(supplier)
     fields.setdefault("nonce", f"nonce-{len(fields)}-{fields.get('action')}-{code}")
-    form_token = re.search(r'name="csrf" value="([^"]+)"', _page(client, supplier))
+    form_token = re.search(r'name="csrf" value="([^"]+)"', inbox_page(client, supplier))
     if form_token is None:  # no form on that page: sign the browser's cookie as the page would
         signer = TimestampSigner(SECRET, salt="supplier-form")
         fields.setdefault("csrf", signer.sign(client.cookies["rb_form"]).decode())
@@ -76,10 +47,10 @@ def test_the_whole_loop_without_slack(inbox: tuple[ReturnsDesk, TestClient]) -> 
     assert created.status_code == 201
     code = created.json()["case"]["code"]
     deliver_outbox(desk)  # no Slack: kept for the inbox page
-    page = _page(client, "acme")
+    page = inbox_page(client, "acme")
     assert code in page and "Colour is off" in page and "Approve" in page
     assert "Acme Returns, 10 Main St" in page  # the address field comes pre-filled
-    assert code not in _page(client, "trailhead")
+    assert code not in inbox_page(client, "trailhead")
 
     said = _post(client, "acme", code, action="approve", rma="", address="")
     assert "RMA number is needed" in said
@@ -88,16 +59,16 @@ def test_the_whole_loop_without_slack(inbox: tuple[ReturnsDesk, TestClient]) -> 
     assert said.startswith("Approved, RMA 55102")
     assert desk.case_view(code).status == "awaiting_shipment"
 
-    assert "The parcel arrived" in _page(client, "acme")
+    assert "The parcel arrived" in inbox_page(client, "acme")
     said = _post(client, "acme", code, action="parcel_arrived", nonce="arrived-12345")
     assert "marked as arrived" in said
-    page = _page(client, "acme")
+    page = inbox_page(client, "acme")
     assert "Inspected OK" in page and "Problem found" in page
     said = _post(client, "acme", code, action="inspected_ok", nonce="inspect-once-1")
     assert said.startswith("Inspected OK")
     assert desk.case_view(code).status == "resolved"
     assert desk.case_view(code).refunded == "24.00"  # no label cost in this policy
-    assert f'id="case-{code}"' not in _page(client, "acme")  # settled cases leave the inbox
+    assert f'id="case-{code}"' not in inbox_page(client, "acme")  # settled cases leave the inbox
 
 
 def test_a_question_and_a_double_submit(inbox: tuple[ReturnsDesk, TestClient]) -> None:

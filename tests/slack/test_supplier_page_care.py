@@ -4,45 +4,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
-from bot.web.app import create_app
 from bot.web.supplier import InboxLinks
-from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
-from ledger.repository import import_orders
-from policies.loader import orders_from_data, store_from_data
-from tests.slack.conftest import NOW, ORDERS, SUPPLIERS
+from tests.slack.conftest import INBOX_SECRET as SECRET
+from tests.slack.conftest import inbox_page
 from tools.accept_photo import sample_jpeg
 from tools.open_case import ReturnRequest
 
-SECRET = "inbox-secret"
 MUG = {"order": "3001", "email": "ana@example.com", "sku": "MUG-1", "reason": "damaged"}
-
-
-@pytest.fixture
-def inbox(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[ReturnsDesk, TestClient]]:
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    store = store_from_data({}, SUPPLIERS, "test")
-    desk = ReturnsDesk(f"sqlite:///{tmp_path / 'inbox.db'}", store, FrozenClock(NOW))
-    with desk.session() as session:
-        import_orders(session, orders_from_data(ORDERS, "test", store), "USD")
-    with TestClient(create_app(desk, SECRET)) as client:
-        yield desk, client
-    desk.close()
-
-
-def page(client: TestClient, supplier: str) -> str:
-    response = client.get(f"/supplier/{InboxLinks(SECRET).token(supplier)}")
-    assert response.status_code == 200
-    return response.text
 
 
 def test_the_authorisation_is_the_prominent_action(
@@ -50,7 +22,7 @@ def test_the_authorisation_is_the_prominent_action(
 ) -> None:
     desk, client = inbox
     code = desk.submit_return(ReturnRequest(**MUG), photo=sample_jpeg("crack")).code
-    html = page(client, "acme")
+    html = inbox_page(client, "acme")
     case = html[html.index(f'id="case-{code}"') :]
     primary = re.findall(r'class="button button-primary"[^>]*>([^<]+)<', case)
     assert primary[0] == "Approve the return"
@@ -63,7 +35,7 @@ def test_the_customers_photos_are_shown_only_through_the_suppliers_link(
 ) -> None:
     desk, client = inbox
     code = desk.submit_return(ReturnRequest(**MUG), photo=sample_jpeg("crack")).code
-    html = page(client, "acme")
+    html = inbox_page(client, "acme")
     urls = re.findall(r'<img src="([^"]+)"', html)
     assert len(urls) == 1 and "/photos/" in urls[0]
     photo = client.get(urls[0])
@@ -83,15 +55,15 @@ def test_the_customers_photos_are_shown_only_through_the_suppliers_link(
 
 def test_past_returns_list_status_and_credit(inbox: tuple[ReturnsDesk, TestClient]) -> None:
     desk, client = inbox
-    assert "Past returns" not in page(client, "acme")
+    assert "Past returns" not in inbox_page(client, "acme")
     code = desk.submit_return(ReturnRequest(**MUG), photo=sample_jpeg("crack")).code
     desk.supplier_action("acme", code, "approve", rma="RMA-9")
     desk.carrier_event(code, "delivered")
     desk.supplier_action("acme", code, "inspected_ok")
     assert desk.case_view(code).status == "resolved"
-    html = page(client, "acme")
+    html = inbox_page(client, "acme")
     history = html[html.index("Past returns") :]
     row = re.search(rf"<tr><td[^>]*><span>{code}.*?</tr>", history, re.S)
     assert row is not None
     assert "refunded" in row.group(0) and "24.00" in row.group(0)
-    assert "Past returns" not in page(client, "trailhead")  # another supplier's stays its own
+    assert "Past returns" not in inbox_page(client, "trailhead")  # another supplier's stays its own
