@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from graph import case_steps
@@ -88,6 +89,10 @@ class CaseRuntime:
         )
 
 
+# Built once: a statement object reused keeps its cache key (every step runs it).
+_STEP_RESULT = select(CaseStepRow.result).where(CaseStepRow.key == bindparam("key"))
+
+
 def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> dict[str, Any]:
     """Run one node's work in one transaction, once per key. A refund or a label makes the
     step let go of its transaction while the service is called (``tools/effects.py``), then
@@ -99,7 +104,7 @@ def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> d
     def work(ctx: ToolContext) -> dict[str, Any]:
         session = ctx.session
         seen.clear()
-        done = session.get(CaseStepRow, key)
+        done = session.connection().execute(_STEP_RESULT, {"key": key}).first()
         if done is not None:
             return dict(done.result)
         case = get_case(session, state["case"], lock=True)

@@ -22,7 +22,7 @@ import psycopg
 import psycopg_pool
 from langgraph.types import Command
 from pydantic import BaseModel
-from sqlalchemy import Engine, func, literal, null, select, text, union_all
+from sqlalchemy import Engine, bindparam, func, literal, null, select, text, union_all
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -54,7 +54,7 @@ from ledger.repository import cases_for_order, find_order, get_case
 from ledger.slack_models import case_channel
 from policies.models import Store
 from policies.money import Money
-from tools import issue_refund, owner_inbox
+from tools import generate_label, issue_refund, owner_inbox
 from tools.accept_photo import AcceptedPhoto, PhotoLimits, accept_photo
 from tools.adapters import Carrier, LocalCarrier, LocalPayments, Payments
 from tools.context import ToolContext
@@ -860,10 +860,7 @@ class ReturnsDesk:
 
     def label_pdf(self, code: str) -> bytes | None:
         with self.reading() as session:
-            label = session.execute(
-                select(LabelRow).where(LabelRow.case_code == code.strip().upper())
-            ).scalar_one_or_none()
-            return label.pdf if label is not None else None
+            return generate_label.label_pdf(session, code.strip().upper())
 
     def customer_messages(self, code: str) -> list[str]:
         with self.reading() as session:
@@ -875,30 +872,34 @@ class ReturnsDesk:
 
 def _money_and_label(session: Session, code: str) -> tuple[dict[str, int], str | None]:
     """The case's balance on every account and its label's tracking number, in one query."""
-    money = (
-        select(
-            JournalLineRow.account.label("account"),
-            func.sum(JournalLineRow.amount_minor).label("amount"),
-            null().label("tracking"),
-        )
-        .join(JournalEntryRow)
-        .where(JournalEntryRow.case_code == code)
-        .group_by(JournalLineRow.account)
-    )
-    label = select(
-        literal("").label("account"),
-        literal(0).label("amount"),
-        LabelRow.tracking_number.label("tracking"),
-    ).where(LabelRow.case_code == code)
     balances: dict[str, int] = {}
     tracking: str | None = None
-    rows: list[Any] = list(session.execute(union_all(money, label)).all())
+    rows: list[Any] = list(session.execute(_MONEY_AND_LABEL, {"code": code}).all())
     for row in rows:
         if row.tracking is not None:
             tracking = str(row.tracking)
         else:
             balances[str(row.account)] = int(row.amount or 0)
     return balances, tracking
+
+
+# Built once: the view is read at the end of every step, and a statement object reused
+# keeps its cache key.
+_MONEY_AND_LABEL: Any = union_all(
+    select(
+        JournalLineRow.account.label("account"),
+        func.sum(JournalLineRow.amount_minor).label("amount"),
+        null().label("tracking"),
+    )
+    .join(JournalEntryRow)
+    .where(JournalEntryRow.case_code == bindparam("code"))
+    .group_by(JournalLineRow.account),
+    select(
+        literal("").label("account"),
+        literal(0).label("amount"),
+        LabelRow.tracking_number.label("tracking"),
+    ).where(LabelRow.case_code == bindparam("code")),
+)
 
 
 def view_case(session: Session, case: CaseRow, currency: str) -> CaseView:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,14 @@ from ledger.models import DecisionRow, LedgerHead
 GENESIS = "0" * 64
 _DECISIONS = pending.table_of(DecisionRow)
 _HEAD = pending.table_of(LedgerHead)
+# Built once: a statement object reused keeps its cache key (every step appends).
+_INSERT = insert(_DECISIONS)
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
 
 ACTIONS = frozenset(
     {
@@ -249,11 +257,9 @@ def _write(session: Session, at_commit: bool) -> None:
     found["decisions"] = []
     connection = session.connection()
     if rows:
-        connection.execute(insert(_DECISIONS), rows)
+        connection.execute(_INSERT, rows)
     if at_commit and head.moved:
-        connection.execute(
-            update(_HEAD).where(_HEAD.c.id == 1).values(seq=head.seq, hash=head.hash)
-        )
+        connection.execute(_MOVE_HEAD, {"head_seq": head.seq, "head_hash": head.hash})
         head.moved = False
 
 
@@ -281,14 +287,12 @@ def _locked_head(session: Session) -> _Head:
     if cached is not None:
         return cached
     connection = session.connection()
-    table = _HEAD
-    query = select(table.c.seq, table.c.hash).where(table.c.id == 1).with_for_update()
-    found = connection.execute(query).first()
+    found = connection.execute(_LOCK_HEAD).first()
     if found is None:
         # The very first append: two writers may both find no head. The loser's insert is
         # skipped (it waits for the winner's row first), and it then reads the winner's head.
         connection.execute(_insert_genesis(connection.dialect.name))
-        found = connection.execute(query).one()
+        found = connection.execute(_LOCK_HEAD).one()
     head = extra["head"] = _Head(int(found.seq), str(found.hash))
     return head
 

@@ -81,6 +81,23 @@ class PostedEntry:
 
 _ENTRIES = cast(Table, JournalEntryRow.__table__)
 _LINES = cast(Table, JournalLineRow.__table__)
+_INSERT_LINES = insert(_LINES)
+
+
+def _insert_entry(dialect: str) -> Any:
+    """The entry's insert, built once per dialect (a statement reused keeps its cache key)."""
+    statement = _ENTRY_INSERTS.get(dialect)
+    if statement is None:
+        make: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = _ENTRY_INSERTS[dialect] = (
+            make(_ENTRIES)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(_ENTRIES.c.id)
+        )
+    return statement
+
+
+_ENTRY_INSERTS: dict[str, Any] = {}
 
 
 def post(
@@ -105,13 +122,7 @@ def post(
         raise UnbalancedEntry(f"unknown accounts {sorted(unknown)}")
     connection = session.connection()
     values = {"idempotency_key": key, "case_code": case_code, "kind": kind, "memo": memo, "at": at}
-    dialect = connection.dialect.name
-    insert_entry: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_ENTRIES)
-    entry_id = connection.execute(
-        insert_entry.values(values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(_ENTRIES.c.id)
-    ).scalar()
+    entry_id = connection.execute(_insert_entry(connection.dialect.name), values).scalar()
     if entry_id is None:  # posted before: the first entry stands
         existing = session.execute(
             select(JournalEntryRow).where(JournalEntryRow.idempotency_key == key)
@@ -124,7 +135,7 @@ def post(
     ]
     if posted:
         connection.execute(
-            insert(_LINES),
+            _INSERT_LINES,
             [
                 {
                     "entry_id": entry_id,

@@ -137,25 +137,36 @@ def flush(session: Session, tables: set[str] | None = None, *, at_commit: bool =
 def _insert(session: Session, held: _Inserts) -> None:
     connection = session.connection()
     rows = list(held.rows.values())
-    if held.conflict_column is None:
-        connection.execute(insert(held.table), rows)
-        return
     dialect = connection.dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(held.table)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(held.table)
-    else:  # no portable "skip what exists": fall back to one check per row
+    if held.conflict_column is not None and dialect not in ("postgresql", "sqlite"):
+        # no portable "skip what exists": fall back to one check per row
+        column = held.table.c[held.conflict_column]
         for row in rows:
-            column = held.table.c[held.conflict_column]
             found = connection.execute(
                 column.table.select().where(column == row[held.conflict_column])
             ).first()
             if found is None:
                 connection.execute(insert(held.table), [row])
         return
-    statement = statement.on_conflict_do_nothing(index_elements=[held.conflict_column])
-    connection.execute(statement, rows)
+    connection.execute(_statement(held.table, held.conflict_column, dialect), rows)
+
+
+# Inserts built once per table, conflict column and dialect: a statement object reused keeps
+# its cache key, so a step's writes cost no statement construction.
+_STATEMENTS: dict[tuple[str, str | None, str], Any] = {}
+
+
+def _statement(table: Table, conflict_column: str | None, dialect: str) -> Any:
+    key = (table.name, conflict_column, dialect)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        if conflict_column is None:
+            statement = insert(table)
+        else:
+            make: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = make(table).on_conflict_do_nothing(index_elements=[conflict_column])
+        statement = _STATEMENTS.setdefault(key, statement)
+    return statement
 
 
 def _waiting(pending: Pending) -> bool:

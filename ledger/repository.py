@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import CaseRow, LineItemRow, OrderRow
@@ -89,33 +89,18 @@ def lock_line_item(session: Session, line_item_id: int) -> LineItemRow:
     every count after it sees what the lock holder committed); on SQLite the transaction
     already holds the database's write lock (``BEGIN IMMEDIATE``), so the statement only reads.
     """
-    return session.execute(
-        select(LineItemRow)
-        .where(LineItemRow.id == line_item_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    return session.execute(_LOCK_LINE_ITEM, {"line_item_id": line_item_id}).scalar_one()
 
 
 def lock_order(session: Session, order_id: int) -> OrderRow:
     """Lock an order's row until the transaction ends: its refund cap spans its lines. Taken
     after the line item's lock (:func:`lock_line_item`), never before it."""
-    return session.execute(
-        select(OrderRow)
-        .where(OrderRow.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    return session.execute(_LOCK_ORDER, {"order_id": order_id}).scalar_one()
 
 
 def units_in_cases(session: Session, line_item_id: int) -> int:
     """Units of a line item held by cases that are not denied or cancelled."""
-    total = session.execute(
-        select(func.coalesce(func.sum(CaseRow.quantity), 0)).where(
-            CaseRow.line_item_id == line_item_id,
-            CaseRow.status.not_in(RELEASED_STATUSES),
-        )
-    ).scalar_one()
+    total = session.execute(_UNITS_IN_CASES, {"line_item_id": line_item_id}).scalar_one()
     return int(total)
 
 
@@ -130,10 +115,30 @@ def new_case(session: Session, **fields: object) -> CaseRow:
 
 
 def get_case(session: Session, code: str, *, lock: bool = False) -> CaseRow | None:
-    query = select(CaseRow).where(CaseRow.code == code.strip().upper())
-    if lock:
-        query = query.with_for_update(of=CaseRow)
-    return session.execute(query).scalar_one_or_none()
+    query = _LOCK_CASE if lock else _GET_CASE
+    return session.execute(query, {"code": code.strip().upper()}).scalar_one_or_none()
+
+
+# The statements every case step runs, built once: a statement object reused with bound
+# parameters keeps its cache key, so running it costs no construction or coercion.
+_GET_CASE = select(CaseRow).where(CaseRow.code == bindparam("code"))
+_LOCK_CASE = _GET_CASE.with_for_update(of=CaseRow)
+_LOCK_LINE_ITEM = (
+    select(LineItemRow)
+    .where(LineItemRow.id == bindparam("line_item_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOCK_ORDER = (
+    select(OrderRow)
+    .where(OrderRow.id == bindparam("order_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_UNITS_IN_CASES = select(func.coalesce(func.sum(CaseRow.quantity), 0)).where(
+    CaseRow.line_item_id == bindparam("line_item_id"),
+    CaseRow.status.not_in(RELEASED_STATUSES),
+)
 
 
 def list_cases(session: Session, status: str | None = None) -> list[CaseRow]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ledger import pending
@@ -45,17 +45,38 @@ def schedule(
 
 
 def cancel(session: Session, case_code: str, kinds: tuple[str, ...], at: dt.datetime) -> None:
-    """Cancel pending timers of a case. A timer a worker is firing right now is locked and
-    skipped: the worker marks it fired itself."""
-    pending = (
-        _pending()
-        .with_only_columns(TimerRow.id)
-        .where(TimerRow.case_code == case_code, TimerRow.kind.in_(kinds))
-        .with_for_update(skip_locked=True)
+    """Cancel pending timers of a case, in one statement. A timer a worker is claiming right
+    now is locked and skipped on PostgreSQL (``FOR UPDATE SKIP LOCKED`` in the sub-select):
+    the worker fires it (the case no longer takes it) and marks it fired itself."""
+    params = {"timer_case": case_code, "timer_kinds": list(kinds), "cancel_at": at}
+    # timers set earlier in this transaction are still held back (``ledger.pending``)
+    pending.flush(session, {TABLE.name})
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_CANCEL_SKIPPING_LOCKED, params)
+    else:  # SQLite has no row locks: the transaction holds the file's write lock
+        connection.execute(_CANCEL, params)
+
+
+# Built once: a statement object reused with bound parameters keeps its cache key, so a
+# cancel costs no statement construction (a step cancels timers on every supplier answer,
+# inspection and close).
+_OPEN = (
+    TimerRow.case_code == bindparam("timer_case"),
+    TimerRow.kind.in_(bindparam("timer_kinds", expanding=True)),
+    TimerRow.fired_at.is_(None),
+    TimerRow.cancelled_at.is_(None),
+)
+_CANCEL = update(TABLE).where(*_OPEN).values(cancelled_at=bindparam("cancel_at"))
+_CANCEL_SKIPPING_LOCKED = (
+    update(TABLE)
+    .where(
+        TABLE.c.id.in_(
+            select(TimerRow.id).where(*_OPEN).with_for_update(skip_locked=True).scalar_subquery()
+        )
     )
-    ids = list(session.execute(pending).scalars())
-    if ids:
-        session.execute(update(TimerRow).where(TimerRow.id.in_(ids)).values(cancelled_at=at))
+    .values(cancelled_at=bindparam("cancel_at"))
+)
 
 
 def _pending():  # type: ignore[no-untyped-def]

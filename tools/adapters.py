@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from tools.label_pdf import LabelContent, render_label_pdf
+from tools.label_pdf import LabelContent
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,10 @@ class PurchasedLabel:
     carrier: str
     tracking_number: str
     pdf: bytes
+    # A label drawn here rather than bought: the ``pdf`` is left empty and this content is kept
+    # instead, to be rendered when the label is downloaded (``tools.generate_label``). Rendering
+    # costs several milliseconds that the supplier's approval need not wait for.
+    content: LabelContent | None = None
 
 
 class Carrier(Protocol):
@@ -70,16 +74,17 @@ def tracking_number_for(key: str) -> str:
 
 
 class LocalCarrier:
-    """Renders the label locally; the tracking number is derived from the idempotency key."""
+    """Draws the label locally; the tracking number is derived from the idempotency key.
+
+    The PDF is rendered when the label is downloaded, from the content kept with the label's
+    effect (``PurchasedLabel.content``, ``tools.generate_label.label_pdf``)."""
 
     name = "ReturnBridge Local Post"
 
     def buy_label(self, content: LabelContent, idempotency_key: str) -> PurchasedLabel:
         tracking = tracking_number_for(idempotency_key)
         final = content.model_copy(update={"tracking_number": tracking, "carrier": self.name})
-        return PurchasedLabel(
-            carrier=self.name, tracking_number=tracking, pdf=render_label_pdf(final)
-        )
+        return PurchasedLabel(carrier=self.name, tracking_number=tracking, pdf=b"", content=final)
 
 
 class LocalPayments:

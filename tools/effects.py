@@ -264,11 +264,14 @@ def _call(call: ServiceCall, payments: Payments, carrier: Carrier) -> dict[str, 
         return {"reference": reference}
     if call.service == "carrier.buy_label":
         label = carrier.buy_label(LabelContent.model_validate(call.args["content"]), call.key)
-        return {
+        answer: dict[str, Any] = {
             "carrier": label.carrier,
             "tracking_number": label.tracking_number,
             "pdf": base64.b64encode(label.pdf).decode("ascii"),
         }
+        if label.content is not None:  # drawn here: rendered when downloaded
+            answer["content"] = label.content.model_dump(mode="json")
+        return answer
     raise ValueError(f"unknown service {call.service!r}")
 
 

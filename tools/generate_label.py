@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 
 from pydantic import BaseModel
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from ledger import decisions, journal
-from ledger.models import CaseRow, LabelRow
+from ledger.models import CaseRow, EffectRow, LabelRow
 from policies.money import Money
 from tools.context import ToolContext
 from tools.effects import ServiceCall, external
-from tools.label_pdf import LabelContent
+from tools.label_pdf import LabelContent, render_label_pdf
 
 
 class LabelResult(BaseModel):
@@ -21,8 +23,29 @@ class LabelResult(BaseModel):
     issued_now: bool
 
 
+def label_key(code: str) -> str:
+    return f"{code}:label"
+
+
+_LABEL = select(LabelRow.pdf).where(LabelRow.case_code == bindparam("code"))
+_KEPT = select(EffectRow.result).where(EffectRow.idempotency_key == bindparam("key"))
+
+
+def label_pdf(session: Session, code: str) -> bytes | None:
+    """The case's label as a PDF, or None before it has one. A label a carrier sold comes as
+    it was stored; one drawn here (the local carrier) is rendered now from the content kept
+    with its effect when it was issued."""
+    pdf = session.execute(_LABEL, {"code": code}).scalar_one_or_none()
+    if pdf is None or len(pdf) > 0:
+        return pdf
+    kept = session.execute(_KEPT, {"key": label_key(code)}).scalar_one_or_none() or {}
+    if not kept.get("content"):
+        raise LookupError(f"the label of {code} has neither a PDF nor its content")
+    return render_label_pdf(LabelContent.model_validate(kept["content"]))
+
+
 def generate_label(ctx: ToolContext, case: CaseRow, *, actor: str = "system") -> LabelResult:
-    key = f"{case.code}:label"
+    key = label_key(case.code)
     agreement = ctx.store.supplier(case.supplier_id)
     address = case.return_address or agreement.return_address or ""
     cost = ctx.store.policy.return_label_cost.minor(ctx.currency)
@@ -104,7 +127,10 @@ def generate_label(ctx: ToolContext, case: CaseRow, *, actor: str = "system") ->
                 "cost": Money(minor=cost, currency=ctx.currency).amount_str(),
             },
         )
-        return {"tracking_number": tracking, "carrier": str(answer["carrier"])}
+        kept: dict[str, object] = {"tracking_number": tracking, "carrier": str(answer["carrier"])}
+        if answer.get("content"):  # a label drawn here: its PDF is rendered when downloaded
+            kept["content"] = answer["content"]
+        return kept
 
     result, now = external(ctx, call, record)
     return LabelResult(
