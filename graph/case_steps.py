@@ -16,12 +16,12 @@ from ledger.models import CaseRow
 from ledger.owner_models import PENDING_REVIEW, SUPPLIER_SILENT
 from policies.models import Reason
 from policies.money import Money
+from tools import effects, notices, owner_inbox, refund_caps
 from tools import issue_refund as issue_refund_module
-from tools import notices, owner_inbox, refund_caps
 from tools.compute_amounts import CaseAmounts, compute_amounts
 from tools.context import ToolContext
 from tools.decide_assessment import case_facts, decide_assessment
-from tools.generate_label import generate_label
+from tools.generate_label import generate_label, label_call
 from tools.issue_refund import issue_refund
 from tools.issue_store_credit import issue_store_credit
 from tools.marketplace import is_marketplace_case
@@ -471,9 +471,15 @@ def supplier_decision(
     ctx: ToolContext, case: CaseRow, event: dict[str, Any], actor: str
 ) -> dict[str, Any]:
     approve = event["type"] == "supplier_approve"
-    timers.cancel(ctx.session, case.code, SUPPLIER_TIMERS, ctx.now)
     rma = event.get("rma") or None
     address = event.get("address") or None
+    if approve and case.return_required:
+        # The label is bought outside any transaction (``tools.effects``): ask for it before
+        # anything is written, so the run that lets go of the transaction for it is short.
+        case.rma = rma
+        case.return_address = address or ctx.store.supplier(case.supplier_id).return_address
+        effects.ahead(ctx, label_call(ctx, case))
+    timers.cancel(ctx.session, case.code, SUPPLIER_TIMERS, ctx.now)
     conditions = [str(c) for c in event.get("conditions") or []] if approve else []
     data: dict[str, Any] = {
         "decision": "approve" if approve else "decline",

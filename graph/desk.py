@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 import psycopg
 import psycopg_pool
@@ -111,6 +111,29 @@ class CaseView(BaseModel):
     # Of ``refunded``, what the store still has to pay back by hand (cash on delivery).
     owed_by_hand: str = "0.00"
 
+
+class CaseHead(NamedTuple):
+    """What the desk checks of a case before it hands an event on: read in one short query,
+    without the write lock (the step looks again under the case's lock)."""
+
+    code: str
+    status: str
+    supplier_id: str
+    return_required: bool | None
+    tracking_number: str | None  # its label's, when it has one
+
+
+_CASE_HEAD = (
+    select(
+        CaseRow.code,
+        CaseRow.status,
+        CaseRow.supplier_id,
+        CaseRow.return_required,
+        LabelRow.tracking_number,
+    )
+    .outerjoin(LabelRow, LabelRow.case_code == CaseRow.code)
+    .where(CaseRow.code == bindparam("code"))
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -284,9 +307,11 @@ class ReturnsDesk:
             return self._took(code, tick)
 
     def _takes(self, code: str, kind: str) -> bool:
-        with self.session() as session:
-            case = get_case(session, code)
-            return case is not None and kind in case_steps.ACCEPTS.get(case.status, frozenset())
+        try:
+            status = self._head(code).status
+        except CaseNotFound:
+            return False
+        return kind in case_steps.ACCEPTS.get(status, frozenset())
 
     def _took(self, code: str, tick: int, event: dict[str, Any] | None = None) -> bool:
         """Whether the event step at ``tick`` acted (and, given ``event``, on that event)."""
@@ -318,7 +343,16 @@ class ReturnsDesk:
             raise CaseNotFound(f"There is no return {code.strip()!r}.")
         return case
 
-    def _check_accepts(self, case: CaseRow, kind: str, words: str) -> None:
+    def _head(self, code: str) -> CaseHead:
+        """The case's code, status, supplier and label, read without the write lock."""
+        with self.reading() as session:
+            found = session.connection().execute(_CASE_HEAD, {"code": code.strip().upper()})
+            row = found.first()
+        if row is None:
+            raise CaseNotFound(f"There is no return {code.strip()!r}.")
+        return CaseHead(*row)
+
+    def _check_accepts(self, case: CaseRow | CaseHead, kind: str, words: str) -> None:
         if kind not in case_steps.ACCEPTS.get(case.status, frozenset()):
             status = case.status.replace("_", " ")
             raise ActionRefused(f"Return {case.code} is {status}; it cannot take {words} now.")
@@ -417,10 +451,9 @@ class ReturnsDesk:
     @_noting
     def owner_decide(self, code: str, approve: bool, note: str = "") -> CaseView:
         kind = "owner_approve" if approve else "owner_deny"
-        with self.session() as session:
-            case = self._load(session, code)
-            self._check_accepts(case, kind, "a decision")
-            code = case.code
+        case = self._head(code)
+        self._check_accepts(case, kind, "a decision")
+        code = case.code
         if not self._resume(code, {"type": kind, "actor": "owner", "note": note}):
             raise self._already_decided(code, "this decision")
         return self.case_view(code)
@@ -450,10 +483,9 @@ class ReturnsDesk:
 
     @_noting
     def cancel(self, code: str, *, actor: str = "owner", note: str = "") -> CaseView:
-        with self.session() as session:
-            case = self._load(session, code)
-            self._check_accepts(case, "cancel", "a cancellation")
-            code = case.code
+        case = self._head(code)
+        self._check_accepts(case, "cancel", "a cancellation")
+        code = case.code
         if not self._resume(code, {"type": "cancel", "actor": actor, "note": note}):
             raise self._already_decided(code, "the cancellation")
         return self.case_view(code)
@@ -492,16 +524,20 @@ class ReturnsDesk:
             "inspected_ok": "inspected_ok",
             "inspected_failed": "inspected_failed",
         }[action]
-        with self.session() as session:
-            case = self._load(session, code)
-            refused = self._refuse_stranger(session, case, supplier_id, action, channel)
-            if refused is None:
-                self._check_accepts(case, kind, f"'{action.replace('_', ' ')}'")
-                if kind == "supplier_approve":
-                    self._check_approval_fields(case, rma, address)
-            code = case.code
-        if refused is not None:
+        case = self._head(code)
+        with self.reading() as session:
+            stranger = self._stranger(session, case, supplier_id, channel)
+        if stranger is not None:  # written to the ledger, then refused
+            with self.session() as session:
+                refused = self._refuse_stranger(
+                    session, case, supplier_id, action, channel, stranger
+                )
+            assert refused is not None
             raise refused
+        self._check_accepts(case, kind, f"'{action.replace('_', ' ')}'")
+        if kind == "supplier_approve":
+            self._check_approval_fields(case, rma, address)
+        code = case.code
         taken = self._resume(
             code,
             {
@@ -517,7 +553,9 @@ class ReturnsDesk:
             raise self._already_decided(code, f"'{action.replace('_', ' ')}'")
         return self.case_view(code)
 
-    def _check_approval_fields(self, case: CaseRow, rma: str | None, address: str | None) -> None:
+    def _check_approval_fields(
+        self, case: CaseRow | CaseHead, rma: str | None, address: str | None
+    ) -> None:
         """What an approval must carry: the RMA the agreement requires, an address."""
         if not case.return_required:
             return
@@ -588,27 +626,46 @@ class ReturnsDesk:
         if refused is not None:
             raise refused
 
+    def _stranger(
+        self,
+        session: Session,
+        case: CaseRow | CaseHead,
+        supplier_id: str,
+        channel: str | None,
+    ) -> tuple[str, str] | None:
+        """Only the case's own supplier, speaking in the case's channel, may act on it: why
+        not and what to tell it, or None."""
+        agreement = self.store.suppliers.get(case.supplier_id)  # none: a vendor without one
+        if supplier_id != case.supplier_id:
+            return (
+                "only the case's own supplier may act on it",
+                f"Return {case.code} belongs to another supplier; nothing was changed.",
+            )
+        if channel is not None and channel != case_channel(
+            session, case.code, agreement.slack_channel if agreement is not None else None
+        ):
+            return (
+                "only the case's supplier channel may act on it",
+                f"Return {case.code} is not handled in this channel; nothing was changed.",
+            )
+        return None
+
     def _refuse_stranger(
         self,
         session: Session,
-        case: CaseRow,
+        case: CaseRow | CaseHead,
         supplier_id: str,
         action: str,
         channel: str | None,
+        stranger: tuple[str, str] | None = None,
     ) -> ActionRefused | None:
         """Only the case's own supplier, speaking in the case's channel, may act on it.
         A refusal is written to the ledger (committed with the session) and returned."""
-        agreement = self.store.suppliers.get(case.supplier_id)  # none: a vendor without one
-        if supplier_id != case.supplier_id:
-            why = "only the case's own supplier may act on it"
-            message = f"Return {case.code} belongs to another supplier; nothing was changed."
-        elif channel is not None and channel != case_channel(
-            session, case.code, agreement.slack_channel if agreement is not None else None
-        ):
-            why = "only the case's supplier channel may act on it"
-            message = f"Return {case.code} is not handled in this channel; nothing was changed."
-        else:
+        if stranger is None:
+            stranger = self._stranger(session, case, supplier_id, channel)
+        if stranger is None:
             return None
+        why, message = stranger
         decisions.append(
             session,
             at=self.clock.now(),
@@ -624,15 +681,11 @@ class ReturnsDesk:
 
     @_noting
     def carrier_event(self, code: str, event: CarrierEvent) -> CaseView:
-        with self.session() as session:
-            case = self._load(session, code)
-            label = session.execute(
-                select(LabelRow).where(LabelRow.case_code == case.code)
-            ).scalar_one_or_none()
-            if label is None:
-                raise ActionRefused(f"Return {case.code} has no label yet.")
-            self._check_accepts(case, event, f"a '{event}' tracking event")
-            code, tracking = case.code, label.tracking_number
+        case = self._head(code)
+        if case.tracking_number is None:
+            raise ActionRefused(f"Return {case.code} has no label yet.")
+        self._check_accepts(case, event, f"a '{event}' tracking event")
+        code, tracking = case.code, case.tracking_number
         if not self._resume(code, {"type": event, "actor": "system", "tracking_number": tracking}):
             raise self._already_decided(code, f"the '{event}' tracking event")
         return self.case_view(code)
@@ -700,10 +753,7 @@ class ReturnsDesk:
         return True
 
     def _fire(self, code: str, kind: str, payload: dict[str, Any] | None = None) -> None:
-        with self.session() as session:
-            case = get_case(session, code)
-            live = case is not None and kind in case_steps.ACCEPTS.get(case.status, ())
-        if live:
+        if self._takes(code, kind):
             # the payload (an owner rule's id and version) goes with the event
             self._resume(code, {**(payload or {}), "type": kind, "actor": "timer"})
 

@@ -147,6 +147,18 @@ def external(
     return result, True
 
 
+def ahead(ctx: ToolContext, call: ServiceCall) -> None:
+    """Raise :class:`CallNeeded` now when :func:`external` will raise it for ``call`` later in
+    this unit of work: a step that is sure to need a service's answer asks for it before it
+    writes anything, so the run that lets go of its transaction for the call is short."""
+    if call.key in ctx.cache.get(ANSWERS, {}):
+        return
+    with ctx.session.no_autoflush:  # the effect's row owes nothing to the step's changes
+        row = ctx.session.get(EffectRow, call.key)
+    if row is None or state_of(row) == PENDING:
+        raise CallNeeded(call)
+
+
 def _reserves(call: ServiceCall) -> bool:
     """Whether the call holds money against a line item's cap while it is under way."""
     return call.line_item_id is not None

@@ -44,12 +44,10 @@ def label_pdf(session: Session, code: str) -> bytes | None:
     return render_label_pdf(LabelContent.model_validate(kept["content"]))
 
 
-def generate_label(ctx: ToolContext, case: CaseRow, *, actor: str = "system") -> LabelResult:
-    key = label_key(case.code)
+def label_call(ctx: ToolContext, case: CaseRow) -> ServiceCall:
+    """The carrier call that buys (locally: draws) the case's label, to its return address."""
     agreement = ctx.store.supplier(case.supplier_id)
     address = case.return_address or agreement.return_address or ""
-    cost = ctx.store.policy.return_label_cost.minor(ctx.currency)
-
     content = LabelContent(
         case_id=case.code,
         order_number=case.order.display_number,
@@ -79,13 +77,21 @@ def generate_label(ctx: ToolContext, case: CaseRow, *, actor: str = "system") ->
         # The goods came from the supplier; its country is the best origin the desk knows.
         origin_country=agreement.country,
     )
-    call = ServiceCall(
-        key=key,
+    return ServiceCall(
+        key=label_key(case.code),
         kind="label",
         case_code=case.code,
         service="carrier.buy_label",
         args={"content": content.model_dump(mode="json")},
     )
+
+
+def generate_label(ctx: ToolContext, case: CaseRow, *, actor: str = "system") -> LabelResult:
+    key = label_key(case.code)
+    agreement = ctx.store.supplier(case.supplier_id)
+    address = case.return_address or agreement.return_address or ""
+    cost = ctx.store.policy.return_label_cost.minor(ctx.currency)
+    call = label_call(ctx, case)
 
     def record(answer: dict[str, object]) -> dict[str, object]:
         tracking = str(answer["tracking_number"])
