@@ -7,13 +7,14 @@ stored result back instead of acting twice.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
 from graph import rule_steps
 from ledger import decisions, timers
 from ledger.models import CaseRow
-from ledger.owner_models import PENDING_REVIEW, SUPPLIER_SILENT
+from ledger.owner_models import PENDING_REVIEW, SUPPLIER_SILENT, InboxItemRow
 from policies.models import Reason
 from policies.money import Money
 from tools import effects, notices, owner_inbox, refund_caps
@@ -94,7 +95,11 @@ def set_status(ctx: ToolContext, case: CaseRow, status: str) -> None:
     case.status = status
     case.updated_at = ctx.now
     if before != status:
-        owner_inbox.case_moved(ctx, case.code, before)
+        # The inbox's items are read, not the case: the case's changes wait for the step's
+        # commit (one update), unless an item added in this step may be among what is read.
+        added = any(isinstance(row, InboxItemRow) for row in ctx.session.new)
+        with contextlib.nullcontext() if added else ctx.session.no_autoflush:
+            owner_inbox.case_moved(ctx, case.code, before)
 
 
 def amounts_for(ctx: ToolContext, case: CaseRow) -> CaseAmounts:

@@ -924,7 +924,11 @@ def _money_and_label(session: Session, code: str) -> tuple[dict[str, int], str |
     """The case's balance on every account and its label's tracking number, in one query."""
     balances: dict[str, int] = {}
     tracking: str | None = None
-    rows: list[Any] = list(session.execute(_MONEY_AND_LABEL, {"code": code}).all())
+    if session.new:  # a label (or other row) added in this transaction is read here
+        session.flush()
+    # Straight on the connection: the case's own changes need not be flushed for this read
+    # (the step's commit writes them in one update).
+    rows: list[Any] = list(session.connection().execute(_MONEY_AND_LABEL, {"code": code}).all())
     for row in rows:
         if row.tracking is not None:
             tracking = str(row.tracking)

@@ -51,7 +51,10 @@ def _rows(session: Session, *statuses: str) -> list[RuleRow]:
     query = select(RuleRow).order_by(RuleRow.id, RuleRow.version)
     if statuses:
         query = query.where(RuleRow.status.in_(statuses))
-    return list(session.execute(query).scalars())
+    # Nothing a case step changes is read here: its changes to the case wait for its commit
+    # (one update) instead of being flushed for this read.
+    with session.no_autoflush:
+        return list(session.execute(query).scalars())
 
 
 def active_rules(session: Session) -> list[Rule]:

@@ -59,7 +59,9 @@ def once(
     effect: Callable[[], dict[str, Any]],
 ) -> tuple[dict[str, Any], bool]:
     """The effect's result and whether it ran now (False: it had run before)."""
-    done = ctx.session.get(EffectRow, key)
+    # The step's own changes (to the case) are not read here: they wait for its commit.
+    with ctx.session.no_autoflush:
+        done = ctx.session.get(EffectRow, key)
     if done is not None:
         return done.result, False
     result = effect()

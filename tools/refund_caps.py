@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from sqlalchemy import bindparam, func, select
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import decisions, journal
@@ -57,20 +57,27 @@ def order_paid(order: OrderRow) -> int:
 
 def _given(session: Session, line_id: int, order_id: int) -> tuple[int, int]:
     """What this desk gave back on the line, and on its whole order, in one query."""
-    lines = select(LineItemRow.id).where(LineItemRow.order_id == order_id)
-    amount = JournalLineRow.amount_minor
-    on_line, on_order = session.execute(
-        select(
-            func.coalesce(func.sum(sql_case((JournalLineRow.line_item_id == line_id, amount))), 0),
-            func.coalesce(func.sum(amount), 0),
-        )
-        .join(JournalEntryRow)
-        .where(
-            JournalLineRow.account == journal.REFUNDS_PAID,
-            JournalLineRow.line_item_id.in_(lines),
-        )
-    ).one()
+    on_line, on_order = session.execute(_GIVEN, {"line_id": line_id, "order_id": order_id}).one()
     return int(on_line), int(on_order)
+
+
+# Built once: every settlement counts it, and a statement object reused keeps its cache key.
+_AMOUNT = JournalLineRow.amount_minor
+_GIVEN = (
+    select(
+        func.coalesce(
+            func.sum(sql_case((JournalLineRow.line_item_id == bindparam("line_id"), _AMOUNT))), 0
+        ),
+        func.coalesce(func.sum(_AMOUNT), 0),
+    )
+    .join(JournalEntryRow)
+    .where(
+        JournalLineRow.account == journal.REFUNDS_PAID,
+        JournalLineRow.line_item_id.in_(
+            select(LineItemRow.id).where(LineItemRow.order_id == bindparam("order_id"))
+        ),
+    )
+)
 
 
 def left_for_line(session: Session, line: LineItemRow, order: OrderRow) -> Left:
