@@ -99,6 +99,10 @@ def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> d
     run again and record the answer."""
     key = f"{state['case']}:{state['tick']}:{name}"
     notes = _notes.get()
+    if notes is not None and key in notes.results:
+        # This desk call ran the step itself and committed it (``first_step_now``): the
+        # stored result, without a transaction to read it back.
+        return notes.results[key]
     seen: dict[str, Any] = {}
 
     def work(ctx: ToolContext) -> dict[str, Any]:
@@ -138,6 +142,36 @@ def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> d
         else:
             notes.views.pop(state["case"], None)
     return result
+
+
+def first_step_now(runtime: CaseRuntime, ctx: ToolContext, case: CaseRow) -> Callable[[], None]:
+    """Run a new case's first step (``assess``) in the transaction that opens it, and record
+    it under the key the graph's ``assess`` node uses: one transaction (one ledger append, one
+    insert per table) instead of two. Returns what to call once that transaction committed:
+    it tells this desk call's notes, so the node takes the result from them and the graph
+    goes straight on to its wait. Should the process die before the graph starts, the worker
+    starts it and the node finds the result stored.
+
+    The step calls no outside service (it decides and asks; money and labels come later)."""
+    key = f"{case.code}:0:assess"
+    result = case_steps.assess(ctx, case)
+    last = result.get("next") in (case_steps.WAIT, case_steps.END)
+    view = runtime.view(ctx.session, case) if runtime.view is not None and last else None
+    pending.add(
+        ctx.session,
+        pending.table_of(CaseStepRow),
+        {"key": key, "case_code": case.code, "result": result, "at": ctx.now},
+        key=key,
+    )
+    notes = _notes.get()
+
+    def committed() -> None:
+        if notes is not None:
+            notes.results[key] = result
+            if view is not None:
+                notes.views[case.code] = view
+
+    return committed
 
 
 def _goto(state: CaseState, result: dict[str, Any]) -> Command[str]:

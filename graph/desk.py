@@ -27,7 +27,13 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from graph import case_steps
-from graph.case_graph import CaseRuntime, build_case_graph, current_notes, noting_steps
+from graph.case_graph import (
+    CaseRuntime,
+    build_case_graph,
+    current_notes,
+    first_step_now,
+    noting_steps,
+)
 from graph.checkpoints import make_checkpointer
 from graph.clock import Clock, SystemClock
 from ledger import decisions, journal, outbox, timers
@@ -393,6 +399,9 @@ class ReturnsDesk:
                 if stored is not None:
                     stored.case_code = case.code
             code = case.code
+            # assessed in this same transaction: the graph's first node finds it done
+            assessed = first_step_now(self.runtime, ctx, case)
+        assessed()
         try:
             self._start(code)
         except ServiceError as error:  # the case is open; the worker finishes the step later
