@@ -72,6 +72,10 @@ from tools.service_errors import ServiceError
 
 log = logging.getLogger("returnbridge.desk")
 
+# The channel LangGraph saves a node's interrupt under, among a checkpoint's pending writes
+# (``langgraph._internal._constants.INTERRUPT``; its public name is deprecated).
+INTERRUPT = "__interrupt__"
+
 # How long a claimed timer is left to the worker firing it before another may take it up.
 TIMER_LEASE = dt.timedelta(seconds=15)
 
@@ -293,6 +297,10 @@ class ReturnsDesk:
         with self._case_lock(code), self._watch_services(code):
             # No separate look at the status first: the event step looks at it under the
             # case's row lock and records an event the case no longer takes as ignored.
+            tick = self._waiting_tick(config)
+            if tick is not None:  # the usual case: waiting at its interrupt, nothing else
+                self.graph.invoke(Command(resume=event), config)
+                return self._took(code, tick)
             snapshot = self.graph.get_state(config)
             if not snapshot.next:
                 if snapshot.values:
@@ -311,6 +319,20 @@ class ReturnsDesk:
             tick = int(snapshot.values.get("tick", 0))
             self.graph.invoke(Command(resume=event), config)
             return self._took(code, tick)
+
+    def _waiting_tick(self, config: Any) -> int | None:
+        """The tick of a graph that waits at its interrupt and has nothing else saved (no
+        step a crash left half done), read from its last checkpoint alone; None for anything
+        else, which the graph's full state then sorts out. Building that state costs more
+        than the step's own reads, and almost every event finds its case simply waiting."""
+        saved = self.checkpointer.get_tuple(config)
+        if saved is None:
+            return None
+        writes = saved.pending_writes or []
+        if len(writes) != 1 or writes[0][1] != INTERRUPT:
+            return None
+        tick = saved.checkpoint["channel_values"].get("tick")
+        return tick if isinstance(tick, int) else None
 
     def _takes(self, code: str, kind: str) -> bool:
         try:

@@ -33,8 +33,8 @@ NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 # Most statements per desk call (PostgreSQL adds the case's advisory lock and unlock, and has
 # no ``BEGIN IMMEDIATE`` of its own).
 BOUNDS = {
-    "sqlite": {"submit": 15, "approve": 23, "delivered": 14, "inspected": 46},
-    "postgresql": {"submit": 17, "approve": 24, "delivered": 15, "inspected": 46},
+    "sqlite": {"submit": 15, "approve": 22, "delivered": 14, "inspected": 46},
+    "postgresql": {"submit": 17, "approve": 23, "delivered": 15, "inspected": 46},
 }
 
 

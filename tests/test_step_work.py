@@ -141,3 +141,24 @@ def test_cancel_takes_timers_set_earlier_in_the_same_transaction(desk: ReturnsDe
         "RB-1:supplier_reminder": True,
         "RB-2:supplier_reminder": False,
     }
+
+
+def test_an_event_for_a_waiting_case_resumes_it_without_building_the_graphs_state(
+    desk: ReturnsDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last checkpoint tells a case waiting at its interrupt; the graph's full state (a
+    costlier read) is built only for a graph a crash left half way."""
+    code = _open(desk)
+    built: list[Any] = []
+    real = desk.graph.get_state
+
+    def get_state(*args: Any, **kwargs: Any) -> Any:
+        built.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(desk.graph, "get_state", get_state)
+    assert desk.supplier_action("acme", code, "approve", rma="R-77").status == "awaiting_shipment"
+    assert desk.carrier_event(code, "delivered").status == "awaiting_inspection"
+    done = desk.supplier_action("acme", code, "inspected_ok")
+    assert done.status == "resolved" and done.refunded == "24.00"
+    assert built == []

@@ -24,6 +24,7 @@ every step through it.
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -117,7 +118,12 @@ def external(
 
     The answer is the one :func:`run_unit` got from the service for this key a moment ago
     (``ctx.cache``), or one kept on the row."""
-    row = ctx.session.get(EffectRow, call.key, populate_existing=True)
+    session = ctx.session
+    # Read afresh (a reservation may have been written since); the step's changes to the
+    # case wait for its commit, unless an effect changed here could be read over.
+    changed = any(isinstance(other, EffectRow) for other in session.dirty)
+    with contextlib.nullcontext() if changed else session.no_autoflush:
+        row = session.get(EffectRow, call.key, populate_existing=True)
     if row is not None and state_of(row) == DONE:
         return row.result, False
     answers: dict[str, dict[str, Any]] = ctx.cache.get(ANSWERS, {})
