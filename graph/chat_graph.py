@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
 from langchain_core.runnables import RunnableConfig
@@ -54,7 +55,24 @@ class ChatTurnState(TypedDict, total=False):
     replies: list[dict[str, Any]]
 
 
-def _message(row: ChatMessageRow) -> ChatMessage:
+# What a turn tells its graph nodes beyond the state; a configurable key that starts with
+# "__" is never copied into the checkpoint's metadata.
+_TURN_KEY = "__chat_turn"
+
+
+@dataclass
+class _Turn:
+    handed_off: bool
+    mark: int  # the session's last message before the turn
+    answer: list[Any] = field(default_factory=list)  # the bot's messages after ``mark``
+
+
+def _turn_of(config: RunnableConfig) -> _Turn | None:
+    turn = (config.get("configurable") or {}).get(_TURN_KEY)
+    return turn if isinstance(turn, _Turn) else None
+
+
+def _message(row: ChatMessageRow | Any) -> ChatMessage:
     payload = row.payload or {}
     return ChatMessage(
         id=row.id,
@@ -113,7 +131,11 @@ class CustomerChat:
             dialogue = DialogueState.load(state.get("dialogue"), session_id)
             dialogue.session = session_id
             event = state.get("event") or {}
-            if event.get("type") in ("text", "choice"):
+            turn = _turn_of(config)
+            # Only a chat handed to the owner can have a handoff item open (``hand_off`` sets
+            # the flag with the item): the others spare the owner's inbox a query.
+            handed_off = turn.handed_off if turn is not None else True
+            if handed_off and event.get("type") in ("text", "choice"):
                 # A customer handed to the owner talks to the owner now, not to the bot;
                 # only an order not yet identified is still read (so the owner can answer).
                 identified = forward_customer_words(
@@ -136,18 +158,23 @@ class CustomerChat:
                 dialogue, replies = self.offline.turn(dialogue, event)
             return {"dialogue": dialogue.dump(), "replies": replies}
 
-        def record(state: ChatTurnState) -> dict[str, Any]:
+        def record(state: ChatTurnState, config: RunnableConfig) -> dict[str, Any]:
+            # One write: the replies (one statement), the case news, the session's last
+            # activity, and what the turn answers (read back in the same transaction).
             session_id = DialogueState.load(state.get("dialogue")).session
             now = self.desk.clock.now()
+            replies = []
+            for item in state.get("replies") or []:
+                payload = dict(item.get("payload") or {})
+                payload["quick_replies"] = item.get("quick_replies") or []
+                replies.append((str(item["text"]), payload))
+            turn = _turn_of(config)
             with self.desk.session() as session:
-                for item in state.get("replies") or []:
-                    payload = dict(item.get("payload") or {})
-                    payload["quick_replies"] = item.get("quick_replies") or []
-                    chat_log.add_message(session, session_id, now, "bot", item["text"], payload)
+                chat_log.add_bot_messages(session, session_id, now, replies)
                 self._post_notices(session, session_id)
-                chat = chat_log.get_session(session, session_id)
-                if chat is not None:
-                    chat.updated_at = now
+                chat_log.touch(session, session_id, now)
+                if turn is not None:
+                    turn.answer = chat_log.bot_messages_after(session, session_id, turn.mark)
             return {}
 
         builder = StateGraph(ChatTurnState)
@@ -216,28 +243,28 @@ class CustomerChat:
         if not isinstance(session_id, str):
             raise CaseNotFound("This chat was not found. Please start a new one.")
         with self._session_lock(session_id):
-            # one transaction: the session exists, where its transcript stands, the message
+            # one transaction: the session exists, whether it was handed to the owner, where
+            # its transcript stands, the message
             with self.desk.session() as session:
-                if chat_log.get_session(session, session_id) is None:
+                start = chat_log.turn_start(session, session_id)
+                if start is None:
                     raise CaseNotFound("This chat was not found. Please start a new one.")
-                mark = chat_log.last_message_id(session, session_id)
-                chat_log.add_message(
+                handed_off, mark = start
+                chat_log.add_customer_message(
                     session,
                     session_id,
                     self.desk.clock.now(),
-                    "customer",
                     customer_text,
                     {"kind": event.get("type", "text")},
                 )
+            turn = _Turn(handed_off=handed_off, mark=mark)
             # One checkpoint per turn, written when the turn ends: a turn is one unit for
             # the customer (no step of it is ever resumed on its own), and every checkpoint
             # costs a write under the database's write lock.
-            self.graph.invoke(
-                {"event": event, "replies": []}, self._config(session_id), durability="exit"
-            )
-            with self.desk.reading() as session:
-                rows = chat_log.transcript(session, session_id, mark)
-        return [_message(row) for row in rows if row.role == "bot"]
+            config = self._config(session_id)
+            config["configurable"][_TURN_KEY] = turn
+            self.graph.invoke({"event": event, "replies": []}, config, durability="exit")
+        return [_message(row) for row in turn.answer]
 
     def say(self, session_id: str, text: str) -> list[ChatMessage]:
         """The customer types ``text``; returns what the bot says back."""

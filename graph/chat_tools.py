@@ -235,7 +235,9 @@ def verify_customer(
         chat.email = order.email or order.phone
         chat.updated_at = now
         # what this chat already handed to the owner belongs to the order it now identified
-        owner_inbox.attach_order(session, session_id, order.number, order.email)
+        # (only a chat handed to the owner has items: ``hand_off`` sets the flag with them)
+        if chat.handed_off:
+            owner_inbox.attach_order(session, session_id, order.number, order.email)
         return IdentityOutcome(
             Verified(
                 order=order.display_number,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import typing
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, cast, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import Table
 
 from ledger import outbox
 from ledger.chat_models import ChatCaseRow, ChatMessageRow, ChatSessionRow
@@ -35,6 +37,50 @@ def create_session(
     return row
 
 
+# The statements of a chat turn, built once: a turn runs them on the session's connection as
+# Core statements (no ORM unit of work, no statement building per call).
+_MESSAGES = typing.cast(Table, ChatMessageRow.__table__)
+_SESSIONS = typing.cast(Table, ChatSessionRow.__table__)
+_TURN_START = select(
+    ChatSessionRow.handed_off,
+    select(func.coalesce(func.max(ChatMessageRow.id), 0))
+    .where(ChatMessageRow.session_id == bindparam("sid"))
+    .scalar_subquery(),
+).where(ChatSessionRow.id == bindparam("sid"))
+_ADD_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_ADD_MESSAGES = insert(_MESSAGES)
+_TOUCH = (
+    update(_SESSIONS).where(_SESSIONS.c.id == bindparam("sid")).values(updated_at=bindparam("at"))
+)
+_BOT_AFTER = (
+    select(_MESSAGES)
+    .where(
+        _MESSAGES.c.session_id == bindparam("sid"),
+        _MESSAGES.c.id > bindparam("after"),
+        _MESSAGES.c.role == "bot",
+    )
+    .order_by(_MESSAGES.c.id)
+)
+# Customer messages of the session's cases not yet in its transcript (one query: the cases
+# joined, the posted ones left out); most turns find none and stop there.
+_UNPOSTED = (
+    select(OutboxRow.id, OutboxRow.case_code, OutboxRow.kind, OutboxRow.text)
+    .join(ChatCaseRow, ChatCaseRow.case_code == OutboxRow.case_code)
+    .where(
+        ChatCaseRow.session_id == bindparam("sid"),
+        OutboxRow.channel == outbox.CUSTOMER,
+        ~exists().where(
+            ChatMessageRow.session_id == bindparam("sid"),
+            ChatMessageRow.source == literal("outbox:") + cast(OutboxRow.id, String),
+        ),
+    )
+    .order_by(OutboxRow.id)
+)
+_LOCK_SESSION = (
+    select(ChatSessionRow.id).where(ChatSessionRow.id == bindparam("sid")).with_for_update()
+)
+
+
 def get_session(session: Session, session_id: str, *, lock: bool = False) -> ChatSessionRow | None:
     query = select(ChatSessionRow).where(ChatSessionRow.id == session_id)
     if lock:
@@ -57,6 +103,54 @@ def add_message(
     session.add(row)
     session.flush()
     return row
+
+
+def turn_start(session: Session, session_id: str) -> tuple[bool, int] | None:
+    """Where a turn starts, in one statement: whether the session was handed to the owner and
+    the id of its last message; None when there is no such session."""
+    row = session.connection().execute(_TURN_START, {"sid": session_id}).first()
+    return None if row is None else (bool(row[0]), int(row[1]))
+
+
+def add_customer_message(
+    session: Session, session_id: str, at: dt.datetime, text: str, payload: dict[str, Any]
+) -> int:
+    """Write what the customer said; returns its id."""
+    row = {"session_id": session_id, "at": at, "role": "customer", "text": text}
+    result = session.connection().execute(_ADD_MESSAGE, {**row, "payload": payload, "source": None})
+    return int(result.scalar_one())
+
+
+def add_bot_messages(
+    session: Session, session_id: str, at: dt.datetime, messages: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Write the bot's replies of one turn (text, payload), in order, as one statement."""
+    if messages:
+        session.connection().execute(
+            _ADD_MESSAGES,
+            [
+                {
+                    "session_id": session_id,
+                    "at": at,
+                    "role": "bot",
+                    "text": text,
+                    "payload": payload,
+                    "source": None,
+                }
+                for text, payload in messages
+            ],
+        )
+
+
+def touch(session: Session, session_id: str, at: dt.datetime) -> None:
+    """The session was active at ``at``."""
+    session.connection().execute(_TOUCH, {"sid": session_id, "at": at})
+
+
+def bot_messages_after(session: Session, session_id: str, after_id: int) -> list[Any]:
+    """The bot's messages after message ``after_id`` (rows with the columns of
+    ``ChatMessageRow``)."""
+    return list(session.connection().execute(_BOT_AFTER, {"sid": session_id, "after": after_id}))
 
 
 def transcript(session: Session, session_id: str, after_id: int = 0) -> list[ChatMessageRow]:
@@ -97,41 +191,38 @@ def linked_cases(session: Session, session_id: str) -> list[str]:
 
 def post_case_notices(
     session: Session, session_id: str, at: dt.datetime, label_url: Any = None
-) -> list[ChatMessageRow]:
-    """Copy the customer messages of the session's cases into its transcript, once each.
+) -> list[int]:
+    """Copy the customer messages of the session's cases into its transcript, once each;
+    returns the ids of the outbox messages posted.
 
     ``label_url(case_code)`` gives the link shown with a "label ready" notice.
     """
-    codes = linked_cases(session, session_id)
-    if not codes:
+    session.flush()  # Core statements below: what the caller added in the ORM goes first
+    connection = session.connection()
+    if not connection.execute(_UNPOSTED, {"sid": session_id}).first():
         return []
     # The worker and a chat turn may post the same notices at once: the session's row lock
     # makes the second one wait and then see what the first one posted (one copy each).
-    session.execute(
-        select(ChatSessionRow.id).where(ChatSessionRow.id == session_id).with_for_update()
-    )
-    posted = set(
-        session.execute(
-            select(ChatMessageRow.source).where(
-                ChatMessageRow.session_id == session_id, ChatMessageRow.source.is_not(None)
-            )
-        ).scalars()
-    )
-    rows = session.execute(
-        select(OutboxRow)
-        .where(OutboxRow.channel == outbox.CUSTOMER, OutboxRow.case_code.in_(codes))
-        .order_by(OutboxRow.id)
-    ).scalars()
+    connection.execute(_LOCK_SESSION, {"sid": session_id})
+    rows = connection.execute(_UNPOSTED, {"sid": session_id}).all()
     added = []
     for row in rows:
-        source = f"outbox:{row.id}"
-        if source in posted:
-            continue
         payload: dict[str, Any] = {"case": row.case_code, "kind": row.kind}
         if row.kind == "label_ready" and label_url is not None and row.case_code:
             payload["label_url"] = label_url(row.case_code)
-        added.append(add_message(session, session_id, at, "bot", row.text, payload, source))
-    return added
+        added.append(
+            {
+                "session_id": session_id,
+                "at": at,
+                "role": "bot",
+                "text": row.text,
+                "payload": payload,
+                "source": f"outbox:{row.id}",
+            }
+        )
+    if added:
+        connection.execute(_ADD_MESSAGES, added)
+    return [row.id for row in rows]
 
 
 def sessions_with_cases(session: Session) -> list[str]:

@@ -1,0 +1,108 @@
+"""How many SQL statements each turn of a chat costs, on both engines.
+
+Counted with a ``before_cursor_execute`` listener on the desk's engine (the checkpointer's own
+connection is not counted), for the second conversation of a fresh database, the script of
+``bench/chat.py``. The case opening itself (``ReturnsDesk.submit_return``, the case engine's
+part, pinned in tests/test_statements_per_step.py) is left out of the "yes" turn. Before the
+turn was trimmed the counts on SQLite were 3 to open, then 12, 12, 27, 19 and 32 (the "yes"
+turn without its case opening): the owner's inbox was read on every turn, the transcript in a
+transaction of its own, each message written through the ORM. Counts, not time: the machine
+may be busy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import event
+
+from graph.chat_graph import CustomerChat
+from graph.clock import FrozenClock
+from graph.desk import ReturnsDesk
+from ledger.repository import import_orders
+from policies.loader import orders_from_data, store_from_data
+
+NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+SCRIPT = (
+    ("open", ""),
+    ("hi", "hi, I need to return something"),
+    ("order", "order {n}"),
+    ("email", "c{n}@example.com"),
+    ("reason", "the mug arrived cracked, store credit please"),
+    ("yes", "yes"),
+)
+# Most statements per turn (PostgreSQL adds the session's advisory lock and unlock, and has
+# no ``BEGIN IMMEDIATE`` of its own).
+BOUNDS = {
+    "sqlite": {"open": 3, "hi": 8, "order": 8, "email": 22, "reason": 15, "yes": 26},
+    "postgresql": {"open": 3, "hi": 8, "order": 8, "email": 22, "reason": 15, "yes": 26},
+}
+
+
+def _desk(url: str) -> ReturnsDesk:
+    store = store_from_data(
+        {"photo_required_reasons": []},
+        [{"id": "acme", "name": "Acme", "country": "US", "return_address": "Acme, Fresno"}],
+    )
+    desk = ReturnsDesk(url, store, FrozenClock(NOW))
+    orders = [
+        {
+            "number": str(n),
+            "email": f"c{n}@example.com",
+            "country": "US",
+            "placed_at": "2026-03-01T10:00:00Z",
+            "delivered_at": "2026-03-05T10:00:00Z",
+            "items": [{"sku": "MUG-1", "name": "Mug", "price": "24.00", "supplier": "acme"}],
+        }
+        for n in (10000, 10001)
+    ]
+    with desk.session() as session:
+        import_orders(session, orders_from_data(orders, "test"), "USD")
+    return desk
+
+
+def test_each_chat_turn_stays_within_its_statements(database_url: str) -> None:
+    desk = _desk(database_url)
+    chat = CustomerChat(desk, "offline")
+    statements: list[str] = []
+    in_case_opening: list[int] = []
+
+    @event.listens_for(desk.engine, "before_cursor_execute")
+    def _count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    submit = desk.submit_return
+
+    def counted_submit(*args: Any, **kwargs: Any) -> Any:
+        before = len(statements)
+        try:
+            return submit(*args, **kwargs)
+        finally:
+            in_case_opening.append(len(statements) - before)
+
+    desk.submit_return = counted_submit  # type: ignore[method-assign]
+    try:
+        for n in (10000, 10001):
+            counts: dict[str, int] = {}
+            inbox_reads: list[str] = []
+            for name, text in SCRIPT:
+                statements.clear()
+                in_case_opening.clear()
+                if name == "open":
+                    session_id = chat.open_session()
+                    answer = []
+                else:
+                    answer = chat.say(session_id, text.format(n=n))
+                counts[name] = len(statements) - sum(in_case_opening)
+                inbox_reads += [s for s in statements if "owner_inbox" in s]
+            assert answer and answer[0].text.startswith("Done! Your return number is"), answer
+            assert answer[0].case is not None
+    finally:
+        desk.close()
+    engine = desk.engine.dialect.name
+    print(f"{engine}: statements per chat turn {counts}")
+    # a chat never handed to the owner has no handoff item to add the customer's words to
+    assert inbox_reads == []
+    for name, bound in BOUNDS[engine].items():
+        assert counts[name] <= bound, (name, counts)
