@@ -62,9 +62,13 @@ _TURN_KEY = "__chat_turn"
 
 @dataclass
 class _Turn:
-    handed_off: bool
-    mark: int  # the session's last message before the turn
-    answer: list[Any] = field(default_factory=list)  # the bot's messages after ``mark``
+    start: chat_log.TurnStart  # where the session stood when the turn began
+    answer: list[Any] = field(default_factory=list)  # the bot's messages since then
+
+
+def state_submitted(state: ChatTurnState) -> list[str]:
+    """The cases the session's dialogue opened (``DialogueState.submitted``)."""
+    return list((state.get("dialogue") or {}).get("submitted") or [])
 
 
 def _turn_of(config: RunnableConfig) -> _Turn | None:
@@ -134,7 +138,7 @@ class CustomerChat:
             turn = _turn_of(config)
             # Only a chat handed to the owner can have a handoff item open (``hand_off`` sets
             # the flag with the item): the others spare the owner's inbox a query.
-            handed_off = turn.handed_off if turn is not None else True
+            handed_off = turn.start.handed_off if turn is not None else True
             if handed_off and event.get("type") in ("text", "choice"):
                 # A customer handed to the owner talks to the owner now, not to the bot;
                 # only an order not yet identified is still read (so the owner can answer).
@@ -159,8 +163,8 @@ class CustomerChat:
             return {"dialogue": dialogue.dump(), "replies": replies}
 
         def record(state: ChatTurnState, config: RunnableConfig) -> dict[str, Any]:
-            # One write: the replies (one statement), the case news, the session's last
-            # activity, and what the turn answers (read back in the same transaction).
+            # One write: the replies (one statement), the case news, and what the turn
+            # answers (read back in the same transaction).
             session_id = DialogueState.load(state.get("dialogue")).session
             now = self.desk.clock.now()
             replies = []
@@ -169,12 +173,16 @@ class CustomerChat:
                 payload["quick_replies"] = item.get("quick_replies") or []
                 replies.append((str(item["text"]), payload))
             turn = _turn_of(config)
+            # A chat without cases has no news; only this turn may have opened its first.
+            news = turn is None or turn.start.has_cases or bool(state_submitted(state))
             with self.desk.session() as session:
                 chat_log.add_bot_messages(session, session_id, now, replies)
-                self._post_notices(session, session_id)
-                chat_log.touch(session, session_id, now)
-                if turn is not None:
-                    turn.answer = chat_log.bot_messages_after(session, session_id, turn.mark)
+                if news:
+                    self._post_notices(session, session_id)
+                if turn is None:
+                    chat_log.touch(session, session_id, now)
+                else:
+                    turn.answer = chat_log.bot_messages_after(session, session_id, turn.start.mark)
             return {}
 
         builder = StateGraph(ChatTurnState)
@@ -245,19 +253,15 @@ class CustomerChat:
         with self._session_lock(session_id):
             # one transaction: the session exists, whether it was handed to the owner, where
             # its transcript stands, the message
+            now = self.desk.clock.now()
             with self.desk.session() as session:
-                start = chat_log.turn_start(session, session_id)
+                start = chat_log.turn_start(session, session_id, now)
                 if start is None:
                     raise CaseNotFound("This chat was not found. Please start a new one.")
-                handed_off, mark = start
                 chat_log.add_customer_message(
-                    session,
-                    session_id,
-                    self.desk.clock.now(),
-                    customer_text,
-                    {"kind": event.get("type", "text")},
+                    session, session_id, now, customer_text, {"kind": event.get("type", "text")}
                 )
-            turn = _Turn(handed_off=handed_off, mark=mark)
+            turn = _Turn(start)
             # One checkpoint per turn, written when the turn ends: a turn is one unit for
             # the customer (no step of it is ever resumed on its own), and every checkpoint
             # costs a write under the database's write lock.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import typing
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, bindparam, cast, exists, func, insert, literal, select, update
@@ -41,12 +42,20 @@ def create_session(
 # Core statements (no ORM unit of work, no statement building per call).
 _MESSAGES = typing.cast(Table, ChatMessageRow.__table__)
 _SESSIONS = typing.cast(Table, ChatSessionRow.__table__)
-_TURN_START = select(
-    ChatSessionRow.handed_off,
-    select(func.coalesce(func.max(ChatMessageRow.id), 0))
-    .where(ChatMessageRow.session_id == bindparam("sid"))
-    .scalar_subquery(),
-).where(ChatSessionRow.id == bindparam("sid"))
+# A turn starts: the session was active now; whether it was handed to the owner, whether it
+# has cases, and its last message (a missing session updates and returns nothing).
+_TURN_START = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("sid"))
+    .values(updated_at=bindparam("at"))
+    .returning(
+        _SESSIONS.c.handed_off,
+        exists().where(ChatCaseRow.session_id == bindparam("sid")),
+        select(func.coalesce(func.max(ChatMessageRow.id), 0))
+        .where(ChatMessageRow.session_id == bindparam("sid"))
+        .scalar_subquery(),
+    )
+)
 _ADD_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _ADD_MESSAGES = insert(_MESSAGES)
 _TOUCH = (
@@ -105,11 +114,20 @@ def add_message(
     return row
 
 
-def turn_start(session: Session, session_id: str) -> tuple[bool, int] | None:
-    """Where a turn starts, in one statement: whether the session was handed to the owner and
-    the id of its last message; None when there is no such session."""
-    row = session.connection().execute(_TURN_START, {"sid": session_id}).first()
-    return None if row is None else (bool(row[0]), int(row[1]))
+@dataclass(frozen=True)
+class TurnStart:
+    handed_off: bool  # the session was handed to the owner (it may have a handoff item open)
+    has_cases: bool  # the session opened cases (their news may wait to be posted)
+    mark: int  # the id of its last message
+
+
+def turn_start(session: Session, session_id: str, at: dt.datetime) -> TurnStart | None:
+    """A turn starts at ``at`` (the session's last activity), in one statement: where the
+    session stands; None when there is no such session."""
+    row = session.connection().execute(_TURN_START, {"sid": session_id, "at": at}).first()
+    if row is None:
+        return None
+    return TurnStart(handed_off=bool(row[0]), has_cases=bool(row[1]), mark=int(row[2]))
 
 
 def add_customer_message(
