@@ -343,6 +343,8 @@ class OfflineDialogue:
             st.expecting = "order" if verified is None else st.expecting
             return [reply(outcome.message)], True
         st.verified = outcome.verified.model_dump()
+        if outcome.cases is not None:
+            st.know_cases(outcome.verified.order, outcome.cases)
         st.pending_order = st.pending_email = None
         if st.expecting in ("order", "email"):
             st.expecting = None  # answered: "2 of them" next is no order number

@@ -86,6 +86,10 @@ class DialogueState(BaseModel):
             self._cases[order] = read(order)
         return self._cases[order]
 
+    def know_cases(self, order: str, cases: list[Any]) -> None:
+        """The order's cases as just read with the order itself."""
+        self._cases[order] = cases
+
     def forget_cases(self) -> None:
         """Cases were opened or cancelled (or a new turn begins): read them again."""
         self._cases = {}

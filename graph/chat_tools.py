@@ -14,13 +14,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from graph.desk import CaseView, ReturnsDesk
+from graph.desk import CaseView, ReturnsDesk, view_case
 from graph.identity_guard import count_failure, refuse_if_guessing
 from ledger import chat_log, decisions
 from ledger.chat_models import ChatHandoffRow, ChatIdentityFailureRow
 from ledger.models import PhotoRow
 from ledger.owner_models import HANDOFF
-from ledger.repository import find_order, get_case, units_in_cases
+from ledger.repository import cases_for_order, find_order, get_case, units_in_cases
 from policies.models import Reason, normalize_email, normalize_order_number
 from policies.money import Money
 from tools import owner_inbox, refund_caps
@@ -128,6 +128,8 @@ class IdentityOutcome:
     verified: Verified | None
     message: str
     slowed: bool = False
+    # The order's cases, read in the same transaction (the dialogue asks for them next).
+    cases: list[CaseView] | None = None
 
 
 def _items(desk: ReturnsDesk, session: Any, order: Any) -> list[ItemInfo]:
@@ -238,6 +240,7 @@ def verify_customer(
         # (only a chat handed to the owner has items: ``hand_off`` sets the flag with them)
         if chat.handed_off:
             owner_inbox.attach_order(session, session_id, order.number, order.email)
+        currency = desk.store.policy.currency
         return IdentityOutcome(
             Verified(
                 order=order.display_number,
@@ -248,6 +251,7 @@ def verify_customer(
                 marketplace=customer_notice(desk.store.policy, order),
             ),
             "",
+            cases=[view_case(session, row, currency) for row in cases_for_order(session, order.id)],
         )
 
 

@@ -56,7 +56,6 @@ _TURN_START = (
         .scalar_subquery(),
     )
 )
-_ADD_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _ADD_MESSAGES = insert(_MESSAGES)
 _TOUCH = (
     update(_SESSIONS).where(_SESSIONS.c.id == bindparam("sid")).values(updated_at=bindparam("at"))
@@ -132,11 +131,19 @@ def turn_start(session: Session, session_id: str, at: dt.datetime) -> TurnStart 
 
 def add_customer_message(
     session: Session, session_id: str, at: dt.datetime, text: str, payload: dict[str, Any]
-) -> int:
-    """Write what the customer said; returns its id."""
-    row = {"session_id": session_id, "at": at, "role": "customer", "text": text}
-    result = session.connection().execute(_ADD_MESSAGE, {**row, "payload": payload, "source": None})
-    return int(result.scalar_one())
+) -> None:
+    """Write what the customer said."""
+    session.connection().execute(
+        _ADD_MESSAGES,
+        {
+            "session_id": session_id,
+            "at": at,
+            "role": "customer",
+            "text": text,
+            "payload": payload,
+            "source": None,
+        },
+    )
 
 
 def add_bot_messages(
