@@ -4,10 +4,10 @@ Counted with a ``before_cursor_execute`` listener on the desk's engine (the chec
 connection is not counted), for the second conversation of a fresh database, the script of
 ``bench/chat.py``. The case opening itself (``ReturnsDesk.submit_return``, the case engine's
 part, pinned in tests/test_statements_per_step.py) is left out of the "yes" turn. Before the
-turn was trimmed the counts on SQLite were 3 to open, then 12, 12, 27, 19 and 32 (the "yes"
-turn without its case opening): the owner's inbox was read on every turn, the transcript in a
-transaction of its own, each message written through the ORM. Counts, not time: the machine
-may be busy.
+turn was trimmed the counts were 3 to open, then 12, 12, 27, 19 and 24 on SQLite (2, then 10,
+10, 22, 15 and 20 on PostgreSQL): the owner's inbox was read on every turn, the transcript in
+a transaction of its own, each message written through the ORM, the order's cases read twice.
+Counts, not time: the machine may be busy.
 """
 
 from __future__ import annotations
