@@ -165,7 +165,7 @@ class CustomerChat:
         def record(state: ChatTurnState, config: RunnableConfig) -> dict[str, Any]:
             # One write: the replies (one statement), the case news, and what the turn
             # answers (read back in the same transaction).
-            session_id = DialogueState.load(state.get("dialogue")).session
+            session_id = _session_of(config)  # the dialogue's session, without loading it
             now = self.desk.clock.now()
             replies = []
             for item in state.get("replies") or []:
