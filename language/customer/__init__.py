@@ -76,7 +76,9 @@ def read_message(text: str, expecting: str | None = None) -> Reading:
     message without its instructions to the bot, which change nothing (``Reading.text``).
 
     Each call returns a new :class:`Reading`, which the caller may change."""
-    read = _read(str(text), expecting)
+    # The question matters to the order number and the quantity only: a message read again
+    # after another question (the earlier texts once the order is found) is the same reading.
+    read = _read(str(text), expecting if expecting in ("order", "quantity") else None)
     return replace(
         read,
         order_numbers=list(read.order_numbers),
