@@ -313,11 +313,20 @@ class CustomerChat:
 
     def messages(self, session_id: str, after: int = 0) -> list[ChatMessage]:
         """The transcript after message ``after``, with the latest case news posted first."""
-        with self.desk.session() as session:
-            if not isinstance(session_id, str) or not chat_log.get_session(session, session_id):
+        if not isinstance(session_id, str):
+            raise CaseNotFound("This chat was not found. Please start a new one.")
+        # The widget asks every few seconds and there is seldom news: a read, no write lock.
+        with self.desk.reading() as session:
+            waiting = chat_log.news_waiting(session, session_id)
+            if waiting is None:
                 raise CaseNotFound("This chat was not found. Please start a new one.")
+            if not waiting:
+                rows = chat_log.messages_after(session, session_id, after)
+                return [_message(row) for row in rows]
+        with self.desk.session() as session:
             self._post_notices(session, session_id)
-            return [_message(row) for row in chat_log.transcript(session, session_id, after)]
+            rows = chat_log.messages_after(session, session_id, after)
+            return [_message(row) for row in rows]
 
     def quick_replies(self, session_id: str) -> list[dict[str, str]]:
         with self.desk.reading() as session:

@@ -84,6 +84,13 @@ _UNPOSTED = (
     )
     .order_by(OutboxRow.id)
 )
+# A poll of the transcript: the session exists, and whether case news waits to be posted.
+_POLL = select(ChatSessionRow.id, _UNPOSTED.exists()).where(ChatSessionRow.id == bindparam("sid"))
+_AFTER = (
+    select(_MESSAGES)
+    .where(_MESSAGES.c.session_id == bindparam("sid"), _MESSAGES.c.id > bindparam("after"))
+    .order_by(_MESSAGES.c.id)
+)
 _LOCK_SESSION = (
     select(ChatSessionRow.id).where(ChatSessionRow.id == bindparam("sid")).with_for_update()
 )
@@ -176,6 +183,19 @@ def bot_messages_after(session: Session, session_id: str, after_id: int) -> list
     """The bot's messages after message ``after_id`` (rows with the columns of
     ``ChatMessageRow``)."""
     return list(session.connection().execute(_BOT_AFTER, {"sid": session_id, "after": after_id}))
+
+
+def news_waiting(session: Session, session_id: str) -> bool | None:
+    """Whether case news waits to be posted in the session (one statement, read only); None
+    when there is no such session."""
+    row = session.connection().execute(_POLL, {"sid": session_id}).first()
+    return None if row is None else bool(row[1])
+
+
+def messages_after(session: Session, session_id: str, after_id: int) -> list[Any]:
+    """The transcript after message ``after_id`` (rows with the columns of
+    ``ChatMessageRow``)."""
+    return list(session.connection().execute(_AFTER, {"sid": session_id, "after": after_id}))
 
 
 def transcript(session: Session, session_id: str, after_id: int = 0) -> list[ChatMessageRow]:

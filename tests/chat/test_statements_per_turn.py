@@ -150,3 +150,35 @@ def test_a_turn_runs_its_two_nodes_without_the_pregel_loop_and_keeps_one_checkpo
         assert len(list(desk.checkpointer.list(config))) == kept + 2
     finally:
         desk.close()
+
+
+def test_a_poll_without_news_reads_only_and_news_is_still_posted_once(database_url: str) -> None:
+    # The widget polls every few seconds: without case news the poll takes no write lock
+    # (no write transaction on SQLite, nothing written on either engine).
+    desk = _desk(database_url)
+    chat = CustomerChat(desk, "offline")
+    statements: list[str] = []
+
+    @event.listens_for(desk.engine, "before_cursor_execute")
+    def _count(*args: Any) -> None:
+        statements.append(" ".join(str(args[2]).split()).upper())
+
+    try:
+        session_id = chat.open_session()
+        for _name, text in SCRIPT[1:]:
+            answer = chat.say(session_id, text.format(n=10000))
+        code = answer[0].case
+        assert code is not None
+        seen = chat.messages(session_id)
+        statements.clear()
+        assert chat.messages(session_id, seen[-1].id) == []
+        assert statements and not [
+            s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE"))
+        ], statements
+        desk.supplier_action("acme", code, "approve", rma="RMA-1")
+        news = chat.messages(session_id, seen[-1].id)
+        assert news and all(message.case == code for message in news)
+        assert any(message.label_url for message in news)
+        assert chat.messages(session_id, seen[-1].id) == news  # posted once
+    finally:
+        desk.close()
