@@ -214,19 +214,16 @@ class CustomerChat:
         chosen = backend or self.backend
         now = self.desk.clock.now()
         with self.desk.session() as session:
-            row = chat_log.create_session(session, now, chosen)
-            session_id = row.id
+            session_id = chat_log.create_session(session, now, chosen)
             if greet:
                 store = _sentence_end(self.desk.store.policy.name)
-                chat_log.add_message(
-                    session,
-                    session_id,
-                    now,
-                    "bot",
+                greeting = (
                     f"Hi! I'm the returns assistant of {store} I can help you return an item, "
                     "check on a return, or answer questions about our returns policy. What can I "
-                    "do for you?",
-                    {"quick_replies": _menu()},
+                    "do for you?"
+                )
+                chat_log.add_bot_messages(
+                    session, session_id, now, [(greeting, {"quick_replies": _menu()})]
                 )
         state = DialogueState(session=session_id, backend=chosen)
         self.graph.update_state(

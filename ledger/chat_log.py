@@ -22,20 +22,24 @@ def new_session_id() -> str:
     return "cs_" + secrets.token_urlsafe(24)
 
 
-def create_session(
-    session: Session, at: dt.datetime, backend: str, session_id: str | None = None
-) -> ChatSessionRow:
-    row = ChatSessionRow(
-        id=session_id or new_session_id(),
-        backend=backend,
-        created_at=at,
-        updated_at=at,
-        failed_identity=0,
-        handed_off=False,
+def create_session(session: Session, at: dt.datetime, backend: str) -> str:
+    """A new session (one Core statement); returns its id."""
+    session_id = new_session_id()
+    session.connection().execute(
+        insert(_SESSIONS),
+        {
+            "id": session_id,
+            "backend": backend,
+            "created_at": at,
+            "updated_at": at,
+            "order_number": None,
+            "email": None,
+            "failed_identity": 0,
+            "slowed_until": None,
+            "handed_off": False,
+        },
     )
-    session.add(row)
-    session.flush()
-    return row
+    return session_id
 
 
 # The statements of a chat turn, built once: a turn runs them on the session's connection as
