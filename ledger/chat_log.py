@@ -88,6 +88,15 @@ _UNPOSTED = (
     )
     .order_by(OutboxRow.id)
 )
+_CHAT_CASES = typing.cast(Table, ChatCaseRow.__table__)
+_LINK_CASE = insert(_CHAT_CASES).from_select(
+    ["case_code", "session_id", "at"],
+    select(
+        bindparam("code", type_=String),
+        bindparam("sid", type_=String),
+        bindparam("at", type_=_CHAT_CASES.c.at.type),
+    ).where(~exists().where(_CHAT_CASES.c.case_code == bindparam("code"))),
+)
 # A poll of the transcript: the session exists, and whether case news waits to be posted.
 _POLL = select(ChatSessionRow.id, _UNPOSTED.exists()).where(ChatSessionRow.id == bindparam("sid"))
 _AFTER = (
@@ -223,9 +232,8 @@ def last_message_id(session: Session, session_id: str) -> int:
 
 
 def link_case(session: Session, session_id: str, case_code: str, at: dt.datetime) -> None:
-    if session.get(ChatCaseRow, case_code) is None:
-        session.add(ChatCaseRow(case_code=case_code, session_id=session_id, at=at))
-        session.flush()
+    """The case was opened from this chat (a case already linked stays as it was)."""
+    session.connection().execute(_LINK_CASE, {"code": case_code, "sid": session_id, "at": at})
 
 
 def linked_cases(session: Session, session_id: str) -> list[str]:
