@@ -357,7 +357,9 @@ class OfflineDialogue:
             # "I want my money back for the bowl" before the order was found: the bowl may
             # already be in a return, and then this is about that return.
             said = ". ".join(st.unplaced)
-            if self._about_existing(st, read_message(said), said, outcome.verified):
+            # (an order without returns has nothing existing to be about: no reading needed)
+            has_cases = bool(self._cases(st, outcome.verified.order))
+            if has_cases and self._about_existing(st, read_message(said), said, outcome.verified):
                 self._clear_draft(st)
                 st.goal = "status"
         first = outcome.verified.customer_name.split(" ")[0]

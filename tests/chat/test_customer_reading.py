@@ -295,3 +295,30 @@ def test_a_message_read_again_is_not_parsed_again_and_each_reading_is_the_caller
 def test_folding_keeps_accents_and_curly_quotes_apart_from_plain_text() -> None:
     assert fold("Café  “Crème”  BRÛLÉE’s") == 'cafe "creme" brulee\'s'
     assert fold("Plain   ASCII Text") == "plain ascii text"
+
+
+def test_the_identity_turn_reads_each_earlier_message_once_and_no_joined_text_without_returns(
+    desk: ReturnsDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Once the order is found the earlier messages are placed again: each is read from its
+    # first reading, and an order without returns is not asked whether the messages were
+    # about one (their joined text is never read).
+    import language.customer as customer
+
+    chat = CustomerChat(desk, "offline")
+    sid = chat.open_session()
+    chat.say(sid, "hi, I need to return something")
+    chat.say(sid, "order 1001")
+    parsed: list[str] = []
+    read_intents = customer.read_intents
+
+    def counting(text: str) -> Any:
+        parsed.append(text)
+        return read_intents(text)
+
+    monkeypatch.setattr(customer, "read_intents", counting)
+    customer._read.cache_clear()
+    answer = chat.say(sid, "ana@example.com")
+    assert "I found order 1001" in answer[0].text
+    assert not [text for text in parsed if ". " in text], parsed  # no joined text
+    assert sorted(parsed) == sorted(set(parsed)), parsed  # nothing read twice
