@@ -326,13 +326,13 @@ class CustomerChat:
             return [_message(row) for row in rows]
 
     def quick_replies(self, session_id: str) -> list[dict[str, str]]:
+        # The buttons of the bot's last message that has some, unless the customer spoke
+        # since: only the messages after the customer's last one are read.
         with self.desk.reading() as session:
-            rows = chat_log.transcript(session, session_id)
+            rows = chat_log.since_customer_spoke(session, session_id)
         for row in reversed(rows):
             if row.role == "bot" and (row.payload or {}).get("quick_replies"):
                 return list(row.payload["quick_replies"])
-            if row.role == "customer":
-                return []
         return []
 
     def state(self, session_id: str) -> DialogueState:

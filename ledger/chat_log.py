@@ -104,6 +104,18 @@ _AFTER = (
     .where(_MESSAGES.c.session_id == bindparam("sid"), _MESSAGES.c.id > bindparam("after"))
     .order_by(_MESSAGES.c.id)
 )
+# What the bot said since the customer last spoke (the buttons shown now are among it).
+_SINCE_CUSTOMER = (
+    select(_MESSAGES.c.role, _MESSAGES.c.payload)
+    .where(
+        _MESSAGES.c.session_id == bindparam("sid"),
+        _MESSAGES.c.id
+        > select(func.coalesce(func.max(_MESSAGES.c.id), 0))
+        .where(_MESSAGES.c.session_id == bindparam("sid"), _MESSAGES.c.role == "customer")
+        .scalar_subquery(),
+    )
+    .order_by(_MESSAGES.c.id)
+)
 _LOCK_SESSION = (
     select(ChatSessionRow.id).where(ChatSessionRow.id == bindparam("sid")).with_for_update()
 )
@@ -211,24 +223,9 @@ def messages_after(session: Session, session_id: str, after_id: int) -> list[Any
     return list(session.connection().execute(_AFTER, {"sid": session_id, "after": after_id}))
 
 
-def transcript(session: Session, session_id: str, after_id: int = 0) -> list[ChatMessageRow]:
-    return list(
-        session.execute(
-            select(ChatMessageRow)
-            .where(ChatMessageRow.session_id == session_id, ChatMessageRow.id > after_id)
-            .order_by(ChatMessageRow.id)
-        ).scalars()
-    )
-
-
-def last_message_id(session: Session, session_id: str) -> int:
-    return int(
-        session.execute(
-            select(func.coalesce(func.max(ChatMessageRow.id), 0)).where(
-                ChatMessageRow.session_id == session_id
-            )
-        ).scalar_one()
-    )
+def since_customer_spoke(session: Session, session_id: str) -> list[Any]:
+    """The messages after the customer's last one (rows of ``role`` and ``payload``)."""
+    return list(session.connection().execute(_SINCE_CUSTOMER, {"sid": session_id}))
 
 
 def link_case(session: Session, session_id: str, case_code: str, at: dt.datetime) -> None:
