@@ -1,9 +1,8 @@
 """The chat graph: one LangGraph thread per chat session, on the case graph's checkpointer.
 
-Each customer turn (a message, a quick-reply press or a photo) runs the graph's two nodes on
-the session's thread (thread id = session id) and leaves one checkpoint, as an ``invoke``
-would, without the Pregel loop (see ``CustomerChat._run``). ``converse`` runs the turn on the
-session's backend — the offline dialogue (``graph/chat_dialogue.py``) or the LLM agent
+Each customer turn (a message, a quick-reply press or a photo) is one ``invoke`` on the
+session's thread (thread id = session id). ``converse`` runs the turn on the session's
+backend — the offline dialogue (``graph/chat_dialogue.py``) or the LLM agent
 (``graph/chat_llm.py``), which both call the deterministic chat tools — and ``record`` writes
 the replies, and any news from the session's cases, to the transcript.
 
