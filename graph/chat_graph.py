@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, Literal, TypedDict
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
@@ -129,7 +129,8 @@ class CustomerChat:
 
     def _build(self) -> Any:
         def converse(state: ChatTurnState, config: RunnableConfig) -> dict[str, Any]:
-            # The dialogue comes from the thread's checkpoint, the event from the turn.
+            # The dialogue comes from the thread's checkpoint (the turn's input carries only
+            # the event): no second read of the checkpoint before the invoke.
             session_id = _session_of(config)
             dialogue = DialogueState.load(state.get("dialogue"), session_id)
             dialogue.session = session_id
@@ -184,7 +185,6 @@ class CustomerChat:
                     turn.answer = chat_log.bot_messages_after(session, session_id, turn.start.mark)
             return {}
 
-        self._nodes = (converse, record)
         builder = StateGraph(ChatTurnState)
         builder.add_node("converse", converse)
         builder.add_node("record", record)
@@ -259,28 +259,13 @@ class CustomerChat:
                     session, session_id, now, customer_text, {"kind": event.get("type", "text")}
                 )
             turn = _Turn(start)
-            self._run(session_id, event, turn)
+            # One checkpoint per turn, written when the turn ends: a turn is one unit for
+            # the customer (no step of it is ever resumed on its own), and every checkpoint
+            # costs a write under the database's write lock.
+            config = self._config(session_id)
+            config["configurable"][_TURN_KEY] = turn
+            self.graph.invoke({"event": event, "replies": []}, config, durability="exit")
         return [_message(row) for row in turn.answer]
-
-    def _run(self, session_id: str, event: dict[str, Any], turn: _Turn) -> None:
-        """One turn on the session's thread: ``converse`` then ``record``, and one checkpoint.
-
-        What ``invoke`` does for this straight line of two nodes, without its loop: the
-        Pregel loop starts an executor thread and runs three supersteps on every call, about
-        0.9 ms of CPU a turn, the most of a plain turn's cost. The checkpoint is the one
-        ``invoke`` wrote (the state after ``record``, one per turn, written when the turn
-        ends: a turn is one unit for the customer, no step of it is ever resumed on its own);
-        a turn that fails writes none, and the next starts from the last one kept.
-        """
-        config = self._config(session_id)
-        saved = self.desk.checkpointer.get_tuple(cast(RunnableConfig, config))
-        values = saved.checkpoint["channel_values"] if saved is not None else {}
-        state: dict[str, Any] = {"dialogue": values.get("dialogue"), "event": event, "replies": []}
-        converse, record = self._nodes
-        running: Any = {"configurable": {**config["configurable"], _TURN_KEY: turn}}
-        state.update(converse(cast(ChatTurnState, state), running))
-        record(cast(ChatTurnState, state), running)
-        self.graph.update_state(config, state, as_node="record")
 
     def say(self, session_id: str, text: str) -> list[ChatMessage]:
         """The customer types ``text``; returns what the bot says back."""

@@ -13,10 +13,8 @@ Counts, not time: the machine may be busy.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 from sqlalchemy import text as sql_text
 
@@ -110,48 +108,6 @@ def test_each_chat_turn_stays_within_its_statements(database_url: str) -> None:
     assert inbox_reads == []
     for name, bound in BOUNDS[engine].items():
         assert counts[name] <= bound, (name, counts)
-
-
-def test_a_turn_runs_its_two_nodes_without_the_pregel_loop_and_keeps_one_checkpoint(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The loop costs an executor thread and three supersteps on every call (most of a plain
-    # turn's CPU); a turn runs the graph's own nodes and writes the checkpoint ``invoke``
-    # would have written. A turn that fails keeps no checkpoint: the next starts from the
-    # last one kept.
-    desk = _desk(f"sqlite:///{tmp_path / 'chat.db'}")
-    chat = CustomerChat(desk, "offline")
-    try:
-
-        def no_loop(*args: Any, **kwargs: Any) -> Any:
-            raise AssertionError("a chat turn ran the Pregel loop")
-
-        monkeypatch.setattr(chat.graph, "invoke", no_loop)
-        monkeypatch.setattr(chat.graph, "stream", no_loop)
-        session_id = chat.open_session()
-        config: Any = chat._config(session_id)
-        kept = len(list(desk.checkpointer.list(config)))
-        assert "order number" in chat.say(session_id, "hi, I need to return something")[0].text
-        assert len(list(desk.checkpointer.list(config))) == kept + 1
-        snapshot = chat.graph.get_state(config)
-        assert snapshot.next == () and snapshot.values["event"]["text"].startswith("hi")
-        assert chat.state(session_id).expecting == "order"
-
-        turn = chat.offline.turn
-
-        def broken(*args: Any, **kwargs: Any) -> Any:
-            raise RuntimeError("the dialogue broke")
-
-        monkeypatch.setattr(chat.offline, "turn", broken)
-        with pytest.raises(RuntimeError, match="the dialogue broke"):
-            chat.say(session_id, "order 10000")
-        assert len(list(desk.checkpointer.list(config))) == kept + 1
-        monkeypatch.setattr(chat.offline, "turn", turn)
-        chat.say(session_id, "order 10000")
-        assert chat.state(session_id).pending_order == "10000"
-        assert len(list(desk.checkpointer.list(config))) == kept + 2
-    finally:
-        desk.close()
 
 
 def test_a_poll_without_news_reads_only_and_news_is_still_posted_once(database_url: str) -> None:
