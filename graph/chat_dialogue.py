@@ -80,6 +80,7 @@ class OfflineDialogue:
         """One turn: the state after it (a new object; ``state`` is left as it was) and the
         replies."""
         st = DialogueState.load(state)
+        st.forget_cases()
         kind = event.get("type")
         if kind == "photo":
             replies = self._photo(st, int(event["photo_id"]))
@@ -214,6 +215,7 @@ class OfflineDialogue:
             st.cancel_code = None
             st.expecting = None
             if reading.answer == "yes" and verified is not None:
+                st.forget_cases()
                 replies.append(reply(chat_tools.cancel_case(self.desk, verified, cancelling)))
             else:
                 replies.append(reply(f"OK, return {cancelling} stays as it is."))
@@ -292,6 +294,10 @@ class OfflineDialogue:
         data = st.verified
         return Verified.model_validate(data) if data else None
 
+    def _cases(self, st: DialogueState, order: str) -> list[chat_tools.CaseView]:
+        """The order's cases, read once per turn."""
+        return st.cases_of(order, self.desk.cases_for_order)
+
     def _identity(self, st: DialogueState, reading: Reading) -> tuple[list[Reply], bool]:
         """Take an order number and email from the message; check the pair when complete.
 
@@ -337,6 +343,8 @@ class OfflineDialogue:
             st.expecting = "order" if verified is None else st.expecting
             return [reply(outcome.message)], True
         st.verified = outcome.verified.model_dump()
+        if outcome.cases is not None:
+            st.know_cases(outcome.verified.order, outcome.cases)
         st.pending_order = st.pending_email = None
         if st.expecting in ("order", "email"):
             st.expecting = None  # answered: "2 of them" next is no order number
@@ -349,7 +357,9 @@ class OfflineDialogue:
             # "I want my money back for the bowl" before the order was found: the bowl may
             # already be in a return, and then this is about that return.
             said = ". ".join(st.unplaced)
-            if self._about_existing(st, read_message(said), said, outcome.verified):
+            # (an order without returns has nothing existing to be about: no reading needed)
+            has_cases = bool(self._cases(st, outcome.verified.order))
+            if has_cases and self._about_existing(st, read_message(said), said, outcome.verified):
                 self._clear_draft(st)
                 st.goal = "status"
         first = outcome.verified.customer_name.split(" ")[0]
@@ -377,7 +387,7 @@ class OfflineDialogue:
         items = _order_items(verified)
         if any(match_items(text, items).found for text in st.unplaced):
             return "return"
-        return "status" if self.desk.cases_for_order(verified.order) else "return"
+        return "status" if self._cases(st, verified.order) else "return"
 
     def _orders_of_cases(self, codes: list[str]) -> list[str]:
         found = []
@@ -518,7 +528,7 @@ class OfflineDialogue:
             return False
         if reading.intents & {"policy", "human", "cancel", "restart"}:
             return False
-        views = self.desk.cases_for_order(verified.order)
+        views = self._cases(st, verified.order)
         if not views:
             return False
         items = _order_items(verified)
@@ -649,7 +659,8 @@ class OfflineDialogue:
 
     def _confirm(self, st: DialogueState, verified: Verified) -> list[Reply]:
         draft = self._draft(st)
-        problems = chat_tools.check_draft(self.desk, verified, draft)
+        # The amounts come from the same computation the case will use, never from the chat.
+        problems, money = chat_tools.check_and_quote(self.desk, verified, draft)
         if problems:
             st.lines = []
             st.expecting = None
@@ -684,8 +695,6 @@ class OfflineDialogue:
             if code != draft.resolution:
                 options.append({"label": f"{RESOLUTION_LABELS[code]} instead", "value": code})
         summary = "; ".join(lines)
-        # The amounts come from the same computation the case will use, never from the chat.
-        money = chat_tools.quote_draft(self.desk, verified, draft)
         return [
             reply(
                 f"Here's your return on order {verified.order}: {summary}. You'd like {want}."
@@ -735,6 +744,7 @@ class OfflineDialogue:
 
     def _submit(self, st: DialogueState, verified: Verified) -> list[Reply]:
         draft = self._draft(st)
+        st.forget_cases()
         opened, problems = chat_tools.submit_draft(self.desk, st.session, verified, draft)
         st.last_reason = draft.lines[-1].reason.value
         st.submitted = [*st.submitted, *[view.code for view in opened]]
@@ -768,8 +778,8 @@ class OfflineDialogue:
     # -- status, cancel, fallbacks ----------------------------------------------------------
 
     def _status_reply(self, st: DialogueState, verified: Verified, code: str | None) -> Reply:
-        text = chat_tools.case_status(self.desk, verified, code)
-        views = self.desk.cases_for_order(verified.order)
+        views = self._cases(st, verified.order)
+        text = chat_tools.case_status(self.desk, verified, code, views)
         labels = [view.code for view in views if view.label]
         return reply(text, labels=labels)
 
@@ -777,7 +787,7 @@ class OfflineDialogue:
         self, st: DialogueState, verified: Verified, reading: Reading
     ) -> list[Reply]:
         cancellable = {"awaiting_photo", "pending_review", "awaiting_supplier", "awaiting_shipment"}
-        views = [v for v in self.desk.cases_for_order(verified.order) if v.status in cancellable]
+        views = [v for v in self._cases(st, verified.order) if v.status in cancellable]
         if reading.case_codes:
             views = [v for v in views if v.code in reading.case_codes]
         items = _order_items(verified)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
 from langchain_core.runnables import RunnableConfig
@@ -54,7 +55,28 @@ class ChatTurnState(TypedDict, total=False):
     replies: list[dict[str, Any]]
 
 
-def _message(row: ChatMessageRow) -> ChatMessage:
+# What a turn tells its graph nodes beyond the state; a configurable key that starts with
+# "__" is never copied into the checkpoint's metadata.
+_TURN_KEY = "__chat_turn"
+
+
+@dataclass
+class _Turn:
+    start: chat_log.TurnStart  # where the session stood when the turn began
+    answer: list[Any] = field(default_factory=list)  # the bot's messages since then
+
+
+def state_submitted(state: ChatTurnState) -> list[str]:
+    """The cases the session's dialogue opened (``DialogueState.submitted``)."""
+    return list((state.get("dialogue") or {}).get("submitted") or [])
+
+
+def _turn_of(config: RunnableConfig) -> _Turn | None:
+    turn = (config.get("configurable") or {}).get(_TURN_KEY)
+    return turn if isinstance(turn, _Turn) else None
+
+
+def _message(row: ChatMessageRow | Any) -> ChatMessage:
     payload = row.payload or {}
     return ChatMessage(
         id=row.id,
@@ -113,7 +135,11 @@ class CustomerChat:
             dialogue = DialogueState.load(state.get("dialogue"), session_id)
             dialogue.session = session_id
             event = state.get("event") or {}
-            if event.get("type") in ("text", "choice"):
+            turn = _turn_of(config)
+            # Only a chat handed to the owner can have a handoff item open (``hand_off`` sets
+            # the flag with the item): the others spare the owner's inbox a query.
+            handed_off = turn.start.handed_off if turn is not None else True
+            if handed_off and event.get("type") in ("text", "choice"):
                 # A customer handed to the owner talks to the owner now, not to the bot;
                 # only an order not yet identified is still read (so the owner can answer).
                 identified = forward_customer_words(
@@ -136,18 +162,27 @@ class CustomerChat:
                 dialogue, replies = self.offline.turn(dialogue, event)
             return {"dialogue": dialogue.dump(), "replies": replies}
 
-        def record(state: ChatTurnState) -> dict[str, Any]:
-            session_id = DialogueState.load(state.get("dialogue")).session
+        def record(state: ChatTurnState, config: RunnableConfig) -> dict[str, Any]:
+            # One write: the replies (one statement), the case news, and what the turn
+            # answers (read back in the same transaction).
+            session_id = _session_of(config)  # the dialogue's session, without loading it
             now = self.desk.clock.now()
+            replies = []
+            for item in state.get("replies") or []:
+                payload = dict(item.get("payload") or {})
+                payload["quick_replies"] = item.get("quick_replies") or []
+                replies.append((str(item["text"]), payload))
+            turn = _turn_of(config)
+            # A chat without cases has no news; only this turn may have opened its first.
+            news = turn is None or turn.start.has_cases or bool(state_submitted(state))
             with self.desk.session() as session:
-                for item in state.get("replies") or []:
-                    payload = dict(item.get("payload") or {})
-                    payload["quick_replies"] = item.get("quick_replies") or []
-                    chat_log.add_message(session, session_id, now, "bot", item["text"], payload)
-                self._post_notices(session, session_id)
-                chat = chat_log.get_session(session, session_id)
-                if chat is not None:
-                    chat.updated_at = now
+                chat_log.add_bot_messages(session, session_id, now, replies)
+                if news:
+                    self._post_notices(session, session_id)
+                if turn is None:
+                    chat_log.touch(session, session_id, now)
+                else:
+                    turn.answer = chat_log.bot_messages_after(session, session_id, turn.start.mark)
             return {}
 
         builder = StateGraph(ChatTurnState)
@@ -178,19 +213,16 @@ class CustomerChat:
         chosen = backend or self.backend
         now = self.desk.clock.now()
         with self.desk.session() as session:
-            row = chat_log.create_session(session, now, chosen)
-            session_id = row.id
+            session_id = chat_log.create_session(session, now, chosen)
             if greet:
                 store = _sentence_end(self.desk.store.policy.name)
-                chat_log.add_message(
-                    session,
-                    session_id,
-                    now,
-                    "bot",
+                greeting = (
                     f"Hi! I'm the returns assistant of {store} I can help you return an item, "
                     "check on a return, or answer questions about our returns policy. What can I "
-                    "do for you?",
-                    {"quick_replies": _menu()},
+                    "do for you?"
+                )
+                chat_log.add_bot_messages(
+                    session, session_id, now, [(greeting, {"quick_replies": _menu()})]
                 )
         state = DialogueState(session=session_id, backend=chosen)
         self.graph.update_state(
@@ -216,28 +248,24 @@ class CustomerChat:
         if not isinstance(session_id, str):
             raise CaseNotFound("This chat was not found. Please start a new one.")
         with self._session_lock(session_id):
-            # one transaction: the session exists, where its transcript stands, the message
+            # one transaction: the session exists, whether it was handed to the owner, where
+            # its transcript stands, the message
+            now = self.desk.clock.now()
             with self.desk.session() as session:
-                if chat_log.get_session(session, session_id) is None:
+                start = chat_log.turn_start(session, session_id, now)
+                if start is None:
                     raise CaseNotFound("This chat was not found. Please start a new one.")
-                mark = chat_log.last_message_id(session, session_id)
-                chat_log.add_message(
-                    session,
-                    session_id,
-                    self.desk.clock.now(),
-                    "customer",
-                    customer_text,
-                    {"kind": event.get("type", "text")},
+                chat_log.add_customer_message(
+                    session, session_id, now, customer_text, {"kind": event.get("type", "text")}
                 )
+            turn = _Turn(start)
             # One checkpoint per turn, written when the turn ends: a turn is one unit for
             # the customer (no step of it is ever resumed on its own), and every checkpoint
             # costs a write under the database's write lock.
-            self.graph.invoke(
-                {"event": event, "replies": []}, self._config(session_id), durability="exit"
-            )
-            with self.desk.reading() as session:
-                rows = chat_log.transcript(session, session_id, mark)
-        return [_message(row) for row in rows if row.role == "bot"]
+            config = self._config(session_id)
+            config["configurable"][_TURN_KEY] = turn
+            self.graph.invoke({"event": event, "replies": []}, config, durability="exit")
+        return [_message(row) for row in turn.answer]
 
     def say(self, session_id: str, text: str) -> list[ChatMessage]:
         """The customer types ``text``; returns what the bot says back."""
@@ -266,20 +294,29 @@ class CustomerChat:
 
     def messages(self, session_id: str, after: int = 0) -> list[ChatMessage]:
         """The transcript after message ``after``, with the latest case news posted first."""
-        with self.desk.session() as session:
-            if not isinstance(session_id, str) or not chat_log.get_session(session, session_id):
+        if not isinstance(session_id, str):
+            raise CaseNotFound("This chat was not found. Please start a new one.")
+        # The widget asks every few seconds and there is seldom news: a read, no write lock.
+        with self.desk.reading() as session:
+            waiting = chat_log.news_waiting(session, session_id)
+            if waiting is None:
                 raise CaseNotFound("This chat was not found. Please start a new one.")
+            if not waiting:
+                rows = chat_log.messages_after(session, session_id, after)
+                return [_message(row) for row in rows]
+        with self.desk.session() as session:
             self._post_notices(session, session_id)
-            return [_message(row) for row in chat_log.transcript(session, session_id, after)]
+            rows = chat_log.messages_after(session, session_id, after)
+            return [_message(row) for row in rows]
 
     def quick_replies(self, session_id: str) -> list[dict[str, str]]:
+        # The buttons of the bot's last message that has some, unless the customer spoke
+        # since: only the messages after the customer's last one are read.
         with self.desk.reading() as session:
-            rows = chat_log.transcript(session, session_id)
+            rows = chat_log.since_customer_spoke(session, session_id)
         for row in reversed(rows):
             if row.role == "bot" and (row.payload or {}).get("quick_replies"):
                 return list(row.payload["quick_replies"])
-            if row.role == "customer":
-                return []
         return []
 
     def state(self, session_id: str) -> DialogueState:

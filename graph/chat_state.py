@@ -10,10 +10,10 @@ dropped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class DialogueState(BaseModel):
@@ -76,6 +76,23 @@ class DialogueState(BaseModel):
     """The code listed the customer's orders: the pick is checked offline, never by a model."""
     llm_messages: list[dict[str, Any]] = Field(default_factory=list)
     """The LLM agent's recent conversation (its own message format); empty offline."""
+    _cases: dict[str, list[Any]] = PrivateAttr(default_factory=dict)
+    # The cases of an order as read in this turn (never kept in the checkpoint): one turn asks
+    # the ledger once, and forgets them when it opens or cancels a case.
+
+    def cases_of(self, order: str, read: Callable[[str], list[Any]]) -> list[Any]:
+        """The order's cases: ``read(order)`` the first time in this turn."""
+        if order not in self._cases:
+            self._cases[order] = read(order)
+        return self._cases[order]
+
+    def know_cases(self, order: str, cases: list[Any]) -> None:
+        """The order's cases as just read with the order itself."""
+        self._cases[order] = cases
+
+    def forget_cases(self) -> None:
+        """Cases were opened or cancelled (or a new turn begins): read them again."""
+        self._cases = {}
 
     @classmethod
     def load(

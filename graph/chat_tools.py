@@ -14,13 +14,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from graph.desk import CaseView, ReturnsDesk
+from graph.desk import CaseView, ReturnsDesk, view_case
 from graph.identity_guard import count_failure, refuse_if_guessing
 from ledger import chat_log, decisions
 from ledger.chat_models import ChatHandoffRow, ChatIdentityFailureRow
 from ledger.models import PhotoRow
 from ledger.owner_models import HANDOFF
-from ledger.repository import find_order, get_case, units_in_cases
+from ledger.repository import cases_for_order, find_order, get_case, units_in_cases
 from policies.models import Reason, normalize_email, normalize_order_number
 from policies.money import Money
 from tools import owner_inbox, refund_caps
@@ -128,6 +128,8 @@ class IdentityOutcome:
     verified: Verified | None
     message: str
     slowed: bool = False
+    # The order's cases, read in the same transaction (the dialogue asks for them next).
+    cases: list[CaseView] | None = None
 
 
 def _items(desk: ReturnsDesk, session: Any, order: Any) -> list[ItemInfo]:
@@ -235,7 +237,10 @@ def verify_customer(
         chat.email = order.email or order.phone
         chat.updated_at = now
         # what this chat already handed to the owner belongs to the order it now identified
-        owner_inbox.attach_order(session, session_id, order.number, order.email)
+        # (only a chat handed to the owner has items: ``hand_off`` sets the flag with them)
+        if chat.handed_off:
+            owner_inbox.attach_order(session, session_id, order.number, order.email)
+        currency = desk.store.policy.currency
         return IdentityOutcome(
             Verified(
                 order=order.display_number,
@@ -246,32 +251,50 @@ def verify_customer(
                 marketplace=customer_notice(desk.store.policy, order),
             ),
             "",
+            cases=[view_case(session, row, currency) for row in cases_for_order(session, order.id)],
         )
 
 
 def check_draft(desk: ReturnsDesk, verified: Verified, draft: Draft) -> list[str]:
     """Problems that would stop the draft from opening a case (read-only)."""
-    problems = []
-    wanted: dict[str, int] = {}
     with desk.reading() as session:
         try:
             order = verify_identity(session, verified.order, verified.email)
         except IdentityError as error:
             return [error.message]
-        for line in draft.lines:
-            try:
-                item = find_line_item(order, line.sku)
-                wanted[item.sku] = wanted.get(item.sku, 0) + line.quantity
-                check_eligibility(
-                    session,
-                    desk.store.policy,
-                    order,
-                    item,
-                    wanted[item.sku],
-                    desk.clock.now(),
-                )
-            except ReturnError as error:
-                problems.append(error.message)
+        return _problems(desk, session, order, draft)
+
+
+def check_and_quote(desk: ReturnsDesk, verified: Verified, draft: Draft) -> tuple[list[str], str]:
+    """``check_draft`` and, when it finds no problem, ``quote_draft``, in one read."""
+    with desk.reading() as session:
+        try:
+            order = verify_identity(session, verified.order, verified.email)
+        except IdentityError as error:
+            return [error.message], ""
+        problems = _problems(desk, session, order, draft)
+        if problems:
+            return problems, ""
+        return [], _quote(desk, order, draft)
+
+
+def _problems(desk: ReturnsDesk, session: Any, order: Any, draft: Draft) -> list[str]:
+    problems = []
+    wanted: dict[str, int] = {}
+    for line in draft.lines:
+        try:
+            item = find_line_item(order, line.sku)
+            wanted[item.sku] = wanted.get(item.sku, 0) + line.quantity
+            check_eligibility(
+                session,
+                desk.store.policy,
+                order,
+                item,
+                wanted[item.sku],
+                desk.clock.now(),
+            )
+        except ReturnError as error:
+            problems.append(error.message)
     return problems
 
 
@@ -279,37 +302,38 @@ def quote_draft(desk: ReturnsDesk, verified: Verified, draft: Draft) -> str:
     """The money of the draft in words, computed by the same tool the cases use: what comes
     back for each line, the label cost taken off, and the store credit with its bonus.
     Read-only; the label line assumes the item is sent back (the supplier may waive it)."""
+    with desk.reading() as session:
+        return _quote(desk, verify_identity(session, verified.order, verified.email), draft)
+
+
+def _quote(desk: ReturnsDesk, order: Any, draft: Draft) -> str:
     policy = desk.store.policy
     currency = policy.currency
     parts = []
-    with desk.reading() as session:
-        order = verify_identity(session, verified.order, verified.email)
-        for line in draft.lines:
-            item = find_line_item(order, line.sku)
-            unit_price, quantity = refund_caps.priced_units(item, line.quantity)
-            amounts = compute_amounts(
-                policy,
-                desk.store.terms_for(item.supplier_id),
-                unit_price_minor=unit_price,
-                quantity=quantity,
-                reason=line.reason,
-                return_required=True,
-            )
-            label = Money(minor=amounts.label_deduction, currency=currency)
-            label_words = (
-                f"return label {label} taken off"
-                if amounts.label_deduction
-                else "return label free"
-            )
-            if draft.resolution == "store_credit":
-                bonus = Money(minor=amounts.store_credit_bonus, currency=currency)
-                credit = Money(minor=amounts.store_credit, currency=currency)
-                money = f"store credit {credit} (bonus {bonus} included)"
-            elif draft.resolution == "replacement":
-                money = "a replacement, no money back"
-            else:
-                money = f"refund {Money(minor=amounts.refund, currency=currency)}"
-            parts.append(f"{line.quantity} x {item.name}: {money}, {label_words}")
+    for line in draft.lines:
+        item = find_line_item(order, line.sku)
+        unit_price, quantity = refund_caps.priced_units(item, line.quantity)
+        amounts = compute_amounts(
+            policy,
+            desk.store.terms_for(item.supplier_id),
+            unit_price_minor=unit_price,
+            quantity=quantity,
+            reason=line.reason,
+            return_required=True,
+        )
+        label = Money(minor=amounts.label_deduction, currency=currency)
+        label_words = (
+            f"return label {label} taken off" if amounts.label_deduction else "return label free"
+        )
+        if draft.resolution == "store_credit":
+            bonus = Money(minor=amounts.store_credit_bonus, currency=currency)
+            credit = Money(minor=amounts.store_credit, currency=currency)
+            money = f"store credit {credit} (bonus {bonus} included)"
+        elif draft.resolution == "replacement":
+            money = "a replacement, no money back"
+        else:
+            money = f"refund {Money(minor=amounts.refund, currency=currency)}"
+        parts.append(f"{line.quantity} x {item.name}: {money}, {label_words}")
     return "; ".join(parts)
 
 
@@ -390,9 +414,16 @@ def store_photo(desk: ReturnsDesk, session_id: str, data: bytes, description: st
         return row.id
 
 
-def case_status(desk: ReturnsDesk, verified: Verified, code: str | None = None) -> str:
-    """Where the order's returns stand, and the next step of each."""
-    views = desk.cases_for_order(verified.order)
+def case_status(
+    desk: ReturnsDesk,
+    verified: Verified,
+    code: str | None = None,
+    views: list[CaseView] | None = None,
+) -> str:
+    """Where the order's returns stand, and the next step of each (``views``: the order's
+    cases when the caller has them already)."""
+    if views is None:
+        views = desk.cases_for_order(verified.order)
     if code is not None:
         views = [view for view in views if view.code == code.upper()]
         if not views:

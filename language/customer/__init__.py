@@ -7,7 +7,8 @@ are deterministic and never guess: what they cannot read stays empty, and the di
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from language.customer.answers import yes_or_no
 from language.customer.identifiers import (
@@ -72,7 +73,27 @@ def read_message(text: str, expecting: str | None = None) -> Reading:
     which lets a bare answer ("1001", "2", "yes") count.
 
     Order numbers, e-mails and phones come from the whole message; everything else from the
-    message without its instructions to the bot, which change nothing (``Reading.text``)."""
+    message without its instructions to the bot, which change nothing (``Reading.text``).
+
+    Each call returns a new :class:`Reading`, which the caller may change."""
+    # The question matters to the order number and the quantity only: a message read again
+    # after another question (the earlier texts once the order is found) is the same reading.
+    read = _read(str(text), expecting if expecting in ("order", "quantity") else None)
+    return replace(
+        read,
+        order_numbers=list(read.order_numbers),
+        case_codes=list(read.case_codes),
+        emails=list(read.emails),
+        phones=list(read.phones),
+        intents=set(read.intents),
+        policy_topics=set(read.policy_topics),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _read(text: str, expecting: str | None) -> Reading:
+    # A turn reads the customer's earlier messages again once the order is found: the same
+    # text is read once (the reading depends on nothing but the text and the question).
     whole = text
     text = without_instructions(text)
     intents, topics = read_intents(text)

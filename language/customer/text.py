@@ -63,14 +63,22 @@ _CONTRACTIONS = {
 
 def fold(text: str) -> str:
     """Lower case, straight quotes, no accents, single spaces."""
-    text = unicodedata.normalize("NFKD", str(text).translate(_QUOTES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = str(text)
+    if not text.isascii():  # plain ASCII has no curly quotes and nothing to decompose
+        text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(text.lower().split())
 
 
 def words(text: str) -> list[str]:
     """The words of folded text, contractions expanded."""
-    return [_CONTRACTIONS.get(w, w) for w in _WORD.findall(fold(text))]
+    return list(_words(str(text)))
+
+
+@lru_cache(maxsize=1024)
+def _words(text: str) -> tuple[str, ...]:
+    # One message is split into words by many readers (each vocabulary, the dialogue).
+    return tuple(_CONTRACTIONS.get(w, w) for w in _WORD.findall(fold(text)))
 
 
 @lru_cache(maxsize=64)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
@@ -11,6 +13,7 @@ from language.customer import OrderItem, match_items, read_message
 from language.customer.instructions import without_instructions
 from language.customer.quantities import parse_quantity
 from language.customer.reading import read_customer
+from language.customer.text import fold
 from ledger.models import CaseRow
 
 ITEMS = ["Ceramic mug", "Yo-yo red", "Wool rug", "Desk lamp"]
@@ -256,3 +259,66 @@ def test_each_case_gets_the_note_about_its_own_item(desk: ReturnsDesk) -> None:
     notes = {desk.case_view(code).sku: note for code, note in rows}
     assert "chipped" in notes["MUG-1"] and "lamp" not in notes["MUG-1"]
     assert "turn on" in notes["LAMP-1"] and "mug" not in notes["LAMP-1"]
+
+
+def test_a_message_read_again_is_not_parsed_again_and_each_reading_is_the_callers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A turn reads the customer's earlier messages again once the order is found: the
+    # second reading of the same words comes from the first, and changing one reading
+    # (the dialogue adds intents, sets a reason) never changes the next.
+    import language.customer as customer
+
+    parsed: list[str] = []
+    read_intents = customer.read_intents
+
+    def counting(text: str) -> Any:
+        parsed.append(text)
+        return read_intents(text)
+
+    monkeypatch.setattr(customer, "read_intents", counting)
+    text = "the lamp I sent back last week, any news on the money? zq-reading-cache"
+    first = read_message(text)
+    first.intents.add("changed by the caller")
+    first.order_numbers.append("9999")
+    first.reason = "damaged"
+    second = read_message(text)
+    assert len(parsed) == 1
+    assert "changed by the caller" not in second.intents
+    assert "9999" not in second.order_numbers and second.reason is None
+    read_message(text, "email")  # the question changes nothing here: the same reading
+    assert len(parsed) == 1
+    assert read_message(text, "order") is not second  # a bare number is an order number now
+    assert len(parsed) == 2
+
+
+def test_folding_keeps_accents_and_curly_quotes_apart_from_plain_text() -> None:
+    assert fold("Café  “Crème”  BRÛLÉE’s") == 'cafe "creme" brulee\'s'
+    assert fold("Plain   ASCII Text") == "plain ascii text"
+
+
+def test_the_identity_turn_reads_each_earlier_message_once_and_no_joined_text_without_returns(
+    desk: ReturnsDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Once the order is found the earlier messages are placed again: each is read from its
+    # first reading, and an order without returns is not asked whether the messages were
+    # about one (their joined text is never read).
+    import language.customer as customer
+
+    chat = CustomerChat(desk, "offline")
+    sid = chat.open_session()
+    chat.say(sid, "hi, I need to return something")
+    chat.say(sid, "order 1001")
+    parsed: list[str] = []
+    read_intents = customer.read_intents
+
+    def counting(text: str) -> Any:
+        parsed.append(text)
+        return read_intents(text)
+
+    monkeypatch.setattr(customer, "read_intents", counting)
+    customer._read.cache_clear()
+    answer = chat.say(sid, "ana@example.com")
+    assert "I found order 1001" in answer[0].text
+    assert not [text for text in parsed if ". " in text], parsed  # no joined text
+    assert sorted(parsed) == sorted(set(parsed)), parsed  # nothing read twice
