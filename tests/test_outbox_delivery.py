@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot import customer_mail
 from bot.settings import get_settings
@@ -285,3 +285,34 @@ def test_the_same_outbox_message_always_mails_with_the_same_message_id(
     first, second = _mails(inbox)
     digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:32]
     assert first["Message-ID"] == second["Message-ID"] == f"<{digest}@shop.example>"
+
+
+def test_messages_that_stay_here_are_claimed_and_marked_in_one_transaction(
+    sqlite_desk: ReturnsDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No SMTP, Slack or text-message sender: a round is one write for all its messages
+    (not a claim and a mark each), so the worker holds SQLite's write lock once, not twice
+    per message, while the web process writes too."""
+    desk = sqlite_desk
+    desk.submit_return(LAMP)
+    desk.submit_return(ReturnRequest(**{**MUG_FORM, "reason": "changed_mind"}))
+    with desk.session() as session:
+        queued = len(outbox.messages(session))
+    assert queued >= 3
+    writes = [0]
+
+    def counted(connection: Any) -> None:
+        writes[0] += 1
+
+    for name in ("SMTP_URL", "SMS_FILE", "SMS_SENDER"):
+        monkeypatch.delenv(f"RETURNBRIDGE_{name}", raising=False)
+    with smtp_settings(monkeypatch):
+        event.listen(desk.engine, "begin", counted)
+        try:
+            assert deliver_outbox(desk) == queued
+        finally:
+            event.remove(desk.engine, "begin", counted)
+    assert writes[0] == 1
+    with desk.session() as session:
+        rows = outbox.messages(session)
+    assert all(row.delivered_at is not None and row.claimed_by is None for row in rows)
