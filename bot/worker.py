@@ -28,7 +28,7 @@ log = logging.getLogger("returnbridge.worker")
 # Slack time out well before). A worker that died mid-send leaves it to the next after that.
 OUTBOX_LEASE = dt.timedelta(minutes=5)
 # Messages claimed and marked in one transaction when none of them leaves the installation.
-LOCAL_BATCH = 25
+LOCAL_BATCH = 10
 
 
 def deliver_outbox(
@@ -46,8 +46,9 @@ def deliver_outbox(
     messages go to the case's thread and owner alerts to the owner channel, and a new owner
     inbox item is e-mailed to the owner unless Slack's owner channel has it; a failed send
     stays queued for the next round, and counts towards a "service failing" inbox item.
-    When nothing leaves the installation, up to ``LOCAL_BATCH`` messages are claimed and
-    marked in one transaction. ``stop`` ends the round between two messages (two batches).
+    On SQLite, when nothing leaves the installation, up to ``LOCAL_BATCH`` messages are
+    claimed and marked in one transaction. ``stop`` ends the round between two messages
+    (two batches).
     """
     from bot.customer_mail import (
         mail_customer,
@@ -73,10 +74,19 @@ def deliver_outbox(
         return row.channel == SMS and not (isinstance(sms, LocalSms) and sms.path is None)
 
     # Nothing leaves this installation (no SMTP, no Slack, no text-message sender): a
-    # "delivery" is a mark in the database, so a batch of messages is claimed, posted to
-    # its chat and marked in one transaction. Under load that is one write instead of two
-    # per message, each of which would queue for SQLite's write lock with the web process.
-    local = mailer is None and slack is None and isinstance(sms, LocalSms) and sms.path is None
+    # "delivery" is a mark in the database, so on SQLite a batch of messages is claimed,
+    # posted to its chat and marked in one transaction. Under load that is one write instead
+    # of two per message, each of which takes the file's one write lock from the web
+    # process (whose writers then wait in SQLite's busy handler, polling with sleeps). On
+    # PostgreSQL writers only wait for the rows they share: a long transaction holding the
+    # chat sessions of a whole batch would keep their turns waiting, so each stays short.
+    local = (
+        desk.engine.dialect.name == "sqlite"
+        and mailer is None
+        and slack is None
+        and isinstance(sms, LocalSms)
+        and sms.path is None
+    )
 
     def send(row: OutboxRow) -> tuple[str | None, str]:
         """Hand one claimed message to its channel: (the error, if any; the service)."""
