@@ -9,8 +9,11 @@ the previous answer, as a person would). N does not change the window, only the 
   on a throwaway server started like the tests start theirs; skipped, with the reason
   printed, when the PostgreSQL binaries are missing.
 
-Prints errors, p50 and p99 per run, then the most sessions held with p99 under 1 s and no
-errors, found by doubling from the first run (or halving when it already fails).
+Prints errors, p50 and p99 per run, the p50 and p99 of each of a session's six requests (where
+the tail is), the CPU seconds each server process and the worker spent on the run (per
+request: what a turn costs around and inside the chat), then the most sessions held with p99
+under 1 s and no errors, found by doubling from the first run (or halving when it already
+fails).
 """
 
 from __future__ import annotations
@@ -58,12 +61,31 @@ SUPPLIER = {
 }
 
 
+# The six requests of a session, by their place in it: what each per-step figure measures.
+STEPS = ("open", *(text.split(",")[0].format(n="N")[:24] for text in SCRIPT))
+
+
 @dataclass
 class RunFigures:
     sessions: int
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     elapsed: float = 0.0
+    # the latencies of each request of a session, by its place in the session
+    steps: dict[int, list[float]] = field(default_factory=dict)
+
+    def record(self, step: int, latency: float) -> None:
+        self.latencies.append(latency)
+        self.steps.setdefault(step, []).append(latency)
+
+    def step_lines(self) -> list[str]:
+        return [
+            f"    request {step} ({STEPS[step]!r}):"
+            f" p50 {percentile(times, 0.5) * 1000:8.1f} ms,"
+            f" p99 {percentile(times, 0.99) * 1000:8.1f} ms,"
+            f" max {max(times) * 1000:8.1f} ms"
+            for step, times in sorted(self.steps.items())
+        ]
 
     @property
     def p50(self) -> float:
@@ -149,6 +171,7 @@ class Processes:
         }
         self.env.pop("OPENAI_API_KEY", None)  # the offline chat backend: no network
         self.children: list[subprocess.Popen[bytes]] = []
+        self.roles: dict[int, str] = {}  # pid -> "serve" or "worker"
         self.program = str(Path(sys.executable).with_name("returnbridge"))
 
     def _start(self, *args: str, log: str) -> subprocess.Popen[bytes]:
@@ -162,7 +185,31 @@ class Processes:
                 stderr=subprocess.STDOUT,
             )
         self.children.append(child)
+        self.roles[child.pid] = args[0]
         return child
+
+    def cpu_seconds(self) -> dict[int, float]:
+        """User + system CPU seconds each live process has used so far (Linux only: empty
+        where /proc is missing)."""
+        used: dict[int, float] = {}
+        tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        for child in self.children:
+            try:
+                stat = Path(f"/proc/{child.pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            used[child.pid] = (int(stat[11]) + int(stat[12])) / tick
+        return used
+
+    def cpu_line(self, before: dict[int, float], requests: int) -> str:
+        after = self.cpu_seconds()
+        parts = [
+            f"{self.roles[pid]} {seconds - before.get(pid, 0.0):.1f} s"
+            for pid, seconds in after.items()
+        ]
+        web = sum(s - before.get(p, 0.0) for p, s in after.items() if self.roles[p] == "serve")
+        per_request = f", web {web / requests * 1000:.1f} ms per request" if requests else ""
+        return f"    CPU: {', '.join(parts)}{per_request}" if parts else ""
 
     def serve(self) -> str:
         port = free_port()
@@ -232,7 +279,7 @@ async def customer(
         except Exception as error:  # every failure is counted and shown
             figures.errors.append(f"{type(error).__name__}: {str(error)[:200]}")
             return
-        figures.latencies.append(time.perf_counter() - begun)
+        figures.record(step, time.perf_counter() - begun)
         if step < len(gaps):
             due += gaps[step]
             await asyncio.sleep(max(0.0, due - loop.time()))
@@ -294,9 +341,15 @@ def measure(
 
         def one(size: int) -> RunFigures:
             nonlocal next_order
+            cpu_before = processes.cpu_seconds()
             figures = asyncio.run(paced_run(bases, next_order, size, pace))
             next_order += size
             print(figures.line())
+            for line in figures.step_lines():
+                print(line)
+            cpu = processes.cpu_line(cpu_before, len(figures.latencies) + len(figures.errors))
+            if cpu:
+                print(cpu)
             if figures.errors:
                 print(f"    first error: {figures.errors[0]}")
             return figures

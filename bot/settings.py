@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     # database connections of a process. Unset, the pool is sized from the threads: each
     # thread needs at most one connection at a time, plus the worker thread and one spare.
     web_threads: int = Field(default=16, ge=1, le=1000)
+    # Chat turns one web process runs at once (each on a request thread); more wait in line.
+    chat_turns: int = Field(default=2, ge=1, le=1000)
+    # The server's event loop and HTTP parser (uvicorn's names). "auto": uvloop and httptools,
+    # installed with ReturnBridge, where the platform has them; asyncio and h11 otherwise.
+    web_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
+    web_http: Literal["auto", "h11", "httptools"] = "auto"
     db_pool_size: int | None = Field(default=None, ge=1)
     db_max_overflow: int | None = Field(default=None, ge=0)
     # The LLM backend is on when OPENAI_API_KEY is set (graph/llm.py reads these too).

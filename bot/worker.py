@@ -9,6 +9,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from sqlalchemy.orm import Session
+
 from graph.desk import ReturnsDesk
 from graph.weekly_digest import KIND as DIGEST
 from graph.weekly_digest import queue_digest
@@ -25,6 +27,8 @@ log = logging.getLogger("returnbridge.worker")
 # How long a claimed message stays with its worker: longer than one send can take (SMTP and
 # Slack time out well before). A worker that died mid-send leaves it to the next after that.
 OUTBOX_LEASE = dt.timedelta(minutes=5)
+# Messages claimed and marked in one transaction when none of them leaves the installation.
+LOCAL_BATCH = 10
 
 
 def deliver_outbox(
@@ -42,7 +46,9 @@ def deliver_outbox(
     messages go to the case's thread and owner alerts to the owner channel, and a new owner
     inbox item is e-mailed to the owner unless Slack's owner channel has it; a failed send
     stays queued for the next round, and counts towards a "service failing" inbox item.
-    ``stop`` ends the round between two messages.
+    On SQLite, when nothing leaves the installation, up to ``LOCAL_BATCH`` messages are
+    claimed and marked in one transaction. ``stop`` ends the round between two messages
+    (two batches).
     """
     from bot.customer_mail import (
         mail_customer,
@@ -67,9 +73,85 @@ def deliver_outbox(
             return mailer is not None and "@" in row.recipient
         return row.channel == SMS and not (isinstance(sms, LocalSms) and sms.path is None)
 
+    # Nothing leaves this installation (no SMTP, no Slack, no text-message sender): a
+    # "delivery" is a mark in the database, so on SQLite a batch of messages is claimed,
+    # posted to its chat and marked in one transaction. Under load that is one write instead
+    # of two per message, each of which takes the file's one write lock from the web
+    # process (whose writers then wait in SQLite's busy handler, polling with sleeps). On
+    # PostgreSQL writers only wait for the rows they share: a long transaction holding the
+    # chat sessions of a whole batch would keep their turns waiting, so each stays short.
+    local = (
+        desk.engine.dialect.name == "sqlite"
+        and mailer is None
+        and slack is None
+        and isinstance(sms, LocalSms)
+        and sms.path is None
+    )
+
+    def send(row: OutboxRow) -> tuple[str | None, str]:
+        """Hand one claimed message to its channel: (the error, if any; the service)."""
+        error: str | None = None
+        service = "outbox"
+        try:
+            if row.channel == outbox.CUSTOMER:
+                service = "e-mail"
+                error = mail_customer(row, mailer)
+            elif row.channel == SMS:
+                service = "sms"
+                error = send_text_message(row, sms)
+            elif row.channel == outbox.OWNER and (
+                row.kind == DIGEST or ((row.payload or {}).get("inbox") and owner_by_mail)
+            ):  # the weekly digest is e-mail even with Slack on
+                service = "e-mail"
+                error = mail_owner(row, mailer)
+            elif slack is not None and not slack.deliver(desk.sessions, row):
+                service = "slack"
+                error = row.last_error or "slack delivery failed"
+        except Exception as failure:  # one bad message never stops the round
+            log.exception("outbox message %s failed", row.idempotency_key)
+            error = f"{type(failure).__name__}: {failure}"[:500]
+            service = "outbox"
+        return error, service
+
+    def mark(session: Session, row: OutboxRow, error: str | None) -> None:
+        if row.channel == outbox.CUSTOMER:
+            post_to_chat(session, row)
+        finished = outbox.finish(
+            session,
+            row.id,
+            worker=desk.worker_id,
+            delivered_at=desk.clock.now() if error is None else None,
+            error=error if error is not None else row.last_error,
+        )
+        if finished and error is None and row.kind == SIGN_IN_CODE and sent_away(row):
+            forget_code(session, row.id)
+
     tried: set[int] = set()
     failed: dict[str, str] = {}  # service -> last error, counted once per round
     while len(tried) < limit and (stop is None or not stop.is_set()):
+        if local:
+            with transaction(desk.sessions) as session:
+                batch = 0
+                while batch < LOCAL_BATCH and len(tried) < limit:
+                    row = outbox.claim_next(
+                        session,
+                        worker=desk.worker_id,
+                        now=desk.clock.now(),
+                        lease=OUTBOX_LEASE,
+                        skip=tried,
+                    )
+                    if row is None:
+                        break
+                    tried.add(row.id)
+                    batch += 1
+                    row.last_error = None
+                    error, service = send(row)  # nothing leaves: no I/O in the transaction
+                    if error is not None:
+                        failed[service] = error
+                    mark(session, row, error)
+            if batch < LOCAL_BATCH:
+                break
+            continue
         with transaction(desk.sessions) as session:
             row = outbox.claim_next(
                 session,
@@ -81,41 +163,12 @@ def deliver_outbox(
         if row is None:
             break
         tried.add(row.id)
-        error: str | None = None
         row.last_error = None  # a detached copy: only what this attempt says is kept
-        try:
-            if row.channel == outbox.CUSTOMER:
-                error = mail_customer(row, mailer)
-                service = "e-mail"
-            elif row.channel == SMS:
-                error = send_text_message(row, sms)
-                service = "sms"
-            elif row.channel == outbox.OWNER and (
-                row.kind == DIGEST or ((row.payload or {}).get("inbox") and owner_by_mail)
-            ):  # the weekly digest is e-mail even with Slack on
-                error = mail_owner(row, mailer)
-                service = "e-mail"
-            elif slack is not None and not slack.deliver(desk.sessions, row):
-                error = row.last_error or "slack delivery failed"
-                service = "slack"
-        except Exception as failure:  # one bad message never stops the round
-            log.exception("outbox message %s failed", row.idempotency_key)
-            error = f"{type(failure).__name__}: {failure}"[:500]
-            service = "outbox"
+        error, service = send(row)
         if error is not None:
             failed[service] = error
         with transaction(desk.sessions) as session:
-            if row.channel == outbox.CUSTOMER:
-                post_to_chat(session, row)
-            finished = outbox.finish(
-                session,
-                row.id,
-                worker=desk.worker_id,
-                delivered_at=desk.clock.now() if error is None else None,
-                error=error if error is not None else row.last_error,
-            )
-            if finished and error is None and row.kind == SIGN_IN_CODE and sent_away(row):
-                forget_code(session, row.id)
+            mark(session, row, error)
     if failed:
         with transaction(desk.sessions) as session:
             for service, error in failed.items():

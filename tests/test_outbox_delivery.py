@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot import customer_mail
 from bot.settings import get_settings
 from bot.web.app import create_app
-from bot.worker import deliver_outbox
+from bot.worker import LOCAL_BATCH, deliver_outbox
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from ledger import outbox
@@ -285,3 +285,35 @@ def test_the_same_outbox_message_always_mails_with_the_same_message_id(
     first, second = _mails(inbox)
     digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:32]
     assert first["Message-ID"] == second["Message-ID"] == f"<{digest}@shop.example>"
+
+
+def test_messages_that_stay_here_are_claimed_and_marked_in_one_transaction(
+    sqlite_desk: ReturnsDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No SMTP, Slack or text-message sender, on SQLite: a round writes its messages in
+    batches (not a claim and a mark each), so the worker takes SQLite's write lock once per
+    batch, not twice per message, while the web process writes too."""
+    desk = sqlite_desk
+    desk.submit_return(LAMP)
+    desk.submit_return(ReturnRequest(**{**MUG_FORM, "reason": "changed_mind"}))
+    with desk.session() as session:
+        queued = len(outbox.messages(session))
+    assert queued >= 3
+    writes = [0]
+
+    def counted(connection: Any) -> None:
+        writes[0] += 1
+
+    for name in ("SMTP_URL", "SMS_FILE", "SMS_SENDER"):
+        monkeypatch.delenv(f"RETURNBRIDGE_{name}", raising=False)
+    with smtp_settings(monkeypatch):
+        event.listen(desk.engine, "begin", counted)
+        try:
+            assert deliver_outbox(desk) == queued
+        finally:
+            event.remove(desk.engine, "begin", counted)
+    # one write per full batch and one for the last (the one that finds no more)
+    assert writes[0] == queued // LOCAL_BATCH + 1 < 2 * queued
+    with desk.session() as session:
+        rows = outbox.messages(session)
+    assert all(row.delivered_at is not None and row.claimed_by is None for row in rows)

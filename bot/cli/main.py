@@ -86,7 +86,7 @@ def serve(
     import uvicorn
 
     from bot.slack.app import slack_outbox_from_settings
-    from bot.web.app import create_app, tune_interpreter
+    from bot.web.app import create_app, server_loop_and_parser, tune_interpreter
     from bot.web.log_redaction import redact_access_log
     from bot.worker import run_forever
 
@@ -105,12 +105,24 @@ def serve(
             name="worker",
         ).start()
     try:
+        loop, http = server_loop_and_parser(settings.web_loop, settings.web_http)
+        logging.getLogger("returnbridge.web").info(
+            "serving with %s and %s, %d request threads, %d chat turns at once",
+            loop,
+            http,
+            settings.web_threads,
+            min(settings.chat_turns, settings.web_threads),
+        )
         uvicorn.run(
-            create_app(desk, secret_key, threads=settings.web_threads),
+            create_app(
+                desk, secret_key, threads=settings.web_threads, chat_turns=settings.chat_turns
+            ),
             host=host or settings.host,
             port=port or settings.port,
             # The app reads forwarding headers itself, from RETURNBRIDGE_TRUSTED_PROXIES only.
             proxy_headers=False,
+            loop=loop,
+            http=http,
         )
     finally:
         stop.set()

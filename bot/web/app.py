@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
+import logging
 import sqlite3
 import sys
 from collections.abc import AsyncIterator
@@ -38,10 +41,13 @@ from tools.guess_throttle import TooManyAttempts
 from tools.service_errors import ServiceUnavailable
 
 HERE = Path(__file__).parent
+log = logging.getLogger("returnbridge.web")
 # Threads that run the blocking routes (every plain ``def`` route and each desk call of an
 # ``async`` route). The database pool is sized from the same figure (bot/composition.py), so a
 # thread never waits for a connection another thread holds.
 DEFAULT_WEB_THREADS = 16
+# Chat turns one web process runs at once (bot/web/chat.py): the rest wait their turn.
+DEFAULT_CHAT_TURNS = 2
 
 # How long a request thread may keep the interpreter before another waiting one gets it
 # (Python's default is 5 ms). A thread that holds SQLite's write lock lets go of the
@@ -50,6 +56,19 @@ DEFAULT_WEB_THREADS = 16
 # work, and the threads queued behind it. Under paced load the median answer fell from
 # seconds to a few hundred milliseconds with 1 ms.
 SERVER_SWITCH_INTERVAL_SECONDS = 0.001
+
+
+def server_loop_and_parser(loop: str = "auto", http: str = "auto") -> tuple[str, str]:
+    """uvicorn's event loop and HTTP parser for these settings, "auto" resolved the way
+    uvicorn resolves it: uvloop and httptools when installed (their C code parses requests
+    and runs the loop at a fraction of the interpreter time of asyncio and h11, time the
+    request threads get back), asyncio and h11 otherwise."""
+    if loop == "auto":
+        fast = sys.platform != "win32" and importlib.util.find_spec("uvloop") is not None
+        loop = "uvloop" if fast else "asyncio"
+    if http == "auto":
+        http = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+    return loop, http
 
 
 def tune_interpreter() -> None:
@@ -62,17 +81,21 @@ def create_app(
     secret_key: str,
     *,
     threads: int = DEFAULT_WEB_THREADS,
+    chat_turns: int = DEFAULT_CHAT_TURNS,
     chat_origins: str | None = None,
     webhooks: WebhookSettings | None = None,
     slack: SupplierSlackApp | None = None,
 ) -> FastAPI:
-    """``chat_origins``: the sites that embed the chat widget (default: the setting);
+    """``chat_turns``: chat turns run at once (at most ``threads``);
+    ``chat_origins``: the sites that embed the chat widget (default: the setting);
     ``webhooks``: the carrier and Shopify webhook secrets (default: the settings');
     ``slack``: the suppliers' Slack app (default: the one the settings configure, if any)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        loop = type(asyncio.get_running_loop())
+        log.info("event loop: %s.%s", loop.__module__, loop.__qualname__)
         yield
 
     app = FastAPI(
@@ -99,6 +122,7 @@ def create_app(
     app.state.templates = page_templates()
     app.state.case_links = CaseLinks(secret_key, get_settings().case_link_days)
     app.state.chat = CustomerChat(desk)  # the chat widget's conversations
+    app.state.chat_turns = anyio.CapacityLimiter(min(chat_turns, threads))
     app.state.supplier_pages = SupplierPages.build(secret_key, access=access)
     app.state.onboarding_pages = OnboardingPages.build(secret_key, access=access)
     app.state.owner_desk = OwnerDesk.build(desk, secret_key, access=access)

@@ -8,11 +8,12 @@ conversation; the widget keeps it in ``localStorage``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -24,6 +25,7 @@ from tools.errors import InvalidUpload
 from tools.text_checks import PlainText
 
 HERE = Path(__file__).parent
+T = TypeVar("T")
 
 
 class ChatInput(BaseModel):
@@ -48,6 +50,17 @@ class ChatReply(BaseModel):
 
 
 router = APIRouter()
+
+
+async def in_turn(request: Request, work: Callable[..., T], *args: Any) -> T:
+    """Run a chat turn (or a read of one) on a request thread, at most ``chat_turns`` at
+    once in this process (``app.state.chat_turns``). A turn is CPU-bound Python: with more
+    of them runnable at once they only take the interpreter from each other (and, holding a
+    database lock, keep the others waiting for it). The ones over the limit wait here, on
+    the event loop, first come first served, without a thread of their own: the other
+    routes keep theirs."""
+    turns: anyio.CapacityLimiter = request.app.state.chat_turns
+    return await anyio.to_thread.run_sync(work, *args, limiter=turns)
 
 
 def answer(chat: CustomerChat, session_id: str, messages: list[ChatMessage]) -> ChatReply:
@@ -88,20 +101,35 @@ def widget(desk: DeskDep) -> Response:
 
 
 @router.post("/api/chat/sessions", status_code=201)
-def start(chat: ChatDep) -> ChatReply:
+async def start(request: Request, chat: ChatDep) -> ChatReply:
+    return await in_turn(request, open_session, chat)
+
+
+def open_session(chat: CustomerChat) -> ChatReply:
     session_id = chat.open_session()
     return answer_turn(session_id, chat.messages(session_id))
 
 
 @router.get("/api/chat/sessions/{session_id}/messages")
-def transcript(
-    session_id: str, chat: ChatDep, after: Annotated[int, Query(ge=0, le=ID_MAX)] = 0
+async def transcript(
+    request: Request,
+    session_id: str,
+    chat: ChatDep,
+    after: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
 ) -> ChatReply:
+    return await in_turn(request, read_transcript, chat, session_id, after)
+
+
+def read_transcript(chat: CustomerChat, session_id: str, after: int) -> ChatReply:
     return answer(chat, session_id, chat.messages(session_id, after))
 
 
 @router.post("/api/chat/sessions/{session_id}/messages")
-def send(session_id: str, body: ChatInput, chat: ChatDep) -> ChatReply:
+async def send(request: Request, session_id: str, body: ChatInput, chat: ChatDep) -> ChatReply:
+    return await in_turn(request, take_turn, chat, session_id, body)
+
+
+def take_turn(chat: CustomerChat, session_id: str, body: ChatInput) -> ChatReply:
     if body.choice and body.choice.strip():
         messages = chat.press(session_id, body.choice)
     else:
@@ -111,6 +139,7 @@ def send(session_id: str, body: ChatInput, chat: ChatDep) -> ChatReply:
 
 @router.post("/api/chat/sessions/{session_id}/photos")
 async def photo(
+    request: Request,
     session_id: str,
     chat: ChatDep,
     photo: Annotated[UploadFile, File()],
@@ -120,7 +149,7 @@ async def photo(
     if not data:
         raise InvalidUpload("The upload is empty. Please choose a photo.")
     # The turn and the quick replies read and write the database: off the event loop.
-    return await run_in_threadpool(send_photo, chat, session_id, data, description)
+    return await in_turn(request, send_photo, chat, session_id, data, description)
 
 
 def send_photo(chat: CustomerChat, session_id: str, data: bytes, description: str) -> ChatReply:
