@@ -12,7 +12,8 @@ opening reads the line item once, reads that do not need the case's changes no l
 them (the step's commit writes them in one update), and a new case is assessed in the
 transaction that opens it (22 statements on SQLite, 24 on PostgreSQL before), and the refund
 is reserved in the settle step's own transaction, which commits the reservation alone before the
-payments call (46 and 46 before). Counts, not time: the machine may be busy.
+payments call, taking on SQLite the line item and order it loaded under the write lock
+(46 and 46 before). Counts, not time: the machine may be busy.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 # Most statements per desk call (PostgreSQL adds the case's advisory lock and unlock, and has
 # no ``BEGIN IMMEDIATE`` of its own).
 BOUNDS = {
-    "sqlite": {"submit": 15, "approve": 22, "delivered": 14, "inspected": 44},
+    "sqlite": {"submit": 15, "approve": 22, "delivered": 14, "inspected": 41},
     "postgresql": {"submit": 17, "approve": 23, "delivered": 15, "inspected": 45},
 }
 

@@ -37,7 +37,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from ledger import pending
 from ledger.db import transaction
-from ledger.models import CaseRow, EffectRow, LineItemRow
+from ledger.models import CaseRow, EffectRow, LineItemRow, OrderRow
 from ledger.repository import lock_line_item, lock_order
 from policies.money import Money
 from tools import refund_caps
@@ -53,6 +53,8 @@ CALLED = "called"  # the service answered, its answer kept on the row (earlier v
 DONE = "done"
 MAX_CALLS_PER_UNIT = 8
 ANSWERS = "service_answers"  # ``ToolContext.cache``: answers got outside this unit of work
+# ``ToolContext.cache``: the session began with this unit of work's transaction (``run_unit``)
+_FRESH = "session_of_this_transaction"
 
 
 def once(
@@ -155,11 +157,14 @@ def _holds_only_reservation(session: Session, call: ServiceCall) -> bool:
     )
 
 
-def _reserve(session: Session, call: ServiceCall, currency: str, now: Any) -> None:
+def _reserve(
+    session: Session, call: ServiceCall, currency: str, now: Any, *, loaded_here: bool = False
+) -> None:
     """Check the refund cap under the line item's and its order's locks and write the
-    effect as ``pending``: from here on it counts against the cap."""
+    effect as ``pending``: from here on it counts against the cap. ``loaded_here``: see
+    :func:`refundable_left`."""
     if call.line_item_id is not None:
-        check_cap(session, call.line_item_id, call.amount_minor, currency)
+        check_cap(session, call.line_item_id, call.amount_minor, currency, loaded_here=loaded_here)
     session.add(
         EffectRow(
             idempotency_key=call.key,
@@ -208,7 +213,7 @@ def external(
         if row is None and _reserves(call) and _written_nothing(session):
             # Reserved here, under the locks this step holds; its transaction commits the
             # reservation alone before the call (``run_unit``).
-            _reserve(session, call, ctx.currency, ctx.now)
+            _reserve(session, call, ctx.currency, ctx.now, loaded_here=ctx.cache.get(_FRESH, False))
             raise CallNeeded(call, reserved=True)
         raise CallNeeded(call)
     result = record(dict(answer))
@@ -269,15 +274,26 @@ def _reserved_by_line(session: Session, line_item_ids: Collection[int]) -> dict[
     return held
 
 
-def refundable_left(session: Session, line_item_id: int) -> int:
+def refundable_left(session: Session, line_item_id: int, *, loaded_here: bool = False) -> int:
     """What may still be given back on a line item, across all its cases: what the line paid
     and what is left of its order's cap (``tools.refund_caps``), each less the refunds
     reserved and not yet recorded.
 
     Takes the line item's lock, then its order's, first: nothing else is counted or reserved
-    on the item or its order until this transaction ends."""
-    item: LineItemRow = lock_line_item(session, line_item_id)
-    order = lock_order(session, item.order_id)
+    on the item or its order until this transaction ends. ``loaded_here``: the session began
+    with this transaction, so what it loaded was read in it; on SQLite, where the transaction
+    holds the database's write lock since its ``BEGIN``, the rows it loaded are current and
+    locked already, and are taken without a statement."""
+    item: LineItemRow
+    if loaded_here and session.get_bind().dialect.name == "sqlite":
+        found = session.get(LineItemRow, line_item_id)
+        assert found is not None, f"line item {line_item_id} is gone"
+        item = found
+        order = session.get(OrderRow, item.order_id)
+        assert order is not None, f"order {item.order_id} is gone"
+    else:
+        item = lock_line_item(session, line_item_id)
+        order = lock_order(session, item.order_id)
     left = refund_caps.left_for_line(session, item, order)
     held = _reserved_by_line(session, [line.id for line in order.items])  # one query for both
     on_line = left.line - held.get(item.id, 0)
@@ -285,10 +301,17 @@ def refundable_left(session: Session, line_item_id: int) -> int:
     return min(on_line, on_order)
 
 
-def check_cap(session: Session, line_item_id: int, amount_minor: int, currency: str) -> None:
+def check_cap(
+    session: Session,
+    line_item_id: int,
+    amount_minor: int,
+    currency: str,
+    *,
+    loaded_here: bool = False,
+) -> None:
     if amount_minor < 0:
         raise RefundCapExceeded("A refund cannot be negative.")
-    left = refundable_left(session, line_item_id)
+    left = refundable_left(session, line_item_id, loaded_here=loaded_here)
     if amount_minor > left:
         money = Money(minor=max(left, 0), currency=currency)
         raise RefundCapExceeded(
@@ -372,6 +395,7 @@ def run_unit(
             with transaction(sessions) as session:
                 ctx = make_context(session)
                 ctx.cache[ANSWERS] = answers
+                ctx.cache[_FRESH] = True  # a session of this transaction alone
                 try:
                     return work(ctx)
                 except CallNeeded as asked:
