@@ -67,6 +67,11 @@ def for_session(session: Session) -> Pending:
     return pending
 
 
+def holds_any(session: Session) -> bool:
+    """Whether this transaction was given any row to write at commit (sent already or not)."""
+    return _current(session) is not None
+
+
 def _current(session: Session) -> Pending | None:
     pending: Pending | None = session.info.get(_INFO_KEY)
     if pending is None:

@@ -10,8 +10,10 @@ cancel is one statement (it was a select, then an update), the approval asks for
 before it writes anything, the desk's first look at a case is one light read, on SQLite the
 opening reads the line item once, reads that do not need the case's changes no longer flush
 them (the step's commit writes them in one update), and a new case is assessed in the
-transaction that opens it (22 statements on SQLite, 24 on PostgreSQL before). Counts, not time:
-the machine may be busy.
+transaction that opens it (22 statements on SQLite, 24 on PostgreSQL before), and the refund
+is reserved in the settle step's own transaction, which commits the reservation alone before the
+payments call, taking on SQLite the line item and order it loaded under the write lock
+(46 and 46 before). Counts, not time: the machine may be busy.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 # Most statements per desk call (PostgreSQL adds the case's advisory lock and unlock, and has
 # no ``BEGIN IMMEDIATE`` of its own).
 BOUNDS = {
-    "sqlite": {"submit": 15, "approve": 22, "delivered": 14, "inspected": 46},
-    "postgresql": {"submit": 17, "approve": 23, "delivered": 15, "inspected": 46},
+    "sqlite": {"submit": 15, "approve": 22, "delivered": 14, "inspected": 41},
+    "postgresql": {"submit": 17, "approve": 23, "delivered": 15, "inspected": 45},
 }
 
 

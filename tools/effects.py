@@ -8,7 +8,10 @@ none, with the same idempotency key throughout:
 
 1. reserve: lock the line item, check the refund cap counting what other effects have
    reserved, and write the effect as ``pending`` (so a concurrent refund sees it); commit
-   (a call that holds no money, a label, has nothing to reserve and skips this);
+   (a call that holds no money, a label, has nothing to reserve and skips this). When the
+   step that asks for the call has written nothing yet, it reserves in its own transaction,
+   under the locks it holds, and that transaction commits the reservation alone (one
+   transaction less than a rollback and a reservation of its own);
 2. call the service with the key, outside any transaction (the adapters are idempotent by
    key: a repeated call returns the first refund or label);
 3. run the step that needed the effect again, handing it the service's answer: it records it
@@ -29,12 +32,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from ledger import pending
 from ledger.db import transaction
-from ledger.models import CaseRow, EffectRow, LineItemRow
+from ledger.models import CaseRow, EffectRow, LineItemRow, OrderRow
 from ledger.repository import lock_line_item, lock_order
 from policies.money import Money
 from tools import refund_caps
@@ -50,6 +53,8 @@ CALLED = "called"  # the service answered, its answer kept on the row (earlier v
 DONE = "done"
 MAX_CALLS_PER_UNIT = 8
 ANSWERS = "service_answers"  # ``ToolContext.cache``: answers got outside this unit of work
+# ``ToolContext.cache``: the session began with this unit of work's transaction (``run_unit``)
+_FRESH = "session_of_this_transaction"
 
 
 def once(
@@ -99,11 +104,81 @@ class ServiceCall:
 
 
 class CallNeeded(Exception):
-    """Raised inside a unit of work that needs a service's answer it does not have yet."""
+    """Raised inside a unit of work that needs a service's answer it does not have yet.
 
-    def __init__(self, call: ServiceCall) -> None:
+    ``reserved``: the unit of work wrote the call's reservation and nothing else, so its
+    transaction is to commit (the reservation alone), not roll back."""
+
+    def __init__(self, call: ServiceCall, *, reserved: bool = False) -> None:
         super().__init__(f"{call.service} needed for {call.key}")
         self.call = call
+        self.reserved = reserved
+
+
+# ``Session.info``: the transaction in which the session flushed or ran a write statement.
+_WROTE = "effects_wrote_in"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = session.get_transaction()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = state.session.get_transaction()
+
+
+def _written_nothing(session: Session) -> bool:
+    """Whether this transaction holds no write of its own yet (sent or waiting): committing
+    it now would commit nothing but what is added from here on."""
+    return not (
+        session.info.get(_WROTE) is session.get_transaction()
+        or session.new
+        or session.dirty
+        or session.deleted
+        or pending.holds_any(session)
+    )
+
+
+def _holds_only_reservation(session: Session, call: ServiceCall) -> bool:
+    """Whether the transaction holds the call's reservation and nothing else (a step that
+    caught the call's exception may have written since)."""
+    new = list(session.new)
+    return (
+        len(new) == 1
+        and isinstance(new[0], EffectRow)
+        and new[0].idempotency_key == call.key
+        and session.info.get(_WROTE) is not session.get_transaction()
+        and not session.dirty
+        and not session.deleted
+        and not pending.holds_any(session)
+    )
+
+
+def _reserve(
+    session: Session, call: ServiceCall, currency: str, now: Any, *, loaded_here: bool = False
+) -> None:
+    """Check the refund cap under the line item's and its order's locks and write the
+    effect as ``pending``: from here on it counts against the cap. ``loaded_here``: see
+    :func:`refundable_left`."""
+    if call.line_item_id is not None:
+        check_cap(session, call.line_item_id, call.amount_minor, currency, loaded_here=loaded_here)
+    session.add(
+        EffectRow(
+            idempotency_key=call.key,
+            kind=call.kind,
+            case_code=call.case_code,
+            result={
+                "state": PENDING,
+                "service": call.service,
+                "line_item_id": call.line_item_id,
+                "amount_minor": call.amount_minor,
+            },
+            at=now,
+        )
+    )
 
 
 def state_of(row: EffectRow) -> str:
@@ -135,6 +210,11 @@ def external(
     else:
         answer = answers.get(call.key) if state_of(row) == PENDING else None
     if answer is None:
+        if row is None and _reserves(call) and _written_nothing(session):
+            # Reserved here, under the locks this step holds; its transaction commits the
+            # reservation alone before the call (``run_unit``).
+            _reserve(session, call, ctx.currency, ctx.now, loaded_here=ctx.cache.get(_FRESH, False))
+            raise CallNeeded(call, reserved=True)
         raise CallNeeded(call)
     result = record(dict(answer))
     if row is None:
@@ -194,15 +274,26 @@ def _reserved_by_line(session: Session, line_item_ids: Collection[int]) -> dict[
     return held
 
 
-def refundable_left(session: Session, line_item_id: int) -> int:
+def refundable_left(session: Session, line_item_id: int, *, loaded_here: bool = False) -> int:
     """What may still be given back on a line item, across all its cases: what the line paid
     and what is left of its order's cap (``tools.refund_caps``), each less the refunds
     reserved and not yet recorded.
 
     Takes the line item's lock, then its order's, first: nothing else is counted or reserved
-    on the item or its order until this transaction ends."""
-    item: LineItemRow = lock_line_item(session, line_item_id)
-    order = lock_order(session, item.order_id)
+    on the item or its order until this transaction ends. ``loaded_here``: the session began
+    with this transaction, so what it loaded was read in it; on SQLite, where the transaction
+    holds the database's write lock since its ``BEGIN``, the rows it loaded are current and
+    locked already, and are taken without a statement."""
+    item: LineItemRow
+    if loaded_here and session.get_bind().dialect.name == "sqlite":
+        found = session.get(LineItemRow, line_item_id)
+        assert found is not None, f"line item {line_item_id} is gone"
+        item = found
+        order = session.get(OrderRow, item.order_id)
+        assert order is not None, f"order {item.order_id} is gone"
+    else:
+        item = lock_line_item(session, line_item_id)
+        order = lock_order(session, item.order_id)
     left = refund_caps.left_for_line(session, item, order)
     held = _reserved_by_line(session, [line.id for line in order.items])  # one query for both
     on_line = left.line - held.get(item.id, 0)
@@ -210,10 +301,17 @@ def refundable_left(session: Session, line_item_id: int) -> int:
     return min(on_line, on_order)
 
 
-def check_cap(session: Session, line_item_id: int, amount_minor: int, currency: str) -> None:
+def check_cap(
+    session: Session,
+    line_item_id: int,
+    amount_minor: int,
+    currency: str,
+    *,
+    loaded_here: bool = False,
+) -> None:
     if amount_minor < 0:
         raise RefundCapExceeded("A refund cannot be negative.")
-    left = refundable_left(session, line_item_id)
+    left = refundable_left(session, line_item_id, loaded_here=loaded_here)
     if amount_minor > left:
         money = Money(minor=max(left, 0), currency=currency)
         raise RefundCapExceeded(
@@ -229,36 +327,23 @@ def perform(
     carrier: Carrier,
     currency: str,
     now: Any,
+    reserved: bool = False,
 ) -> dict[str, Any] | None:
     """Reserve, then call the service outside any transaction; its answer, or None when the
-    effect was answered before (the unit of work records it).
+    effect was answered before (the unit of work records it). ``reserved``: the unit of work
+    committed the reservation a moment ago; only the call is left.
 
     A call that holds no money (a label) is not reserved: the unit of work writes its effect
     when it records the answer, and a crash before that asks the service again with the same
     key, which gives the same label back."""
-    if not _reserves(call):
+    if not _reserves(call) or reserved:
         return _call(call, payments, carrier)
     with transaction(sessions) as session:
         row = session.get(EffectRow, call.key)
         if row is not None and state_of(row) != PENDING:
             return None
         if row is None:
-            if call.line_item_id is not None:
-                check_cap(session, call.line_item_id, call.amount_minor, currency)
-            session.add(
-                EffectRow(
-                    idempotency_key=call.key,
-                    kind=call.kind,
-                    case_code=call.case_code,
-                    result={
-                        "state": PENDING,
-                        "service": call.service,
-                        "line_item_id": call.line_item_id,
-                        "amount_minor": call.amount_minor,
-                    },
-                    at=now,
-                )
-            )
+            _reserve(session, call, currency, now)
     return _call(call, payments, carrier)  # no transaction open, no row locked
 
 
@@ -305,12 +390,23 @@ def run_unit(
     returned."""
     answers: dict[str, dict[str, Any]] = {}
     for _ in range(MAX_CALLS_PER_UNIT + 1):
+        needed: CallNeeded | None = None
         try:
             with transaction(sessions) as session:
                 ctx = make_context(session)
                 ctx.cache[ANSWERS] = answers
-                return work(ctx)
-        except CallNeeded as needed:
+                ctx.cache[_FRESH] = True  # a session of this transaction alone
+                try:
+                    return work(ctx)
+                except CallNeeded as asked:
+                    if asked.reserved and not _holds_only_reservation(session, asked.call):
+                        asked.reserved = False  # roll back; the reservation goes alone
+                    if not asked.reserved:
+                        raise
+                    needed = asked  # the transaction commits the reservation alone
+        except CallNeeded as asked:
+            needed = asked
+        if needed is not None:
             answer = perform(
                 sessions,
                 needed.call,
@@ -318,6 +414,7 @@ def run_unit(
                 carrier=ctx.carrier,
                 currency=ctx.currency,
                 now=ctx.now,
+                reserved=needed.reserved,
             )
             if answer is not None:
                 answers[needed.call.key] = answer
