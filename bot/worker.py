@@ -128,45 +128,39 @@ def deliver_outbox(
 
     tried: set[int] = set()
     failed: dict[str, str] = {}  # service -> last error, counted once per round
-    while len(tried) < limit and (stop is None or not stop.is_set()):
-        if local:
-            with transaction(desk.sessions) as session:
-                batch = 0
-                while batch < LOCAL_BATCH and len(tried) < limit:
-                    row = outbox.claim_next(
-                        session,
-                        worker=desk.worker_id,
-                        now=desk.clock.now(),
-                        lease=OUTBOX_LEASE,
-                        skip=tried,
-                    )
-                    if row is None:
-                        break
-                    tried.add(row.id)
-                    batch += 1
-                    row.last_error = None
-                    error, service = send(row)  # nothing leaves: no I/O in the transaction
-                    if error is not None:
-                        failed[service] = error
-                    mark(session, row, error)
-            if batch < LOCAL_BATCH:
-                break
-            continue
-        with transaction(desk.sessions) as session:
-            row = outbox.claim_next(
-                session,
-                worker=desk.worker_id,
-                now=desk.clock.now(),
-                lease=OUTBOX_LEASE,
-                skip=tried,
-            )
-        if row is None:
-            break
+
+    def claim(session: Session) -> OutboxRow | None:
+        return outbox.claim_next(
+            session, worker=desk.worker_id, now=desk.clock.now(), lease=OUTBOX_LEASE, skip=tried
+        )
+
+    def attempt(row: OutboxRow) -> str | None:
         tried.add(row.id)
         row.last_error = None  # a detached copy: only what this attempt says is kept
         error, service = send(row)
         if error is not None:
             failed[service] = error
+        return error
+
+    while len(tried) < limit and (stop is None or not stop.is_set()):
+        if local:
+            with transaction(desk.sessions) as session:
+                batch = 0
+                while batch < LOCAL_BATCH and len(tried) < limit:
+                    row = claim(session)
+                    if row is None:
+                        break
+                    batch += 1
+                    # nothing leaves the installation: no I/O inside the transaction
+                    mark(session, row, attempt(row))
+            if batch < LOCAL_BATCH:
+                break
+            continue
+        with transaction(desk.sessions) as session:
+            row = claim(session)
+        if row is None:
+            break
+        error = attempt(row)
         with transaction(desk.sessions) as session:
             mark(session, row, error)
     if failed:
