@@ -30,6 +30,16 @@ class QueuedSqliteSaver(SqliteSaver):
             yield cur
 
 
+class _NoLock:
+    """A lock that never waits (see ``make_checkpointer``)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 def make_checkpointer(
     url: str, *, pool_size: int = 8
 ) -> tuple[BaseCheckpointSaver[Any], Callable[[], None]]:
@@ -65,6 +75,10 @@ def make_checkpointer(
             open=True,
         )
         pg_saver = PostgresSaver(pool)  # type: ignore[arg-type]
+        # The saver holds one lock around every use of its connection, needed when that is a
+        # single connection; from a pool each thread gets a connection of its own, and the lock
+        # would only queue every chat turn's checkpoint behind another's, round trips included.
+        pg_saver.lock = _NoLock()  # type: ignore[assignment]
         pg_saver.setup()
         return pg_saver, pool.close
     raise ValueError(f"no checkpointer for database URL {url!r}")

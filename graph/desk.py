@@ -22,7 +22,7 @@ import psycopg
 import psycopg_pool
 from langgraph.types import Command
 from pydantic import BaseModel
-from sqlalchemy import Engine, bindparam, func, literal, null, select, text, union_all
+from sqlalchemy import Connection, Engine, bindparam, func, literal, null, select, text, union_all
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -160,6 +160,31 @@ def _noting(method: F) -> F:
     return noted  # type: ignore[return-value]
 
 
+def _advisory(connection: Connection, statement: str, key: int) -> None:
+    """Take or release a session advisory lock in one round trip.
+
+    The lock belongs to the connection, not to a transaction, so it needs none: run outside
+    one (autocommit) the statement goes alone, where inside a transaction it would cost a
+    ``BEGIN`` and a ``COMMIT`` of its own, three round trips instead of one. A connection a
+    unit of work already holds open keeps its transaction (a lock taken in it outlives even
+    its rollback).
+    """
+    if connection.in_transaction():
+        connection.execute(text(statement), {"k": key})
+        return
+    level = connection.default_isolation_level or "READ COMMITTED"
+    connection.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        connection.execute(text(statement), {"k": key})
+        connection.commit()  # SQLAlchemy's own bookkeeping: nothing was begun on the server
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        if not connection.invalidated:  # the units of work run on it get their transactions
+            connection.execution_options(isolation_level=level)
+
+
 class ReturnsDesk:
     # Size and count limits of customer photos; the settings replace it (bot/composition.py).
     photo_limits: PhotoLimits = PhotoLimits()
@@ -245,14 +270,12 @@ class ReturnsDesk:
                 return
             key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
             with leased_connection(self.engine) as connection:
-                connection.execute(text("select pg_advisory_lock(:k)"), {"k": key})
-                connection.commit()
+                _advisory(connection, "select pg_advisory_lock(:k)", key)
                 try:
                     yield
                 finally:
                     try:
-                        connection.execute(text("select pg_advisory_unlock(:k)"), {"k": key})
-                        connection.commit()
+                        _advisory(connection, "select pg_advisory_unlock(:k)", key)
                     except Exception:  # a broken connection: dropping it ends the lock too
                         log.exception("could not release the lock on %s", name)
                         connection.invalidate()
