@@ -105,12 +105,15 @@ def units_in_cases(session: Session, line_item_id: int) -> int:
 
 
 def new_case(session: Session, **fields: object) -> CaseRow:
-    """Insert a case and give it its readable code, ``RB-000123``."""
+    """Insert a case and give it its readable code, ``RB-000123``.
+
+    The code comes from the id the insert gave; it is not flushed here but goes to the
+    database with the case's next change (the opening's first step sets its status) in one
+    update, or at commit. A query that needs it flushes it first (autoflush)."""
     case = CaseRow(code=f"tmp-{uuid.uuid4().hex[:20]}", **fields)
     session.add(case)
     session.flush()
     case.code = f"RB-{case.id:06d}"
-    session.flush()
     return case
 
 
