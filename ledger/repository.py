@@ -68,7 +68,7 @@ def import_orders(session: Session, orders: Iterable[OrderSpec], currency: str) 
 
 def find_order(session: Session, number: str) -> OrderRow | None:
     return session.execute(
-        select(OrderRow).where(OrderRow.number == normalize_order_number(number))
+        _FIND_ORDER, {"number": normalize_order_number(number)}
     ).scalar_one_or_none()
 
 
@@ -126,6 +126,7 @@ def get_case(session: Session, code: str, *, lock: bool = False) -> CaseRow | No
 # parameters keeps its cache key, so running it costs no construction or coercion.
 _GET_CASE = select(CaseRow).where(CaseRow.code == bindparam("code"))
 _LOCK_CASE = _GET_CASE.with_for_update(of=CaseRow)
+_FIND_ORDER = select(OrderRow).where(OrderRow.number == bindparam("number"))
 _LOCK_LINE_ITEM = (
     select(LineItemRow)
     .where(LineItemRow.id == bindparam("line_item_id"))
