@@ -68,7 +68,7 @@ def import_orders(session: Session, orders: Iterable[OrderSpec], currency: str) 
 
 def find_order(session: Session, number: str) -> OrderRow | None:
     return session.execute(
-        select(OrderRow).where(OrderRow.number == normalize_order_number(number))
+        _FIND_ORDER, {"number": normalize_order_number(number)}
     ).scalar_one_or_none()
 
 
@@ -105,12 +105,15 @@ def units_in_cases(session: Session, line_item_id: int) -> int:
 
 
 def new_case(session: Session, **fields: object) -> CaseRow:
-    """Insert a case and give it its readable code, ``RB-000123``."""
+    """Insert a case and give it its readable code, ``RB-000123``.
+
+    The code comes from the id the insert gave; it is not flushed here but goes to the
+    database with the case's next change (the opening's first step sets its status) in one
+    update, or at commit. A query that needs it flushes it first (autoflush)."""
     case = CaseRow(code=f"tmp-{uuid.uuid4().hex[:20]}", **fields)
     session.add(case)
     session.flush()
     case.code = f"RB-{case.id:06d}"
-    session.flush()
     return case
 
 
@@ -123,6 +126,7 @@ def get_case(session: Session, code: str, *, lock: bool = False) -> CaseRow | No
 # parameters keeps its cache key, so running it costs no construction or coercion.
 _GET_CASE = select(CaseRow).where(CaseRow.code == bindparam("code"))
 _LOCK_CASE = _GET_CASE.with_for_update(of=CaseRow)
+_FIND_ORDER = select(OrderRow).where(OrderRow.number == bindparam("number"))
 _LOCK_LINE_ITEM = (
     select(LineItemRow)
     .where(LineItemRow.id == bindparam("line_item_id"))

@@ -13,7 +13,8 @@ them (the step's commit writes them in one update), and a new case is assessed i
 transaction that opens it (22 statements on SQLite, 24 on PostgreSQL before), and the refund
 is reserved in the settle step's own transaction, which commits the reservation alone before the
 payments call, taking on SQLite the line item and order it loaded under the write lock
-(46 and 46 before). Counts, not time: the machine may be busy.
+(46 and 46 before), and a new case's code goes to the database with its first step's update
+of its status (15 and 17 before). Counts, not time: the machine may be busy.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 # Most statements per desk call (PostgreSQL adds the case's advisory lock and unlock, and has
 # no ``BEGIN IMMEDIATE`` of its own).
 BOUNDS = {
-    "sqlite": {"submit": 15, "approve": 22, "delivered": 14, "inspected": 41},
-    "postgresql": {"submit": 17, "approve": 23, "delivered": 15, "inspected": 45},
+    "sqlite": {"submit": 14, "approve": 22, "delivered": 14, "inspected": 41},
+    "postgresql": {"submit": 16, "approve": 23, "delivered": 15, "inspected": 45},
 }
 
 

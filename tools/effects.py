@@ -32,7 +32,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from ledger import pending
@@ -198,7 +198,7 @@ def external(
     # case wait for its commit, unless an effect changed here could be read over.
     changed = any(isinstance(other, EffectRow) for other in session.dirty)
     with contextlib.nullcontext() if changed else session.no_autoflush:
-        row = session.get(EffectRow, call.key, populate_existing=True)
+        row = session.execute(_EFFECT_AFRESH, {"key": call.key}).scalar_one_or_none()
     if row is not None and state_of(row) == DONE:
         return row.result, False
     answers: dict[str, dict[str, Any]] = ctx.cache.get(ANSWERS, {})
@@ -258,13 +258,23 @@ def reserved(session: Session, line_item_ids: Collection[int]) -> int:
     return sum(_reserved_by_line(session, line_item_ids).values())
 
 
+# Built once: a statement object reused with bound parameters keeps its cache key (a
+# ``Session.get`` or a statement built per call makes a new one each time).
+_EFFECT_AFRESH = (
+    select(EffectRow)
+    .where(EffectRow.idempotency_key == bindparam("key"))
+    .execution_options(populate_existing=True)
+)
+_RESULTS_OF_LINES = (
+    select(EffectRow.result)
+    .join(CaseRow, CaseRow.code == EffectRow.case_code)
+    .where(CaseRow.line_item_id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def _reserved_by_line(session: Session, line_item_ids: Collection[int]) -> dict[int, int]:
     ids = set(line_item_ids)
-    rows = session.execute(
-        select(EffectRow.result)
-        .join(CaseRow, CaseRow.code == EffectRow.case_code)
-        .where(CaseRow.line_item_id.in_(ids))
-    ).scalars()
+    rows = session.execute(_RESULTS_OF_LINES, {"ids": list(ids)}).scalars()
     held: dict[int, int] = {}
     for result in rows:
         result = result or {}
