@@ -11,12 +11,11 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
-from typer.testing import CliRunner
 
-from bot.cli.main import app as cli
 from bot.install_secret import KEY_FILE, PUBLISHED_DEFAULT, installation_secret
-from bot.settings import Settings, get_settings
+from bot.settings import Settings
 from bot.web.supplier import InboxLinks
+from tests.unit.serve_command import invoke_serve
 
 OLD_DEFAULT = "change-me-in-production"
 
@@ -71,11 +70,7 @@ def test_a_link_signed_with_the_old_default_opens_nothing(
         monkeypatch.setenv("RETURNBRIDGE_SECRET_KEY", configured)
     served: list[Any] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(cli, ["serve"])
-    finally:
-        get_settings.cache_clear()
+    result = invoke_serve()
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE((tmp_path / KEY_FILE).stat().st_mode) == 0o600
     client = TestClient(served[0], base_url="http://127.0.0.1:8000", client=("127.0.0.1", 5))

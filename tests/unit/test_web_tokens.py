@@ -13,13 +13,12 @@ import time_machine
 import uvicorn
 from fastapi.testclient import TestClient
 from itsdangerous import URLSafeSerializer
-from typer.testing import CliRunner
 
-from bot.cli.main import app as cli
 from bot.settings import get_settings
 from bot.web.app import create_app
 from bot.web.log_redaction import RedactTokens, redact
 from graph.desk import ReturnsDesk
+from tests.unit.serve_command import invoke_serve
 from tests.unit.test_web_api import MUG, SECRET, desk  # noqa: F401  (the desk fixture)
 
 
@@ -93,11 +92,7 @@ def test_serve_installs_the_access_log_filter(
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: options.update(kw))
     access = logging.getLogger("uvicorn.access")
     monkeypatch.setattr(access, "filters", [])
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(cli, ["serve"])
-    finally:
-        get_settings.cache_clear()
+    result = invoke_serve()
     assert result.exit_code == 0, result.output
     assert any(isinstance(f, RedactTokens) for f in access.filters)
     assert options["proxy_headers"] is False  # forwarding headers: bot.web.access decides

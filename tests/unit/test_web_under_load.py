@@ -17,16 +17,15 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from typer.testing import CliRunner
 
-from bot.cli.main import app as cli
-from bot.settings import Settings, get_settings
+from bot.settings import Settings
 from bot.web.app import create_app, server_loop_and_parser
 from graph.chat_graph import ChatMessage
 from graph.clock import FrozenClock
 from graph.desk import ReturnsDesk
 from tests import race_world as world
 from tests.conftest import NOW, make_store
+from tests.unit.serve_command import invoke_serve
 
 START_TIMEOUT_S = 60.0
 
@@ -100,11 +99,7 @@ def test_serve_hands_uvicorn_the_loop_and_parser_of_the_settings(
         options.update(kw)
 
     monkeypatch.setattr(uvicorn, "run", run)
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(cli, ["serve"])
-    finally:
-        get_settings.cache_clear()
+    result = invoke_serve()
     assert result.exit_code == 0, result.output
     assert (options["loop"], options["http"]) == ("asyncio", "h11")
     assert served[0].state.chat_turns.total_tokens == 5
