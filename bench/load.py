@@ -14,6 +14,11 @@ the tail is), the CPU seconds each server process and the worker spent on the ru
 request: what a turn costs around and inside the chat), then the most sessions held with p99
 under 1 s and no errors, found by doubling from the first run (or halving when it already
 fails).
+
+Before the measured runs every server answers a few whole sessions, one after another and not
+counted (``--warmup``): a server that has just started still fills its caches (compiled SQL,
+the graphs, the reader's patterns) on its first requests, which a store's server running for
+days has long done.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from ledger.repository import import_orders
 from policies.loader import load_store, orders_from_data
 
 HELD_P99 = 1.0  # seconds
+WARMUP_SESSIONS = 3  # per server, before the measured runs
 # The target on a 2-core machine: this many paced sessions with no error and p99 under this.
 TARGET_SESSIONS = 200
 TARGET_P99 = 0.25  # seconds
@@ -285,6 +291,22 @@ async def customer(
             await asyncio.sleep(max(0.0, due - loop.time()))
 
 
+async def warm_up(bases: list[str], first_order: int, per_server: int) -> int:
+    """Run ``per_server`` whole sessions on each server, one after another, unpaced and not
+    counted; returns how many orders they used. A failure here stops the bench: the measured
+    runs would only repeat it."""
+    figures = RunFigures(0)
+    used = 0
+    async with httpx.AsyncClient(timeout=30) as client:
+        for base in bases:
+            for _ in range(per_server):
+                await customer(client, [base], first_order + used, 0.0, [], figures)
+                used += 1
+    if figures.errors:
+        raise RuntimeError(f"the warm-up session failed: {figures.errors[0]}")
+    return used
+
+
 async def paced_run(bases: list[str], first_order: int, sessions: int, pace: float) -> RunFigures:
     figures = RunFigures(sessions)
     rng = random.Random(sessions)
@@ -321,11 +343,12 @@ def measure(
     ceiling: int,
     pace: float,
     search: bool = True,
+    warmup: int = WARMUP_SESSIONS,
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     store_dir = write_store(folder)
     # every session returns its own order, across all runs: enough orders for the longest ramp
-    load_orders(url, store_dir, first * 2 + max(ceiling, first) * 2)
+    load_orders(url, store_dir, first * 2 + max(ceiling, first) * 2 + warmup * servers)
     processes = Processes(folder, url, store_dir)
     print(
         f"chat over HTTP, paced sessions, {name}: {servers} web process(es) and a worker; "
@@ -338,6 +361,9 @@ def measure(
         bases = [processes.serve() for _ in range(servers)]
         processes.worker()
         next_order = 10_000
+        if warmup:
+            next_order += asyncio.run(warm_up(bases, next_order, warmup))
+            print(f"  warm-up: {warmup} session(s) per server before measuring, not counted")
 
         def one(size: int) -> RunFigures:
             nonlocal next_order
@@ -383,10 +409,11 @@ def run(
     pace: float,
     engines: tuple[str, ...] = ("sqlite", "postgresql"),
     search: bool = True,
+    warmup: int = WARMUP_SESSIONS,
 ) -> None:
     if "sqlite" in engines:
         sqlite_url = f"sqlite:///{folder / 'load.db'}"
-        measure("SQLite", sqlite_url, folder / "sqlite", 1, sessions, ceiling, pace, search)
+        measure("SQLite", sqlite_url, folder / "sqlite", 1, sessions, ceiling, pace, search, warmup)
     if "postgresql" not in engines:
         return
     with contextlib.ExitStack() as stack:
@@ -397,7 +424,7 @@ def run(
         except (ImportError, RuntimeError) as error:
             print(f"chat over HTTP, PostgreSQL: skipped ({error})")
             return
-        measure("PostgreSQL", url, folder / "postgres", 2, sessions, ceiling, pace, search)
+        measure("PostgreSQL", url, folder / "postgres", 2, sessions, ceiling, pace, search, warmup)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -412,10 +439,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-search", action="store_true", help="one run of --sessions, no search for the most"
     )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=WARMUP_SESSIONS,
+        help="whole sessions each server answers before measuring, not counted (0: none)",
+    )
     args = parser.parse_args(argv)
     engines = tuple(args.engine or ("sqlite", "postgresql"))
     with tempfile.TemporaryDirectory(prefix="rb-load-") as tmp:
-        run(Path(tmp), args.sessions, args.ceiling, args.pace, engines, not args.no_search)
+        run(
+            Path(tmp),
+            args.sessions,
+            args.ceiling,
+            args.pace,
+            engines,
+            not args.no_search,
+            args.warmup,
+        )
 
 
 if __name__ == "__main__":
