@@ -11,6 +11,9 @@ the call has committed (the graph's last checkpoint stays the one before the cal
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,6 +26,7 @@ from ledger import decisions
 from ledger.models import CaseStepRow, EffectRow
 from ledger.repository import import_orders
 from policies.loader import orders_from_data, store_from_data
+from tests.test_worker import ROOT
 from tools.adapters import LocalPayments
 from tools.errors import ActionRefused
 from tools.open_case import ReturnRequest
@@ -248,3 +252,43 @@ def test_the_worker_leaves_a_case_behind_its_steps_to_a_live_call_for_one_round(
     assert desk.resume_orphans() == 0
     assert _waits(desk, code)
     assert desk.carrier_event(code, "delivered").status == "awaiting_inspection"
+
+
+KILLED_APPROVAL = textwrap.dedent(
+    """
+    import os, signal, sys
+    from tests.test_one_checkpoint_per_call import _desk
+
+    url, code = sys.argv[1], sys.argv[2]
+    desk = _desk(url)
+    put = desk.checkpointer.put
+
+    def put_or_die(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)  # the approval committed, its checkpoint never
+        return put(*args, **kwargs)
+
+    desk.checkpointer.put = put_or_die
+    desk.supplier_action("acme", code, "approve", rma="R1")
+    """
+)
+
+
+def test_a_server_killed_before_the_checkpoint_loses_no_later_event(
+    desk: ReturnsDesk, payments: CountingPayments, database_url: str
+) -> None:
+    code = _submit(desk)
+    server = subprocess.run(
+        [sys.executable, "-c", KILLED_APPROVAL, database_url, code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert server.returncode == -9, server.stderr[-3000:]
+    assert desk.case_view(code).status == "awaiting_shipment"
+    assert _waits(desk, code)  # at the interrupt the approval found
+    assert desk.carrier_event(code, "delivered").status == "awaiting_inspection"
+    done = desk.supplier_action("acme", code, "inspected_ok")
+    assert done.status == "resolved" and done.refunded == "24.00"
+    assert payments.refunds == 1 and _refunds_recorded(desk, code) == 1
+    assert _chain_ok(desk)
