@@ -234,8 +234,9 @@ class ReturnsDesk:
             weakref.WeakValueDictionary()
         )
         self._locks_guard = threading.Lock()
-        # Open cases the worker found waiting, with the checkpoint it saw, and the cases it
-        # found not started yet (resume_orphans); None before its first round.
+        # Open cases the worker found waiting, with the checkpoint and the count of recorded
+        # steps it saw, and the cases it found not started yet (resume_orphans); None before
+        # its first round.
         self._waiting: dict[str, tuple[Any, ...]] = {}
         self._unstarted: set[str] | None = None
         # Waiting cases found behind their recorded steps, with the checkpoint seen then: a
