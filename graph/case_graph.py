@@ -17,14 +17,13 @@ from typing import Any, TypedDict
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from graph import case_steps
 from graph.clock import Clock
 from ledger import pending
 from ledger.models import CaseRow, CaseStepRow
-from ledger.repository import get_case, lock_line_item
+from ledger.repository import get_case_for_step, lock_line_item
 from policies.models import Store
 from tools.adapters import Carrier, Payments
 from tools.context import ToolContext
@@ -43,10 +42,18 @@ Step = Callable[[ToolContext, CaseRow], dict[str, Any]]
 class StepNotes:
     """What the steps run while the desk handles one request told it, so that it need not read
     them back: each step's result by key, and the view of each case as its last step left it
-    (taken in that step's transaction, when the graph is about to wait or end)."""
+    (taken in that step's transaction, when the graph is about to wait or end), and the keys
+    of the steps whose result was found stored rather than made now.
+
+    A checkpoint is written once per desk call, when the graph stops (``durability="exit"``),
+    so a process that dies between a step's commit and that checkpoint leaves the graph behind
+    the steps: it waits at an interrupt whose event step is already recorded. The next event
+    resumed there gets the stored result of the earlier one; ``replayed`` lets the desk see
+    that and resume again, at the graph's new tick, with its own event."""
 
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     views: dict[str, Any] = field(default_factory=dict)
+    replayed: set[str] = field(default_factory=set)
 
 
 _notes: ContextVar[StepNotes | None] = ContextVar("case_step_notes", default=None)
@@ -89,10 +96,6 @@ class CaseRuntime:
         )
 
 
-# Built once: a statement object reused keeps its cache key (every step runs it).
-_STEP_RESULT = select(CaseStepRow.result).where(CaseStepRow.key == bindparam("key"))
-
-
 def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> dict[str, Any]:
     """Run one node's work in one transaction, once per key. A refund or a label makes the
     step let go of its transaction while the service is called (``tools/effects.py``), then
@@ -108,10 +111,12 @@ def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> d
     def work(ctx: ToolContext) -> dict[str, Any]:
         session = ctx.session
         seen.clear()
-        done = session.connection().execute(_STEP_RESULT, {"key": key}).first()
+        case, done = get_case_for_step(session, state["case"], key)
         if done is not None:
-            return dict(done.result)
-        case = get_case(session, state["case"], lock=True)
+            # Run and committed before, by a desk call or a worker round whose checkpoint
+            # after it was never written: told to the desk (``StepNotes.replayed``).
+            seen["replayed"] = True
+            return done
         if case is None:
             raise LookupError(f"case {state['case']} is gone")
         # Locks in one order everywhere (case, line item, its order when money is counted,
@@ -137,6 +142,10 @@ def run_step(runtime: CaseRuntime, state: CaseState, name: str, step: Step) -> d
     result = run_unit(runtime.sessions, runtime.context, work)
     if notes is not None:  # told only once the step's transaction committed
         notes.results[key] = result
+        if "replayed" in seen:
+            notes.replayed.add(key)
+        else:
+            notes.replayed.discard(key)
         if "view" in seen:
             notes.views[state["case"]] = seen["view"]
         else:

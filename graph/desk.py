@@ -76,6 +76,14 @@ log = logging.getLogger("returnbridge.desk")
 # (``langgraph._internal._constants.INTERRUPT``; its public name is deprecated).
 INTERRUPT = "__interrupt__"
 
+# At most how many recorded steps a graph may be behind before the desk gives up catching up
+# (one lost checkpoint leaves it an event step and a settle step behind).
+MAX_CATCH_UP = 20
+
+# What the worker resumes a graph behind its steps with: the event step finds its result
+# stored and never looks at it.
+CATCH_UP = "catch_up"
+
 # How long a claimed timer is left to the worker firing it before another may take it up.
 TIMER_LEASE = dt.timedelta(seconds=15)
 
@@ -226,10 +234,14 @@ class ReturnsDesk:
             weakref.WeakValueDictionary()
         )
         self._locks_guard = threading.Lock()
-        # Open cases the worker found waiting, with the checkpoint it saw, and the cases it
-        # found not started yet (resume_orphans); None before its first round.
+        # Open cases the worker found waiting, with the checkpoint and the count of recorded
+        # steps it saw, and the cases it found not started yet (resume_orphans); None before
+        # its first round.
         self._waiting: dict[str, tuple[Any, ...]] = {}
         self._unstarted: set[str] | None = None
+        # Waiting cases found behind their recorded steps, with the checkpoint seen then: a
+        # case still so at the next round is caught up (``_finish_orphan``).
+        self._behind: dict[str, tuple[Any, ...] | None] = {}
         self.worker_id = f"{os.uname().nodename}:{os.getpid()}"
 
     def close(self) -> None:
@@ -288,9 +300,16 @@ class ReturnsDesk:
     def _config(code: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": code}}
 
+    def _invoke(self, value: Any, config: Any) -> Any:
+        """Run the case graph to its next stop, writing one checkpoint there (and on an error),
+        not one per step: every step's work is recorded by key (``run_step``), so a step run
+        again repeats nothing, and a graph a crash left behind its steps is brought up to
+        them by the next resume (``_deliver``) or the worker (``_catch_up``)."""
+        return self.graph.invoke(value, config, durability="exit")
+
     def _start(self, code: str) -> None:
         with self._case_lock(code), self._watch_services(code):
-            self.graph.invoke({"case": code, "tick": 0}, self._config(code))
+            self._invoke({"case": code, "tick": 0}, self._config(code))
 
     @contextlib.contextmanager
     def _watch_services(self, code: str | None) -> Iterator[None]:
@@ -321,27 +340,61 @@ class ReturnsDesk:
             # No separate look at the status first: the event step looks at it under the
             # case's row lock and records an event the case no longer takes as ignored.
             tick = self._waiting_tick(config)
-            if tick is not None:  # the usual case: waiting at its interrupt, nothing else
-                self.graph.invoke(Command(resume=event), config)
-                return self._took(code, tick)
-            snapshot = self.graph.get_state(config)
-            if not snapshot.next:
-                if snapshot.values:
-                    return False  # the graph already ended: nothing waits for this event
-                self.graph.invoke({"case": code, "tick": 0}, config)
+            if tick is None:
                 snapshot = self.graph.get_state(config)
-                if not snapshot.next or not self._takes(code, str(event["type"])):
-                    return False
-            elif not any(task.interrupts for task in snapshot.tasks):
+                if not snapshot.next:
+                    if snapshot.values:
+                        return False  # the graph already ended: nothing waits for this event
+                    self._invoke({"case": code, "tick": 0}, config)
+                    snapshot = self.graph.get_state(config)
+                    if not snapshot.next or not self._takes(code, str(event["type"])):
+                        return False
+                elif not any(task.interrupts for task in snapshot.tasks):
+                    tick = int(snapshot.values.get("tick", 0))
+                    self._invoke(None, config)  # finish a step a crash interrupted
+                    if not self._takes(code, str(event["type"])):
+                        # The finished step took an event: this one, when a retry brought it
+                        # again.
+                        return self._took(code, tick, event)
+                    snapshot = self.graph.get_state(config)
                 tick = int(snapshot.values.get("tick", 0))
-                self.graph.invoke(None, config)  # finish a step a crash interrupted
-                if not self._takes(code, str(event["type"])):
-                    # The finished step took an event: this one, when a retry brought it again.
-                    return self._took(code, tick, event)
-                snapshot = self.graph.get_state(config)
-            tick = int(snapshot.values.get("tick", 0))
-            self.graph.invoke(Command(resume=event), config)
-            return self._took(code, tick)
+            with contextlib.ExitStack() as stack:
+                if current_notes() is None:  # a timer or the worker: notes tell replays
+                    stack.enter_context(noting_steps())
+                return self._deliver(code, config, tick, event)
+
+    def _deliver(self, code: str, config: Any, tick: int, event: dict[str, Any]) -> bool:
+        """Resume the graph waiting at ``tick`` with ``event``; whether the event took effect.
+
+        A process that died after an event step committed and before the graph's checkpoint
+        left the graph waiting at that step's tick: resumed there, the step returns the
+        earlier event's stored result (the graph catches up with it) and this event is not
+        looked at. So the desk resumes again, with the same event, at the graph's new tick,
+        until the event step runs for this event, the graph ends, or the stored event was
+        this one (a retry of a call whose answer was lost)."""
+        notes = current_notes()
+        for _ in range(MAX_CATCH_UP):
+            self._invoke(Command(resume=event), config)
+            key = f"{code}:{tick}:event"
+            if notes is None or key not in notes.replayed:
+                return self._took(code, tick)
+            if self._took(code, tick, event):
+                return True  # the stored step took this very event, sent again
+            waiting = self._waiting_at(config)
+            if waiting is None:
+                return False  # the steps caught up with ended the graph
+            tick = waiting
+        raise RuntimeError(f"case {code}: its graph is more than {MAX_CATCH_UP} steps behind")
+
+    def _waiting_at(self, config: Any) -> int | None:
+        """The tick a graph waits at for an event, or None when it does not wait."""
+        tick = self._waiting_tick(config)
+        if tick is not None:
+            return tick
+        snapshot = self.graph.get_state(config)
+        if not any(task.interrupts for task in snapshot.tasks):
+            return None
+        return int(snapshot.values.get("tick", 0))
 
     def _waiting_tick(self, config: Any) -> int | None:
         """The tick of a graph that waits at its interrupt and has nothing else saved (no
@@ -819,20 +872,27 @@ class ReturnsDesk:
         """
         count = 0
         with self.reading() as session:
-            codes = list(
-                session.execute(
-                    select(CaseRow.code)
+            # with how many steps each case has recorded: a graph whose checkpoint stayed
+            # while its case took a step was left behind by a crash (``_finish_orphan``)
+            steps_of = {
+                str(code): int(steps)
+                for code, steps in session.execute(
+                    select(CaseRow.code, func.count(CaseStepRow.key))
+                    .outerjoin(CaseStepRow, CaseStepRow.case_code == CaseRow.code)
                     .where(CaseRow.status.notin_(case_steps.FINAL))
+                    .group_by(CaseRow.id, CaseRow.code)
                     .order_by(CaseRow.id)
-                ).scalars()
-            )
-        # A case found waiting is not looked at again while its checkpoint stays the same:
-        # the graph's state, and so the answer, is made of that checkpoint alone. Reading
-        # it costs one small query; building the graph's state for every open case every
-        # round cost the worker most of its time.
+                )
+            }
+        codes = list(steps_of)
+        # A case found waiting is not looked at again while its checkpoint and its recorded
+        # steps stay the same: the graph's state, and so the answer, is made of that
+        # checkpoint alone. Reading it costs one small query; building the graph's state for
+        # every open case every round cost the worker most of its time.
         still_open = set(codes)
         waiting = {code: mark for code, mark in self._waiting.items() if code in still_open}
         self._waiting = waiting
+        self._behind = {code: mark for code, mark in self._behind.items() if code in still_open}
         # A case without a checkpoint that was not there at the last round is most likely
         # being started by the process that opened it: it is left to that process for one
         # round (racing it doubles the writes of the busiest step). At the first round every
@@ -842,17 +902,18 @@ class ReturnsDesk:
             if stop is not None and stop.is_set():
                 break
             mark = self._checkpoint_mark(code)
-            if mark is not None and waiting.get(code) == mark:
+            seen = (mark, steps_of[code])
+            if mark is not None and waiting.get(code) == seen:
                 continue
             if mark is None and seen_unstarted is not None and code not in seen_unstarted:
                 unstarted.add(code)
                 continue
             waiting.pop(code, None)
             try:
-                finished = self._finish_orphan(code)
-                count += int(finished)
-                if not finished and mark is not None:
-                    waiting[code] = mark
+                finished = self._finish_orphan(code, seen, seen_unstarted is None)
+                count += int(bool(finished))
+                if finished is False and mark is not None:
+                    waiting[code] = seen
             except ServiceError as error:  # a service is down: try this case next round
                 log.warning("case %s waits for %s: %s", code, error.service, error.message)
             except DATABASE_TROUBLE:
@@ -876,23 +937,57 @@ class ReturnsDesk:
         )
         return (saved.checkpoint["id"], writes)
 
-    def _finish_orphan(self, code: str) -> bool:
+    def _finish_orphan(self, code: str, mark: Any = None, first_round: bool = True) -> bool | None:
+        """Start or finish one case's graph: True when it ran, False when the graph is as it
+        should be, None when it is to be looked at again next round."""
         config = self._config(code)
         with self._case_lock(code), self._watch_services(code):
             snapshot = self.graph.get_state(config)
             if not snapshot.values:
                 # the case committed, the process died before the graph's first checkpoint
-                self.graph.invoke({"case": code, "tick": 0}, config)
+                self._invoke({"case": code, "tick": 0}, config)
                 return True
             if any(task.interrupts for task in snapshot.tasks):
-                return False  # waiting for a person, a carrier or a timer: as it should
+                tick = int(snapshot.values.get("tick", 0))
+                if not self._event_recorded(code, tick):
+                    return False  # waiting for a person, a carrier or a timer: as it should
+                # A crash between an event step's commit and the checkpoint at the graph's
+                # stop: the graph waits for an event the case already took, and a step after
+                # it (a settle) may never have run. Seen for the first time, it is most likely
+                # a live call writing that checkpoint now: left to it for one round.
+                if not first_round and self._behind.get(code) != mark:
+                    self._behind[code] = mark
+                    return None
+                self._behind.pop(code, None)
+                self._catch_up(code, config)
+                return True
             if snapshot.next or snapshot.tasks:
                 # A crash between a step's commit and its checkpoint. With a step's writes
                 # saved but not the checkpoint after it, ``next`` is empty while the task is
                 # still there: LangGraph replays the saved writes and goes on.
-                self.graph.invoke(None, config)
+                self._invoke(None, config)
                 return True
             return False
+
+    def _event_recorded(self, code: str, tick: int) -> bool:
+        """Whether the event step at ``tick`` ran and committed."""
+        with self.reading() as session:
+            found = session.execute(
+                select(CaseStepRow.key).where(CaseStepRow.key == f"{code}:{tick}:event")
+            ).first()
+        return found is not None
+
+    def _catch_up(self, code: str, config: Any) -> None:
+        """Bring a graph waiting at an event step already recorded up to the steps recorded
+        past it: resumed there, the event step returns its stored result, whatever the resume
+        carries, and the graph goes on (running a step the crash kept from running) to its
+        next stop."""
+        for _ in range(MAX_CATCH_UP):
+            self._invoke(Command(resume={"type": CATCH_UP, "actor": "system"}), config)
+            waiting = self._waiting_at(config)
+            if waiting is None or not self._event_recorded(code, waiting):
+                return
+        raise RuntimeError(f"case {code}: its graph is more than {MAX_CATCH_UP} steps behind")
 
     def quarantine(self, code: str, error: BaseException, *, timer: str | None = None) -> None:
         """Hand a case the worker cannot move to the owner: ``pending_review`` naming the
@@ -935,7 +1030,7 @@ class ReturnsDesk:
                         Command(goto="wait", update={"tick": tick + 1}),
                         as_node=failed if failed in ("assess", "wait", "settle") else "assess",
                     )
-                    self.graph.invoke(None, config)
+                    self._invoke(None, config)
         except DATABASE_TROUBLE:
             raise
         except Exception:  # never let the quarantine itself stop the round

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ledger.models import CaseRow, LineItemRow, OrderRow
+from ledger.models import CaseRow, CaseStepRow, LineItemRow, OrderRow
 from policies.models import OrderSpec, normalize_email, normalize_order_number
 from policies.money import parse_amount
 
@@ -122,10 +123,37 @@ def get_case(session: Session, code: str, *, lock: bool = False) -> CaseRow | No
     return session.execute(query, {"code": code.strip().upper()}).scalar_one_or_none()
 
 
+def get_case_for_step(
+    session: Session, code: str, step_key: str
+) -> tuple[CaseRow | None, dict[str, Any] | None]:
+    """A case step's first read, in one statement: the case locked for the step (with its order
+    and line item) and the result stored under ``step_key`` when the step already ran (None
+    when it did not). (None, None) when there is no such case.
+
+    The case's row lock comes first either way, as in every step (see ``lock_line_item``);
+    a step found done takes it too, and lets it go with its short transaction."""
+    row = session.execute(
+        _LOCK_CASE_FOR_STEP, {"code": code.strip().upper(), "step_key": step_key}
+    ).first()
+    if row is None:
+        return None, None
+    case, result = row
+    return case, (dict(result) if result is not None else None)
+
+
 # The statements every case step runs, built once: a statement object reused with bound
 # parameters keeps its cache key, so running it costs no construction or coercion.
 _GET_CASE = select(CaseRow).where(CaseRow.code == bindparam("code"))
 _LOCK_CASE = _GET_CASE.with_for_update(of=CaseRow)
+# The outer join adds the step's stored result to the case's row: a step needs no statement of
+# its own to see whether it already ran. ``FOR UPDATE OF cases`` locks the case alone (the
+# step's row, when there is one, is never written again).
+_LOCK_CASE_FOR_STEP = (
+    select(CaseRow, CaseStepRow.result)
+    .outerjoin(CaseStepRow, CaseStepRow.key == bindparam("step_key"))
+    .where(CaseRow.code == bindparam("code"))
+    .with_for_update(of=CaseRow)
+)
 _FIND_ORDER = select(OrderRow).where(OrderRow.number == bindparam("number"))
 _LOCK_LINE_ITEM = (
     select(LineItemRow)

@@ -3,6 +3,7 @@ between its commit and its first checkpoint is picked up by the worker."""
 
 from __future__ import annotations
 
+from langgraph.types import Command
 from sqlalchemy import func, select
 
 from graph.desk import ReturnsDesk
@@ -39,11 +40,15 @@ def test_replaying_the_graph_from_an_old_checkpoint_repeats_no_effect(
         "effects": _count(desk, EffectRow, case_code=code),
     }
     # Re-run every node from each checkpoint that still had work to do: what a crash
-    # between a node's commit and its checkpoint would make LangGraph do.
+    # between a node's commit and its checkpoint would make LangGraph do. A checkpoint is
+    # written where a desk call leaves the graph, at a wait: resumed there, the graph runs
+    # the event step (its result stored) and every step after it again.
     history = [snap for snap in desk.graph.get_state_history(config) if snap.next]
-    assert len(history) >= 4
+    assert len(history) >= 3
     for snapshot in history:
-        if not any(task.interrupts for task in snapshot.tasks):
+        if any(task.interrupts for task in snapshot.tasks):
+            desk.graph.invoke(Command(resume={"type": "catch_up"}), snapshot.config)
+        else:
             desk.graph.invoke(None, snapshot.config)
     after = {
         "decisions": _count(desk, DecisionRow, case_code=code),

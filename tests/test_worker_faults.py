@@ -137,16 +137,19 @@ CRASHING_SERVER = textwrap.dedent(
 
     url, kill_after = sys.argv[1], int(sys.argv[2])
     desk = ReturnsDesk(url, make_store({"return_label_cost": "0"}))
-    saver, saved = desk.checkpointer, [0]
-    put_writes = saver.put_writes
+    saver, writes = desk.checkpointer, [0]
 
-    def put_writes_then_die(*args, **kwargs):
-        put_writes(*args, **kwargs)
-        saved[0] += 1
-        if saved[0] >= kill_after:  # the step's writes are saved, its checkpoint is not
-            os.kill(os.getpid(), signal.SIGKILL)
+    def dying(write):
+        def write_or_die(*args, **kwargs):
+            writes[0] += 1
+            if writes[0] >= kill_after:  # the steps are committed, this write never happens
+                os.kill(os.getpid(), signal.SIGKILL)
+            return write(*args, **kwargs)
 
-    saver.put_writes = put_writes_then_die
+        return write_or_die
+
+    # The graph writes its checkpoint, then the interrupt it stops at, once per call.
+    saver.put, saver.put_writes = dying(saver.put), dying(saver.put_writes)
     desk.submit_return(
         ReturnRequest(order="K0", email="k0@example.com", sku="MUG-1", reason="changed_mind")
     )
