@@ -276,8 +276,6 @@ KILLED_APPROVAL = textwrap.dedent(
 def test_a_server_killed_before_the_checkpoint_loses_no_later_event(
     desk: ReturnsDesk, payments: CountingPayments, database_url: str
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the same paths as the tests above, which run on PostgreSQL too")
     code = _submit(desk)
     server = subprocess.run(
         [sys.executable, "-c", KILLED_APPROVAL, database_url, code],
