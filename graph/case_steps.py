@@ -481,6 +481,7 @@ def supplier_decision(
     if approve and case.return_required:
         # The label is bought outside any transaction (``tools.effects``): ask for it before
         # anything is written, so the run that lets go of the transaction for it is short.
+        # A carrier that runs in this process (the local one) is asked later, in this run.
         case.rma = rma
         case.return_address = address or ctx.store.supplier(case.supplier_id).return_address
         effects.ahead(ctx, label_call(ctx, case))

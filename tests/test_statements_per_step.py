@@ -14,7 +14,10 @@ transaction that opens it (22 statements on SQLite, 24 on PostgreSQL before), an
 is reserved in the settle step's own transaction, which commits the reservation alone before the
 payments call, taking on SQLite the line item and order it loaded under the write lock
 (46 and 46 before), and a new case's code goes to the database with its first step's update
-of its status (15 and 17 before). Counts, not time: the machine may be busy.
+of its status (15 and 17 before), and the local carrier and payments (which answer in this
+process from the key alone) are asked inside the step's own transaction: the approval is one
+transaction, not two, and the refund one, not a reservation's and a recording's (approve 22
+and 23, inspected 41 and 45 before). Counts, not time: the machine may be busy.
 """
 
 from __future__ import annotations
@@ -36,8 +39,8 @@ NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 # Most statements per desk call (PostgreSQL adds the case's advisory lock and unlock, and has
 # no ``BEGIN IMMEDIATE`` of its own).
 BOUNDS = {
-    "sqlite": {"submit": 14, "approve": 22, "delivered": 14, "inspected": 41},
-    "postgresql": {"submit": 16, "approve": 23, "delivered": 15, "inspected": 45},
+    "sqlite": {"submit": 14, "approve": 18, "delivered": 14, "inspected": 34},
+    "postgresql": {"submit": 16, "approve": 19, "delivered": 15, "inspected": 38},
 }
 
 
