@@ -31,7 +31,7 @@ from tests.conftest import NOW, make_store
 from tools.accept_photo import sample_jpeg
 from tools.adapters import InProcess, LocalCarrier, LocalPayments, runs_in_process
 from tools.context import ToolContext
-from tools.effects import run_unit
+from tools.effects import once, run_unit
 from tools.errors import RefundCapExceeded
 from tools.generate_label import generate_label
 from tools.issue_refund import issue_refund
@@ -284,3 +284,28 @@ def test_a_network_carrier_and_payments_are_called_with_no_transaction_open(
         view = desk.supplier_action("acme", code, "inspected_ok")
         assert view.status == "resolved" and view.refunded == "24.00"
         assert labels == [0] and refunds == [0]
+
+
+def test_an_effect_run_twice_in_one_transaction_runs_once_and_holds_back_the_others(
+    desk: ReturnsDesk,
+) -> None:
+    """``once`` reads its key without sending the effects the step holds back: the refund
+    recorded a moment ago and the supplier credit go out in one insert at commit."""
+    (code,) = _cases(desk, "L-4", "24.00", 1)
+    ran: list[str] = []
+    watch = Watch(desk.engine)
+
+    def work(ctx: ToolContext) -> Any:
+        case = get_case(ctx.session, code, lock=True)
+        assert case is not None
+        issue_refund(ctx, case, 2400, step="test", actor="system", reason="test")
+        first = once(ctx, f"{code}:credit", "supplier_credit", code, lambda: {"n": len(ran)})
+        ran.append("x")
+        again = once(ctx, f"{code}:credit", "supplier_credit", code, lambda: {"n": len(ran)})
+        return first, again
+
+    first, again = run_unit(desk.sessions, desk.context, work)
+    assert first == ({"n": 0}, True) and again == ({"n": 0}, False)
+    assert watch.effect_writes == ["INSERT"]  # two rows, one statement
+    with desk.session() as session:
+        assert len(session.scalars(select(EffectRow)).all()) == 2

@@ -74,11 +74,19 @@ def once(
     effect: Callable[[], dict[str, Any]],
 ) -> tuple[dict[str, Any], bool]:
     """The effect's result and whether it ran now (False: it had run before)."""
-    # The step's own changes (to the case) are not read here: they wait for its commit.
-    with ctx.session.no_autoflush:
-        done = ctx.session.get(EffectRow, key)
-    if done is not None:
+    session = ctx.session
+    if pending.holds(session, pending.table_of(EffectRow), key):
+        # run earlier in this transaction: what waits is sent, then read back
+        with session.no_autoflush:
+            done = session.get(EffectRow, key)
+        assert done is not None
         return done.result, False
+    # Read through the connection: the step's own changes (to the case) wait for its commit,
+    # and so do the other effects it holds back (a refund recorded a moment ago), to go out
+    # in one insert with this one; neither bears on this key.
+    before = session.connection().execute(_RESULT_OF, {"key": key}).first()
+    if before is not None:
+        return before[0], False
     result = effect()
     # written at commit with the step's other rows (``ledger.pending``); the key's unique
     # constraint still fails a second writer there
@@ -297,6 +305,7 @@ _EFFECT_AFRESH = (
     .where(EffectRow.idempotency_key == bindparam("key"))
     .execution_options(populate_existing=True)
 )
+_RESULT_OF = select(EffectRow.result).where(EffectRow.idempotency_key == bindparam("key"))
 _RESULTS_OF_LINES = (
     select(EffectRow.result)
     .join(CaseRow, CaseRow.code == EffectRow.case_code)
