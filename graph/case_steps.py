@@ -19,6 +19,7 @@ from policies.models import Reason
 from policies.money import Money
 from tools import effects, notices, owner_inbox, refund_caps
 from tools import issue_refund as issue_refund_module
+from tools.adapters import runs_in_process
 from tools.compute_amounts import CaseAmounts, compute_amounts
 from tools.context import ToolContext
 from tools.decide_assessment import case_facts, decide_assessment
@@ -478,9 +479,10 @@ def supplier_decision(
     approve = event["type"] == "supplier_approve"
     rma = event.get("rma") or None
     address = event.get("address") or None
-    if approve and case.return_required:
+    if approve and case.return_required and not runs_in_process(ctx.carrier):
         # The label is bought outside any transaction (``tools.effects``): ask for it before
         # anything is written, so the run that lets go of the transaction for it is short.
+        # A carrier that runs in this process (the local one) is asked below, in this run.
         case.rma = rma
         case.return_address = address or ctx.store.supplier(case.supplier_id).return_address
         effects.ahead(ctx, label_call(ctx, case))

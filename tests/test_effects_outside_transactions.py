@@ -3,7 +3,9 @@
 A refund or a label is reserved in a short transaction, the service is called with its
 idempotency key outside any transaction, and the answer is recorded afterwards
 (``tools/effects.py``). A service that hangs therefore blocks nobody else's writes, and a
-refund under way already counts against the line item's cap.
+refund under way already counts against the line item's cap. The adapters here wait, count or
+fail before they answer: they do not declare that they run in process (``InProcess`` in
+``tools/adapters.py``), so they are called as a service across the network is.
 """
 
 from __future__ import annotations

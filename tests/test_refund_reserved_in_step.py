@@ -2,7 +2,9 @@
 transaction (under the locks it holds), which commits the reservation alone; then the payments
 call runs outside any transaction and the step runs again to record it: two transactions, not
 three (a rolled-back run, a reservation of its own, the recording run). A step that wrote
-before asking keeps the old way: its writes roll back and the reservation goes alone."""
+before asking keeps the old way: its writes roll back and the reservation goes alone. (The
+payments here read the database when called: not declared in process, they are called outside
+the transaction as a service across the network is.)"""
 
 from __future__ import annotations
 

@@ -16,7 +16,10 @@ payments call, taking on SQLite the line item and order it loaded under the writ
 (46 and 46 before), and a new case's code goes to the database with its first step's update
 of its status (15 and 17 before), and a step's look for its stored result comes with the
 case's locked load, in one statement (approve 22, delivered 14, inspected 41 on SQLite; 23, 15
-and 45 on PostgreSQL before). Counts, not time: the machine may be busy.
+and 45 on PostgreSQL before), and the local carrier and payments (which answer in this
+process from the key alone) are asked inside the step's own transaction: the approval is one
+transaction, not two, and the refund one, not a reservation's and a recording's (the effects
+the step holds back go out in one insert). Counts, not time: the machine may be busy.
 """
 
 from __future__ import annotations
@@ -38,8 +41,8 @@ NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 # Most statements per desk call (PostgreSQL adds the case's advisory lock and unlock, and has
 # no ``BEGIN IMMEDIATE`` of its own).
 BOUNDS = {
-    "sqlite": {"submit": 14, "approve": 20, "delivered": 13, "inspected": 38},
-    "postgresql": {"submit": 16, "approve": 21, "delivered": 14, "inspected": 42},
+    "sqlite": {"submit": 14, "approve": 17, "delivered": 13, "inspected": 31},
+    "postgresql": {"submit": 16, "approve": 18, "delivered": 14, "inspected": 35},
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, ClassVar, Protocol
 
 from tools.label_pdf import LabelContent
 
@@ -68,18 +68,44 @@ class Payments(Protocol):
         ...
 
 
+class InProcess:
+    """An adapter that runs in this process and answers from the idempotency key alone: no
+    network, no state, nothing that can hang. Its call is answered inside the step's own
+    transaction (``tools.effects``), not outside it in a transaction of its own.
+
+    Any other adapter (a service across the network, a fake of one over HTTP) does not say
+    so and keeps the outside path. The declaration is the class's own: a subclass that does
+    not repeat ``in_process = True`` in its body (one that waits, counts or calls out before
+    answering) is not presumed to run in process.
+    """
+
+    in_process: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "in_process" not in cls.__dict__:
+            cls.in_process = False
+
+
+def runs_in_process(adapter: object) -> bool:
+    """Whether ``adapter`` declared that it answers in this process from the key alone
+    (:class:`InProcess`); False for any adapter that does not say so."""
+    return getattr(adapter, "in_process", False) is True
+
+
 def tracking_number_for(key: str) -> str:
     digest = hashlib.sha256(key.encode()).hexdigest().upper()
     return "1RB" + digest[:12]
 
 
-class LocalCarrier:
+class LocalCarrier(InProcess):
     """Draws the label locally; the tracking number is derived from the idempotency key.
 
     The PDF is rendered when the label is downloaded, from the content kept with the label's
     effect (``PurchasedLabel.content``, ``tools.generate_label.label_pdf``)."""
 
     name = "ReturnBridge Local Post"
+    in_process = True
 
     def buy_label(self, content: LabelContent, idempotency_key: str) -> PurchasedLabel:
         tracking = tracking_number_for(idempotency_key)
@@ -87,8 +113,10 @@ class LocalCarrier:
         return PurchasedLabel(carrier=self.name, tracking_number=tracking, pdf=b"", content=final)
 
 
-class LocalPayments:
+class LocalPayments(InProcess):
     """Records refunds locally; the reference is derived from the idempotency key."""
+
+    in_process = True
 
     def refund(
         self,

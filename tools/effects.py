@@ -1,4 +1,5 @@
-"""Run an effect once per idempotency key; call payments and carriers outside any transaction.
+"""Run an effect once per idempotency key; call payments and carriers outside any transaction
+(unless the adapter runs in this process and answers from the key alone).
 
 Effects that stay in the database (store credit, a supplier credit) run inside the caller's
 unit of work with :func:`once`. A call to a payments or carrier service never runs while a
@@ -22,6 +23,14 @@ next run of the step completes with the same key: the service, asked again with 
 gives the first answer back. An effect left ``called`` by an earlier version of this module
 is recorded from the answer kept on it. :func:`run_unit` drives this loop; the case graph runs
 every step through it.
+
+An adapter that runs in this process and answers from the idempotency key alone (the local
+carrier and payments, ``tools.adapters.InProcess``) has no service to wait on: holding the
+write lock or a row lock across its call blocks nobody for longer than the step itself. Its
+call is answered inside the step's own transaction: a refund is checked against the cap under
+the line item's and its order's locks there, the answer recorded there, and the effect written
+once, ``done``. A retry asks it again with the same key and gets the same answer. Any other
+adapter (a service across the network) keeps the three steps above.
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ from ledger.models import CaseRow, EffectRow, LineItemRow, OrderRow
 from ledger.repository import lock_line_item, lock_order
 from policies.money import Money
 from tools import refund_caps
-from tools.adapters import Carrier, Payments, RefundByHand, RefundedItems
+from tools.adapters import Carrier, Payments, RefundByHand, RefundedItems, runs_in_process
 from tools.context import ToolContext
 from tools.errors import RefundCapExceeded
 from tools.label_pdf import LabelContent
@@ -65,11 +74,19 @@ def once(
     effect: Callable[[], dict[str, Any]],
 ) -> tuple[dict[str, Any], bool]:
     """The effect's result and whether it ran now (False: it had run before)."""
-    # The step's own changes (to the case) are not read here: they wait for its commit.
-    with ctx.session.no_autoflush:
-        done = ctx.session.get(EffectRow, key)
-    if done is not None:
+    session = ctx.session
+    if pending.holds(session, pending.table_of(EffectRow), key):
+        # run earlier in this transaction: what waits is sent, then read back
+        with session.no_autoflush:
+            done = session.get(EffectRow, key)
+        assert done is not None
         return done.result, False
+    # Read through the connection: the step's own changes (to the case) wait for its commit,
+    # and so do the other effects it holds back (a refund recorded a moment ago), to go out
+    # in one insert with this one; neither bears on this key.
+    before = session.connection().execute(_RESULT_OF, {"key": key}).first()
+    if before is not None:
+        return before[0], False
     result = effect()
     # written at commit with the step's other rows (``ledger.pending``); the key's unique
     # constraint still fails a second writer there
@@ -192,7 +209,8 @@ def external(
     answer now with ``record(answer)`` (and True), or raise :class:`CallNeeded`.
 
     The answer is the one :func:`run_unit` got from the service for this key a moment ago
-    (``ctx.cache``), or one kept on the row."""
+    (``ctx.cache``), or one kept on the row, or, from an adapter that runs in this process
+    (:func:`answered_here`), the one it gives now."""
     session = ctx.session
     # Read afresh (a reservation may have been written since); the step's changes to the
     # case wait for its commit, unless an effect changed here could be read over.
@@ -209,6 +227,21 @@ def external(
         answer = row.result.get("answer")
     else:
         answer = answers.get(call.key) if state_of(row) == PENDING else None
+    if answer is None and answered_here(ctx, call):
+        # An adapter in this process answers from the key alone: asked here, under the locks
+        # the step holds, there is no service to wait on and nothing to let go of. A refund
+        # not reserved before is checked against the cap now, under the line item's and its
+        # order's locks, and recorded in this same transaction.
+        if row is None and _reserves(call):
+            assert call.line_item_id is not None
+            check_cap(
+                session,
+                call.line_item_id,
+                call.amount_minor,
+                ctx.currency,
+                loaded_here=ctx.cache.get(_FRESH, False),
+            )
+        answer = _call(call, ctx.payments, ctx.carrier)
     if answer is None:
         if row is None and _reserves(call) and _written_nothing(session):
             # Reserved here, under the locks this step holds; its transaction commits the
@@ -239,12 +272,19 @@ def ahead(ctx: ToolContext, call: ServiceCall) -> None:
     """Raise :class:`CallNeeded` now when :func:`external` will raise it for ``call`` later in
     this unit of work: a step that is sure to need a service's answer asks for it before it
     writes anything, so the run that lets go of its transaction for the call is short."""
-    if call.key in ctx.cache.get(ANSWERS, {}):
+    if call.key in ctx.cache.get(ANSWERS, {}) or answered_here(ctx, call):
         return
     with ctx.session.no_autoflush:  # the effect's row owes nothing to the step's changes
         row = ctx.session.get(EffectRow, call.key)
     if row is None or state_of(row) == PENDING:
         raise CallNeeded(call)
+
+
+def answered_here(ctx: ToolContext, call: ServiceCall) -> bool:
+    """Whether the call's adapter runs in this process and answers from the key alone
+    (``tools.adapters.InProcess``): asked inside the unit of work, not outside it."""
+    adapter = ctx.payments if call.service == "payments.refund" else ctx.carrier
+    return runs_in_process(adapter)
 
 
 def _reserves(call: ServiceCall) -> bool:
@@ -265,6 +305,7 @@ _EFFECT_AFRESH = (
     .where(EffectRow.idempotency_key == bindparam("key"))
     .execution_options(populate_existing=True)
 )
+_RESULT_OF = select(EffectRow.result).where(EffectRow.idempotency_key == bindparam("key"))
 _RESULTS_OF_LINES = (
     select(EffectRow.result)
     .join(CaseRow, CaseRow.code == EffectRow.case_code)

@@ -2,7 +2,9 @@
 
 The payments service is called outside any transaction (``tools/effects.py``): the refund is
 first reserved against the line item's cap under its lock, then paid with the idempotency key,
-then recorded by the step that asked for it.
+then recorded by the step that asked for it. Payments that run in this process and answer from
+the key alone (``LocalPayments``) are asked inside the step's transaction instead: the cap is
+checked under the same locks and the refund recorded in that one transaction.
 
 A payment no service can give back (cash on delivery, a manual gateway) is refunded by hand:
 the amount is given back on the line item at once (its cap holds it) and owed by hand
