@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
-from graph import chat_tools
+from graph import chat_executor, chat_tools
 from graph.chat_dialogue import OfflineDialogue
 from graph.chat_state import DialogueState
 from graph.chat_tools import ALREADY_HANDED
@@ -185,6 +185,7 @@ class CustomerChat:
                     turn.answer = chat_log.bot_messages_after(session, session_id, turn.start.mark)
             return {}
 
+        chat_executor.install()  # the turn's checkpoint written in its own thread
         builder = StateGraph(ChatTurnState)
         builder.add_node("converse", converse)
         builder.add_node("record", record)
@@ -240,7 +241,7 @@ class CustomerChat:
 
     @staticmethod
     def _config(session_id: str) -> dict[str, Any]:
-        return {"configurable": {"thread_id": f"chat:{session_id}"}}
+        return {"configurable": {"thread_id": f"{chat_executor.CHAT_THREAD_PREFIX}{session_id}"}}
 
     def _turn(
         self, session_id: str, event: dict[str, Any], customer_text: str

@@ -16,6 +16,7 @@ Counts, not time: the machine may be busy.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 from sqlalchemy import event
@@ -247,3 +248,31 @@ def test_a_return_of_two_items_links_its_cases_and_rereads_the_order_in_one_tran
     finally:
         desk.close()
     assert around == ["chat"], around
+
+
+def test_a_chat_turn_starts_no_thread_and_still_keeps_its_checkpoint(
+    database_url: str, monkeypatch: Any
+) -> None:
+    # LangGraph started a thread per turn to write the turn's one checkpoint (and joined it
+    # before the turn answered): the chat's graph now writes it in the turn's own thread.
+    desk = _desk(database_url)
+    chat = CustomerChat(desk, "offline")
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def counted_start(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        start(thread)
+
+    try:
+        session_id = chat.open_session()
+        monkeypatch.setattr(threading.Thread, "start", counted_start)
+        for _name, text in SCRIPT[1:-1]:  # up to the confirmation: no case is opened yet
+            assert chat.say(session_id, text.format(n=10000))
+        monkeypatch.undo()
+        state = chat.state(session_id)
+    finally:
+        desk.close()
+    assert started == []
+    assert state.verified is not None and state.verified["order"] == "10000"
+    assert state.expecting == "confirm", state.expecting
