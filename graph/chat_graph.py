@@ -211,6 +211,13 @@ class CustomerChat:
 
     def open_session(self, backend: Backend | None = None, greet: bool = True) -> str:
         """Start a conversation; returns its id (the customer's key to it)."""
+        return self.start(backend, greet)[0]
+
+    def start(
+        self, backend: Backend | None = None, greet: bool = True
+    ) -> tuple[str, list[ChatMessage]]:
+        """``open_session`` and its transcript so far (the greeting), read back in the
+        transaction that wrote it: a new chat has no case news to post first."""
         chosen = backend or self.backend
         now = self.desk.clock.now()
         with self.desk.session() as session:
@@ -225,11 +232,12 @@ class CustomerChat:
                 chat_log.add_bot_messages(
                     session, session_id, now, [(greeting, {"quick_replies": _menu()})]
                 )
+            messages = [_message(row) for row in chat_log.messages_after(session, session_id, 0)]
         state = DialogueState(session=session_id, backend=chosen)
         self.graph.update_state(
             self._config(session_id), {"dialogue": state.dump(), "replies": []}, as_node="record"
         )
-        return session_id
+        return session_id, messages
 
     def exists(self, session_id: str) -> bool:
         with self.desk.reading() as session:

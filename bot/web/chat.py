@@ -98,8 +98,8 @@ async def start(request: Request, chat: ChatDep) -> ChatReply:
 
 
 def open_session(chat: CustomerChat) -> ChatReply:
-    session_id = chat.open_session()
-    return answer_turn(session_id, chat.messages(session_id))
+    session_id, messages = chat.start()  # the greeting read back where it was written
+    return answer_turn(session_id, messages)
 
 
 @router.get("/api/chat/sessions/{session_id}/messages")

@@ -211,3 +211,27 @@ def test_a_poll_reads_the_transcript_and_its_buttons_in_one_transaction(desk: Re
 def desk_buttons(web: TestClient, session_id: str) -> list[dict[str, str]]:
     chat: Any = web.app.state.chat  # type: ignore[attr-defined]
     return list(chat.quick_replies(session_id))
+
+
+def test_a_new_chat_is_written_and_read_back_in_one_transaction(desk: ReturnsDesk) -> None:
+    # The greeting the answer shows is read back where it was written (the transcript was
+    # read again in a transaction of its own); the thread's checkpoint has its own connection.
+    web = client(desk)
+    transactions: list[str] = []
+
+    @event.listens_for(desk.engine, "begin")
+    def _begun(*_: Any) -> None:
+        transactions.append("begin")
+
+    started = web.post("/api/chat/sessions")
+    counted = list(transactions)
+    event.remove(desk.engine, "begin", _begun)
+    assert started.status_code == 201
+    sid = started.json()["session"]
+    assert (
+        started.json()["messages"]
+        == web.get(f"/api/chat/sessions/{sid}/messages").json()["messages"]
+    )
+    assert started.json()["messages"][0]["text"].startswith("Hi! I'm the returns assistant")
+    assert started.json()["quick_replies"] == desk_buttons(web, sid)
+    assert counted == ["begin"], counted
