@@ -21,7 +21,7 @@ from ledger import chat_log, decisions
 from ledger.chat_models import ChatHandoffRow, ChatIdentityFailureRow
 from ledger.models import CaseRow, LineItemRow, PhotoRow
 from ledger.owner_models import HANDOFF
-from ledger.repository import RELEASED_STATUSES, cases_for_order, find_order, get_case
+from ledger.repository import RELEASED_STATUSES, find_order, get_case
 from policies.models import Reason, normalize_email, normalize_order_number
 from policies.money import Money
 from tools import owner_inbox, refund_caps
@@ -156,6 +156,10 @@ _LINES_AND_HELD = (
 )
 
 
+# The order's cases (``cases_for_order``), the statement built once.
+_ORDER_CASES = select(CaseRow).where(CaseRow.order_id == bindparam("order_id")).order_by(CaseRow.id)
+
+
 def _items(desk: ReturnsDesk, session: Any, order: Any) -> list[ItemInfo]:
     currency = desk.store.policy.currency
     return [
@@ -271,7 +275,10 @@ def verify_customer(
         return IdentityOutcome(
             _verified(desk, session, order),
             "",
-            cases=[view_case(session, row, currency) for row in cases_for_order(session, order.id)],
+            cases=[
+                view_case(session, row, currency)
+                for row in session.execute(_ORDER_CASES, {"order_id": order.id}).scalars()
+            ],
         )
 
 
