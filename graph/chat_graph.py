@@ -211,13 +211,18 @@ class CustomerChat:
 
     def open_session(self, backend: Backend | None = None, greet: bool = True) -> str:
         """Start a conversation; returns its id (the customer's key to it)."""
-        return self.start(backend, greet)[0]
+        return self._open(backend, greet, read_back=False)[0]
 
     def start(
         self, backend: Backend | None = None, greet: bool = True
     ) -> tuple[str, list[ChatMessage]]:
         """``open_session`` and its transcript so far (the greeting), read back in the
         transaction that wrote it: a new chat has no case news to post first."""
+        return self._open(backend, greet, read_back=True)
+
+    def _open(
+        self, backend: Backend | None, greet: bool, *, read_back: bool
+    ) -> tuple[str, list[ChatMessage]]:
         chosen = backend or self.backend
         now = self.desk.clock.now()
         with self.desk.session() as session:
@@ -232,7 +237,8 @@ class CustomerChat:
                 chat_log.add_bot_messages(
                     session, session_id, now, [(greeting, {"quick_replies": _menu()})]
                 )
-            messages = [_message(row) for row in chat_log.messages_after(session, session_id, 0)]
+            rows = chat_log.messages_after(session, session_id, 0) if read_back else []
+            messages = [_message(row) for row in rows]
         state = DialogueState(session=session_id, backend=chosen)
         self.graph.update_state(
             self._config(session_id), {"dialogue": state.dump(), "replies": []}, as_node="record"
