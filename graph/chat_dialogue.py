@@ -745,7 +745,7 @@ class OfflineDialogue:
     def _submit(self, st: DialogueState, verified: Verified) -> list[Reply]:
         draft = self._draft(st)
         st.forget_cases()
-        opened, problems = chat_tools.submit_draft(self.desk, st.session, verified, draft)
+        opened, problems, fresh = chat_tools.submit_draft(self.desk, st.session, verified, draft)
         st.last_reason = draft.lines[-1].reason.value
         st.submitted = [*st.submitted, *[view.code for view in opened]]
         self._clear_draft(st)
@@ -769,10 +769,8 @@ class OfflineDialogue:
         if not opened and not problems:
             replies.append(reply("Nothing was submitted."))
         replies[-1]["quick_replies"] = MENU
-        # Refresh what is left to return for the next request in this chat.
-        st.verified = chat_tools.order_snapshot(
-            self.desk, verified.order, verified.email
-        ).model_dump()
+        # What is left to return, for the next request in this chat (read with the links).
+        st.verified = fresh.model_dump()
         return replies
 
     # -- status, cancel, fallbacks ----------------------------------------------------------

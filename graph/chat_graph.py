@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
-from graph import chat_tools
+from graph import chat_executor, chat_tools
 from graph.chat_dialogue import OfflineDialogue
 from graph.chat_state import DialogueState
 from graph.chat_tools import ALREADY_HANDED
@@ -185,6 +185,7 @@ class CustomerChat:
                     turn.answer = chat_log.bot_messages_after(session, session_id, turn.start.mark)
             return {}
 
+        chat_executor.install()  # the turn's checkpoint written in its own thread
         builder = StateGraph(ChatTurnState)
         builder.add_node("converse", converse)
         builder.add_node("record", record)
@@ -210,6 +211,18 @@ class CustomerChat:
 
     def open_session(self, backend: Backend | None = None, greet: bool = True) -> str:
         """Start a conversation; returns its id (the customer's key to it)."""
+        return self._open(backend, greet, read_back=False)[0]
+
+    def start(
+        self, backend: Backend | None = None, greet: bool = True
+    ) -> tuple[str, list[ChatMessage]]:
+        """``open_session`` and its transcript so far (the greeting), read back in the
+        transaction that wrote it: a new chat has no case news to post first."""
+        return self._open(backend, greet, read_back=True)
+
+    def _open(
+        self, backend: Backend | None, greet: bool, *, read_back: bool
+    ) -> tuple[str, list[ChatMessage]]:
         chosen = backend or self.backend
         now = self.desk.clock.now()
         with self.desk.session() as session:
@@ -224,11 +237,13 @@ class CustomerChat:
                 chat_log.add_bot_messages(
                     session, session_id, now, [(greeting, {"quick_replies": _menu()})]
                 )
+            rows = chat_log.messages_after(session, session_id, 0) if read_back else []
+            messages = [_message(row) for row in rows]
         state = DialogueState(session=session_id, backend=chosen)
         self.graph.update_state(
             self._config(session_id), {"dialogue": state.dump(), "replies": []}, as_node="record"
         )
-        return session_id
+        return session_id, messages
 
     def exists(self, session_id: str) -> bool:
         with self.desk.reading() as session:
@@ -240,7 +255,7 @@ class CustomerChat:
 
     @staticmethod
     def _config(session_id: str) -> dict[str, Any]:
-        return {"configurable": {"thread_id": f"chat:{session_id}"}}
+        return {"configurable": {"thread_id": f"{chat_executor.CHAT_THREAD_PREFIX}{session_id}"}}
 
     def _turn(
         self, session_id: str, event: dict[str, Any], customer_text: str
@@ -294,6 +309,18 @@ class CustomerChat:
 
     def messages(self, session_id: str, after: int = 0) -> list[ChatMessage]:
         """The transcript after message ``after``, with the latest case news posted first."""
+        return self._transcript(session_id, after, buttons=False)[0]
+
+    def transcript(
+        self, session_id: str, after: int = 0
+    ) -> tuple[list[ChatMessage], list[dict[str, str]]]:
+        """``messages`` and ``quick_replies`` in the same read: the widget's poll without news
+        is one read-only transaction, not two."""
+        return self._transcript(session_id, after, buttons=True)
+
+    def _transcript(
+        self, session_id: str, after: int, *, buttons: bool
+    ) -> tuple[list[ChatMessage], list[dict[str, str]]]:
         if not isinstance(session_id, str):
             raise CaseNotFound("This chat was not found. Please start a new one.")
         # The widget asks every few seconds and there is seldom news: a read, no write lock.
@@ -303,21 +330,20 @@ class CustomerChat:
                 raise CaseNotFound("This chat was not found. Please start a new one.")
             if not waiting:
                 rows = chat_log.messages_after(session, session_id, after)
-                return [_message(row) for row in rows]
+                messages = [_message(row) for row in rows]
+                return messages, _buttons(session, session_id, messages) if buttons else []
         with self.desk.session() as session:
             self._post_notices(session, session_id)
             rows = chat_log.messages_after(session, session_id, after)
-            return [_message(row) for row in rows]
+            messages = [_message(row) for row in rows]
+            return messages, _buttons(session, session_id, messages) if buttons else []
 
     def quick_replies(self, session_id: str) -> list[dict[str, str]]:
         # The buttons of the bot's last message that has some, unless the customer spoke
         # since: only the messages after the customer's last one are read.
         with self.desk.reading() as session:
             rows = chat_log.since_customer_spoke(session, session_id)
-        for row in reversed(rows):
-            if row.role == "bot" and (row.payload or {}).get("quick_replies"):
-                return list(row.payload["quick_replies"])
-        return []
+        return _buttons_of(rows)
 
     def state(self, session_id: str) -> DialogueState:
         """What the session remembers (a new session's state when it has none)."""
@@ -343,6 +369,26 @@ class CustomerChat:
         if pdf is None:
             raise CaseNotFound("This return has no label yet.")
         return pdf
+
+
+def _buttons_of(rows: list[Any]) -> list[dict[str, str]]:
+    """The buttons among what the bot said since the customer last spoke
+    (``chat_log.since_customer_spoke``)."""
+    for row in reversed(rows):
+        if row.role == "bot" and (row.payload or {}).get("quick_replies"):
+            return list(row.payload["quick_replies"])
+    return []
+
+
+def _buttons(session: Any, session_id: str, messages: list[ChatMessage]) -> list[dict[str, str]]:
+    """The buttons shown now: found among ``messages`` (the newest of the transcript) when
+    they reach back to a customer message or to a bot message with buttons, else read."""
+    for message in reversed(messages):
+        if message.role == "customer":
+            return []
+        if message.role == "bot" and message.quick_replies:
+            return list(message.quick_replies)
+    return _buttons_of(chat_log.since_customer_spoke(session, session_id))
 
 
 def _sentence_end(name: str) -> str:

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import bindparam, func, select
 
 from graph.desk import CaseView, ReturnsDesk, view_case
 from graph.identity_guard import count_failure, refuse_if_guessing
 from ledger import chat_log, decisions
 from ledger.chat_models import ChatHandoffRow, ChatIdentityFailureRow
-from ledger.models import PhotoRow
+from ledger.models import CaseRow, LineItemRow, PhotoRow
 from ledger.owner_models import HANDOFF
-from ledger.repository import cases_for_order, find_order, get_case, units_in_cases
+from ledger.repository import RELEASED_STATUSES, find_order, get_case
 from policies.models import Reason, normalize_email, normalize_order_number
 from policies.money import Money
 from tools import owner_inbox, refund_caps
@@ -132,33 +133,63 @@ class IdentityOutcome:
     cases: list[CaseView] | None = None
 
 
+# An order's lines with the units cases hold of each (``units_in_cases``), in one statement
+# instead of the lines' load and one count per line: built once, bound per call.
+_HELD = (
+    select(func.coalesce(func.sum(CaseRow.quantity), 0))
+    .where(CaseRow.line_item_id == LineItemRow.id, CaseRow.status.not_in(RELEASED_STATUSES))
+    .correlate(LineItemRow)
+    .scalar_subquery()
+)
+_LINES_AND_HELD = (
+    select(
+        LineItemRow.sku,
+        LineItemRow.name,
+        LineItemRow.quantity,
+        LineItemRow.position,
+        LineItemRow.unit_price_minor,
+        LineItemRow.final_sale,
+        _HELD.label("held"),
+    )
+    .where(LineItemRow.order_id == bindparam("order_id"))
+    .order_by(LineItemRow.position, LineItemRow.id)
+)
+
+
+# The order's cases (``cases_for_order``), the statement built once.
+_ORDER_CASES = select(CaseRow).where(CaseRow.order_id == bindparam("order_id")).order_by(CaseRow.id)
+
+
 def _items(desk: ReturnsDesk, session: Any, order: Any) -> list[ItemInfo]:
     currency = desk.store.policy.currency
     return [
         ItemInfo(
-            sku=item.sku,
-            name=item.name,
-            quantity=item.quantity,
-            left=max(0, item.quantity - units_in_cases(session, item.id)),
-            position=item.position,
-            price=str(Money(minor=item.unit_price_minor, currency=currency)),
-            final_sale=item.final_sale,
+            sku=line.sku,
+            name=line.name,
+            quantity=line.quantity,
+            left=max(0, line.quantity - int(line.held)),
+            position=line.position,
+            price=str(Money(minor=line.unit_price_minor, currency=currency)),
+            final_sale=line.final_sale,
         )
-        for item in order.items
+        for line in session.execute(_LINES_AND_HELD, {"order_id": order.id})
     ]
+
+
+def _verified(desk: ReturnsDesk, session: Any, order: Any) -> Verified:
+    return Verified(
+        order=order.display_number,
+        email=order.email or order.phone,
+        customer_name=order.customer_name,
+        delivered=order.delivered_at is not None,
+        items=_items(desk, session, order),
+        marketplace=customer_notice(desk.store.policy, order),
+    )
 
 
 def order_snapshot(desk: ReturnsDesk, order_number: str, email: str) -> Verified:
     with desk.reading() as session:
-        order = verify_identity(session, order_number, email)
-        return Verified(
-            order=order.display_number,
-            email=order.email or order.phone,
-            customer_name=order.customer_name,
-            delivered=order.delivered_at is not None,
-            items=_items(desk, session, order),
-            marketplace=customer_notice(desk.store.policy, order),
-        )
+        return _verified(desk, session, verify_identity(session, order_number, email))
 
 
 def verify_customer(
@@ -242,16 +273,12 @@ def verify_customer(
             owner_inbox.attach_order(session, session_id, order.number, order.email)
         currency = desk.store.policy.currency
         return IdentityOutcome(
-            Verified(
-                order=order.display_number,
-                email=order.email or order.phone,
-                customer_name=order.customer_name,
-                delivered=order.delivered_at is not None,
-                items=_items(desk, session, order),
-                marketplace=customer_notice(desk.store.policy, order),
-            ),
+            _verified(desk, session, order),
             "",
-            cases=[view_case(session, row, currency) for row in cases_for_order(session, order.id)],
+            cases=[
+                view_case(session, row, currency)
+                for row in session.execute(_ORDER_CASES, {"order_id": order.id}).scalars()
+            ],
         )
 
 
@@ -339,35 +366,63 @@ def _quote(desk: ReturnsDesk, order: Any, draft: Draft) -> str:
 
 def submit_draft(
     desk: ReturnsDesk, session_id: str, verified: Verified, draft: Draft
-) -> tuple[list[CaseView], list[str]]:
-    """Open one case per line; a line that cannot open says why and opens nothing."""
+) -> tuple[list[CaseView], list[str], Verified]:
+    """Open one case per line; a line that cannot open says why and opens nothing. Returns
+    the cases opened, the problems, and the order as it stands after them (what is left to
+    return, for the next request in the chat).
+
+    The cases are linked to the chat, and the order read again, in one transaction after the
+    last case: one commit for the turn's chat bookkeeping instead of one per case and a read
+    of its own."""
     opened: list[CaseView] = []
     problems: list[str] = []
     now = desk.clock.now()
     earlier: tuple[tuple[str, dict[str, object]], ...] = (
         ("identity_verified", {"channel": "chat", "chat_session": session_id}),
     )
-    for index, line in enumerate(draft.lines):
-        photo_ids = tuple(draft.photo_ids) if index == 0 else _copy_photos(desk, draft.photo_ids)
-        request = ReturnRequest(
-            order=verified.order,
-            email=verified.email,
-            sku=line.sku,
-            quantity=line.quantity,
-            reason=line.reason,
-            resolution=draft.resolution,  # type: ignore[arg-type]
-            note=line.note or draft.note,
-            photo=bool(photo_ids),
-        )
-        try:
-            view = desk.submit_return(request, channel="chat", earlier=earlier, photo_ids=photo_ids)
-        except ReturnError as error:
-            problems.append(error.message)
-            continue
-        with desk.session() as session:
+    try:
+        for index, line in enumerate(draft.lines):
+            photo_ids = (
+                tuple(draft.photo_ids) if index == 0 else _copy_photos(desk, draft.photo_ids)
+            )
+            request = ReturnRequest(
+                order=verified.order,
+                email=verified.email,
+                sku=line.sku,
+                quantity=line.quantity,
+                reason=line.reason,
+                resolution=draft.resolution,  # type: ignore[arg-type]
+                note=line.note or draft.note,
+                photo=bool(photo_ids),
+            )
+            try:
+                view = desk.submit_return(
+                    request, channel="chat", earlier=earlier, photo_ids=photo_ids
+                )
+            except ReturnError as error:
+                problems.append(error.message)
+                continue
+            opened.append(view)
+    except BaseException:
+        # a later line failed outright: the cases already open still belong to this chat
+        if opened:
+            with desk.session() as session:
+                for view in opened:
+                    chat_log.link_case(session, session_id, view.code, now)
+        raise
+    refused: IdentityError | None = None
+    with desk.session() as session:
+        for view in opened:
             chat_log.link_case(session, session_id, view.code, now)
-        opened.append(view)
-    return opened, problems
+        try:
+            fresh = _verified(
+                desk, session, verify_identity(session, verified.order, verified.email)
+            )
+        except IdentityError as error:
+            refused = error  # raised once the links are committed
+    if refused is not None:
+        raise refused
+    return opened, problems, fresh
 
 
 def _copy_photos(desk: ReturnsDesk, photo_ids: list[int]) -> tuple[int, ...]:

@@ -63,14 +63,6 @@ async def in_turn(request: Request, work: Callable[..., T], *args: Any) -> T:
     return await anyio.to_thread.run_sync(work, *args, limiter=turns)
 
 
-def answer(chat: CustomerChat, session_id: str, messages: list[ChatMessage]) -> ChatReply:
-    return ChatReply(
-        session=session_id,
-        messages=messages,
-        quick_replies=chat.quick_replies(session_id),
-    )
-
-
 def answer_turn(session_id: str, messages: list[ChatMessage]) -> ChatReply:
     # the whole transcript, or all of one turn's answers: their own buttons, no second read
     return ChatReply(
@@ -106,8 +98,8 @@ async def start(request: Request, chat: ChatDep) -> ChatReply:
 
 
 def open_session(chat: CustomerChat) -> ChatReply:
-    session_id = chat.open_session()
-    return answer_turn(session_id, chat.messages(session_id))
+    session_id, messages = chat.start()  # the greeting read back where it was written
+    return answer_turn(session_id, messages)
 
 
 @router.get("/api/chat/sessions/{session_id}/messages")
@@ -121,7 +113,9 @@ async def transcript(
 
 
 def read_transcript(chat: CustomerChat, session_id: str, after: int) -> ChatReply:
-    return answer(chat, session_id, chat.messages(session_id, after))
+    # the messages and the buttons shown now in one read (a poll seldom has news)
+    messages, buttons = chat.transcript(session_id, after)
+    return ChatReply(session=session_id, messages=messages, quick_replies=buttons)
 
 
 @router.post("/api/chat/sessions/{session_id}/messages")

@@ -20,6 +20,10 @@ _PATTERNS = (
 
 
 def redact(text: str) -> str:
+    # Every pattern needs one of these: most parts of a log line (the client's address, the
+    # method, a plain path) skip the three scans.
+    if "/supplier/" not in text and "/api/chat/sessions/" not in text and "=" not in text:
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text

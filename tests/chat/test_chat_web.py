@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.web.app import create_app
 from graph.desk import ReturnsDesk
@@ -176,3 +176,62 @@ def test_a_9000_by_9000_png_is_refused_by_its_pixel_count(desk: ReturnsDesk) -> 
         assert refused.json()["error"]["code"] == "too_many_pixels"
         assert "9000 x 9000" in refused.json()["error"]["message"]
     assert photo_count(desk) == 0 and desk.cases_for_order("1001") == []
+
+
+def test_a_poll_reads_the_transcript_and_its_buttons_in_one_transaction(desk: ReturnsDesk) -> None:
+    # The widget polls every few seconds: the messages and the buttons shown now come from
+    # one read (they were two, the buttons read in a transaction of their own).
+    web = client(desk)
+    sid = web.post("/api/chat/sessions").json()["session"]
+    said = web.post(
+        f"/api/chat/sessions/{sid}/messages",
+        json={"text": "order 1001, ana@example.com: the mug arrived cracked"},
+    ).json()
+    shown = said["quick_replies"]
+    assert [b["value"] for b in shown][:2] == ["yes", "no"]
+    last = said["messages"][-1]["id"]
+    transactions: list[str] = []
+
+    @event.listens_for(desk.engine, "begin")
+    def _begun(*_: Any) -> None:
+        transactions.append("begin")
+
+    polls = {
+        after: web.get(f"/api/chat/sessions/{sid}/messages?after={after}").json()
+        for after in (0, last)
+    }
+    counted = list(transactions)
+    event.remove(desk.engine, "begin", _begun)
+    assert polls[last]["messages"] == [] and polls[0]["messages"][-1]["id"] == last
+    assert polls[0]["quick_replies"] == polls[last]["quick_replies"] == shown
+    assert shown == desk_buttons(web, sid)
+    assert counted == ["begin", "begin"], counted
+
+
+def desk_buttons(web: TestClient, session_id: str) -> list[dict[str, str]]:
+    chat: Any = web.app.state.chat  # type: ignore[attr-defined]
+    return list(chat.quick_replies(session_id))
+
+
+def test_a_new_chat_is_written_and_read_back_in_one_transaction(desk: ReturnsDesk) -> None:
+    # The greeting the answer shows is read back where it was written (the transcript was
+    # read again in a transaction of its own); the thread's checkpoint has its own connection.
+    web = client(desk)
+    transactions: list[str] = []
+
+    @event.listens_for(desk.engine, "begin")
+    def _begun(*_: Any) -> None:
+        transactions.append("begin")
+
+    started = web.post("/api/chat/sessions")
+    counted = list(transactions)
+    event.remove(desk.engine, "begin", _begun)
+    assert started.status_code == 201
+    sid = started.json()["session"]
+    assert (
+        started.json()["messages"]
+        == web.get(f"/api/chat/sessions/{sid}/messages").json()["messages"]
+    )
+    assert started.json()["messages"][0]["text"].startswith("Hi! I'm the returns assistant")
+    assert started.json()["quick_replies"] == desk_buttons(web, sid)
+    assert counted == ["begin"], counted
