@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
-from graph import chat_executor, chat_tools
+from graph import chat_tools, inline_background
 from graph.chat_dialogue import OfflineDialogue
 from graph.chat_state import DialogueState
 from graph.chat_tools import ALREADY_HANDED
@@ -185,7 +185,6 @@ class CustomerChat:
                     turn.answer = chat_log.bot_messages_after(session, session_id, turn.start.mark)
             return {}
 
-        chat_executor.install()  # the turn's checkpoint written in its own thread
         builder = StateGraph(ChatTurnState)
         builder.add_node("converse", converse)
         builder.add_node("record", record)
@@ -255,7 +254,7 @@ class CustomerChat:
 
     @staticmethod
     def _config(session_id: str) -> dict[str, Any]:
-        return {"configurable": {"thread_id": f"{chat_executor.CHAT_THREAD_PREFIX}{session_id}"}}
+        return {"configurable": {"thread_id": f"chat:{session_id}"}}
 
     def _turn(
         self, session_id: str, event: dict[str, Any], customer_text: str
@@ -279,7 +278,8 @@ class CustomerChat:
             # costs a write under the database's write lock.
             config = self._config(session_id)
             config["configurable"][_TURN_KEY] = turn
-            self.graph.invoke({"event": event, "replies": []}, config, durability="exit")
+            with inline_background.inline():  # the turn's checkpoint written in its thread
+                self.graph.invoke({"event": event, "replies": []}, config, durability="exit")
         return [_message(row) for row in turn.answer]
 
     def say(self, session_id: str, text: str) -> list[ChatMessage]:

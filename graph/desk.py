@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, literal, null, selec
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from graph import case_steps
+from graph import case_steps, inline_background
 from graph.case_graph import (
     CaseRuntime,
     build_case_graph,
@@ -305,7 +305,8 @@ class ReturnsDesk:
         not one per step: every step's work is recorded by key (``run_step``), so a step run
         again repeats nothing, and a graph a crash left behind its steps is brought up to
         them by the next resume (``_deliver``) or the worker (``_catch_up``)."""
-        return self.graph.invoke(value, config, durability="exit")
+        with inline_background.inline():  # no thread pool of LangGraph's per call
+            return self.graph.invoke(value, config, durability="exit")
 
     def _start(self, code: str) -> None:
         with self._case_lock(code), self._watch_services(code):

@@ -14,6 +14,7 @@ import datetime as dt
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -169,6 +170,27 @@ def test_each_desk_call_writes_one_checkpoint(desk: ReturnsDesk) -> None:
         counts[name] = puts[0]
     assert counts == {"submit": 1, "approve": 1, "delivered": 1, "inspected": 1}
     assert desk.case_view(code).status == "resolved"
+
+
+def test_a_desk_call_starts_no_thread(desk: ReturnsDesk, monkeypatch: Any) -> None:
+    # LangGraph started a thread pool per invoke for the checkpoint's save (a thread or two
+    # created and joined per desk call); the case graph now saves it in the caller's thread.
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def counted_start(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", counted_start)
+    code = _submit(desk)
+    desk.supplier_action("acme", code, "approve", rma="R1")
+    desk.carrier_event(code, "delivered")
+    done = desk.supplier_action("acme", code, "inspected_ok")
+    monkeypatch.undo()
+    assert started == []
+    assert done.status == "resolved" and done.refunded == "24.00"
+    assert _waits(desk, code) is False and _chain_ok(desk)
 
 
 def test_an_event_after_a_lost_checkpoint_lands(desk: ReturnsDesk, payments: Any) -> None:
