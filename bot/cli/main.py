@@ -19,6 +19,7 @@ from bot.cli.orders import orders_sync_shopify
 from bot.cli.products import products
 from bot.cli.rules import rules_app
 from bot.cli.slack import slack_cli
+from bot.heap import set_aside_startup_objects
 from bot.settings import get_settings
 
 app = typer.Typer(
@@ -113,10 +114,12 @@ def serve(
             settings.web_threads,
             min(settings.chat_turns, settings.web_threads),
         )
+        application = create_app(
+            desk, secret_key, threads=settings.web_threads, chat_turns=settings.chat_turns
+        )
+        set_aside_startup_objects()  # the app, desk and graphs: never garbage
         uvicorn.run(
-            create_app(
-                desk, secret_key, threads=settings.web_threads, chat_turns=settings.chat_turns
-            ),
+            application,
             host=host or settings.host,
             port=port or settings.port,
             # The app reads forwarding headers itself, from RETURNBRIDGE_TRUSTED_PROXIES only.
@@ -146,6 +149,7 @@ def worker(
             stop_on_signals(stop)
             typer.echo(json.dumps(run_once(desk, slack, stop)))
         else:
+            set_aside_startup_objects()  # the desk and its graphs: never garbage
             run_forever(desk, get_settings().worker_interval_seconds, stop, slack=slack)
     finally:
         desk.close()

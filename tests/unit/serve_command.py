@@ -3,6 +3,8 @@ replaced by each test, so nothing is served)."""
 
 from __future__ import annotations
 
+import gc
+
 from click.testing import Result
 from typer.testing import CliRunner
 
@@ -16,3 +18,4 @@ def invoke_serve() -> Result:
         return CliRunner().invoke(cli, ["serve"])
     finally:
         get_settings.cache_clear()
+        gc.unfreeze()  # serve set the test process's objects aside from the collector
