@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     # thread needs at most one connection at a time, plus the worker thread and one spare.
     web_threads: int = Field(default=16, ge=1, le=1000)
     # Chat turns one web process runs at once (each on a request thread); more wait in line.
-    chat_turns: int = Field(default=2, ge=1, le=1000)
+    # Unset: by the database (``chat_turns``).
+    chat_turns: int | None = Field(default=None, ge=1, le=1000)
     # The server's event loop and HTTP parser (uvicorn's names). "auto": uvloop and httptools,
     # installed with ReturnBridge, where the platform has them; asyncio and h11 otherwise.
     web_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
@@ -139,6 +140,26 @@ def pool_sizes(settings: Settings) -> tuple[int, int]:
     size = settings.db_pool_size or settings.web_threads + 2
     overflow = settings.db_max_overflow if settings.db_max_overflow is not None else 2
     return size, overflow
+
+
+# Chat turns a web process runs at once when the setting is unset, by database. On SQLite a
+# turn is CPU-bound Python under the file's one write lock: more at once only take the
+# interpreter and the lock from each other. On PostgreSQL a turn spends much of its time
+# waiting for the server's answers (40-odd round trips for the turn that opens a case), time
+# other turns can use: 200 paced sessions on two web processes measured p99 1.2-3.7 s with 2
+# at once, 0.34-0.57 s with 4 to 8.
+CHAT_TURNS_SQLITE = 2
+CHAT_TURNS_POSTGRESQL = 6
+
+
+def chat_turns(settings: Settings) -> int:
+    """Chat turns one web process runs at once: the setting, else the database's default,
+    never more than the request threads."""
+    wanted = settings.chat_turns
+    if wanted is None:
+        sqlite = settings.database_url.startswith("sqlite")
+        wanted = CHAT_TURNS_SQLITE if sqlite else CHAT_TURNS_POSTGRESQL
+    return min(wanted, settings.web_threads)
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ from bot.cli.products import products
 from bot.cli.rules import rules_app
 from bot.cli.slack import slack_cli
 from bot.heap import set_aside_startup_objects
-from bot.settings import get_settings
+from bot.settings import chat_turns, get_settings
 
 app = typer.Typer(
     help="ReturnBridge: the returns desk for dropshipping stores.", no_args_is_help=True
@@ -107,16 +107,15 @@ def serve(
         ).start()
     try:
         loop, http = server_loop_and_parser(settings.web_loop, settings.web_http)
+        turns = chat_turns(settings)
         logging.getLogger("returnbridge.web").info(
             "serving with %s and %s, %d request threads, %d chat turns at once",
             loop,
             http,
             settings.web_threads,
-            min(settings.chat_turns, settings.web_threads),
+            turns,
         )
-        application = create_app(
-            desk, secret_key, threads=settings.web_threads, chat_turns=settings.chat_turns
-        )
+        application = create_app(desk, secret_key, threads=settings.web_threads, chat_turns=turns)
         set_aside_startup_objects()  # the app, desk and graphs: never garbage
         uvicorn.run(
             application,

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import uvicorn
 
-from bot.settings import Settings
+from bot.settings import CHAT_TURNS_POSTGRESQL, CHAT_TURNS_SQLITE, Settings, chat_turns
 from bot.web.app import create_app, server_loop_and_parser
 from graph.chat_graph import ChatMessage
 from graph.clock import FrozenClock
@@ -81,7 +81,18 @@ def test_the_loop_and_parser_are_settings_with_uvicorns_names() -> None:
     assert server_loop_and_parser("asyncio", "h11") == ("asyncio", "h11")
     if sys.platform != "win32":  # installed with ReturnBridge: "auto" picks them
         assert server_loop_and_parser() == ("uvloop", "httptools")
-    assert Settings().chat_turns <= Settings().web_threads
+    assert chat_turns(Settings()) <= Settings().web_threads
+
+
+def test_chat_turns_at_once_follow_the_database_unless_set() -> None:
+    # On PostgreSQL a turn waits on the server's answers much of its time: two at once per
+    # process left 200 paced sessions' p99 at seconds; SQLite keeps two (one write lock).
+    sqlite = Settings(database_url="sqlite:///x.db")
+    postgres = Settings(database_url="postgresql+psycopg://rb@127.0.0.1/rb")
+    assert chat_turns(sqlite) == CHAT_TURNS_SQLITE == 2
+    assert chat_turns(postgres) == CHAT_TURNS_POSTGRESQL > CHAT_TURNS_SQLITE
+    assert chat_turns(Settings(database_url="postgresql://rb@h/rb", chat_turns=3)) == 3
+    assert chat_turns(Settings(database_url="postgresql://rb@h/rb", web_threads=4)) == 4
 
 
 def test_serve_hands_uvicorn_the_loop_and_parser_of_the_settings(
