@@ -4,6 +4,12 @@
 ``GENESIS``. A transaction's appends are chained and written together when it commits, under
 the lock of the single ``ledger_head`` row (taken once), so concurrent writers queue up instead
 of forking the chain.
+
+The head a process last wrote or read is remembered (per engine). A transaction chains its rows
+onto it and moves the head with an update that only matches while the head is still that one:
+the update takes the head's lock and checks it in the same statement, so the head costs no read
+of its own. When another writer (another process, a rolled-back transaction) moved it, the
+update matches nothing and the head is read under its lock as before.
 """
 
 from __future__ import annotations
@@ -11,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +38,16 @@ _LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_u
 _MOVE_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
+# Moves the head only while it is still the one this process knew (``ledger.decisions`` doc).
+_MOVE_KNOWN_HEAD = (
+    update(_HEAD)
+    .where(
+        _HEAD.c.id == 1,
+        _HEAD.c.seq == bindparam("known_seq"),
+        _HEAD.c.hash == bindparam("known_hash"),
+    )
     .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
 )
 
@@ -223,7 +240,22 @@ def _write(session: Session, at_commit: bool) -> None:
     cached: _Head | None = found.get("head")
     if not waiting and (cached is None or not cached.moved or not at_commit):
         return
+    connection = session.connection()
+    if cached is None and _append_on_known_head(connection, found, waiting):
+        return
     head = _locked_head(session)
+    rows = _chain(head, waiting)
+    found["decisions"] = []
+    if rows:
+        connection.execute(_INSERT, rows)
+    if at_commit and head.moved:
+        connection.execute(_MOVE_HEAD, {"head_seq": head.seq, "head_hash": head.hash})
+        head.moved = False
+        _remember(connection, head)
+
+
+def _chain(head: _Head, waiting: list[Decision]) -> list[dict[str, Any]]:
+    """Give each waiting decision its place after ``head`` (which moves past them); their rows."""
     rows = []
     for decision in waiting:
         seq = head.seq + 1
@@ -254,13 +286,50 @@ def _write(session: Session, at_commit: bool) -> None:
                 "hash": decision.hash,
             }
         )
-    found["decisions"] = []
-    connection = session.connection()
-    if rows:
-        connection.execute(_INSERT, rows)
-    if at_commit and head.moved:
-        connection.execute(_MOVE_HEAD, {"head_seq": head.seq, "head_hash": head.hash})
-        head.moved = False
+    return rows
+
+
+# The head each engine's transactions last moved or read: (seq, hash). Only a guess: the
+# update that moves the head checks it (see the module doc).
+_known_heads: weakref.WeakKeyDictionary[Engine, tuple[int, str]] = weakref.WeakKeyDictionary()
+
+
+def _remember(connection: Connection, head: _Head) -> None:
+    _known_heads[connection.engine] = (head.seq, head.hash)
+
+
+def _append_on_known_head(
+    connection: Connection, extra: dict[str, Any], waiting: list[Decision]
+) -> bool:
+    """Chain ``waiting`` onto the head this process knows and move the head past them, in one
+    update that takes the head's lock only if it is still that head; then insert the rows.
+    False (nothing written, nothing locked) when the head is not known or moved meanwhile."""
+    known = _known_heads.get(connection.engine)
+    if known is None:
+        return False
+    head = _Head(*known)
+    rows = _chain(head, waiting)
+    moved = connection.execute(
+        _MOVE_KNOWN_HEAD,
+        {
+            "known_seq": known[0],
+            "known_hash": known[1],
+            "head_seq": head.seq,
+            "head_hash": head.hash,
+        },
+    )
+    if moved.rowcount != 1:
+        for decision in waiting:  # chained on a stale head: chained again under the lock
+            decision.seq_or_none = None
+        return False
+    # The head is locked and already past these rows: later appends of this transaction
+    # chain on it and move it at commit.
+    head.moved = False
+    extra["head"] = head
+    extra["decisions"] = []
+    connection.execute(_INSERT, rows)
+    _remember(connection, head)
+    return True
 
 
 pending.register(_DECISIONS.name, _write)
@@ -294,6 +363,7 @@ def _locked_head(session: Session) -> _Head:
         connection.execute(_insert_genesis(connection.dialect.name))
         found = connection.execute(_LOCK_HEAD).one()
     head = extra["head"] = _Head(int(found.seq), str(found.hash))
+    _remember(connection, head)
     return head
 
 
