@@ -8,8 +8,9 @@ of forking the chain.
 The head a process last wrote or read is remembered (per engine). A transaction chains its rows
 onto it and moves the head with an update that only matches while the head is still that one:
 the update takes the head's lock and checks it in the same statement, so the head costs no read
-of its own. When another writer (another process, a rolled-back transaction) moved it, the
-update matches nothing and the head is read under its lock as before.
+of its own (on PostgreSQL the rows' insert is part of that statement too). When another writer
+(another process, a rolled-back transaction) moved it, the update matches nothing and the head
+is read under its lock as before.
 """
 
 from __future__ import annotations
@@ -22,12 +23,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    String,
+    Text,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ledger import pending
-from ledger.models import DecisionRow, LedgerHead
+from ledger.models import DecisionRow, LedgerHead, UTCDateTime
 
 GENESIS = "0" * 64
 _DECISIONS = pending.table_of(DecisionRow)
@@ -49,6 +61,28 @@ _MOVE_KNOWN_HEAD = (
         _HEAD.c.hash == bindparam("known_hash"),
     )
     .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
+# PostgreSQL: the same update and the rows' insert in one statement; the rows go in only when
+# the head moved, and answer with their seq.
+_COLUMNS = ("seq", "at", "case_code", "actor", "action", "data", "reason", "prev_hash", "hash")
+_APPEND_ON_KNOWN_HEAD_PG = text(
+    "WITH moved AS (UPDATE ledger_head SET seq = :head_seq, hash = :head_hash"
+    " WHERE id = 1 AND seq = :known_seq AND hash = :known_hash RETURNING id)"
+    f" INSERT INTO decisions ({', '.join(_COLUMNS)})"
+    f" SELECT {', '.join('d.' + name for name in _COLUMNS)}"
+    f" FROM moved, unnest({', '.join(':' + name for name in _COLUMNS)})"
+    f" AS d({', '.join(_COLUMNS)})"
+    " RETURNING seq"
+).bindparams(
+    bindparam("seq", type_=postgresql.ARRAY(BigInteger)),
+    bindparam("at", type_=postgresql.ARRAY(UTCDateTime())),
+    bindparam("case_code", type_=postgresql.ARRAY(String(32))),
+    bindparam("actor", type_=postgresql.ARRAY(String(400))),
+    bindparam("action", type_=postgresql.ARRAY(String(64))),
+    bindparam("data", type_=postgresql.ARRAY(Text)),
+    bindparam("reason", type_=postgresql.ARRAY(Text)),
+    bindparam("prev_hash", type_=postgresql.ARRAY(String(64))),
+    bindparam("hash", type_=postgresql.ARRAY(String(64))),
 )
 
 ACTIONS = frozenset(
@@ -302,23 +336,30 @@ def _append_on_known_head(
     connection: Connection, extra: dict[str, Any], waiting: list[Decision]
 ) -> bool:
     """Chain ``waiting`` onto the head this process knows and move the head past them, in one
-    update that takes the head's lock only if it is still that head; then insert the rows.
-    False (nothing written, nothing locked) when the head is not known or moved meanwhile."""
+    update that takes the head's lock only if it is still that head; then insert the rows (on
+    PostgreSQL in the same statement). False (nothing written, nothing locked) when the head is
+    not known or moved meanwhile."""
     known = _known_heads.get(connection.engine)
     if known is None:
         return False
     head = _Head(*known)
     rows = _chain(head, waiting)
-    moved = connection.execute(
-        _MOVE_KNOWN_HEAD,
-        {
-            "known_seq": known[0],
-            "known_hash": known[1],
-            "head_seq": head.seq,
-            "head_hash": head.hash,
-        },
-    )
-    if moved.rowcount != 1:
+    params: dict[str, Any] = {
+        "known_seq": known[0],
+        "known_hash": known[1],
+        "head_seq": head.seq,
+        "head_hash": head.hash,
+    }
+    if connection.dialect.name == "postgresql":
+        for name in _COLUMNS:
+            params[name] = [row[name] for row in rows]
+        written = connection.execute(_APPEND_ON_KNOWN_HEAD_PG, params).all()
+        moved = len(written) == len(rows)
+    else:
+        moved = connection.execute(_MOVE_KNOWN_HEAD, params).rowcount == 1
+        if moved:
+            connection.execute(_INSERT, rows)
+    if not moved:
         for decision in waiting:  # chained on a stale head: chained again under the lock
             decision.seq_or_none = None
         return False
@@ -327,7 +368,6 @@ def _append_on_known_head(
     head.moved = False
     extra["head"] = head
     extra["decisions"] = []
-    connection.execute(_INSERT, rows)
     _remember(connection, head)
     return True
 
