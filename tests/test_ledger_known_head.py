@@ -4,6 +4,7 @@ again (under its lock) when another writer moved it. On both engines; counts, no
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -108,3 +109,22 @@ def test_an_append_rolled_back_leaves_the_chain_whole(engines: tuple[Engine, Eng
         _append(factory, 2, fail=True)
     _append(factory)
     _verify(factory, 3)
+
+
+def test_threads_appending_at_once_keep_one_chain(engines: tuple[Engine, Engine]) -> None:
+    """Threads of two processes share a known head that goes stale under them: each append
+    either moves it or reads it again, and the chain never forks."""
+    factories = [session_factory(engine) for engine in engines]
+    _append(factories[0])
+
+    def work(n: int) -> None:
+        for _ in range(8):
+            _append(factories[n % 2], 1 + n % 3)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    _verify(factories[1], 1 + 8 * (1 + 2 + 3 + 1))
