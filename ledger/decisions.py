@@ -63,16 +63,19 @@ _MOVE_KNOWN_HEAD = (
     .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
 )
 # PostgreSQL: the same update and the rows' insert in one statement; the rows go in only when
-# the head moved, and answer with their seq.
+# the head moved. It also answers with the head as the statement found it (not locked): when
+# that was not the head this process knew, the rows are chained on it and tried once more.
 _COLUMNS = ("seq", "at", "case_code", "actor", "action", "data", "reason", "prev_hash", "hash")
 _APPEND_ON_KNOWN_HEAD_PG = text(
     "WITH moved AS (UPDATE ledger_head SET seq = :head_seq, hash = :head_hash"
-    " WHERE id = 1 AND seq = :known_seq AND hash = :known_hash RETURNING id)"
-    f" INSERT INTO decisions ({', '.join(_COLUMNS)})"
+    " WHERE id = 1 AND seq = :known_seq AND hash = :known_hash RETURNING id),"
+    f" added AS (INSERT INTO decisions ({', '.join(_COLUMNS)})"
     f" SELECT {', '.join('d.' + name for name in _COLUMNS)}"
     f" FROM moved, unnest({', '.join(':' + name for name in _COLUMNS)})"
     f" AS d({', '.join(_COLUMNS)})"
-    " RETURNING seq"
+    " RETURNING seq)"
+    " SELECT (SELECT count(*) FROM added) AS added, head.seq, head.hash"
+    " FROM ledger_head AS head WHERE head.id = 1"
 ).bindparams(
     bindparam("seq", type_=postgresql.ARRAY(BigInteger)),
     bindparam("at", type_=postgresql.ARRAY(UTCDateTime())),
@@ -337,34 +340,41 @@ def _append_on_known_head(
 ) -> bool:
     """Chain ``waiting`` onto the head this process knows and move the head past them, in one
     update that takes the head's lock only if it is still that head; then insert the rows (on
-    PostgreSQL in the same statement). False (nothing written, nothing locked) when the head is
-    not known or moved meanwhile."""
+    PostgreSQL in the same statement, tried a second time on the head it answered with).
+    False (nothing written, nothing locked) when the head is not known or moved meanwhile."""
     known = _known_heads.get(connection.engine)
     if known is None:
         return False
-    head = _Head(*known)
-    rows = _chain(head, waiting)
-    params: dict[str, Any] = {
-        "known_seq": known[0],
-        "known_hash": known[1],
-        "head_seq": head.seq,
-        "head_hash": head.hash,
-    }
-    if connection.dialect.name == "postgresql":
-        for name in _COLUMNS:
-            params[name] = [row[name] for row in rows]
-        written = connection.execute(_APPEND_ON_KNOWN_HEAD_PG, params).all()
-        moved = len(written) == len(rows)
-    else:
-        moved = connection.execute(_MOVE_KNOWN_HEAD, params).rowcount == 1
-        if moved:
+    postgresql = connection.dialect.name == "postgresql"
+    for _attempt in range(2 if postgresql else 1):
+        head = _Head(*known)
+        rows = _chain(head, waiting)
+        params: dict[str, Any] = {
+            "known_seq": known[0],
+            "known_hash": known[1],
+            "head_seq": head.seq,
+            "head_hash": head.hash,
+        }
+        if postgresql:
+            for name in _COLUMNS:
+                params[name] = [row[name] for row in rows]
+            found = connection.execute(_APPEND_ON_KNOWN_HEAD_PG, params).first()
+            if found is None:  # no head yet: made under its lock
+                break
+            if found.added == len(rows):
+                return _moved(connection, extra, head)
+            known = (int(found.seq), str(found.hash))
+        elif connection.execute(_MOVE_KNOWN_HEAD, params).rowcount == 1:
             connection.execute(_INSERT, rows)
-    if not moved:
-        for decision in waiting:  # chained on a stale head: chained again under the lock
-            decision.seq_or_none = None
-        return False
-    # The head is locked and already past these rows: later appends of this transaction
-    # chain on it and move it at commit.
+            return _moved(connection, extra, head)
+    for decision in waiting:  # chained on a stale head: chained again under the lock
+        decision.seq_or_none = None
+    return False
+
+
+def _moved(connection: Connection, extra: dict[str, Any], head: _Head) -> bool:
+    # The head is locked and already past the rows: later appends of this transaction chain
+    # on it and move it at commit.
     head.moved = False
     extra["head"] = head
     extra["decisions"] = []
