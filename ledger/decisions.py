@@ -4,6 +4,13 @@
 ``GENESIS``. A transaction's appends are chained and written together when it commits, under
 the lock of the single ``ledger_head`` row (taken once), so concurrent writers queue up instead
 of forking the chain.
+
+The head a process last wrote or read is remembered (per engine). A transaction chains its rows
+onto it and moves the head with an update that only matches while the head is still that one:
+the update takes the head's lock and checks it in the same statement, so the head costs no read
+of its own (on PostgreSQL the rows' insert is part of that statement too). When another writer
+(another process, a rolled-back transaction) moved it, the update matches nothing and the head
+is read under its lock as before.
 """
 
 from __future__ import annotations
@@ -11,16 +18,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    String,
+    Text,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ledger import pending
-from ledger.models import DecisionRow, LedgerHead
+from ledger.models import DecisionRow, LedgerHead, UTCDateTime
 
 GENESIS = "0" * 64
 _DECISIONS = pending.table_of(DecisionRow)
@@ -32,6 +51,41 @@ _MOVE_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)
     .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
+# Moves the head only while it is still the one this process knew (``ledger.decisions`` doc).
+_MOVE_KNOWN_HEAD = (
+    update(_HEAD)
+    .where(
+        _HEAD.c.id == 1,
+        _HEAD.c.seq == bindparam("known_seq"),
+        _HEAD.c.hash == bindparam("known_hash"),
+    )
+    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
+# PostgreSQL: the same update and the rows' insert in one statement; the rows go in only when
+# the head moved. It also answers with the head as the statement found it (not locked): when
+# that was not the head this process knew, the rows are chained on it and tried once more.
+_COLUMNS = ("seq", "at", "case_code", "actor", "action", "data", "reason", "prev_hash", "hash")
+_APPEND_ON_KNOWN_HEAD_PG = text(
+    "WITH moved AS (UPDATE ledger_head SET seq = :head_seq, hash = :head_hash"
+    " WHERE id = 1 AND seq = :known_seq AND hash = :known_hash RETURNING id),"
+    f" added AS (INSERT INTO decisions ({', '.join(_COLUMNS)})"
+    f" SELECT {', '.join('d.' + name for name in _COLUMNS)}"
+    f" FROM moved, unnest({', '.join(':' + name for name in _COLUMNS)})"
+    f" AS d({', '.join(_COLUMNS)})"
+    " RETURNING seq)"
+    " SELECT (SELECT count(*) FROM added) AS added, head.seq, head.hash"
+    " FROM ledger_head AS head WHERE head.id = 1"
+).bindparams(
+    bindparam("seq", type_=postgresql.ARRAY(BigInteger)),
+    bindparam("at", type_=postgresql.ARRAY(UTCDateTime())),
+    bindparam("case_code", type_=postgresql.ARRAY(String(32))),
+    bindparam("actor", type_=postgresql.ARRAY(String(400))),
+    bindparam("action", type_=postgresql.ARRAY(String(64))),
+    bindparam("data", type_=postgresql.ARRAY(Text)),
+    bindparam("reason", type_=postgresql.ARRAY(Text)),
+    bindparam("prev_hash", type_=postgresql.ARRAY(String(64))),
+    bindparam("hash", type_=postgresql.ARRAY(String(64))),
 )
 
 ACTIONS = frozenset(
@@ -223,7 +277,22 @@ def _write(session: Session, at_commit: bool) -> None:
     cached: _Head | None = found.get("head")
     if not waiting and (cached is None or not cached.moved or not at_commit):
         return
+    connection = session.connection()
+    if cached is None and _append_on_known_head(connection, found, waiting):
+        return
     head = _locked_head(session)
+    rows = _chain(head, waiting)
+    found["decisions"] = []
+    if rows:
+        connection.execute(_INSERT, rows)
+    if at_commit and head.moved:
+        connection.execute(_MOVE_HEAD, {"head_seq": head.seq, "head_hash": head.hash})
+        head.moved = False
+        _remember(connection, head)
+
+
+def _chain(head: _Head, waiting: list[Decision]) -> list[dict[str, Any]]:
+    """Give each waiting decision its place after ``head`` (which moves past them); their rows."""
     rows = []
     for decision in waiting:
         seq = head.seq + 1
@@ -254,13 +323,63 @@ def _write(session: Session, at_commit: bool) -> None:
                 "hash": decision.hash,
             }
         )
-    found["decisions"] = []
-    connection = session.connection()
-    if rows:
-        connection.execute(_INSERT, rows)
-    if at_commit and head.moved:
-        connection.execute(_MOVE_HEAD, {"head_seq": head.seq, "head_hash": head.hash})
-        head.moved = False
+    return rows
+
+
+# The head each engine's transactions last moved or read: (seq, hash). Only a guess: the
+# update that moves the head checks it (see the module doc).
+_known_heads: weakref.WeakKeyDictionary[Engine, tuple[int, str]] = weakref.WeakKeyDictionary()
+
+
+def _remember(connection: Connection, head: _Head) -> None:
+    _known_heads[connection.engine] = (head.seq, head.hash)
+
+
+def _append_on_known_head(
+    connection: Connection, extra: dict[str, Any], waiting: list[Decision]
+) -> bool:
+    """Chain ``waiting`` onto the head this process knows and move the head past them, in one
+    update that takes the head's lock only if it is still that head; then insert the rows (on
+    PostgreSQL in the same statement, tried a second time on the head it answered with).
+    False (nothing written, nothing locked) when the head is not known or moved meanwhile."""
+    known = _known_heads.get(connection.engine)
+    if known is None:
+        return False
+    postgresql = connection.dialect.name == "postgresql"
+    for _attempt in range(2 if postgresql else 1):
+        head = _Head(*known)
+        rows = _chain(head, waiting)
+        params: dict[str, Any] = {
+            "known_seq": known[0],
+            "known_hash": known[1],
+            "head_seq": head.seq,
+            "head_hash": head.hash,
+        }
+        if postgresql:
+            for name in _COLUMNS:
+                params[name] = [row[name] for row in rows]
+            found = connection.execute(_APPEND_ON_KNOWN_HEAD_PG, params).first()
+            if found is None:  # no head yet: made under its lock
+                break
+            if found.added == len(rows):
+                return _moved(connection, extra, head)
+            known = (int(found.seq), str(found.hash))
+        elif connection.execute(_MOVE_KNOWN_HEAD, params).rowcount == 1:
+            connection.execute(_INSERT, rows)
+            return _moved(connection, extra, head)
+    for decision in waiting:  # chained on a stale head: chained again under the lock
+        decision.seq_or_none = None
+    return False
+
+
+def _moved(connection: Connection, extra: dict[str, Any], head: _Head) -> bool:
+    # The head is locked and already past the rows: later appends of this transaction chain
+    # on it and move it at commit.
+    head.moved = False
+    extra["head"] = head
+    extra["decisions"] = []
+    _remember(connection, head)
+    return True
 
 
 pending.register(_DECISIONS.name, _write)
@@ -294,6 +413,7 @@ def _locked_head(session: Session) -> _Head:
         connection.execute(_insert_genesis(connection.dialect.name))
         found = connection.execute(_LOCK_HEAD).one()
     head = extra["head"] = _Head(int(found.seq), str(found.hash))
+    _remember(connection, head)
     return head
 
 

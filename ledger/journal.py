@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import BigInteger, Integer, String, Table, bindparam, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ledger.models import JournalEntryRow, JournalLineRow
+from ledger.models import JournalEntryRow, JournalLineRow, UTCDateTime
 
 # Debit-positive accounts, named for the returns trade.
 REFUNDS_PAID = "refunds_paid"  # value given back to customers, per line item
@@ -99,6 +99,26 @@ def _insert_entry(dialect: str) -> Any:
 
 _ENTRY_INSERTS: dict[str, Any] = {}
 
+# PostgreSQL: a new entry and its lines in one statement. The lines are inserted only when the
+# entry's key was new, and they answer with its id; no row back means the key was posted before.
+_ENTRY_WITH_LINES_PG = text(
+    "WITH entry AS ("
+    " INSERT INTO journal_entries (idempotency_key, case_code, kind, memo, at)"
+    " VALUES (:idempotency_key, :case_code, :kind, :memo, :at)"
+    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)"
+    " INSERT INTO journal_lines (entry_id, account, amount_minor, currency, line_item_id)"
+    " SELECT entry.id, line.account, line.amount_minor, :currency, line.line_item_id"
+    " FROM entry, unnest(:accounts, :amounts, :line_items)"
+    " WITH ORDINALITY AS line(account, amount_minor, line_item_id, n)"
+    " ORDER BY line.n"
+    " RETURNING entry_id"
+).bindparams(
+    bindparam("at", type_=UTCDateTime()),
+    bindparam("accounts", type_=postgresql.ARRAY(String(64))),
+    bindparam("amounts", type_=postgresql.ARRAY(BigInteger)),
+    bindparam("line_items", type_=postgresql.ARRAY(Integer)),
+)
+
 
 def post(
     session: Session,
@@ -113,26 +133,39 @@ def post(
 ) -> PostedEntry | JournalEntryRow:
     """Post one balanced entry; posting the same key again returns the first entry.
 
-    A new entry costs two statements (the entry, then its lines in one), through Core: the
-    entry's key decides in the insert itself whether it is new."""
+    A new entry costs two statements on SQLite (the entry, then its lines in one) and one on
+    PostgreSQL, through Core: the entry's key decides in the insert itself whether it is new."""
     if sum(line.amount_minor for line in lines) != 0:
         raise UnbalancedEntry(f"entry {key!r} does not balance: {lines}")
     unknown = {line.account for line in lines} - ACCOUNTS
     if unknown:
         raise UnbalancedEntry(f"unknown accounts {sorted(unknown)}")
     connection = session.connection()
-    values = {"idempotency_key": key, "case_code": case_code, "kind": kind, "memo": memo, "at": at}
-    entry_id = connection.execute(_insert_entry(connection.dialect.name), values).scalar()
-    if entry_id is None:  # posted before: the first entry stands
-        existing = session.execute(
-            select(JournalEntryRow).where(JournalEntryRow.idempotency_key == key)
-        ).scalar_one()
-        return existing
+    values: dict[str, Any] = {
+        "idempotency_key": key,
+        "case_code": case_code,
+        "kind": kind,
+        "memo": memo,
+        "at": at,
+    }
     posted = [
         PostedLine(line.account, line.amount_minor, currency, line.line_item_id)
         for line in lines
         if line.amount_minor != 0
     ]
+    dialect = connection.dialect.name
+    if posted and dialect == "postgresql":
+        values["currency"] = currency
+        values["accounts"] = [line.account for line in posted]
+        values["amounts"] = [line.amount_minor for line in posted]
+        values["line_items"] = [line.line_item_id for line in posted]
+        entry_id = connection.execute(_ENTRY_WITH_LINES_PG, values).scalar()
+        if entry_id is None:
+            return _posted_before(session, key)
+        return PostedEntry(id=int(entry_id), idempotency_key=key, lines=posted)
+    entry_id = connection.execute(_insert_entry(dialect), values).scalar()
+    if entry_id is None:
+        return _posted_before(session, key)
     if posted:
         connection.execute(
             _INSERT_LINES,
@@ -148,6 +181,13 @@ def post(
             ],
         )
     return PostedEntry(id=int(entry_id), idempotency_key=key, lines=posted)
+
+
+def _posted_before(session: Session, key: str) -> JournalEntryRow:
+    """The entry first posted with ``key``: it stands."""
+    return session.execute(
+        select(JournalEntryRow).where(JournalEntryRow.idempotency_key == key)
+    ).scalar_one()
 
 
 def cover(entry: PostedEntry | JournalEntryRow) -> dict[str, object]:

@@ -13,7 +13,10 @@ The decision ledger's rows are chained at that moment (``ledger.decisions``).
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Callable, Hashable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -121,7 +124,9 @@ def register(table_name: str, writer: Callable[[Session, bool], None]) -> None:
     _WRITERS[table_name] = writer
 
 
-def flush(session: Session, tables: set[str] | None = None, *, at_commit: bool = False) -> None:
+def flush(
+    session: Session, tables: AbstractSet[str] | None = None, *, at_commit: bool = False
+) -> None:
     """Send what waits (for ``tables``, or all of it) in this transaction."""
     pending = _current(session)
     if pending is None:
@@ -196,14 +201,28 @@ def _before_statement(state: ORMExecuteState) -> None:
     pending = _current(session)
     if pending is None or not _waiting(pending):
         return
+    flush(session, _tables_of(cast(ClauseElement, state.statement)) or None)
+
+
+# The tables a statement reads or writes, kept per statement object: the statements of a step
+# are mostly built once and reused, and looking into one costs more than its execution.
+_TABLES_OF: weakref.WeakKeyDictionary[ClauseElement, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _tables_of(statement: ClauseElement) -> frozenset[str]:
+    """The names of the tables ``statement`` touches; none when it cannot be looked into
+    (text), which sends everything first."""
     try:
-        found = find_tables(
-            cast(ClauseElement, state.statement),
-            include_joins=True,
-            include_crud=True,
-            check_columns=True,
-        )
-        names = {table.name for table in found}
+        names = _TABLES_OF.get(statement)
+    except TypeError:  # not weakly referable
+        names = None
+    if names is not None:
+        return names
+    try:
+        found = find_tables(statement, include_joins=True, include_crud=True, check_columns=True)
+        names = frozenset(table.name for table in found)
     except Exception:  # a statement it cannot look into (text): send everything first
-        names = set()
-    flush(session, names or None)
+        names = frozenset()
+    with contextlib.suppress(TypeError):
+        _TABLES_OF[statement] = names
+    return names
