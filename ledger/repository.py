@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ledger.models import CaseRow, CaseStepRow, LineItemRow, OrderRow
 from policies.models import OrderSpec, normalize_email, normalize_order_number
@@ -68,9 +68,8 @@ def import_orders(session: Session, orders: Iterable[OrderSpec], currency: str) 
 
 
 def find_order(session: Session, number: str) -> OrderRow | None:
-    return session.execute(
-        _FIND_ORDER, {"number": normalize_order_number(number)}
-    ).scalar_one_or_none()
+    found = session.execute(_FIND_ORDER, {"number": normalize_order_number(number)})
+    return found.unique().scalar_one_or_none()
 
 
 def cases_for_order(session: Session, order_id: int) -> list[CaseRow]:
@@ -154,7 +153,14 @@ _LOCK_CASE_FOR_STEP = (
     .where(CaseRow.code == bindparam("code"))
     .with_for_update(of=CaseRow)
 )
-_FIND_ORDER = select(OrderRow).where(OrderRow.number == bindparam("number"))
+# With its lines in the same statement: nearly every caller looks at them (the item asked
+# for, the units left), and loading them lazily cost a second statement and the ORM's lazy
+# loader.
+_FIND_ORDER = (
+    select(OrderRow)
+    .where(OrderRow.number == bindparam("number"))
+    .options(joinedload(OrderRow.items))
+)
 _LOCK_LINE_ITEM = (
     select(LineItemRow)
     .where(LineItemRow.id == bindparam("line_item_id"))

@@ -43,8 +43,8 @@ SCRIPT = (
 # Most statements per turn (PostgreSQL adds the session's advisory lock and unlock, and has
 # no ``BEGIN IMMEDIATE`` of its own).
 BOUNDS = {
-    "sqlite": {"open": 3, "hi": 6, "order": 6, "email": 13, "reason": 10, "yes": 14},
-    "postgresql": {"open": 2, "hi": 6, "order": 6, "email": 12, "reason": 9, "yes": 13},
+    "sqlite": {"open": 3, "hi": 6, "order": 6, "email": 13, "reason": 9, "yes": 14},
+    "postgresql": {"open": 2, "hi": 6, "order": 6, "email": 12, "reason": 8, "yes": 13},
 }
 
 
