@@ -96,6 +96,14 @@ def _submit(desk: ReturnsDesk) -> str:
     return view.code
 
 
+def _delivered_back(desk: ReturnsDesk) -> str:
+    """A new case, approved and delivered back to the supplier: waiting for the inspection."""
+    code = _submit(desk)
+    desk.supplier_action("acme", code, "approve", rma="R1")
+    desk.carrier_event(code, "delivered")
+    return code
+
+
 def _steps(desk: ReturnsDesk, code: str) -> int:
     with desk.session() as session:
         query = select(func.count()).select_from(CaseStepRow).where(CaseStepRow.case_code == code)
@@ -183,9 +191,7 @@ def test_a_desk_call_starts_no_thread(desk: ReturnsDesk, monkeypatch: Any) -> No
         start(thread)
 
     monkeypatch.setattr(threading.Thread, "start", counted_start)
-    code = _submit(desk)
-    desk.supplier_action("acme", code, "approve", rma="R1")
-    desk.carrier_event(code, "delivered")
+    code = _delivered_back(desk)
     done = desk.supplier_action("acme", code, "inspected_ok")
     monkeypatch.undo()
     assert started == []
@@ -213,9 +219,7 @@ def test_an_event_after_a_lost_checkpoint_lands(desk: ReturnsDesk, payments: Any
 def test_the_worker_runs_a_settle_a_crash_kept_from_running(
     desk: ReturnsDesk, payments: CountingPayments, database_url: str
 ) -> None:
-    code = _submit(desk)
-    desk.supplier_action("acme", code, "approve", rma="R1")
-    desk.carrier_event(code, "delivered")
+    code = _delivered_back(desk)
     payments.die = True  # the inspection is recorded; the process stops in the settle step
     _dies_before_its_checkpoint(
         desk, code, lambda: desk.supplier_action("acme", code, "inspected_ok")
@@ -241,9 +245,7 @@ def test_the_worker_runs_a_settle_a_crash_kept_from_running(
 def test_a_lost_checkpoint_after_the_refund_pays_nothing_twice(
     desk: ReturnsDesk, payments: CountingPayments, database_url: str
 ) -> None:
-    code = _submit(desk)
-    desk.supplier_action("acme", code, "approve", rma="R1")
-    desk.carrier_event(code, "delivered")
+    code = _delivered_back(desk)
     _dies_before_its_checkpoint(
         desk, code, lambda: desk.supplier_action("acme", code, "inspected_ok")
     )
