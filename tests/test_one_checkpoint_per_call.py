@@ -27,6 +27,7 @@ from ledger import decisions
 from ledger.models import CaseStepRow, EffectRow
 from ledger.repository import import_orders
 from policies.loader import orders_from_data, store_from_data
+from tests.call_log import calls_to
 from tests.test_worker import ROOT
 from tools.adapters import LocalPayments
 from tools.errors import ActionRefused
@@ -183,14 +184,7 @@ def test_each_desk_call_writes_one_checkpoint(desk: ReturnsDesk) -> None:
 def test_a_desk_call_starts_no_thread(desk: ReturnsDesk, monkeypatch: Any) -> None:
     # LangGraph started a thread pool per invoke for the checkpoint's save (a thread or two
     # created and joined per desk call); the case graph now saves it in the caller's thread.
-    started: list[str] = []
-    start = threading.Thread.start
-
-    def counted_start(thread: threading.Thread) -> None:
-        started.append(thread.name)
-        start(thread)
-
-    monkeypatch.setattr(threading.Thread, "start", counted_start)
+    started = calls_to(monkeypatch, threading.Thread, "start")
     code = _delivered_back(desk)
     done = desk.supplier_action("acme", code, "inspected_ok")
     monkeypatch.undo()

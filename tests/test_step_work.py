@@ -23,6 +23,7 @@ from ledger import timers
 from ledger.models import EffectRow, LabelRow, TimerRow
 from ledger.repository import import_orders
 from policies.loader import orders_from_data, store_from_data
+from tests.call_log import calls_to
 from tools.label_pdf import LabelContent, render_label_pdf
 from tools.open_case import ReturnRequest
 
@@ -62,15 +63,7 @@ def _open(desk: ReturnsDesk) -> str:
 
 
 def _counting_canvases(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    drawn: list[Any] = []
-    real = tools.label_pdf.Canvas
-
-    def canvas(*args: Any, **kwargs: Any) -> Any:
-        drawn.append(args)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(tools.label_pdf, "Canvas", canvas)
-    return drawn
+    return calls_to(monkeypatch, tools.label_pdf, "Canvas")
 
 
 def test_the_approval_draws_no_label_and_the_download_draws_it(
@@ -149,14 +142,7 @@ def test_an_event_for_a_waiting_case_resumes_it_without_building_the_graphs_stat
     """The last checkpoint tells a case waiting at its interrupt; the graph's full state (a
     costlier read) is built only for a graph a crash left half way."""
     code = _open(desk)
-    built: list[Any] = []
-    real = desk.graph.get_state
-
-    def get_state(*args: Any, **kwargs: Any) -> Any:
-        built.append(args)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(desk.graph, "get_state", get_state)
+    built = calls_to(monkeypatch, desk.graph, "get_state")
     assert desk.supplier_action("acme", code, "approve", rma="R-77").status == "awaiting_shipment"
     assert desk.carrier_event(code, "delivered").status == "awaiting_inspection"
     done = desk.supplier_action("acme", code, "inspected_ok")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy import select
 
@@ -15,6 +13,7 @@ from language.customer.quantities import parse_quantity
 from language.customer.reading import read_customer
 from language.customer.text import fold
 from ledger.models import CaseRow
+from tests.call_log import calls_to
 
 ITEMS = ["Ceramic mug", "Yo-yo red", "Wool rug", "Desk lamp"]
 
@@ -269,14 +268,7 @@ def test_a_message_read_again_is_not_parsed_again_and_each_reading_is_the_caller
     # (the dialogue adds intents, sets a reason) never changes the next.
     import language.customer as customer
 
-    parsed: list[str] = []
-    read_intents = customer.read_intents
-
-    def counting(text: str) -> Any:
-        parsed.append(text)
-        return read_intents(text)
-
-    monkeypatch.setattr(customer, "read_intents", counting)
+    parsed = calls_to(monkeypatch, customer, "read_intents")
     text = "the lamp I sent back last week, any news on the money? zq-reading-cache"
     first = read_message(text)
     first.intents.add("changed by the caller")
@@ -309,16 +301,10 @@ def test_the_identity_turn_reads_each_earlier_message_once_and_no_joined_text_wi
     sid = chat.open_session()
     chat.say(sid, "hi, I need to return something")
     chat.say(sid, "order 1001")
-    parsed: list[str] = []
-    read_intents = customer.read_intents
-
-    def counting(text: str) -> Any:
-        parsed.append(text)
-        return read_intents(text)
-
-    monkeypatch.setattr(customer, "read_intents", counting)
+    calls = calls_to(monkeypatch, customer, "read_intents")
     customer._read.cache_clear()
     answer = chat.say(sid, "ana@example.com")
     assert "I found order 1001" in answer[0].text
+    parsed = [text for (text,) in calls]
     assert not [text for text in parsed if ". " in text], parsed  # no joined text
     assert sorted(parsed) == sorted(set(parsed)), parsed  # nothing read twice

@@ -30,6 +30,7 @@ from ledger import chat_log
 from ledger.chat_models import ChatCaseRow
 from ledger.repository import import_orders
 from policies.loader import orders_from_data, store_from_data
+from tests.call_log import calls_to
 
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 SCRIPT = (
@@ -257,16 +258,9 @@ def test_a_chat_turn_starts_no_thread_and_still_keeps_its_checkpoint(
     # before the turn answered): the chat's graph now writes it in the turn's own thread.
     desk = _desk(database_url)
     chat = CustomerChat(desk, "offline")
-    started: list[str] = []
-    start = threading.Thread.start
-
-    def counted_start(thread: threading.Thread) -> None:
-        started.append(thread.name)
-        start(thread)
-
     try:
         session_id = chat.open_session()
-        monkeypatch.setattr(threading.Thread, "start", counted_start)
+        started = calls_to(monkeypatch, threading.Thread, "start")
         for _name, text in SCRIPT[1:-1]:  # up to the confirmation: no case is opened yet
             assert chat.say(session_id, text.format(n=10000))
         monkeypatch.undo()
