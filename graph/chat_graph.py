@@ -25,6 +25,7 @@ from graph import chat_tools, inline_background
 from graph.chat_dialogue import OfflineDialogue
 from graph.chat_state import DialogueState
 from graph.chat_tools import ALREADY_HANDED
+from graph.checkpoints import one_write
 from graph.desk import ReturnsDesk
 from graph.llm import LLM, LLMConfig
 from graph.owner_inbox import FORWARDED, forward_customer_words
@@ -278,7 +279,8 @@ class CustomerChat:
             # costs a write under the database's write lock.
             config = self._config(session_id)
             config["configurable"][_TURN_KEY] = turn
-            with inline_background.inline():  # the turn's checkpoint written in its thread
+            # the turn's checkpoint written in its thread, in one transaction
+            with inline_background.inline(), one_write(self.desk.checkpointer):
                 self.graph.invoke({"event": event, "replies": []}, config, durability="exit")
         return [_message(row) for row in turn.answer]
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -12,11 +14,42 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 from ledger.db import BUSY_TIMEOUT_SECONDS, SqliteWriter, normalize_url, sqlite_path, sqlite_writer
 
+log = logging.getLogger(__name__)
+
+
+class _Held:
+    """A graph run's checkpoint writes, held until its block ends (``one_write``); and the
+    last checkpoint read in the block, for the next read of the same thread."""
+
+    def __init__(self) -> None:
+        self.writes: list[tuple[str, str, Any]] = []
+        self.read: tuple[Any, Any] | None = None
+
+
+class _Recorder:
+    """Stands in for the cursor of a write the saver makes inside ``one_write``: it keeps the
+    statements for the block's one transaction. The saver's writes only execute."""
+
+    def __init__(self, held: _Held) -> None:
+        self._held = held
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        self._held.writes.append(("execute", sql, parameters))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._held.writes.append(("executemany", sql, list(rows)))
+
+
+_held: ContextVar[_Held | None] = ContextVar("checkpoint_writes_held", default=None)
+
 
 class QueuedSqliteSaver(SqliteSaver):
     """A SQLite checkpointer whose writes queue on the file's write lock of this process
     (``ledger.db.SqliteWriter``), with the ledger's own transactions, instead of polling in
-    SQLite's busy handler. Reads take no write lock (WAL)."""
+    SQLite's busy handler. Reads take no write lock (WAL).
+
+    Inside :meth:`one_write` the checkpoint and the pending writes a graph run saves go to
+    the file in one transaction, when the block ends (see there)."""
 
     def __init__(self, conn: sqlite3.Connection, writer: SqliteWriter) -> None:
         super().__init__(conn)
@@ -24,10 +57,79 @@ class QueuedSqliteSaver(SqliteSaver):
 
     @contextlib.contextmanager
     def cursor(self, transaction: bool = True) -> Iterator[sqlite3.Cursor]:
+        held = _held.get()
+        if held is not None:
+            if transaction:  # a write: kept for the block's one transaction
+                held.read = None
+                yield _Recorder(held)  # type: ignore[misc]
+                return
+            self._write_held(held)  # a read sees what the block wrote
         # Write lock first, then the saver's own lock: the order every writer keeps.
         writing = self.writer.hold() if transaction else contextlib.nullcontext()
         with writing, super().cursor(transaction) as cur:
             yield cur
+
+    def get_tuple(self, config: Any) -> Any:
+        """The checkpoint; inside ``one_write`` the latest checkpoint of a thread read there
+        and not written since is handed out once more without a second read: the desk looks
+        at a case's checkpoint before it resumes the graph, which reads it again first."""
+        held = _held.get()
+        latest = "checkpoint_id" not in config["configurable"]
+        thread = config["configurable"]["thread_id"]
+        if held is not None and latest and held.read is not None and held.read[0] == thread:
+            saved = held.read[1]
+            held.read = None  # once: the graph run changes the checkpoint it was given
+            return saved
+        saved = super().get_tuple(config)
+        if held is not None:
+            held.read = (thread, saved) if latest else None
+        return saved
+
+    @contextlib.contextmanager
+    def one_write(self) -> Iterator[None]:
+        """Write the checkpoints and pending writes saved in the block in one transaction at
+        its end, and read a checkpoint only once there.
+
+        A desk call or a chat turn runs its graph to the next stop and saves a checkpoint
+        only there (``durability="exit"``): the checkpoint and its pending writes (the
+        interrupt it waits at) were two transactions, two commits under the file's write
+        lock, one after the other with nothing between. A read in the block writes what was
+        held first, so it sees it. On an error the held writes are written all the same (as
+        the saver would have) and the error goes on."""
+        if _held.get() is not None:
+            yield
+            return
+        held = _Held()
+        token = _held.set(held)
+        failed = False
+        try:
+            yield
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            _held.reset(token)
+            try:
+                self._write_held(held)
+            except Exception:
+                if not failed:
+                    raise
+                log.exception("could not save the checkpoint of a failed graph run")
+
+    def _write_held(self, held: _Held) -> None:
+        writes, held.writes = held.writes, []
+        if not writes:
+            return
+        with self.writer.hold(), super().cursor(True) as cur:
+            for method, sql, parameters in writes:
+                getattr(cur, method)(sql, parameters)
+
+
+def one_write(saver: BaseCheckpointSaver[Any]) -> contextlib.AbstractContextManager[None]:
+    """The saver's ``one_write`` block where it has one (SQLite), else nothing."""
+    if isinstance(saver, QueuedSqliteSaver):
+        return saver.one_write()
+    return contextlib.nullcontext()
 
 
 class _NoLock:

@@ -34,7 +34,7 @@ from graph.case_graph import (
     first_step_now,
     noting_steps,
 )
-from graph.checkpoints import make_checkpointer
+from graph.checkpoints import make_checkpointer, one_write
 from graph.clock import Clock, SystemClock
 from ledger import decisions, journal, outbox, timers
 from ledger.db import (
@@ -43,6 +43,7 @@ from ledger.db import (
     leased_connection,
     make_engine,
     migrate,
+    reading_connection,
     session_factory,
     transaction,
 )
@@ -305,7 +306,8 @@ class ReturnsDesk:
         not one per step: every step's work is recorded by key (``run_step``), so a step run
         again repeats nothing, and a graph a crash left behind its steps is brought up to
         them by the next resume (``_deliver``) or the worker (``_catch_up``)."""
-        with inline_background.inline():  # no thread pool of LangGraph's per call
+        # no thread pool of LangGraph's per call; the checkpoint in one transaction
+        with inline_background.inline(), one_write(self.checkpointer):
             return self.graph.invoke(value, config, durability="exit")
 
     def _start(self, code: str) -> None:
@@ -337,7 +339,8 @@ class ReturnsDesk:
         whether the event was taken, so the caller can tell the truth to whoever sent it.
         """
         config = self._config(code)
-        with self._case_lock(code), self._watch_services(code):
+        # one_write: the look at the checkpoint below serves the graph's own first read
+        with self._case_lock(code), self._watch_services(code), one_write(self.checkpointer):
             # No separate look at the status first: the event step looks at it under the
             # case's row lock and records an event the case no longer takes as ignored.
             tick = self._waiting_tick(config)
@@ -450,9 +453,8 @@ class ReturnsDesk:
 
     def _head(self, code: str) -> CaseHead:
         """The case's code, status, supplier and label, read without the write lock."""
-        with self.reading() as session:
-            found = session.connection().execute(_CASE_HEAD, {"code": code.strip().upper()})
-            row = found.first()
+        with reading_connection(self.engine) as connection:
+            row = connection.execute(_CASE_HEAD, {"code": code.strip().upper()}).first()
         if row is None:
             raise CaseNotFound(f"There is no return {code.strip()!r}.")
         return CaseHead(*row)
@@ -633,8 +635,7 @@ class ReturnsDesk:
             "inspected_failed": "inspected_failed",
         }[action]
         case = self._head(code)
-        with self.reading() as session:
-            stranger = self._stranger(session, case, supplier_id, channel)
+        stranger = self._stranger(None, case, supplier_id, channel)
         if stranger is not None:  # written to the ledger, then refused
             with self.session() as session:
                 refused = self._refuse_stranger(
@@ -736,26 +737,32 @@ class ReturnsDesk:
 
     def _stranger(
         self,
-        session: Session,
+        session: Session | None,
         case: CaseRow | CaseHead,
         supplier_id: str,
         channel: str | None,
     ) -> tuple[str, str] | None:
         """Only the case's own supplier, speaking in the case's channel, may act on it: why
-        not and what to tell it, or None."""
+        not and what to tell it, or None. Without a ``session`` the case's channel, when
+        there is one to compare, is read in one of its own."""
         agreement = self.store.suppliers.get(case.supplier_id)  # none: a vendor without one
         if supplier_id != case.supplier_id:
             return (
                 "only the case's own supplier may act on it",
                 f"Return {case.code} belongs to another supplier; nothing was changed.",
             )
-        if channel is not None and channel != case_channel(
-            session, case.code, agreement.slack_channel if agreement is not None else None
-        ):
-            return (
-                "only the case's supplier channel may act on it",
-                f"Return {case.code} is not handled in this channel; nothing was changed.",
-            )
+        if channel is not None:
+            default = agreement.slack_channel if agreement is not None else None
+            if session is None:
+                with self.reading() as reader:
+                    expected = case_channel(reader, case.code, default)
+            else:
+                expected = case_channel(session, case.code, default)
+            if channel != expected:
+                return (
+                    "only the case's supplier channel may act on it",
+                    f"Return {case.code} is not handled in this channel; nothing was changed.",
+                )
         return None
 
     def _refuse_stranger(

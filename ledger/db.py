@@ -256,6 +256,26 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @contextlib.contextmanager
+def reading_connection(engine: Engine) -> Iterator[Connection]:
+    """A Core connection that only reads, as :func:`reading` is a session that only reads:
+    for a look at a few columns, without a session's set-up. The connection this thread
+    leased (:func:`leased_connection`) when there is one; what the block began ends there."""
+    connection = _leased(engine)
+    if connection is not None:
+        began = not connection.in_transaction()
+        try:
+            yield connection
+        finally:
+            if began and connection.in_transaction():
+                connection.rollback()
+        return
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.execution_options(**{READ_ONLY: True})
+        yield connection  # closing it ends its transaction without a commit
+
+
+@contextlib.contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: everything in it commits together or not at all."""
     session = factory()
