@@ -36,7 +36,7 @@ from graph.case_graph import (
 )
 from graph.checkpoints import make_checkpointer, one_write
 from graph.clock import Clock, SystemClock
-from ledger import decisions, journal, outbox, timers
+from ledger import decisions, journal, outbox, pending, timers
 from ledger.db import (
     DEFAULT_MAX_OVERFLOW,
     DEFAULT_POOL_SIZE,
@@ -1081,10 +1081,10 @@ def _money_and_label(session: Session, code: str) -> tuple[dict[str, int], str |
     """The case's balance on every account and its label's tracking number, in one query."""
     balances: dict[str, int] = {}
     tracking: str | None = None
-    if session.new:  # a label (or other row) added in this transaction is read here
-        session.flush()
+    # A label issued in this transaction is read here: sent first (``ledger.pending``).
     # Straight on the connection: the case's own changes need not be flushed for this read
     # (the step's commit writes them in one update).
+    pending.flush(session, _VIEW_TABLES)
     rows: list[Any] = list(session.connection().execute(_MONEY_AND_LABEL, {"code": code}).all())
     for row in rows:
         if row.tracking is not None:
@@ -1094,6 +1094,7 @@ def _money_and_label(session: Session, code: str) -> tuple[dict[str, int], str |
     return balances, tracking
 
 
+_VIEW_TABLES = frozenset({"labels", "journal_entries", "journal_lines"})
 # Built once: the view is read at the end of every step, and a statement object reused
 # keeps its cache key.
 _MONEY_AND_LABEL: Any = union_all(

@@ -20,9 +20,10 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert
+from sqlalchemy import Table, bindparam, event, insert, inspect, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
@@ -185,10 +186,68 @@ def _waiting(pending: Pending) -> bool:
     )
 
 
+# Mapped classes whose changed rows are written by one Core update each at commit
+# (``write_changes_at_commit``).
+_UPDATED_AT_COMMIT: set[type[Any]] = set()
+# Updates built once per table and set of changed columns (see ``_STATEMENTS``).
+_UPDATES: dict[tuple[str, frozenset[str]], Any] = {}
+_COLUMN_KEYS: dict[type[Any], frozenset[str]] = {}
+
+
+def write_changes_at_commit(model: type[Any]) -> None:
+    """Write the changed columns of ``model``'s loaded rows with one Core ``UPDATE`` each when
+    the transaction commits, not through the ORM's unit of work.
+
+    A case step changes the case's row (its status, what it waits for) and nothing else of
+    the ORM's: flushing that one row through the unit of work cost ~180 µs of the step's
+    commit (dependency processing, sorting, bookkeeping) around a ~60 µs statement. The row
+    is written first at commit, before the rows held back here and the ledger's head: the
+    order every step takes its locks in. It is then let go from the session (the session
+    ends with the commit; the object keeps its values). A row with a changed relationship,
+    or changed by an earlier flush of the transaction only, is left to the ORM."""
+    _UPDATED_AT_COMMIT.add(model)
+
+
+def _write_changed_rows(session: Session) -> None:
+    for instance in list(session.dirty):
+        if type(instance) not in _UPDATED_AT_COMMIT:
+            continue
+        state = inspect(instance)
+        mapper = state.mapper
+        changed = set(state.committed_state)
+        columns = _COLUMN_KEYS.get(mapper.class_)
+        if columns is None:
+            columns = _COLUMN_KEYS[mapper.class_] = frozenset(mapper.column_attrs.keys())
+        if not changed or not changed <= columns:
+            continue  # a relationship changed (or nothing): the ORM writes it
+        values = {key: state.dict[key] for key in changed if state.attrs[key].history.has_changes()}
+        if values:
+            table = cast(Table, mapper.local_table)
+            (primary,) = mapper.primary_key
+            key = (table.name, frozenset(values))
+            statement = _UPDATES.get(key)
+            if statement is None:
+                statement = (
+                    update(table)
+                    .where(table.c[primary.key] == bindparam("_primary_key"))
+                    .values({name: bindparam(name) for name in values})
+                )
+                statement = _UPDATES.setdefault(key, statement)
+            identity = mapper.primary_key_from_instance(instance)[0]
+            done = session.connection().execute(statement, {"_primary_key": identity, **values})
+            if done.rowcount != 1:
+                raise StaleDataError(
+                    f"{table.name} row {identity} was to be updated; {done.rowcount} matched"
+                )
+        session.expunge(instance)
+
+
 @event.listens_for(Session, "before_commit")
 def _at_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint: the rows belong to the whole transaction
+    if _UPDATED_AT_COMMIT and session.dirty:
+        _write_changed_rows(session)
     pending = _current(session)
     if pending is not None:
         flush(session, at_commit=True)

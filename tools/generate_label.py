@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ledger import decisions, journal
+from ledger import decisions, journal, pending
 from ledger.models import CaseRow, EffectRow, LabelRow
 from policies.money import Money
 from tools.context import ToolContext
@@ -28,6 +28,7 @@ def label_key(code: str) -> str:
 
 
 _LABEL = select(LabelRow.pdf).where(LabelRow.case_code == bindparam("code"))
+LABELS = pending.table_of(LabelRow)
 _KEPT = select(EffectRow.result).where(EffectRow.idempotency_key == bindparam("key"))
 
 
@@ -95,16 +96,21 @@ def generate_label(ctx: ToolContext, case: CaseRow, *, actor: str = "system") ->
 
     def record(answer: dict[str, object]) -> dict[str, object]:
         tracking = str(answer["tracking_number"])
-        ctx.session.add(
-            LabelRow(
-                case_code=case.code,
-                carrier=str(answer["carrier"]),
-                tracking_number=tracking,
-                cost_minor=cost,
-                currency=ctx.currency,
-                pdf=base64.b64decode(str(answer["pdf"])),
-                at=ctx.now,
-            )
+        # written at commit with the step's other rows (``ledger.pending``); a statement of
+        # the step that reads labels sends it first
+        pending.add(
+            ctx.session,
+            LABELS,
+            {
+                "case_code": case.code,
+                "carrier": str(answer["carrier"]),
+                "tracking_number": tracking,
+                "cost_minor": cost,
+                "currency": ctx.currency,
+                "pdf": base64.b64decode(str(answer["pdf"])),
+                "at": ctx.now,
+            },
+            key=case.code,
         )
         entry = journal.post(
             ctx.session,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ledger.models import CaseRow
@@ -169,11 +169,24 @@ def case_moved(ctx: ToolContext, case_code: str, before: str) -> None:
     """A case left ``before``: a review it waited in was decided, a silent supplier spoke."""
     if before not in CLOSING_STATUSES:
         return  # no item can close: spare the step a query
-    for item in open_items(ctx.session, case_code=case_code):
+    session = ctx.session
+    # The step's own changes (the case, a label) need not reach the database for this query:
+    # only the inbox's rows, when the step made or changed any.
+    waiting = any(isinstance(row, InboxItemRow) for row in (*session.new, *session.dirty))
+    options = {} if waiting else {"autoflush": False}
+    found = session.execute(_OPEN_FOR_CASE, {"case_code": case_code}, execution_options=options)
+    for item in found.scalars():
         decided = item.kind == PENDING_REVIEW and before == "pending_review"
         spoke = item.kind == SUPPLIER_SILENT and (item.data or {}).get("case_status") == before
         if decided or spoke:
             close_item(ctx, item)
+
+
+_OPEN_FOR_CASE = (
+    select(InboxItemRow)
+    .where(InboxItemRow.status == "open", InboxItemRow.case_code == bindparam("case_code"))
+    .order_by(InboxItemRow.id)
+)
 
 
 def attach_order(session: Session, chat_session: str, order_number: str, email: str) -> None:
