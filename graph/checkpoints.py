@@ -17,13 +17,31 @@ from ledger.db import BUSY_TIMEOUT_SECONDS, SqliteWriter, normalize_url, sqlite_
 log = logging.getLogger(__name__)
 
 
-class _Held:
-    """A graph run's checkpoint writes, held until its block ends (``one_write``); and the
-    last checkpoint read in the block, for the next read of the same thread."""
+class _LastRead:
+    """The last checkpoint read of a thread, shared by the nested blocks of one saver."""
 
     def __init__(self) -> None:
+        self.saved: tuple[Any, Any] | None = None
+
+
+class _Held:
+    """One ``one_write`` block of a saver: the writes held until it ends, and the block of the
+    same saver it is nested in, if any."""
+
+    def __init__(self, saver: QueuedSqliteSaver, outer: _Held | None) -> None:
+        self.saver = saver
+        self.outer = outer
         self.writes: list[tuple[str, str, Any]] = []
-        self.read: tuple[Any, Any] | None = None
+        self.last_read: _LastRead = outer.last_read if outer is not None else _LastRead()
+
+    def chain(self) -> list[_Held]:
+        """This block and the ones it is nested in, outermost first."""
+        blocks: list[_Held] = []
+        block: _Held | None = self
+        while block is not None:
+            blocks.append(block)
+            block = block.outer
+        return blocks[::-1]
 
 
 class _Recorder:
@@ -40,7 +58,8 @@ class _Recorder:
         self._held.writes.append(("executemany", sql, list(rows)))
 
 
-_held: ContextVar[_Held | None] = ContextVar("checkpoint_writes_held", default=None)
+# The innermost ``one_write`` block of each saver in this context (thread).
+_blocks: ContextVar[dict[int, _Held] | None] = ContextVar("checkpoint_blocks", default=None)
 
 
 class QueuedSqliteSaver(SqliteSaver):
@@ -55,15 +74,19 @@ class QueuedSqliteSaver(SqliteSaver):
         super().__init__(conn)
         self.writer = writer
 
+    def _block(self) -> _Held | None:
+        blocks = _blocks.get()
+        return blocks.get(id(self)) if blocks else None
+
     @contextlib.contextmanager
     def cursor(self, transaction: bool = True) -> Iterator[sqlite3.Cursor]:
-        held = _held.get()
+        held = self._block()
         if held is not None:
             if transaction:  # a write: kept for the block's one transaction
-                held.read = None
+                held.last_read.saved = None
                 yield _Recorder(held)  # type: ignore[misc]
                 return
-            self._write_held(held)  # a read sees what the block wrote
+            self._write_held(held)  # a read sees what the blocks wrote
         # Write lock first, then the saver's own lock: the order every writer keeps.
         writing = self.writer.hold() if transaction else contextlib.nullcontext()
         with writing, super().cursor(transaction) as cur:
@@ -73,16 +96,17 @@ class QueuedSqliteSaver(SqliteSaver):
         """The checkpoint; inside ``one_write`` the latest checkpoint of a thread read there
         and not written since is handed out once more without a second read: the desk looks
         at a case's checkpoint before it resumes the graph, which reads it again first."""
-        held = _held.get()
+        held = self._block()
         latest = "checkpoint_id" not in config["configurable"]
         thread = config["configurable"]["thread_id"]
-        if held is not None and latest and held.read is not None and held.read[0] == thread:
-            saved = held.read[1]
-            held.read = None  # once: the graph run changes the checkpoint it was given
-            return saved
+        if held is not None and latest:
+            last = held.last_read.saved
+            if last is not None and last[0] == thread:
+                held.last_read.saved = None  # once: the graph changes the checkpoint it got
+                return last[1]
         saved = super().get_tuple(config)
         if held is not None:
-            held.read = (thread, saved) if latest else None
+            held.last_read.saved = (thread, saved) if latest else None
         return saved
 
     @contextlib.contextmanager
@@ -94,13 +118,13 @@ class QueuedSqliteSaver(SqliteSaver):
         only there (``durability="exit"``): the checkpoint and its pending writes (the
         interrupt it waits at) were two transactions, two commits under the file's write
         lock, one after the other with nothing between. A read in the block writes what was
-        held first, so it sees it. On an error the held writes are written all the same (as
-        the saver would have) and the error goes on."""
-        if _held.get() is not None:
-            yield
-            return
-        held = _Held()
-        token = _held.set(held)
+        held first, so it sees it. A block nested in another (a desk call made in a chat
+        turn) writes what is held when it ends: a case's checkpoint is written before its
+        lock is let go. On an error the held writes are written all the same (as the saver
+        would have) and the error goes on."""
+        blocks = dict(_blocks.get() or {})
+        held = blocks[id(self)] = _Held(self, blocks.get(id(self)))
+        token = _blocks.set(blocks)
         failed = False
         try:
             yield
@@ -108,7 +132,7 @@ class QueuedSqliteSaver(SqliteSaver):
             failed = True
             raise
         finally:
-            _held.reset(token)
+            _blocks.reset(token)
             try:
                 self._write_held(held)
             except Exception:
@@ -117,7 +141,11 @@ class QueuedSqliteSaver(SqliteSaver):
                 log.exception("could not save the checkpoint of a failed graph run")
 
     def _write_held(self, held: _Held) -> None:
-        writes, held.writes = held.writes, []
+        """Write what ``held`` and the blocks it is nested in hold, in one transaction."""
+        writes: list[tuple[str, str, Any]] = []
+        for block in held.chain():
+            writes.extend(block.writes)
+            block.writes = []
         if not writes:
             return
         with self.writer.hold(), super().cursor(True) as cur:

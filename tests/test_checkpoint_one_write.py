@@ -94,6 +94,40 @@ def test_an_error_in_the_block_still_writes_and_keeps_its_error(
     assert saver.get_tuple({"configurable": {"thread_id": "t1"}}) is not None
 
 
+def test_a_nested_block_writes_when_it_ends(saver: QueuedSqliteSaver) -> None:
+    """A desk call made inside a chat turn: the case's checkpoint is written when the call's
+    block ends (under the case's lock), not when the turn's does."""
+    statements = Statements(saver)
+    with one_write(saver):
+        with one_write(saver):
+            _put(saver, "case")
+        assert statements.commits() == 1
+        assert saver.get_tuple({"configurable": {"thread_id": "case"}}) is not None
+        _put(saver, "chat")
+        assert statements.commits() == 1
+    assert statements.commits() == 2
+
+
+def test_blocks_of_two_savers_keep_their_own_writes(tmp_path: Path) -> None:
+    first, close_first = make_checkpointer(f"sqlite:///{tmp_path / 'one.db'}")
+    second, close_second = make_checkpointer(f"sqlite:///{tmp_path / 'two.db'}")
+    try:
+        assert isinstance(first, QueuedSqliteSaver) and isinstance(second, QueuedSqliteSaver)
+        with one_write(first):
+            _put(second, "b")  # no block of its own: written at once, to its own file
+            with one_write(second):
+                _put(first, "a")
+                _put(second, "c")
+        assert first.get_tuple({"configurable": {"thread_id": "a"}}) is not None
+        for thread in ("b", "c"):
+            assert second.get_tuple({"configurable": {"thread_id": thread}}) is not None
+            assert first.get_tuple({"configurable": {"thread_id": thread}}) is None
+        assert second.get_tuple({"configurable": {"thread_id": "a"}}) is None
+    finally:
+        close_first()
+        close_second()
+
+
 def test_the_latest_checkpoint_is_read_once_in_a_block(saver: QueuedSqliteSaver) -> None:
     _put(saver, "t1")
     _put(saver, "t2")
