@@ -203,8 +203,8 @@ def write_changes_at_commit(model: type[Any]) -> None:
     commit (dependency processing, sorting, bookkeeping) around a ~60 µs statement. The row
     is written first at commit, before the rows held back here and the ledger's head: the
     order every step takes its locks in. It is then let go from the session (the session
-    ends with the commit; the object keeps its values). A row with a changed relationship,
-    or changed by an earlier flush of the transaction only, is left to the ORM."""
+    ends with the commit; the object keeps its values). A row with a changed relationship
+    is left to the ORM."""
     _UPDATED_AT_COMMIT.add(model)
 
 

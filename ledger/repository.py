@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
@@ -120,7 +120,7 @@ def new_case(session: Session, **fields: object) -> CaseRow:
     values = {**_CASE_DEFAULTS, **fields, "code": f"tmp-{uuid.uuid4().hex[:20]}"}
     case_id = session.connection().execute(_INSERT_CASE, values).scalar_one()
     case = CaseRow(id=case_id, **values)
-    make_transient_to_detached(case)  # every column set: nothing of it is read again
+    make_transient_to_detached(case)  # what the insert was given counts as loaded
     session.add(case)
     case.code = f"RB-{case_id:06d}"
     return case
@@ -128,14 +128,25 @@ def new_case(session: Session, **fields: object) -> CaseRow:
 
 _CASES = pending.table_of(CaseRow)
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
-# Every column of a new case, with the model's defaults: the case is taken as loaded whole.
-_CASE_DEFAULTS: dict[str, object] = {
-    column.key: column.default.arg
-    if isinstance(column.default, ScalarElementColumnDefault)
-    else None
-    for column in _CASES.c
-    if column.key != "id"
-}
+
+
+def _loaded_defaults(table: Table) -> dict[str, object]:
+    """A new row's every column with the model's plain default (None where it has none).
+    A column whose default the database or a function makes is left out: the insert makes
+    it, and the ORM reads it when it is first asked for."""
+    values: dict[str, object] = {}
+    for column in table.c:
+        if column.primary_key:
+            continue
+        if isinstance(column.default, ScalarElementColumnDefault):
+            values[column.key] = column.default.arg
+        elif column.default is None and column.server_default is None:
+            values[column.key] = None
+    return values
+
+
+# The case is taken as loaded whole from what its insert was given.
+_CASE_DEFAULTS = _loaded_defaults(_CASES)
 
 
 def get_case(session: Session, code: str, *, lock: bool = False) -> CaseRow | None:

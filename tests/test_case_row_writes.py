@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, event, select
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, delete, event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,7 +21,7 @@ from graph.desk import ReturnsDesk
 from ledger.db import transaction
 from ledger.models import CaseRow, OrderRow
 from ledger.owner_models import SUPPLIER_SILENT, InboxItemRow
-from ledger.repository import find_order, get_case, new_case
+from ledger.repository import _loaded_defaults, find_order, get_case, new_case
 from tools import owner_inbox
 from tools.open_case import ReturnRequest
 
@@ -203,3 +203,16 @@ def test_an_inbox_item_raised_in_the_same_step_is_closed_when_the_case_moves(
         )
         owner_inbox.case_moved(desk.context(session), code, "awaiting_supplier")
         assert item.status == "closed"
+
+
+def test_a_default_the_database_or_a_function_makes_is_left_to_the_insert() -> None:
+    table = Table(
+        "t",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("plain", String, default="x"),
+        Column("none", String),
+        Column("made", String, default=lambda: "y"),
+        Column("served", String, server_default="z"),
+    )
+    assert _loaded_defaults(table) == {"plain": "x", "none": None}
