@@ -9,7 +9,6 @@ desk looks at before a resume is not read a second time by the graph.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,8 @@ import pytest
 from langgraph.checkpoint.base import empty_checkpoint
 
 from graph.checkpoints import QueuedSqliteSaver, make_checkpointer, one_write
-from graph.clock import FrozenClock
-from graph.desk import ReturnsDesk
-from ledger.repository import import_orders
-from policies.loader import orders_from_data, store_from_data
+from tests.test_one_checkpoint_per_call import _desk
 from tools.open_case import ReturnRequest
-
-NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 
 
 class Statements:
@@ -149,27 +143,8 @@ def test_the_latest_checkpoint_is_read_once_in_a_block(saver: QueuedSqliteSaver)
     assert fresh is not None and fresh is not first
 
 
-def _desk(tmp_path: Path) -> ReturnsDesk:
-    store = store_from_data(
-        {"photo_required_reasons": [], "return_label_cost": "0"},
-        [{"id": "acme", "country": "US", "return_address": "Acme, 1 Main St, Fresno, CA"}],
-    )
-    desk = ReturnsDesk(f"sqlite:///{tmp_path / 'desk.db'}", store, FrozenClock(NOW))
-    order = {
-        "number": "B1",
-        "email": "b1@example.com",
-        "country": "US",
-        "placed_at": "2026-03-01T10:00:00Z",
-        "delivered_at": "2026-03-05T10:00:00Z",
-        "items": [{"sku": "MUG-1", "price": "24.00", "supplier": "acme"}],
-    }
-    with desk.session() as session:
-        import_orders(session, orders_from_data([order], "test"), "USD")
-    return desk
-
-
 def test_each_desk_call_writes_its_checkpoint_in_one_transaction(tmp_path: Path) -> None:
-    desk = _desk(tmp_path)
+    desk = _desk(f"sqlite:///{tmp_path / 'desk.db'}", orders=True)
     try:
         saver = desk.checkpointer
         assert isinstance(saver, QueuedSqliteSaver)
