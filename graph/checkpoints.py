@@ -28,8 +28,7 @@ class _Held:
     """One ``one_write`` block of a saver: the writes held until it ends, and the block of the
     same saver it is nested in, if any."""
 
-    def __init__(self, saver: QueuedSqliteSaver, outer: _Held | None) -> None:
-        self.saver = saver
+    def __init__(self, outer: _Held | None) -> None:
         self.outer = outer
         self.writes: list[tuple[str, str, Any]] = []
         self.last_read: _LastRead = outer.last_read if outer is not None else _LastRead()
@@ -123,7 +122,7 @@ class QueuedSqliteSaver(SqliteSaver):
         lock is let go. On an error the held writes are written all the same (as the saver
         would have) and the error goes on."""
         blocks = dict(_blocks.get() or {})
-        held = blocks[id(self)] = _Held(self, blocks.get(id(self)))
+        held = blocks[id(self)] = _Held(blocks.get(id(self)))
         token = _blocks.set(blocks)
         failed = False
         try:
